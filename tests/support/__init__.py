@@ -1,0 +1,1 @@
+"""Helpers the tests share: real external processes (etcd) and free ports."""
