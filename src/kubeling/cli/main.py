@@ -26,7 +26,7 @@ def _default_datastore(data_dir: Path) -> str:
 
 async def _up(args: argparse.Namespace) -> int:
     data_dir: Path = args.data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
     url = args.datastore or _default_datastore(data_dir)
     store = await open_store(url)
     try:
@@ -34,7 +34,8 @@ async def _up(args: argparse.Namespace) -> int:
         count = await store.count("/registry/")
     finally:
         await store.close()
-    print(f"kubeling {__version__}: datastore {url} is open at revision {revision} ({count} objects)")
+    print(f"kubeling {__version__}: datastore {url} is open at revision {revision}")
+    print(f"{count} objects stored")
     print(
         "The store is ready. The API server, scheduler, controllers and kubelet that make "
         "`kubeling up` a cluster are being built (see the issues); this command will start them."
@@ -73,9 +74,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return asyncio.run(args.run(args))
+        status: int = asyncio.run(args.run(args))
+        return status
     except KeyboardInterrupt:
         return 130
-    except Exception as err:  # noqa: BLE001 - the CLI reports, never tracebacks
+    except Exception as err:
         print(f"kubeling: error: {err}", file=sys.stderr)
         return 1

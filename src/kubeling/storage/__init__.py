@@ -28,8 +28,8 @@ from kubeling.storage.interface import (
     Preconditions,
     Store,
     UpdateFunc,
-    WatchEvent,
     Watcher,
+    WatchEvent,
 )
 from kubeling.storage.registry import open_store
 

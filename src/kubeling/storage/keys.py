@@ -86,7 +86,7 @@ def decode_continue(token: str, prefix: str) -> tuple[int, str]:
         raise InvalidContinueError("continue key is not valid: unknown token version")
     revision, start = body.get("rv"), body.get("start")
     if not isinstance(revision, int) or isinstance(revision, bool) or revision <= 0:
-        raise InvalidContinueError("continue key is not valid: incorrect encoded start resourceVersion")
+        raise InvalidContinueError("continue key is not valid: bad resourceVersion")
     if not isinstance(start, str):
         raise InvalidContinueError("continue key is not valid: invalid start key")
     key = prefix + start

@@ -9,6 +9,7 @@ one does, so clarity matters more here than anywhere else.
 from __future__ import annotations
 
 import bisect
+import builtins
 
 from kubeling.storage.errors import (
     CompactedError,
@@ -23,8 +24,8 @@ from kubeling.storage.interface import (
     ListResult,
     Preconditions,
     Store,
-    WatchEvent,
     Watcher,
+    WatchEvent,
 )
 from kubeling.storage.keys import check_key, check_value, decode_continue, encode_continue
 from kubeling.storage.watch_hub import WatchHub
@@ -98,7 +99,7 @@ class MemoryStore(Store):
         page = keys[first:]
         token = None
         if limit > 0 and len(page) > limit:
-            token = encode_continue(at, page[limit] , prefix)
+            token = encode_continue(at, page[limit], prefix)
             remaining = len(page) - limit
             page = page[:limit]
         else:
@@ -184,14 +185,15 @@ class MemoryStore(Store):
 
     # -- watch ---------------------------------------------------------------
 
-    async def _history(self, key: str, prefix: bool, first: int, last: int) -> list[WatchEvent]:
+    async def _history(
+        self, key: str, prefix: bool, first: int, last: int
+    ) -> builtins.list[WatchEvent]:
         if first < self._compacted:
             raise CompactedError(first, self._compacted)
         return [
             e
             for e in self._log
-            if first <= e.revision <= last
-            and (e.key.startswith(key) if prefix else e.key == key)
+            if first <= e.revision <= last and (e.key.startswith(key) if prefix else e.key == key)
         ]
 
     async def watch(

@@ -19,7 +19,7 @@ import collections
 from collections.abc import Awaitable, Callable, Iterable
 
 from kubeling.storage.errors import WatchClosedError
-from kubeling.storage.interface import EventType, WatchEvent, Watcher
+from kubeling.storage.interface import EventType, Watcher, WatchEvent
 
 __all__ = ["HistoryReader", "WatchHub"]
 
@@ -156,7 +156,7 @@ class WatchHub:
             except BaseException:
                 self.discard(watcher)
                 raise
-            watcher._replay.extend(replay)  # noqa: SLF001 - the hub owns its watchers
+            watcher._replay.extend(replay)
         if progress_notify:
             self._ensure_ticker()
         return watcher
