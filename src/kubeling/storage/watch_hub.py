@@ -33,11 +33,20 @@ DEFAULT_PROGRESS_INTERVAL = 5.0
 
 class _HubWatcher(Watcher):
     def __init__(
-        self, hub: WatchHub, key: str, *, prefix: bool, buffer_size: int, progress_notify: bool
+        self,
+        hub: WatchHub,
+        key: str,
+        *,
+        prefix: bool,
+        buffer_size: int,
+        progress_notify: bool,
+        start_revision: int = 0,
     ) -> None:
         self._hub = hub
         self.key = key
         self.prefix = prefix
+        # A start beyond the hub's revision: live events below it are not ours.
+        self.start_revision = start_revision
         self.progress_notify = progress_notify
         self._buffer_size = buffer_size
         self._replay: collections.deque[WatchEvent] = collections.deque()
@@ -55,7 +64,7 @@ class _HubWatcher(Watcher):
         if self._ended is not None or self._closed_by_user:
             return
         for event in events:
-            if not self.matches(event.key):
+            if event.revision < self.start_revision or not self.matches(event.key):
                 continue
             if len(self._live) >= self._buffer_size:
                 self.end(WatchClosedError("watcher fell behind", event.revision))
@@ -145,6 +154,7 @@ class WatchHub:
             prefix=prefix,
             buffer_size=self._buffer_size,
             progress_notify=progress_notify,
+            start_revision=start_revision,
         )
         registered_at = self.revision
         # Register before reading history: events after registered_at go to
