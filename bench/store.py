@@ -26,11 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kubeling.storage.etcd import EtcdStore
-from kubeling.storage.sqlite import SqliteStore
 from tests.support.etcd import start_cluster
 
 from kubeling.storage import Store
+from kubeling.storage.etcd import EtcdStore
+from kubeling.storage.sqlite import SqliteStore
 
 VALUE = json.dumps(
     {

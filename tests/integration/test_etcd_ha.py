@@ -17,10 +17,10 @@ from pathlib import Path
 import grpc.aio
 import pytest
 from aetcd.rpc import rpc_pb2, rpc_pb2_grpc
-from tests.support.etcd import EtcdMember, start_cluster
 
 from kubeling.storage import EventType, WatchEvent
 from kubeling.storage.etcd import EtcdStore
+from tests.support.etcd import EtcdMember, start_cluster
 
 pytestmark = [pytest.mark.etcd, pytest.mark.timeout(180)]
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support.etcd import EtcdMember, start_cluster
 
 from kubeling.storage import (
     MAX_VALUE_BYTES,
@@ -32,6 +31,7 @@ from kubeling.storage import (
 )
 from kubeling.storage.etcd import EtcdStore
 from kubeling.storage.memory import MemoryStore
+from tests.support.etcd import EtcdMember, start_cluster
 
 pytestmark = [pytest.mark.etcd, pytest.mark.timeout(120)]
 
