@@ -1,0 +1,225 @@
+"""Declaring API types once.
+
+Every built-in kind is declared here-style, once: its fields with their JSON
+names, types, protobuf field numbers, patch metadata (strategy, merge key,
+list type and map keys), whether they are required, and a one-line
+description. Everything that needs to know the shape of an object reads these
+declarations and nothing else:
+
+- OpenAPI v2 and v3 documents (``kubectl explain``, client-side validation,
+  kubectl's strategic-merge-patch computation),
+- pruning and strict decoding (``fieldValidation=Strict``: unknown fields),
+- the protobuf codec (kubectl sends protobuf bodies for ``create namespace``
+  and friends), from the field numbers of Kubernetes' ``generated.proto``,
+- the strategic-merge-patch engine (``api.patch``) through ``patch_meta``.
+
+A declaration mirrors the Go type it stands for:
+
+>>> Probe = Object(
+...     "io.k8s.example.v1.Probe",
+...     "A check.",
+...     [Field("path", 1, STRING, "Path to GET."), Field("port", 2, INT_OR_STRING, "Port.")],
+... )
+>>> Probe.field("port").type is INT_OR_STRING
+True
+
+Object types may refer to each other before they are defined (and to
+themselves, as JSONSchemaProps does) with ``Ref("<definition name>")``,
+resolved through the global ``DEFINITIONS`` registry that every ``Object``
+joins when it is created.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+__all__ = [
+    "BOOL",
+    "BYTES",
+    "DEFINITIONS",
+    "DOUBLE",
+    "DURATION",
+    "FIELDS_V1",
+    "INT32",
+    "INT64",
+    "INT_OR_STRING",
+    "JSON",
+    "MICRO_TIME",
+    "QUANTITY",
+    "RAW_EXTENSION",
+    "STRING",
+    "TIME",
+    "Field",
+    "GroupVersionKind",
+    "ListOf",
+    "MapOf",
+    "Object",
+    "Ref",
+    "Scalar",
+    "ScalarKind",
+    "TypeSpec",
+    "resolve",
+]
+
+
+class ScalarKind(enum.Enum):
+    """A leaf type: how it looks in JSON and how it is encoded in protobuf."""
+
+    STRING = "string"
+    INT32 = "int32"
+    INT64 = "int64"
+    BOOL = "bool"
+    DOUBLE = "double"
+    BYTES = "bytes"  # base64 in JSON, bytes in protobuf
+    TIME = "time"  # RFC 3339 seconds; protobuf Time{seconds 1, nanos 2}
+    MICRO_TIME = "micro_time"  # RFC 3339 microseconds; same protobuf shape
+    DURATION = "duration"  # "1h2m3s"; protobuf Duration{duration 1 (ns)}
+    QUANTITY = "quantity"  # "100m"; protobuf Quantity{string 1}
+    INT_OR_STRING = "int_or_string"  # protobuf {type 1, intVal 2, strVal 3}
+    RAW_EXTENSION = "raw_extension"  # any object; protobuf {raw 1 (JSON bytes)}
+    FIELDS_V1 = "fields_v1"  # managedFields' fieldsV1; protobuf {Raw 1}
+    JSON = "json"  # any JSON value (apiextensions JSON); protobuf {raw 1}
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    kind: ScalarKind
+
+    def __repr__(self) -> str:
+        return self.kind.name
+
+
+STRING = Scalar(ScalarKind.STRING)
+INT32 = Scalar(ScalarKind.INT32)
+INT64 = Scalar(ScalarKind.INT64)
+BOOL = Scalar(ScalarKind.BOOL)
+DOUBLE = Scalar(ScalarKind.DOUBLE)
+BYTES = Scalar(ScalarKind.BYTES)
+TIME = Scalar(ScalarKind.TIME)
+MICRO_TIME = Scalar(ScalarKind.MICRO_TIME)
+DURATION = Scalar(ScalarKind.DURATION)
+QUANTITY = Scalar(ScalarKind.QUANTITY)
+INT_OR_STRING = Scalar(ScalarKind.INT_OR_STRING)
+RAW_EXTENSION = Scalar(ScalarKind.RAW_EXTENSION)
+FIELDS_V1 = Scalar(ScalarKind.FIELDS_V1)
+JSON = Scalar(ScalarKind.JSON)
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A reference to an Object by definition name, resolved lazily."""
+
+    name: str
+
+    def resolve(self) -> Object:
+        try:
+            return DEFINITIONS[self.name]
+        except KeyError:
+            raise KeyError(f"undeclared API type {self.name!r}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class ListOf:
+    """A JSON array; a repeated field in protobuf."""
+
+    item: TypeSpec
+
+
+@dataclass(frozen=True, slots=True)
+class MapOf:
+    """A JSON object with string keys; repeated {1 key, 2 value} entries in protobuf."""
+
+    value: TypeSpec
+
+
+def resolve(spec: TypeSpec) -> Scalar | ListOf | MapOf | Object:
+    """``spec`` with a top-level Ref replaced by the Object it names."""
+    return spec.resolve() if isinstance(spec, Ref) else spec
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One field of an object type.
+
+    ``proto`` is the field number in Kubernetes' ``generated.proto`` (0: the
+    field is not in the protobuf message, e.g. ``apiVersion`` and ``kind``,
+    which travel in the protobuf envelope). ``patch_strategy`` and
+    ``patch_merge_key`` are the ``x-kubernetes-patch-*`` extensions;
+    ``list_type``/``list_map_keys``/``map_type`` the ``x-kubernetes-list-*``
+    and ``x-kubernetes-map-type`` ones. ``enum`` lists the allowed values where
+    the API reference gives them.
+    """
+
+    json: str
+    proto: int
+    type: TypeSpec
+    doc: str = ""
+    required: bool = False
+    patch_strategy: str | None = None
+    patch_merge_key: str | None = None
+    list_type: str | None = None
+    list_map_keys: tuple[str, ...] = ()
+    map_type: str | None = None
+    enum: tuple[str, ...] = ()
+
+    def resolved(self) -> Scalar | ListOf | MapOf | Object:
+        return resolve(self.type)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupVersionKind:
+    group: str
+    version: str
+    kind: str
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+
+@dataclass(eq=False, slots=True)
+class Object:
+    """An object type: a Go struct. Joins ``DEFINITIONS`` under ``name``.
+
+    ``name`` is the OpenAPI definition name (``io.k8s.api.core.v1.Pod``).
+    ``gvk`` is set for top-level kinds (those with apiVersion and kind).
+    ``preserve_unknown`` keeps fields that are not declared (as
+    ``x-kubernetes-preserve-unknown-fields``).
+    """
+
+    name: str
+    doc: str
+    fields: Sequence[Field]
+    gvk: GroupVersionKind | None = None
+    preserve_unknown: bool = False
+    _by_json: dict[str, Field] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.fields = tuple(self.fields)
+        self._by_json = {f.json: f for f in self.fields}
+        if len(self._by_json) != len(self.fields):
+            raise ValueError(f"{self.name}: duplicate JSON field names")
+        numbers = [f.proto for f in self.fields if f.proto]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError(f"{self.name}: duplicate protobuf field numbers")
+        DEFINITIONS[self.name] = self
+
+    def field(self, json_name: str) -> Field:
+        """The field named ``json_name``; KeyError if there is none."""
+        return self._by_json[json_name]
+
+    def get(self, json_name: str) -> Field | None:
+        return self._by_json.get(json_name)
+
+    def required(self) -> Iterable[str]:
+        return (f.json for f in self.fields if f.required)
+
+
+TypeSpec: TypeAlias = Scalar | ListOf | MapOf | Ref | Object
+"""What a field holds."""
+
+DEFINITIONS: dict[str, Object] = {}
+"""Every declared Object by definition name."""

@@ -1,0 +1,1 @@
+"""The resource registry: every resource (built-in or CRD) declared once."""
