@@ -1,0 +1,157 @@
+"""policy/v1 types: PodDisruptionBudget and the Eviction subresource body.
+
+Field numbers are those of Kubernetes' ``policy/v1/generated.proto`` at
+release 1.32; label selectors, conditions, metadata and DeleteOptions are the
+meta/v1 declarations, named by ``Ref``.
+"""
+
+from __future__ import annotations
+
+from kubeling.api.schema import (
+    INT32,
+    INT64,
+    INT_OR_STRING,
+    STRING,
+    TIME,
+    Field,
+    GroupVersionKind,
+    ListOf,
+    MapOf,
+    Object,
+    Ref,
+)
+
+__all__ = [
+    "Eviction",
+    "PodDisruptionBudget",
+    "PodDisruptionBudgetList",
+    "PodDisruptionBudgetSpec",
+    "PodDisruptionBudgetStatus",
+]
+
+_POLICY = "io.k8s.api.policy.v1."
+_META = "io.k8s.apimachinery.pkg.apis.meta.v1."
+
+_OBJECT_META = Ref(_META + "ObjectMeta")
+_LIST_META = Ref(_META + "ListMeta")
+_LABEL_SELECTOR = Ref(_META + "LabelSelector")
+_CONDITION = Ref(_META + "Condition")
+_DELETE_OPTIONS = Ref(_META + "DeleteOptions")
+
+
+def _kind(kind: str, doc: str, fields: list[Field]) -> Object:
+    """A top-level kind of policy/v1, with apiVersion and kind first."""
+    return Object(
+        _POLICY + kind,
+        doc,
+        [
+            Field(
+                "apiVersion", 0, STRING, "The versioned schema of this representation of an object."
+            ),
+            Field("kind", 0, STRING, "The REST resource this object represents, in CamelCase."),
+            *fields,
+        ],
+        gvk=GroupVersionKind("policy", "v1", kind),
+    )
+
+
+PodDisruptionBudgetSpec = Object(
+    _POLICY + "PodDisruptionBudgetSpec",
+    "The description of a PodDisruptionBudget.",
+    [
+        Field(
+            "minAvailable",
+            1,
+            INT_OR_STRING,
+            "Selected pods that must stay available after an eviction, a number or percentage.",
+        ),
+        Field(
+            "selector",
+            2,
+            _LABEL_SELECTOR,
+            "Label query over the pods whose evictions the budget manages.",
+            patch_strategy="replace",
+        ),
+        Field(
+            "maxUnavailable",
+            3,
+            INT_OR_STRING,
+            "Selected pods that may be unavailable after an eviction, a number or percentage.",
+        ),
+        Field(
+            "unhealthyPodEvictionPolicy",
+            4,
+            STRING,
+            "When running but unhealthy pods may be evicted.",
+            enum=("AlwaysAllow", "IfHealthyBudget"),
+        ),
+    ],
+)
+
+PodDisruptionBudgetStatus = Object(
+    _POLICY + "PodDisruptionBudgetStatus",
+    "The observed status of a PodDisruptionBudget.",
+    [
+        Field("observedGeneration", 1, INT64, "The generation observed when updating this status."),
+        Field(
+            "disruptedPods",
+            2,
+            MapOf(TIME),
+            "Pods whose eviction was processed but not yet observed, by name.",
+        ),
+        Field(
+            "disruptionsAllowed",
+            3,
+            INT32,
+            "Pod disruptions currently allowed.",
+            required=True,
+        ),
+        Field("currentHealthy", 4, INT32, "Current number of healthy pods.", required=True),
+        Field("desiredHealthy", 5, INT32, "Minimum desired number of healthy pods.", required=True),
+        Field("expectedPods", 6, INT32, "Total pods counted by the budget.", required=True),
+        Field(
+            "conditions",
+            7,
+            ListOf(_CONDITION),
+            "Conditions of the budget, e.g. DisruptionAllowed.",
+            patch_strategy="merge",
+            patch_merge_key="type",
+            list_type="map",
+            list_map_keys=("type",),
+        ),
+    ],
+)
+
+PodDisruptionBudget = _kind(
+    "PodDisruptionBudget",
+    "The maximum disruption that can be caused to a collection of pods.",
+    [
+        Field("metadata", 1, _OBJECT_META, "Standard object's metadata."),
+        Field("spec", 2, PodDisruptionBudgetSpec, "The desired behavior of the budget."),
+        Field("status", 3, PodDisruptionBudgetStatus, "The most recently observed status."),
+    ],
+)
+
+PodDisruptionBudgetList = _kind(
+    "PodDisruptionBudgetList",
+    "A list of PodDisruptionBudgets.",
+    [
+        Field("metadata", 1, _LIST_META, "Standard list metadata."),
+        Field(
+            "items",
+            2,
+            ListOf(PodDisruptionBudget),
+            "The PodDisruptionBudgets.",
+            required=True,
+        ),
+    ],
+)
+
+Eviction = _kind(
+    "Eviction",
+    "Evicts a pod from its node, subject to disruption budgets (pods/eviction).",
+    [
+        Field("metadata", 1, _OBJECT_META, "Describes the pod being evicted."),
+        Field("deleteOptions", 2, _DELETE_OPTIONS, "Options for the deletion of the pod."),
+    ],
+)

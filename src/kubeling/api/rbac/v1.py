@@ -1,0 +1,211 @@
+"""rbac.authorization.k8s.io/v1: roles, cluster roles and their bindings.
+
+Field numbers come from ``k8s.io/api/rbac/v1/generated.proto``; ``required``
+follows the published OpenAPI (``PolicyRule.verbs``, ``*Binding.roleRef``, the
+three RoleRef fields, ``Subject.kind``/``name``). None of the rbac lists
+carries a ``+listType`` or patch strategy, so a strategic merge patch replaces
+them whole, as it does upstream.
+
+ClusterRole ``aggregationRule`` is what the clusterrole-aggregation controller
+watches; the rules it writes back are ordinary ``rules``.
+"""
+
+from __future__ import annotations
+
+from kubeling.api.schema import STRING, Field, GroupVersionKind, ListOf, Object, Ref
+
+__all__ = [
+    "AggregationRule",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "ClusterRoleList",
+    "PolicyRule",
+    "Role",
+    "RoleBinding",
+    "RoleBindingList",
+    "RoleList",
+    "RoleRef",
+    "Subject",
+]
+
+GROUP = "rbac.authorization.k8s.io"
+VERSION = "v1"
+
+_OBJECT_META = Ref("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
+_LIST_META = Ref("io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta")
+_LABEL_SELECTOR = Ref("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector")
+
+_API_VERSION = Field("apiVersion", 0, STRING, "Versioned schema of this object.")
+_KIND = Field("kind", 0, STRING, "REST resource this object represents, in CamelCase.")
+_METADATA = Field("metadata", 1, _OBJECT_META, "Standard object's metadata.")
+_LIST_METADATA = Field("metadata", 1, _LIST_META, "Standard list metadata.")
+
+
+def _gvk(kind: str) -> GroupVersionKind:
+    return GroupVersionKind(GROUP, VERSION, kind)
+
+
+PolicyRule = Object(
+    "io.k8s.api.rbac.v1.PolicyRule",
+    "A policy rule: which verbs are allowed on which resources or non-resource URLs.",
+    [
+        Field(
+            "verbs", 1, ListOf(STRING), "Verbs allowed by this rule; '*' means all.", required=True
+        ),
+        Field("apiGroups", 2, ListOf(STRING), "API groups of the resources; '' is core, '*' all."),
+        Field("resources", 3, ListOf(STRING), "Resources this rule applies to; '*' means all."),
+        Field("resourceNames", 4, ListOf(STRING), "Optional allow-list of object names."),
+        Field("nonResourceURLs", 5, ListOf(STRING), "Partial URLs; '*' only as the final step."),
+    ],
+)
+
+AggregationRule = Object(
+    "io.k8s.api.rbac.v1.AggregationRule",
+    "How to locate ClusterRoles to aggregate into a ClusterRole.",
+    [
+        Field(
+            "clusterRoleSelectors",
+            1,
+            ListOf(_LABEL_SELECTOR),
+            "Selectors of ClusterRoles whose rules are aggregated; any match counts.",
+        ),
+    ],
+)
+
+RoleRef = Object(
+    "io.k8s.api.rbac.v1.RoleRef",
+    "A reference to the role being bound.",
+    [
+        Field("apiGroup", 1, STRING, "API group of the referenced role.", required=True),
+        Field("kind", 2, STRING, "Kind of the referenced role.", required=True),
+        Field("name", 3, STRING, "Name of the referenced role.", required=True),
+    ],
+)
+
+Subject = Object(
+    "io.k8s.api.rbac.v1.Subject",
+    "An object or user identity a role binding applies to.",
+    [
+        Field(
+            "kind",
+            1,
+            STRING,
+            "Kind of subject: User, Group or ServiceAccount.",
+            required=True,
+        ),
+        Field("apiGroup", 2, STRING, "API group of the subject; '' for ServiceAccount."),
+        Field("name", 3, STRING, "Name of the subject.", required=True),
+        Field("namespace", 4, STRING, "Namespace of the subject, for namespaced kinds."),
+    ],
+)
+
+Role = Object(
+    "io.k8s.api.rbac.v1.Role",
+    "A namespaced, logical grouping of PolicyRules.",
+    [
+        _API_VERSION,
+        _KIND,
+        _METADATA,
+        Field("rules", 2, ListOf(PolicyRule), "The PolicyRules of this Role."),
+    ],
+    gvk=_gvk("Role"),
+)
+
+ClusterRole = Object(
+    "io.k8s.api.rbac.v1.ClusterRole",
+    "A cluster-level, logical grouping of PolicyRules.",
+    [
+        _API_VERSION,
+        _KIND,
+        _METADATA,
+        Field("rules", 2, ListOf(PolicyRule), "The PolicyRules of this ClusterRole."),
+        Field(
+            "aggregationRule",
+            3,
+            AggregationRule,
+            "If set, rules are controller-managed and built from matching ClusterRoles.",
+        ),
+    ],
+    gvk=_gvk("ClusterRole"),
+)
+
+RoleBinding = Object(
+    "io.k8s.api.rbac.v1.RoleBinding",
+    "Grants the permissions of a Role or ClusterRole within a namespace.",
+    [
+        _API_VERSION,
+        _KIND,
+        _METADATA,
+        Field("subjects", 2, ListOf(Subject), "The objects the role applies to."),
+        Field(
+            "roleRef",
+            3,
+            RoleRef,
+            "A Role in this namespace or a ClusterRole; immutable.",
+            required=True,
+        ),
+    ],
+    gvk=_gvk("RoleBinding"),
+)
+
+ClusterRoleBinding = Object(
+    "io.k8s.api.rbac.v1.ClusterRoleBinding",
+    "Grants the permissions of a ClusterRole cluster-wide.",
+    [
+        _API_VERSION,
+        _KIND,
+        _METADATA,
+        Field("subjects", 2, ListOf(Subject), "The objects the role applies to."),
+        Field("roleRef", 3, RoleRef, "The ClusterRole being bound; immutable.", required=True),
+    ],
+    gvk=_gvk("ClusterRoleBinding"),
+)
+
+RoleList = Object(
+    "io.k8s.api.rbac.v1.RoleList",
+    "A list of Roles.",
+    [
+        _API_VERSION,
+        _KIND,
+        _LIST_METADATA,
+        Field("items", 2, ListOf(Role), "The Roles.", required=True),
+    ],
+    gvk=_gvk("RoleList"),
+)
+
+ClusterRoleList = Object(
+    "io.k8s.api.rbac.v1.ClusterRoleList",
+    "A list of ClusterRoles.",
+    [
+        _API_VERSION,
+        _KIND,
+        _LIST_METADATA,
+        Field("items", 2, ListOf(ClusterRole), "The ClusterRoles.", required=True),
+    ],
+    gvk=_gvk("ClusterRoleList"),
+)
+
+RoleBindingList = Object(
+    "io.k8s.api.rbac.v1.RoleBindingList",
+    "A list of RoleBindings.",
+    [
+        _API_VERSION,
+        _KIND,
+        _LIST_METADATA,
+        Field("items", 2, ListOf(RoleBinding), "The RoleBindings.", required=True),
+    ],
+    gvk=_gvk("RoleBindingList"),
+)
+
+ClusterRoleBindingList = Object(
+    "io.k8s.api.rbac.v1.ClusterRoleBindingList",
+    "A list of ClusterRoleBindings.",
+    [
+        _API_VERSION,
+        _KIND,
+        _LIST_METADATA,
+        Field("items", 2, ListOf(ClusterRoleBinding), "The ClusterRoleBindings.", required=True),
+    ],
+    gvk=_gvk("ClusterRoleBindingList"),
+)
