@@ -1,0 +1,70 @@
+"""The strategies of the non-core built-in resources, by (group, plural).
+
+The API server looks a resource's strategy up here when it builds the
+resource's store; a resource missing from the table uses the generic
+``Strategy``. The core group (pods, services...) has its own table next to
+its strategies.
+"""
+
+from __future__ import annotations
+
+from kubeling.apiserver.rest.strategy import Strategy
+from kubeling.apiserver.strategies.apps import (
+    ControllerRevisionStrategy,
+    DaemonSetStrategy,
+    DeploymentStrategy,
+    ReplicaSetStrategy,
+    StatefulSetStrategy,
+)
+from kubeling.apiserver.strategies.batch import CronJobStrategy, JobStrategy
+from kubeling.apiserver.strategies.others import (
+    ClusterRoleBindingStrategy,
+    ClusterRoleStrategy,
+    CustomResourceDefinitionStrategy,
+    EndpointSliceStrategy,
+    HorizontalPodAutoscalerStrategy,
+    IngressClassStrategy,
+    IngressStrategy,
+    LeaseStrategy,
+    NetworkPolicyStrategy,
+    PodDisruptionBudgetStrategy,
+    PriorityClassStrategy,
+    RoleBindingStrategy,
+    RoleStrategy,
+    StorageClassStrategy,
+)
+
+__all__ = ["group_strategies"]
+
+_RBAC = "rbac.authorization.k8s.io"
+
+
+def group_strategies() -> dict[tuple[str, str], Strategy]:
+    """A fresh strategy for each non-core resource with rules of its own.
+
+    >>> type(group_strategies()[("apps", "deployments")]).__name__
+    'DeploymentStrategy'
+    """
+    return {
+        ("apps", "deployments"): DeploymentStrategy(),
+        ("apps", "replicasets"): ReplicaSetStrategy(),
+        ("apps", "statefulsets"): StatefulSetStrategy(),
+        ("apps", "daemonsets"): DaemonSetStrategy(),
+        ("apps", "controllerrevisions"): ControllerRevisionStrategy(),
+        ("batch", "jobs"): JobStrategy(),
+        ("batch", "cronjobs"): CronJobStrategy(),
+        ("autoscaling", "horizontalpodautoscalers"): HorizontalPodAutoscalerStrategy(),
+        ("policy", "poddisruptionbudgets"): PodDisruptionBudgetStrategy(),
+        ("coordination.k8s.io", "leases"): LeaseStrategy(),
+        ("discovery.k8s.io", "endpointslices"): EndpointSliceStrategy(),
+        ("networking.k8s.io", "ingresses"): IngressStrategy(),
+        ("networking.k8s.io", "ingressclasses"): IngressClassStrategy(),
+        ("networking.k8s.io", "networkpolicies"): NetworkPolicyStrategy(),
+        (_RBAC, "roles"): RoleStrategy(),
+        (_RBAC, "clusterroles"): ClusterRoleStrategy(),
+        (_RBAC, "rolebindings"): RoleBindingStrategy(),
+        (_RBAC, "clusterrolebindings"): ClusterRoleBindingStrategy(),
+        ("scheduling.k8s.io", "priorityclasses"): PriorityClassStrategy(),
+        ("storage.k8s.io", "storageclasses"): StorageClassStrategy(),
+        ("apiextensions.k8s.io", "customresourcedefinitions"): CustomResourceDefinitionStrategy(),
+    }

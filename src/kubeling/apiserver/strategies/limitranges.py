@@ -1,0 +1,37 @@
+"""LimitRanges: each limit has a known type and parsable quantities."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from kubeling.api.field import FieldError, FieldPath, invalid, not_supported, required
+from kubeling.apiserver.rest.strategy import Strategy
+from kubeling.apiserver.strategies._checks import as_list, as_map, quantity_of
+
+__all__ = ["LimitRangeStrategy"]
+
+LIMIT_TYPES: Final = ("Container", "PersistentVolumeClaim", "Pod")
+_QUANTITY_MAPS: Final = ("max", "min", "default", "defaultRequest", "maxLimitRequestRatio")
+
+
+class LimitRangeStrategy(Strategy):
+    """``limitranges``."""
+
+    def validate(self, obj: Mapping[str, Any], *, namespaced: bool) -> list[FieldError]:
+        errs = self.validate_metadata(obj, namespaced=namespaced)
+        for i, limit in enumerate(as_list(as_map(obj.get("spec")).get("limits"))):
+            path = FieldPath("spec", "limits").index(i)
+            body = as_map(limit)
+            kind = body.get("type")
+            if not kind:
+                errs.append(required(path.child("type"), ""))
+            elif kind not in LIMIT_TYPES:
+                errs.append(not_supported(path.child("type"), kind, LIMIT_TYPES))
+            for key in _QUANTITY_MAPS:
+                for name, raw in as_map(body.get(key)).items():
+                    if quantity_of(raw) is None:
+                        errs.append(
+                            invalid(path.child(key).key(name), raw, "must be a valid quantity")
+                        )
+        return errs
