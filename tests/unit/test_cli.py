@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from kubeling.cli.main import main
-
-
-def test_up_opens_the_datastore_in_the_data_dir(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """`kubeling up` creates the sqlite store in --data-dir and reports its revision."""
-    assert main(["up", "--data-dir", str(tmp_path / "data")]) == 0
-    assert (tmp_path / "data" / "state.db").exists()
-    assert "revision 1" in capsys.readouterr().out
 
 
 def test_bad_datastore_url_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -24,3 +13,9 @@ def test_bad_datastore_url_is_a_clean_error(capsys: pytest.CaptureFixture[str]) 
     err = capsys.readouterr().err
     assert err.startswith("kubeling: error: unknown datastore scheme")
     assert "Traceback" not in err
+
+
+def test_store_info_reports_a_fresh_store(capsys: pytest.CaptureFixture[str]) -> None:
+    """store-info prints the revision and key count of a datastore."""
+    assert main(["store-info", "--datastore", "memory://"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["revision=1", "compacted=0", "keys=0"]

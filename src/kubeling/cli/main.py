@@ -24,23 +24,17 @@ def _default_datastore(data_dir: Path) -> str:
     return f"sqlite://{data_dir.resolve() / 'state.db'}"
 
 
-async def _up(args: argparse.Namespace) -> int:
+async def _serve(args: argparse.Namespace) -> int:
+    from kubeling.cli.serve import ServeOptions, serve
+
     data_dir: Path = args.data_dir
-    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
-    url = args.datastore or _default_datastore(data_dir)
-    store = await open_store(url)
-    try:
-        revision = await store.current_revision()
-        count = await store.count("/registry/")
-    finally:
-        await store.close()
-    print(f"kubeling {__version__}: datastore {url} is open at revision {revision}")
-    print(f"{count} objects stored")
-    print(
-        "The store is ready. The API server, scheduler, controllers and kubelet that make "
-        "`kubeling up` a cluster are being built (see the issues); this command will start them."
+    options = ServeOptions(
+        data_dir=data_dir,
+        datastore=args.datastore or _default_datastore(data_dir),
+        bind_address=args.bind_address,
+        port=args.port,
     )
-    return 0
+    return await serve(options)
 
 
 async def _store_info(args: argparse.Namespace) -> int:
@@ -59,10 +53,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kubeling {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    up = sub.add_parser("up", help="run the all-in-one cluster on this machine")
-    up.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
-    up.add_argument("--datastore", help="sqlite:///path, etcd://host:port[,...] or memory://")
-    up.set_defaults(run=_up)
+    for name, help_text in (
+        ("up", "run the all-in-one cluster on this machine (today: the API server)"),
+        ("server", "run the API server"),
+    ):
+        cmd = sub.add_parser(name, help=help_text)
+        cmd.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+        cmd.add_argument("--datastore", help="sqlite:///path, etcd://host:port[,...] or memory://")
+        cmd.add_argument("--bind-address", default="127.0.0.1")
+        cmd.add_argument("--port", type=int, default=6443, help="0 picks a free port")
+        cmd.set_defaults(run=_serve)
 
     info = sub.add_parser("store-info", help="print a datastore's revision and key count")
     info.add_argument("--datastore", required=True)

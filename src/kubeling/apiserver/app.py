@@ -1,0 +1,384 @@
+"""The API server's HTTP application (aiohttp).
+
+One handler serves every resource path: it parses the request info from the
+URL (``request_info``), finds the resource in the registry, authenticates the
+caller, and calls the generic ``ResourceStore`` verb. Non-resource paths
+(``/version``, ``/healthz``, discovery, OpenAPI) have their own small
+handlers. Every failure leaves as a Kubernetes ``Status`` with its code:
+``StatusError`` as it is, anything unexpected as a logged 500 whose body says
+nothing of the internals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import platform
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from aiohttp import web
+
+from kubeling import __version__
+from kubeling.api import errors
+from kubeling.apiserver import codec, discovery
+from kubeling.apiserver.registry.registry import Registry
+from kubeling.apiserver.request_info import RequestInfo, parse_request_info
+from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
+from kubeling.apiserver.rest.resource_store import PATCH_TYPES, ResourceStore
+from kubeling.apiserver.rest.subresources import Binding, Eviction, Finalize, Scale
+from kubeling.apiserver.tables import TableRequest, table_for, table_request
+from kubeling.apiserver.watch import watch_events
+
+__all__ = ["GIT_VERSION", "ApiServerApp", "version_info"]
+
+log = logging.getLogger("kubeling.apiserver")
+
+GIT_VERSION = "v1.32.4+kubeling"
+_ANONYMOUS_PATHS = frozenset({"/version", "/healthz", "/livez", "/readyz"})
+
+Obj = dict[str, Any]
+Authenticator = Callable[[web.Request], Awaitable[tuple[str, list[str]] | None]]
+
+
+def version_info() -> Obj:
+    """``/version``: minor 32, so that kubectl's dispatcher runs kubectl 1.32."""
+    return {
+        "major": "1",
+        "minor": "32",
+        "gitVersion": GIT_VERSION,
+        "gitCommit": f"kubeling-{__version__}",
+        "gitTreeState": "clean",
+        "buildDate": "2026-11-27T00:00:00Z",
+        "goVersion": f"python{platform.python_version()}",
+        "compiler": "cpython",
+        "platform": f"linux/{_arch()}",
+    }
+
+
+def _arch() -> str:
+    machine = platform.machine().lower()
+    return {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
+
+
+def _json(value: Any, *, status: int = 200, content_type: str = "application/json") -> web.Response:
+    return web.Response(
+        body=codec.dumps(value),
+        status=status,
+        content_type=None,
+        headers={"Content-Type": content_type},
+    )
+
+
+def _status_response(err: errors.StatusError) -> web.Response:
+    return _json(err.to_status(), status=err.code or 500)
+
+
+def _success_status(rest: ResourceStore, obj: Mapping[str, Any]) -> Obj:
+    meta = obj.get("metadata") or {}
+    details: Obj = {
+        "name": meta.get("name", ""),
+        "kind": rest.resource.plural,
+        "uid": meta.get("uid", ""),
+    }
+    if rest.resource.group:
+        details["group"] = rest.resource.group
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": details,
+    }
+
+
+class ApiServerApp:
+    """The aiohttp application over a Registry."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        *,
+        authenticate: Authenticator | None = None,
+        server_address: str = "127.0.0.1:6443",
+        openapi: Any = None,
+    ) -> None:
+        self.registry = registry
+        self._authenticate = authenticate
+        self._server_address = server_address
+        self._openapi = openapi
+        self.app = web.Application(client_max_size=codec.MAX_BODY_BYTES + 1024)
+        self.app.router.add_route("*", "/{tail:.*}", self._handle)
+
+    # -- entry ---------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        started = time.monotonic()
+        try:
+            response = await self._dispatch(request)
+        except errors.StatusError as err:
+            response = _status_response(err)
+        except asyncio.CancelledError:
+            raise
+        except web.HTTPException:
+            raise
+        except Exception as err:  # a bug: logged, answered as 500
+            log.exception("internal error serving %s %s", request.method, request.path)
+            response = _status_response(errors.internal_error(f"{type(err).__name__}"))
+        log.debug(
+            "%s %s %s %.1fms",
+            request.method,
+            request.path_qs,
+            response.status,
+            (time.monotonic() - started) * 1000,
+        )
+        return response
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        path = request.path
+        if path not in _ANONYMOUS_PATHS and self._authenticate is not None:
+            user = await self._authenticate(request)
+            if user is None:
+                raise errors.unauthorized("Unauthorized")
+        if path == "/version":
+            return _json(version_info())
+        if path in ("/healthz", "/livez", "/readyz"):
+            return web.Response(text="ok", content_type="text/plain")
+        if path == "/api" or path == "/apis":
+            return self._discovery_root(request, core=path == "/api")
+        if path.startswith("/openapi/"):
+            return self._openapi_response(request)
+        query: Mapping[str, str] = request.query
+        info = parse_request_info(request.method, path, query)
+        if not info.is_resource_request:
+            return self._discovery_group(info)
+        rest = self.registry.lookup(info.group, info.version, info.resource)
+        if rest is None:
+            raise errors.StatusError(
+                errors.Status(
+                    code=404,
+                    reason="NotFound",
+                    message="the server could not find the requested resource",
+                )
+            )
+        return await self._resource(request, info, rest)
+
+    # -- discovery -----------------------------------------------------------
+
+    def _discovery_root(self, request: web.Request, *, core: bool) -> web.Response:
+        resources = self.registry.resources()
+        if discovery.wants_aggregated(request.headers.get("Accept", "")):
+            return _json(
+                discovery.aggregated(resources, core=core),
+                content_type=discovery.AGGREGATED_CONTENT_TYPE,
+            )
+        if core:
+            return _json(discovery.api_versions(self._server_address))
+        return _json(discovery.api_group_list(resources))
+
+    def _discovery_group(self, info: RequestInfo) -> web.Response:
+        parts = [p for p in info.path.split("/") if p]
+        resources = self.registry.resources()
+        if parts[0] == "api" and len(parts) == 2:
+            doc = discovery.api_resource_list(resources, "", parts[1])
+        elif parts[0] == "apis" and len(parts) == 3:
+            doc = discovery.api_resource_list(resources, parts[1], parts[2])
+        elif parts[0] == "apis" and len(parts) == 2:
+            versions = self.registry.group_versions().get(parts[1])
+            doc = discovery.api_group(parts[1], versions) if versions else None
+        else:
+            doc = None
+        if doc is None:
+            raise errors.StatusError(
+                errors.Status(
+                    code=404,
+                    reason="NotFound",
+                    message="the server could not find the requested resource",
+                )
+            )
+        return _json(doc)
+
+    def _openapi_response(self, request: web.Request) -> web.Response:
+        if self._openapi is None:
+            raise errors.StatusError(
+                errors.Status(
+                    code=404,
+                    reason="NotFound",
+                    message="the server could not find the requested resource",
+                )
+            )
+        response: web.Response = self._openapi(request)
+        return response
+
+    # -- resources -----------------------------------------------------------
+
+    async def _read_body(self, request: web.Request, rest: ResourceStore) -> Any:
+        body = await request.read()
+        if not body:
+            raise errors.bad_request("the request body is empty")
+        return codec.decode_body(
+            body, request.headers.get("Content-Type", ""), kind_hint=rest.resource.kind
+        )
+
+    async def _resource(
+        self, request: web.Request, info: RequestInfo, rest: ResourceStore
+    ) -> web.StreamResponse:
+        verb, sub = info.verb, info.subresource
+        namespace = info.namespace if rest.namespaced else ""
+        if rest.namespaced and info.resource == "namespaces":
+            namespace = ""
+        if verb not in rest.resource.verbs and not sub:
+            raise errors.method_not_supported(rest.resource.group_resource, verb)
+        if sub and sub != "status":
+            return await self._subresource(request, info, rest, namespace)
+        table = table_request(request.headers.get("Accept", ""), request.query)
+        query = request.query
+        if verb == "get":
+            obj = await rest.get(namespace, info.name)
+            return self._object_response(rest, obj, table)
+        if verb == "list":
+            listed = await rest.list(namespace, ListOptions.parse(query))
+            return self._object_response(rest, listed, table)
+        if verb == "watch":
+            return await self._watch(request, rest, namespace, table)
+        if verb == "create":
+            if info.name and not sub:
+                raise errors.method_not_supported(rest.resource.group_resource, "create")
+            body = await self._read_body(request, rest)
+            created = await rest.create(namespace, body, WriteOptions.parse(query))
+            return _json(created, status=201)
+        if verb == "update":
+            body = await self._read_body(request, rest)
+            updated = await rest.update(
+                namespace, info.name, body, WriteOptions.parse(query), subresource=sub
+            )
+            return _json(updated)
+        if verb == "patch":
+            content_type = codec.media_type(request.headers.get("Content-Type", ""))
+            patch_type = PATCH_TYPES.get(content_type)
+            if patch_type is None:
+                raise errors.unsupported_media_type(list(PATCH_TYPES))
+            body = await self._read_body(request, rest)
+            result = await rest.patch(
+                namespace, info.name, patch_type, body, WriteOptions.parse(query), subresource=sub
+            )
+            return _json(result.obj, status=201 if result.created else 200)
+        if verb == "delete":
+            raw = await request.read()
+            body = codec.decode_body(raw, request.headers.get("Content-Type", "")) if raw else None
+            if body is not None and not isinstance(body, dict):
+                raise errors.bad_request("DeleteOptions must be a JSON object")
+            obj, gone = await rest.delete(namespace, info.name, DeleteOptions.parse(query, body))
+            if gone and not rest.strategy.returns_deleted_object:
+                return _json(_success_status(rest, obj))
+            return _json(obj)
+        if verb == "deletecollection":
+            raw = await request.read()
+            body = codec.decode_body(raw, request.headers.get("Content-Type", "")) if raw else None
+            listed = await rest.delete_collection(
+                namespace,
+                ListOptions.parse(query),
+                DeleteOptions.parse(query, body if isinstance(body, dict) else None),
+            )
+            return _json(listed)
+        raise errors.method_not_supported(rest.resource.group_resource, verb)
+
+    async def _subresource(
+        self, request: web.Request, info: RequestInfo, rest: ResourceStore, namespace: str
+    ) -> web.StreamResponse:
+        """scale, binding, eviction and finalize (status goes through the verbs)."""
+        verb, sub, query = info.verb, info.subresource, request.query
+        declared = {s.name for s in rest.resource.subresources}
+        if sub not in declared:
+            raise errors.StatusError(
+                errors.Status(
+                    code=404,
+                    reason="NotFound",
+                    message="the server could not find the requested resource",
+                )
+            )
+        if sub == "scale":
+            scale = Scale(rest)
+            if verb == "get":
+                return _json(await scale.get(namespace, info.name))
+            body = await self._read_body(request, rest)
+            if verb == "update":
+                return _json(
+                    await scale.update(namespace, info.name, body, WriteOptions.parse(query))
+                )
+            if verb == "patch":
+                patch_type = PATCH_TYPES.get(
+                    codec.media_type(request.headers.get("Content-Type", ""))
+                )
+                if patch_type is None:
+                    raise errors.unsupported_media_type(list(PATCH_TYPES))
+                return _json(
+                    await scale.patch(
+                        namespace, info.name, patch_type, body, WriteOptions.parse(query)
+                    )
+                )
+        elif sub == "binding" and verb == "create":
+            body = await self._read_body(request, rest)
+            result = await Binding(rest).create(
+                namespace, info.name, body, WriteOptions.parse(query)
+            )
+            return _json(result, status=201)
+        elif sub == "eviction" and verb == "create":
+            body = await self._read_body(request, rest)
+            return _json(await Eviction(rest).create(namespace, info.name, body), status=201)
+        elif sub == "finalize" and verb == "update":
+            body = await self._read_body(request, rest)
+            return _json(await Finalize(rest).update(info.name, body, WriteOptions.parse(query)))
+        raise errors.method_not_supported(f"{rest.resource.group_resource}/{sub}", verb)
+
+    def _object_response(
+        self, rest: ResourceStore, obj: Obj, table: TableRequest | None
+    ) -> web.Response:
+        if table is None:
+            return _json(obj)
+        return _json(
+            table_for(rest.resource, obj, table),
+            content_type="application/json;as=Table;v=v1;g=meta.k8s.io",
+        )
+
+    async def _watch(
+        self,
+        request: web.Request,
+        rest: ResourceStore,
+        namespace: str,
+        table: TableRequest | None,
+    ) -> web.StreamResponse:
+        options = ListOptions.parse(request.query)
+        events = watch_events(rest, namespace, options)
+        # The first event may fail (bad selector...): raise before sending 200.
+        response = web.StreamResponse(
+            status=200,
+            headers={"Content-Type": "application/json", "Cache-Control": "no-cache, private"},
+        )
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        first = True
+        try:
+            async with asyncio.timeout(options.timeout_seconds or 1800):
+                async for event in events:
+                    if table is not None and event["type"] in ("ADDED", "MODIFIED", "DELETED"):
+                        event = {
+                            "type": event["type"],
+                            "object": table_for(
+                                rest.resource, event["object"], table, with_columns=first
+                            ),
+                        }
+                        first = False
+                    await response.write(json.dumps(event, separators=(",", ":")).encode() + b"\n")
+        except TimeoutError:
+            pass
+        except errors.StatusError as err:
+            await response.write(codec.dumps({"type": "ERROR", "object": err.to_status()}) + b"\n")
+        except (ConnectionResetError, asyncio.CancelledError):
+            return response
+        finally:
+            await events.aclose()
+        await response.write_eof()
+        return response

@@ -1,0 +1,105 @@
+"""Request bodies in, JSON out: the API server's encodings.
+
+Requests may be JSON, YAML or Kubernetes protobuf (kubectl's typed calls send
+protobuf with no fallback, see KUBECTL-CONTRACT.md §4); patches carry their own
+content types. Responses are always JSON, which every client accepts.
+Malformed bodies become a 400 BadRequest Status, unsupported content types a
+415, oversized bodies a 413: never a 500.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+
+from kubeling.api import errors
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "PROTOBUF",
+    "decode_body",
+    "dumps",
+    "media_type",
+]
+
+MAX_BODY_BYTES = 3 * 1024 * 1024
+"""Kubernetes' limit for a JSON or YAML request body (3 MiB)."""
+
+PROTOBUF = "application/vnd.kubernetes.protobuf"
+
+_JSON_TYPES = {
+    "application/json",
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/strategic-merge-patch+json",
+}
+_YAML_TYPES = {"application/yaml", "application/apply-patch+yaml", "text/yaml"}
+
+ACCEPTED = ["application/json", "application/yaml", PROTOBUF]
+
+
+def media_type(content_type: str) -> str:
+    """The bare media type of a Content-Type header, lower-cased.
+
+    >>> media_type("application/json; charset=utf-8")
+    'application/json'
+    """
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _reject_constants(name: str) -> Any:
+    raise ValueError(f"invalid JSON value {name}")
+
+
+def decode_body(body: bytes, content_type: str, *, kind_hint: str = "") -> Any:
+    """Decode a request body by its Content-Type; raise a StatusError on failure."""
+    if len(body) > MAX_BODY_BYTES:
+        raise errors.request_entity_too_large("the request body is too large")
+    media = media_type(content_type) or "application/json"
+    if media in _JSON_TYPES:
+        try:
+            return json.loads(body, parse_constant=_reject_constants)
+        except (ValueError, UnicodeDecodeError, RecursionError) as err:
+            raise errors.bad_request(f"the body of the request was not valid JSON: {err}") from err
+    if media in _YAML_TYPES:
+        try:
+            return yaml.safe_load(body)
+        except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as err:
+            raise errors.bad_request(f"error converting YAML to JSON: {err}") from err
+    if media == PROTOBUF:
+        return _decode_protobuf(body, kind_hint)
+    raise errors.unsupported_media_type(ACCEPTED)
+
+
+def _decode_protobuf(body: bytes, kind_hint: str) -> Any:
+    from kubeling.api import protobuf
+    from kubeling.api.schema import DEFINITIONS
+
+    try:
+        api_version, kind, raw = protobuf.decode(body)
+    except protobuf.ProtobufDecodeError as err:
+        raise errors.bad_request(f"the protobuf body could not be decoded: {err}") from err
+    group, _, version = api_version.rpartition("/")
+    candidates = [
+        d
+        for d in DEFINITIONS.values()
+        if d.gvk is not None
+        and d.gvk.kind == kind
+        and d.gvk.group == group
+        and d.gvk.version == version
+    ]
+    if not candidates:
+        raise errors.bad_request(f'no kind "{kind}" is registered for version "{api_version}"')
+    try:
+        obj: dict[str, Any] = protobuf.decode_object(raw, candidates[0])
+    except protobuf.ProtobufDecodeError as err:
+        raise errors.bad_request(f"the protobuf body could not be decoded: {err}") from err
+    obj["apiVersion"] = api_version
+    obj["kind"] = kind
+    return obj

@@ -1,0 +1,97 @@
+"""The registry: served resources by group, version and plural, with their stores.
+
+Built-in resources are registered at start; custom resources join and leave
+as their CustomResourceDefinitions do (a later issue wires that up). Lookups
+are by the names a URL carries, and by short name or kind for discovery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kubeling.apiserver.registry.resource import Resource
+from kubeling.apiserver.rest.resource_store import NamespaceCheck, ResourceStore
+from kubeling.apiserver.rest.strategy import Strategy
+from kubeling.storage import Store
+
+__all__ = ["GENERATION_TRACKED", "Registry"]
+
+GENERATION_TRACKED = frozenset(
+    {
+        "deployments.apps",
+        "replicasets.apps",
+        "statefulsets.apps",
+        "daemonsets.apps",
+        "jobs.batch",
+        "cronjobs.batch",
+        "replicationcontrollers",
+        "customresourcedefinitions.apiextensions.k8s.io",
+        "horizontalpodautoscalers.autoscaling",
+        "poddisruptionbudgets.policy",
+        "ingresses.networking.k8s.io",
+        "networkpolicies.networking.k8s.io",
+    }
+)
+
+
+def default_strategy(resource: Resource) -> Strategy:
+    """A generic strategy with the resource's status split and generation rule."""
+    strategy = Strategy()
+    strategy.has_status_subresource = any(s.name == "status" for s in resource.subresources)
+    strategy.tracks_generation = resource.group_resource in GENERATION_TRACKED
+    return strategy
+
+
+class Registry:
+    """Every served resource and the ResourceStore that serves it."""
+
+    def __init__(self, store: Store, *, namespace_check: NamespaceCheck | None = None) -> None:
+        self.store = store
+        self._namespace_check = namespace_check
+        self._stores: dict[tuple[str, str, str], ResourceStore] = {}
+
+    def add(
+        self,
+        resource: Resource,
+        strategy: Strategy | None = None,
+        *,
+        storage_prefix: str | None = None,
+    ) -> ResourceStore:
+        """Serve ``resource``; built-ins are stored under ``/registry/<plural>``,
+        custom resources pass ``/registry/<group>/<plural>``."""
+        if storage_prefix is None:
+            storage_prefix = f"/registry/{resource.plural}"
+            if resource.group == "events.k8s.io":
+                # TODO(events): share core/v1 events' storage once the two
+                # versions are converted into each other.
+                storage_prefix = "/registry/events.k8s.io/events"
+        rest = ResourceStore(
+            resource,
+            self.store,
+            strategy=strategy or default_strategy(resource),
+            storage_prefix=storage_prefix,
+            namespace_check=self._namespace_check,
+        )
+        self._stores[(resource.group, resource.version, resource.plural)] = rest
+        return rest
+
+    def remove(self, group: str, version: str, plural: str) -> None:
+        self._stores.pop((group, version, plural), None)
+
+    def lookup(self, group: str, version: str, plural: str) -> ResourceStore | None:
+        return self._stores.get((group, version, plural))
+
+    def __iter__(self) -> Iterator[ResourceStore]:
+        return iter(list(self._stores.values()))
+
+    def resources(self) -> list[Resource]:
+        return [rest.resource for rest in self._stores.values()]
+
+    def group_versions(self) -> dict[str, list[str]]:
+        """group → its versions, preferred first, in registration order."""
+        out: dict[str, list[str]] = {}
+        for group, version, _ in self._stores:
+            versions = out.setdefault(group, [])
+            if version not in versions:
+                versions.append(version)
+        return out

@@ -1,0 +1,752 @@
+"""The generic REST store: one code path for every resource's verbs.
+
+Like Kubernetes' ``genericregistry.Store``, this turns get, list, create,
+update, patch, delete and deletecollection into store operations, with
+optimistic concurrency on ``resourceVersion``, the strategy's defaulting,
+validation and spec/status split, graceful deletion with finalizers and
+``deletionTimestamp``, and every failure as a Kubernetes ``StatusError``.
+It deals in plain JSON dicts; the HTTP layer decodes and encodes around it.
+
+Writes go through ``Store.guaranteed_update``: the update function sees the
+current object, so preconditions, no-op detection and the "finalizers
+removed from a terminating object" rule are all decided against the value
+that is actually replaced.
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import datetime
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kubeling.api import errors, naming
+from kubeling.api.field import forbidden
+from kubeling.api.patch import (
+    NO_SCHEMA,
+    PatchError,
+    apply_json_patch,
+    apply_merge_patch,
+    apply_strategic_merge_patch,
+)
+from kubeling.api.patch.declared import DeclaredPatchMeta
+from kubeling.apiserver.registry.resource import Resource
+from kubeling.apiserver.rest import objects
+from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
+from kubeling.apiserver.rest.strategy import StatusStrategy, Strategy
+from kubeling.apiserver.watch_cache import WatchCache
+from kubeling.storage import (
+    CompactedError,
+    ConflictError,
+    InvalidContinueError,
+    KeyExistsError,
+    KeyNotFoundError,
+    KeyValue,
+    ListResult,
+    Preconditions,
+    Store,
+    ValueTooLargeError,
+)
+from kubeling.storage.keys import encode_continue
+
+__all__ = ["PATCH_TYPES", "ResourceStore", "WriteResult", "patch_status"]
+
+Obj = dict[str, Any]
+
+PATCH_TYPES = {
+    "application/json-patch+json": "json",
+    "application/merge-patch+json": "merge",
+    "application/strategic-merge-patch+json": "strategic",
+    "application/apply-patch+yaml": "apply",
+    "application/apply-patch+cbor": "apply",
+}
+
+_CONFLICT_MESSAGE = (
+    "the object has been modified; please apply your changes to the latest version and try again"
+)
+
+NamespaceCheck = Callable[[str], Awaitable[str | None]]
+"""Raises the namespace's 404 when it is missing; returns why objects may not
+be created in it (a terminating namespace), or None."""
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """An object as written, and whether the write created it (201 vs 200)."""
+
+    obj: Obj
+    created: bool = False
+
+
+class _NoChange(Exception):
+    """Raised inside an update function: the stored object is already right."""
+
+
+def _meta(obj: Mapping[str, Any]) -> dict[str, Any]:
+    meta = obj.get("metadata")
+    return meta if isinstance(meta, dict) else {}
+
+
+class ResourceStore:
+    """Serves one Resource from the store, following its Strategy."""
+
+    def __init__(
+        self,
+        resource: Resource,
+        store: Store,
+        *,
+        strategy: Strategy | None = None,
+        storage_prefix: str | None = None,
+        namespace_check: NamespaceCheck | None = None,
+        clock: Callable[[], datetime.datetime] | None = None,
+    ) -> None:
+        self.resource = resource
+        self.store = store
+        self.strategy = strategy or Strategy()
+        self.status_strategy = StatusStrategy(self.strategy)
+        self.storage_prefix = storage_prefix or f"/registry/{resource.plural}"
+        self._namespace_check = namespace_check
+        self._clock = clock or (lambda: datetime.datetime.now(datetime.UTC))
+        self._watch_cache: WatchCache | None = None
+
+    def watch_cache(self) -> WatchCache:
+        """This resource's watch cache, created on first use."""
+        if self._watch_cache is None:
+            self._watch_cache = WatchCache(self.store, self.storage_prefix, self._typed)
+        return self._watch_cache
+
+    # -- helpers -------------------------------------------------------------
+
+    @property
+    def namespaced(self) -> bool:
+        return self.resource.namespaced
+
+    def key(self, namespace: str, name: str) -> str:
+        return objects.object_key(self.storage_prefix, namespace if self.namespaced else "", name)
+
+    def _not_found(self, name: str) -> errors.StatusError:
+        return errors.not_found(self.resource.group_resource, name)
+
+    def _conflict(self, name: str, message: str = _CONFLICT_MESSAGE) -> errors.StatusError:
+        return errors.conflict(self.resource.group_resource, name, message)
+
+    def _check_type(self, obj: Mapping[str, Any]) -> None:
+        api_version, kind = obj.get("apiVersion"), obj.get("kind")
+        gvk = self.resource.gvk
+        if kind not in (None, "", gvk.kind):
+            raise errors.bad_request(
+                f'{kind} in version "{gvk.version}" cannot be handled as a {gvk.kind}: '
+                f'no kind "{kind}" is registered for version "{gvk.api_version}"'
+            )
+        if api_version not in (None, "", gvk.api_version):
+            raise errors.bad_request(
+                f"the API version in the data ({api_version}) does not match the expected "
+                f"API version ({gvk.api_version})"
+            )
+
+    def _typed(self, obj: Obj) -> Obj:
+        obj["apiVersion"] = self.resource.gvk.api_version
+        obj["kind"] = self.resource.kind
+        return obj
+
+    def _encode(self, obj: Mapping[str, Any]) -> bytes:
+        value = objects.encode(obj)
+        if len(value) > 1536 * 1024:
+            raise errors.request_entity_too_large("etcdserver: request is too large")
+        return value
+
+    def _invalid(self, obj: Mapping[str, Any], problems: list[Any]) -> errors.StatusError:
+        return errors.invalid(
+            self.resource.kind
+            if not self.resource.group
+            else f"{self.resource.kind}.{self.resource.group}",
+            str(_meta(obj).get("name", "")),
+            problems,
+        )
+
+    # -- reads ---------------------------------------------------------------
+
+    async def get(self, namespace: str, name: str) -> Obj:
+        kv = await self.store.get(self.key(namespace, name))
+        if kv is None:
+            raise self._not_found(name)
+        return objects.decode(kv)
+
+    def matches(self, obj: Mapping[str, Any], options: ListOptions) -> bool:
+        """Whether ``obj`` passes the list's label and field selectors."""
+        if not options.label_selector.is_empty():
+            obj_labels = _meta(obj).get("labels") or {}
+            if not options.label_selector.matches(obj_labels):
+                return False
+        if not options.field_selector.is_empty():
+            field_values = self.strategy.field_set(obj, namespaced=self.namespaced)
+            if not options.field_selector.matches(field_values):
+                return False
+        return True
+
+    def check_field_selector(self, options: ListOptions) -> None:
+        """400 for a field selector naming a field this resource does not support."""
+        if options.field_selector.is_empty():
+            return
+        probe = {"metadata": {"name": "", "namespace": ""}}
+        supported = set(self.strategy.field_set(probe, namespaced=self.namespaced))
+        for term in options.field_selector.terms() or ():
+            if term.field not in supported:
+                raise errors.bad_request(f"field label not supported: {term.field}")
+
+    async def list(self, namespace: str, options: ListOptions) -> Obj:
+        """A List of the objects matching ``options``, paged with limit/continue."""
+        self.check_field_selector(options)
+        prefix = objects.prefix_for(self.storage_prefix, namespace if self.namespaced else "")
+        if options.resource_version == "0" and not options.continue_token:
+            return await self._list_from_cache(prefix, options)
+        revision = 0
+        if options.resource_version_match == "Exact":
+            revision = int(options.resource_version)
+        filtering = not options.label_selector.is_empty() or not options.field_selector.is_empty()
+        items: list[Obj] = []
+        token = options.continue_token
+        remaining: int | None = None
+        try:
+            while True:
+                want = options.limit - len(items) if options.limit else 0
+                page = await self.store.list(
+                    prefix,
+                    revision=revision if token is None else 0,
+                    limit=max(want, 0) if not filtering else (max(want, 0) and max(want, 100)),
+                    continue_token=token,
+                )
+                revision = page.revision
+                for kv in page.kvs:
+                    obj = objects.decode(kv)
+                    if self.matches(obj, options):
+                        if options.limit and len(items) >= options.limit:
+                            # a filtered page overshot: continue from this key
+                            token = _continue_from(page, kv, prefix)
+                            break
+                        items.append(obj)
+                else:
+                    token = page.continue_token
+                    remaining = page.remaining
+                if token is None or (options.limit and len(items) >= options.limit):
+                    break
+        except CompactedError as err:
+            raise errors.resource_expired(
+                "The provided continue parameter is too old to display a consistent list "
+                "result. You can start a new list without the continue parameter."
+                if options.continue_token
+                else f"too old resource version: {options.resource_version} "
+                f"({err.compact_revision})"
+            ) from err
+        except InvalidContinueError as err:
+            raise errors.bad_request(str(err)) from err
+        for item in items:
+            item.pop("apiVersion", None)
+            item.pop("kind", None)
+        metadata: Obj = {"resourceVersion": str(revision)}
+        if token:
+            metadata["continue"] = token
+            if remaining and not filtering:
+                metadata["remainingItemCount"] = remaining
+        return {
+            "kind": self.resource.list_kind_name,
+            "apiVersion": self.resource.gvk.api_version,
+            "metadata": metadata,
+            "items": items,
+        }
+
+    async def _list_from_cache(self, prefix: str, options: ListOptions) -> Obj:
+        """resourceVersion=0: any recent state will do, so serve it from memory
+        (as Kubernetes does, ignoring limit)."""
+        cache = self.watch_cache()
+        await cache.ensure_started()
+        cached, revision = cache.list_objects(prefix)
+        items = []
+        for obj in cached:
+            if self.matches(obj, options):
+                item = dict(obj)
+                item.pop("apiVersion", None)
+                item.pop("kind", None)
+                items.append(item)
+        return {
+            "kind": self.resource.list_kind_name,
+            "apiVersion": self.resource.gvk.api_version,
+            "metadata": {"resourceVersion": str(revision)},
+            "items": items,
+        }
+
+    # -- create --------------------------------------------------------------
+
+    def _prepare_new(self, obj: Obj, namespace: str) -> Obj:
+        if not isinstance(obj, dict):
+            raise errors.bad_request("the request body must be a JSON object")
+        self._check_type(obj)
+        obj = copy.deepcopy(obj)
+        meta = obj.get("metadata")
+        if meta is None:
+            meta = obj["metadata"] = {}
+        if not isinstance(meta, dict):
+            raise errors.bad_request("metadata must be an object")
+        if self.namespaced:
+            body_ns = meta.get("namespace") or ""
+            if body_ns and namespace and body_ns != namespace:
+                raise errors.bad_request(
+                    "the namespace of the provided object does not match the namespace "
+                    "sent on the request"
+                )
+            if namespace:
+                meta["namespace"] = namespace
+        else:
+            meta.pop("namespace", None)
+        for server_field in (
+            "resourceVersion",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "selfLink",
+        ):
+            meta.pop(server_field, None)
+        meta["uid"] = str(uuid.uuid4())
+        meta["creationTimestamp"] = objects.now_rfc3339(self._clock())
+        self._typed(obj)
+        return obj
+
+    async def create(self, namespace: str, body: Obj, options: WriteOptions) -> Obj:
+        obj = self._prepare_new(body, namespace)
+        meta = obj["metadata"]
+        if self.namespaced and self._namespace_check is not None:
+            refused = await self._namespace_check(meta.get("namespace", ""))
+            if refused:
+                name = meta.get("name") or meta.get("generateName", "")
+                raise errors.forbidden(self.resource.group_resource, name, refused)
+        generate = not meta.get("name") and meta.get("generateName")
+        if generate:
+            # named before the strategy runs: a Job's labels carry its name
+            meta["name"] = naming.generate_name(str(meta["generateName"]))
+        self.strategy.default(obj)
+        self.strategy.prepare_for_create(obj)
+        for attempt in range(8):
+            if generate and attempt:
+                meta["name"] = naming.generate_name(str(meta["generateName"]))
+            problems = self.strategy.validate(obj, namespaced=self.namespaced)
+            if problems:
+                raise self._invalid(obj, problems)
+            if options.dry_run:
+                existing = await self.store.get(self.key(namespace, meta["name"]))
+                if existing is not None:
+                    raise errors.already_exists(self.resource.group_resource, meta["name"])
+                return obj
+            await self.strategy.allocate(obj)
+            key = self.key(meta.get("namespace", ""), meta["name"])
+            try:
+                kv = await self.store.create(key, self._encode(obj))
+            except KeyExistsError:
+                await self.strategy.release(obj)
+                if generate and attempt < 7:
+                    continue
+                raise errors.already_exists(self.resource.group_resource, meta["name"]) from None
+            except ValueTooLargeError as err:
+                await self.strategy.release(obj)
+                raise errors.request_entity_too_large(str(err)) from err
+            except BaseException:
+                await self.strategy.release(obj)
+                raise
+            return objects.decode(kv)
+        raise AssertionError("unreachable")
+
+    # -- update and patch ----------------------------------------------------
+
+    def _merge_update(self, new: Obj, old: Obj, *, subresource: str, internal: bool = False) -> Obj:
+        """Apply server rules to an updated object: identity, strategy, validation."""
+        if not isinstance(new, dict):
+            raise errors.bad_request("the request body must be a JSON object")
+        self._check_type(new)
+        new = copy.deepcopy(new)
+        old_meta, new_meta = _meta(old), new.setdefault("metadata", {})
+        if not isinstance(new_meta, dict):
+            raise errors.bad_request("metadata must be an object")
+        name = old_meta["name"]
+        if new_meta.get("name", name) != name:
+            raise errors.bad_request(
+                f"the name of the object ({new_meta.get('name')}) does not match the name on "
+                f"the URL ({name})"
+            )
+        uid = new_meta.get("uid")
+        if uid and uid != old_meta.get("uid"):
+            raise self._conflict(
+                name,
+                f"Precondition failed: UID in precondition: {uid}, UID in object meta: "
+                f"{old_meta.get('uid')}",
+            )
+        if self.namespaced:
+            new_ns = new_meta.get("namespace") or old_meta.get("namespace")
+            if new_ns != old_meta.get("namespace"):
+                raise errors.bad_request(
+                    "the namespace of the provided object does not match the namespace "
+                    "sent on the request"
+                )
+        for kept in (
+            "name",
+            "namespace",
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+        ):
+            if kept in old_meta:
+                new_meta[kept] = old_meta[kept]
+            else:
+                new_meta.pop(kept, None)
+        self._typed(new)
+        if internal:
+            pass  # the API server's own write (binding, finalize): no strategy rules
+        elif subresource == "status":
+            self.status_strategy.prepare_for_update(new, old)
+        else:
+            self.strategy.default(new)
+            self.strategy.prepare_for_update(new, old)
+            problems = self.strategy.validate_update(new, old, namespaced=self.namespaced)
+            if problems:
+                raise self._invalid(new, problems)
+        if _meta(old).get("deletionTimestamp") and _meta(new).get("finalizers") is not None:
+            added = set(_meta(new).get("finalizers") or ()) - set(old_meta.get("finalizers") or ())
+            if added:
+                raise self._invalid(
+                    new,
+                    [
+                        forbidden(
+                            "metadata.finalizers",
+                            "no new finalizers can be added if the object is "
+                            "being deleted, found new finalizers " + str(sorted(added)),
+                        )
+                    ],
+                )
+        return new
+
+    async def _write(
+        self,
+        namespace: str,
+        name: str,
+        compute: Callable[[Obj], Obj],
+        *,
+        expected_rv: str | None,
+        options: WriteOptions,
+    ) -> Obj:
+        """Read-modify-write ``name`` with ``compute(old) -> new`` under optimistic concurrency."""
+        key = self.key(namespace, name)
+        preconditions = None
+        if expected_rv:
+            try:
+                preconditions = Preconditions(mod_revision=int(expected_rv))
+            except ValueError:
+                raise errors.bad_request(f'invalid resource version "{expected_rv}"') from None
+        result: dict[str, Obj] = {}
+
+        # What an attempt allocated (a Service's new ports...), kept to undo it
+        # if the attempt is retried or the write fails: (new, old).
+        held: list[tuple[Obj, Obj]] = []
+
+        async def update(current: KeyValue | None) -> bytes | None:
+            if current is None:
+                raise self._not_found(name)
+            old = objects.decode(current)
+            new = compute(copy.deepcopy(old))
+            finished = _meta(new).get("deletionTimestamp") and not self.strategy.finalizers_pending(
+                new
+            )
+            if finished:
+                result["delete"] = new
+                raise _NoChange
+            new_bytes = self._encode(new)
+            if new_bytes == objects.encode(old):
+                result["obj"] = old
+                return None
+            if options.dry_run:
+                result["obj"] = new
+                raise _NoChange
+            await self._undo_allocation(held)
+            await self.strategy.allocate(new, old)
+            held.append((new, old))
+            # allocate may fill in fields (an allocated port): write what it decided
+            return self._encode(new)
+
+        try:
+            kv = await self.store.guaranteed_update(key, update, preconditions=preconditions)
+        except _NoChange:
+            await self._undo_allocation(held)
+            if "delete" in result and not options.dry_run:
+                return await self._finish_deletion(namespace, name, result["delete"])
+            return result.get("obj") or result["delete"]
+        except BaseException as failure:
+            await self._undo_allocation(held)
+            if isinstance(failure, ConflictError):
+                raise self._conflict(name) from None
+            if isinstance(failure, KeyNotFoundError):
+                raise self._not_found(name) from None
+            if isinstance(failure, ValueTooLargeError):
+                raise errors.request_entity_too_large(str(failure)) from failure
+            raise
+        if held:
+            new, old = held[-1]
+            await self.strategy.release(old, new=new)
+        if "obj" in result and kv.value == objects.encode(result["obj"]):
+            return result["obj"]
+        return objects.decode(kv)
+
+    async def _undo_allocation(self, held: builtins.list[tuple[Obj, Obj]]) -> None:
+        """Release what an abandoned update attempt allocated (keeping the old object's)."""
+        while held:
+            new, old = held.pop()
+            await self.strategy.release(new, new=old)
+
+    async def _finish_deletion(self, namespace: str, name: str, obj: Obj) -> Obj:
+        """The last finalizer is gone from a terminating object: delete it."""
+        try:
+            deleted = await self.store.delete(self.key(namespace, name))
+        except KeyNotFoundError:
+            raise self._not_found(name) from None
+        gone = objects.decode(deleted.prev_kv, revision=deleted.revision)
+        await self.strategy.release(gone)
+        return gone
+
+    async def update(
+        self,
+        namespace: str,
+        name: str,
+        body: Obj,
+        options: WriteOptions,
+        *,
+        subresource: str = "",
+        internal: bool = False,
+    ) -> Obj:
+        """PUT: replace the object (or its status), conditioned on its resourceVersion.
+
+        ``internal`` is for the API server's own subresources (pods/binding,
+        namespaces/finalize) that change fields the strategy otherwise guards.
+        """
+        if not isinstance(body, dict):
+            raise errors.bad_request("the request body must be a JSON object")
+        expected = _meta(body).get("resourceVersion") or None
+        return await self._write(
+            namespace,
+            name,
+            lambda old: self._merge_update(body, old, subresource=subresource, internal=internal),
+            expected_rv=expected,
+            options=options,
+        )
+
+    async def patch(
+        self,
+        namespace: str,
+        name: str,
+        patch_type: str,
+        patch: Any,
+        options: WriteOptions,
+        *,
+        subresource: str = "",
+    ) -> WriteResult:
+        """PATCH with a JSON, merge, strategic merge or apply patch."""
+        if patch_type == "apply":
+            return await self._apply(namespace, name, patch, options, subresource=subresource)
+        if (
+            patch_type == "strategic"
+            and self.resource.group
+            and "." in self.resource.group
+            and not self.resource.group.endswith("k8s.io")
+        ):
+            raise errors.unsupported_media_type(
+                [
+                    "application/json-patch+json",
+                    "application/merge-patch+json",
+                    "application/apply-patch+yaml",
+                ]
+            )
+
+        def compute(old: Obj) -> Obj:
+            try:
+                if patch_type == "json":
+                    patched = apply_json_patch(old, patch)
+                elif patch_type == "merge":
+                    patched = apply_merge_patch(old, patch)
+                else:
+                    meta = (
+                        DeclaredPatchMeta(self.resource.type) if self.resource.type else NO_SCHEMA
+                    )
+                    patched = apply_strategic_merge_patch(old, patch, meta)
+            except PatchError as err:
+                raise patch_status(err) from err
+            if not isinstance(patched, dict):
+                raise errors.bad_request("the patched object is not a JSON object")
+            rv = _meta(patched).get("resourceVersion")
+            if rv and rv != _meta(old).get("resourceVersion"):
+                raise self._conflict(name)
+            return self._merge_update(patched, old, subresource=subresource)
+
+        obj = await self._write(namespace, name, compute, expected_rv=None, options=options)
+        return WriteResult(obj)
+
+    async def _apply(
+        self, namespace: str, name: str, body: Any, options: WriteOptions, *, subresource: str
+    ) -> WriteResult:
+        """Server-side apply: create when missing, else merge the applied configuration.
+
+        Field ownership (managedFields, conflicts) is not tracked yet; the
+        applied fields are merged with the strategic rules of the type.
+        """
+        if not isinstance(body, dict):
+            raise errors.bad_request("the apply patch must be a JSON or YAML object")
+        if not options.field_manager:
+            raise errors.bad_request(
+                'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
+                "is required for apply patch"
+            )
+        body_meta = _meta(body)
+        if body_meta.get("name") and body_meta["name"] != name:
+            raise errors.bad_request(
+                f"the name of the object ({body_meta['name']}) does not match the name on the "
+                f"URL ({name})"
+            )
+        try:
+            await self.get(namespace, name)
+        except errors.StatusError as err:
+            if err.code != 404 or subresource:
+                raise
+            new_body = copy.deepcopy(body)
+            new_body.setdefault("metadata", {})["name"] = name
+            return WriteResult(await self.create(namespace, new_body, options), created=True)
+
+        def compute(old: Obj) -> Obj:
+            meta = DeclaredPatchMeta(self.resource.type) if self.resource.type else NO_SCHEMA
+            applied = copy.deepcopy(body)
+            _meta(applied).pop("resourceVersion", None)
+            try:
+                patched = apply_strategic_merge_patch(old, applied, meta)
+            except PatchError as err:
+                raise patch_status(err) from err
+            return self._merge_update(patched, old, subresource=subresource)
+
+        obj = await self._write(namespace, name, compute, expected_rv=None, options=options)
+        return WriteResult(obj)
+
+    # -- delete --------------------------------------------------------------
+
+    async def delete(self, namespace: str, name: str, options: DeleteOptions) -> tuple[Obj, bool]:
+        """DELETE: returns (object or Status, whether it is gone now).
+
+        Objects with finalizers (or a Foreground/Orphan policy, recorded as
+        the ``foregroundDeletion``/``orphan`` finalizers) and objects whose
+        strategy asks for a grace period get ``deletionTimestamp`` and stay
+        until their finalizers are removed or their grace period ends.
+        """
+        key = self.key(namespace, name)
+        while True:
+            kv = await self.store.get(key)
+            if kv is None:
+                raise self._not_found(name)
+            obj = objects.decode(kv)
+            meta = _meta(obj)
+            if options.precondition_uid and options.precondition_uid != meta.get("uid"):
+                raise self._conflict(
+                    name,
+                    f"Precondition failed: UID in precondition: {options.precondition_uid}, "
+                    f"UID in object meta: {meta.get('uid')}",
+                )
+            if (
+                options.precondition_resource_version
+                and options.precondition_resource_version != meta.get("resourceVersion")
+            ):
+                raise self._conflict(
+                    name,
+                    "Precondition failed: ResourceVersion in precondition: "
+                    f"{options.precondition_resource_version}, ResourceVersion in object meta: "
+                    f"{meta.get('resourceVersion')}",
+                )
+            if meta.get("deletionTimestamp"):
+                refused = self.strategy.delete_conflict(obj)
+                if refused:
+                    raise self._conflict(name, refused)
+            finalizers = list(meta.get("finalizers") or [])
+            if (
+                options.propagation_policy == "Foreground"
+                and "foregroundDeletion" not in finalizers
+            ):
+                finalizers.append("foregroundDeletion")
+            if options.propagation_policy == "Orphan" and "orphan" not in finalizers:
+                finalizers.append("orphan")
+            grace = self.strategy.graceful_delete_seconds(obj, options.grace_period_seconds)
+            held = finalizers or self.strategy.finalizers_pending(obj)
+            if not held and not grace:
+                if options.dry_run:
+                    return obj, True
+                try:
+                    deleted = await self.store.delete(
+                        key, preconditions=Preconditions(mod_revision=kv.mod_revision)
+                    )
+                except ConflictError:
+                    continue
+                except KeyNotFoundError:
+                    raise self._not_found(name) from None
+                gone = objects.decode(deleted.prev_kv, revision=deleted.revision)
+                await self.strategy.release(gone)
+                return self._typed(gone), True
+            updated = copy.deepcopy(obj)
+            umeta = updated["metadata"]
+            if not umeta.get("deletionTimestamp"):
+                when = self._clock() + datetime.timedelta(seconds=grace or 0)
+                umeta["deletionTimestamp"] = objects.now_rfc3339(when)
+            previous = umeta.get("deletionGracePeriodSeconds")
+            # a repeated delete may only shorten the grace period
+            umeta["deletionGracePeriodSeconds"] = (
+                min(previous, grace or 0) if isinstance(previous, int) else grace or 0
+            )
+            if finalizers:
+                umeta["finalizers"] = finalizers
+            self.strategy.prepare_for_deletion(updated)
+            if options.dry_run:
+                return updated, False
+            try:
+                new_kv = await self.store.update(
+                    key,
+                    self._encode(updated),
+                    preconditions=Preconditions(mod_revision=kv.mod_revision),
+                )
+            except ConflictError:
+                continue
+            except KeyNotFoundError:
+                raise self._not_found(name) from None
+            return self._typed(objects.decode(new_kv)), False
+
+    async def delete_collection(
+        self, namespace: str, list_options: ListOptions, options: DeleteOptions
+    ) -> Obj:
+        """DELETE on a collection: delete every object the selectors match."""
+        listed = await self.list(namespace, list_options)
+        deleted = []
+        for item in listed["items"]:
+            meta = _meta(item)
+            try:
+                obj, _ = await self.delete(meta.get("namespace", ""), meta["name"], options)
+            except errors.StatusError as err:
+                if err.code == 404:
+                    continue
+                raise
+            deleted.append(obj)
+        listed["items"] = deleted
+        return listed
+
+
+def _continue_from(page: ListResult, kv: KeyValue, prefix: str) -> str:
+    return encode_continue(page.revision, kv.key, prefix)
+
+
+def patch_status(err: PatchError) -> errors.StatusError:
+    code = int(err.code)
+    if code == 422:
+        return errors.StatusError(errors.Status(code=422, reason="Invalid", message=str(err)))
+    if code == 413:
+        return errors.request_entity_too_large(str(err))
+    if code == 400:
+        return errors.bad_request(str(err))
+    return errors.internal_error(str(err))

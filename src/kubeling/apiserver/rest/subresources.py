@@ -1,0 +1,210 @@
+"""Subresources that are views or actions on a parent object.
+
+- ``scale`` (deployments, replicasets, statefulsets, replicationcontrollers):
+  an ``autoscaling/v1 Scale`` view of ``spec.replicas``, ``status.replicas``
+  and the selector; ``kubectl scale`` PATCHes it, ``--current-replicas`` PUTs it.
+- ``binding`` (pods): the scheduler's write of ``spec.nodeName``; a pod is
+  bound once, a second binding is a 409 Conflict.
+- ``eviction`` (pods): a delete that respects disruption budgets (the budget
+  check comes with the disruption controller); answers a Success Status.
+- ``finalize`` (namespaces): replaces ``spec.finalizers`` only, which is how
+  the namespace controller releases a terminating namespace.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from kubeling.api import errors, labels
+from kubeling.api.patch import PatchError, apply_json_patch, apply_merge_patch
+from kubeling.apiserver.rest.options import DeleteOptions, WriteOptions
+from kubeling.apiserver.rest.resource_store import ResourceStore, patch_status
+
+__all__ = ["Binding", "Eviction", "Finalize", "Scale"]
+
+Obj = dict[str, Any]
+
+
+def _meta(obj: Obj) -> dict[str, Any]:
+    meta = obj.get("metadata")
+    return meta if isinstance(meta, dict) else {}
+
+
+class Scale:
+    """The ``scale`` subresource of a replicated workload."""
+
+    def __init__(self, rest: ResourceStore) -> None:
+        self.rest = rest
+
+    def view(self, obj: Obj) -> Obj:
+        meta = _meta(obj)
+        spec, status = obj.get("spec") or {}, obj.get("status") or {}
+        selector = spec.get("selector")
+        if isinstance(selector, dict) and (
+            "matchLabels" in selector or "matchExpressions" in selector
+        ):
+            selector_text = str(labels.label_selector_as_selector(selector))
+        elif isinstance(selector, dict):  # ReplicationController: a plain map
+            selector_text = str(labels.selector_from_set(selector))
+        else:
+            selector_text = ""
+        scale_status: Obj = {"replicas": int(status.get("replicas", 0))}
+        if selector_text:
+            scale_status["selector"] = selector_text
+        return {
+            "kind": "Scale",
+            "apiVersion": "autoscaling/v1",
+            "metadata": {
+                k: meta[k]
+                for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+                if k in meta
+            },
+            "spec": {"replicas": int(spec.get("replicas", 0))},
+            "status": scale_status,
+        }
+
+    async def get(self, namespace: str, name: str) -> Obj:
+        return self.view(await self.rest.get(namespace, name))
+
+    async def _set_replicas(
+        self,
+        namespace: str,
+        name: str,
+        scale: Any,
+        expected_rv: str | None,
+        options: WriteOptions,
+    ) -> Obj:
+        if not isinstance(scale, dict) or not isinstance(scale.get("spec"), dict):
+            raise errors.bad_request("the body must be a Scale object")
+        replicas = scale["spec"].get("replicas", 0)
+        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+            raise errors.invalid(
+                "Scale.autoscaling",
+                name,
+                [_field_invalid("spec.replicas", replicas, "must be greater than or equal to 0")],
+            )
+        current = await self.rest.get(namespace, name)
+        if expected_rv and expected_rv != _meta(current).get("resourceVersion"):
+            raise errors.conflict(
+                self.rest.resource.group_resource,
+                name,
+                "the object has been modified; please apply your changes to the latest "
+                "version and try again",
+            )
+        updated = copy.deepcopy(current)
+        updated.setdefault("spec", {})["replicas"] = replicas
+        written = await self.rest.update(namespace, name, updated, options)
+        return self.view(written)
+
+    async def update(self, namespace: str, name: str, body: Any, options: WriteOptions) -> Obj:
+        expected = _meta(body).get("resourceVersion") if isinstance(body, dict) else None
+        return await self._set_replicas(namespace, name, body, expected or None, options)
+
+    async def patch(
+        self, namespace: str, name: str, patch_type: str, patch: Any, options: WriteOptions
+    ) -> Obj:
+        current = await self.get(namespace, name)
+        try:
+            if patch_type == "json":
+                patched = apply_json_patch(current, patch)
+            elif patch_type in ("merge", "strategic", "apply"):
+                patched = apply_merge_patch(current, patch)
+            else:
+                raise errors.unsupported_media_type(["application/merge-patch+json"])
+        except PatchError as err:
+            raise patch_status(err) from err
+        rv = _meta(patched).get("resourceVersion") if isinstance(patched, dict) else None
+        if rv == _meta(current).get("resourceVersion"):
+            rv = None
+        return await self._set_replicas(namespace, name, patched, rv, options)
+
+
+def _field_invalid(path: str, value: Any, detail: str) -> Any:
+    from kubeling.api.field import invalid
+
+    return invalid(path, value, detail)
+
+
+class Binding:
+    """``POST pods/<name>/binding`` (and ``POST bindings``): assign a pod to a node."""
+
+    def __init__(self, pods: ResourceStore) -> None:
+        self.pods = pods
+
+    async def create(self, namespace: str, name: str, body: Any, options: WriteOptions) -> Obj:
+        if not isinstance(body, dict):
+            raise errors.bad_request("the body must be a Binding object")
+        target = body.get("target") or {}
+        node = target.get("name") if isinstance(target, dict) else None
+        if not node:
+            raise errors.invalid("Binding", name, [_field_invalid("target.name", "", "required")])
+        pod = await self.pods.get(namespace, name)
+        if _meta(pod).get("deletionTimestamp"):
+            raise errors.conflict(
+                "pods", name, "pod is being deleted, cannot be assigned to a host"
+            )
+        bound = (pod.get("spec") or {}).get("nodeName")
+        if bound:
+            raise errors.conflict("pods", name, f'pod {name} is already assigned to node "{bound}"')
+        updated = copy.deepcopy(pod)
+        updated["spec"]["nodeName"] = node
+        conditions = [
+            c
+            for c in (updated.get("status") or {}).get("conditions") or []
+            if c.get("type") != "PodScheduled"
+        ]
+        conditions.append(
+            {
+                "type": "PodScheduled",
+                "status": "True",
+                "lastProbeTime": None,
+                "lastTransitionTime": _meta(updated).get("creationTimestamp"),
+            }
+        )
+        updated.setdefault("status", {})["conditions"] = conditions
+        await self.pods.update(namespace, name, updated, options, internal=True)
+        return {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "code": 201,
+        }
+
+
+class Eviction:
+    """``POST pods/<name>/eviction``: a delete on the pod's behalf."""
+
+    def __init__(self, pods: ResourceStore) -> None:
+        self.pods = pods
+
+    async def create(self, namespace: str, name: str, body: Any) -> Obj:
+        delete_options = body.get("deleteOptions") if isinstance(body, dict) else None
+        options = DeleteOptions.parse(
+            {}, delete_options if isinstance(delete_options, dict) else None
+        )
+        await self.pods.delete(namespace, name, options)
+        return {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "code": 201,
+        }
+
+
+class Finalize:
+    """``PUT namespaces/<name>/finalize``: replace ``spec.finalizers`` only."""
+
+    def __init__(self, namespaces: ResourceStore) -> None:
+        self.namespaces = namespaces
+
+    async def update(self, name: str, body: Any, options: WriteOptions) -> Obj:
+        if not isinstance(body, dict):
+            raise errors.bad_request("the body must be a Namespace object")
+        finalizers = (body.get("spec") or {}).get("finalizers") or []
+        current = await self.namespaces.get("", name)
+        updated = copy.deepcopy(current)
+        updated.setdefault("spec", {})["finalizers"] = finalizers
+        return await self.namespaces.update("", name, updated, options, internal=True)

@@ -1,0 +1,202 @@
+"""Running the API server: the store, the registry, TLS, and what exists at start.
+
+``ApiServer`` is a component with ``start``/``stop`` (STYLE §12): ``start``
+opens the store, registers the built-in resources with their strategies,
+creates what Kubernetes bootstraps (the namespaces default, kube-system,
+kube-public and kube-node-lease, and the ``kubernetes`` Service), and serves
+HTTPS. ``stop`` undoes it in reverse order.
+
+Authentication for this stage: an x509 client certificate signed by the
+cluster CA (verified by TLS) names the user (CN) and groups (O). Requests
+without one get 401, except ``/version`` and the health checks. RBAC and the
+other authenticators come with the security issue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from kubeling.api import errors
+from kubeling.apiserver.app import ApiServerApp
+from kubeling.apiserver.openapi_http import make_handler
+from kubeling.apiserver.registry.builtin import builtin_resources
+from kubeling.apiserver.registry.registry import Registry
+from kubeling.apiserver.rest.options import WriteOptions
+from kubeling.apiserver.rest.strategy import Strategy
+from kubeling.apiserver.strategies import core_strategies
+from kubeling.apiserver.strategies.groups import group_strategies
+from kubeling.pki import identity_from_cert
+from kubeling.storage import Store, open_store
+
+__all__ = ["ApiServer", "ApiServerConfig"]
+
+log = logging.getLogger("kubeling.apiserver")
+
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+@dataclass(frozen=True, slots=True)
+class ApiServerConfig:
+    """Everything the API server needs to run."""
+
+    datastore: str
+    bind_address: str = "127.0.0.1"
+    port: int = 6443
+    ssl_context: ssl.SSLContext | None = None
+    service_cidr: str = "127.96.0.0/16"
+    node_port_range: tuple[int, int] = (30000, 32767)
+    advertise_address: str = "127.0.0.1"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def _authenticate_cert(request: web.Request) -> tuple[str, list[str]] | None:
+    transport = request.transport
+    peercert = transport.get_extra_info("peercert") if transport is not None else None
+    if not peercert:
+        return None
+    identity = identity_from_cert(peercert)
+    if identity is None:
+        return None
+    return identity.user, list(identity.groups)
+
+
+def _strategies(store: Store, config: ApiServerConfig) -> dict[tuple[str, str], Strategy]:
+    """The strategies of built-in resources, by (group, plural)."""
+    out: dict[tuple[str, str], Strategy] = {
+        ("", plural): strategy
+        for plural, strategy in core_strategies(
+            store, service_cidr=config.service_cidr, node_port_range=config.node_port_range
+        ).items()
+    }
+    out.update(group_strategies())
+    return out
+
+
+class ApiServer:
+    """The API server component."""
+
+    def __init__(self, config: ApiServerConfig) -> None:
+        self.config = config
+        self.store: Store | None = None
+        self.registry: Registry | None = None
+        self._runner: web.AppRunner | None = None
+        self.port = config.port
+        self.ready = asyncio.Event()
+
+    async def start(self) -> None:
+        config = self.config
+        self.store = store = await open_store(config.datastore)
+        registry = Registry(store, namespace_check=self._check_namespace)
+        strategies = _strategies(store, config)
+        for resource in builtin_resources():
+            registry.add(resource, strategies.get((resource.group, resource.plural)))
+        self.registry = registry
+        await self._bootstrap()
+        # Watch caches follow the store from start-up, so that any resourceVersion
+        # handed out since then can be watched from.
+        await asyncio.gather(*(rest.watch_cache().ensure_started() for rest in registry))
+        app = ApiServerApp(
+            registry,
+            authenticate=_authenticate_cert if config.ssl_context is not None else None,
+            server_address=f"{config.advertise_address}:{config.port}",
+            openapi=make_handler(registry),
+        )
+        self._runner = web.AppRunner(app.app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(
+            self._runner,
+            config.bind_address,
+            config.port,
+            ssl_context=config.ssl_context,
+            reuse_address=True,
+        )
+        await site.start()
+        server = getattr(site, "_server", None)
+        sockets = getattr(server, "sockets", None) or []
+        if sockets:
+            self.port = int(sockets[0].getsockname()[1])
+        self.ready.set()
+        log.info("API server listening on %s:%d", config.bind_address, self.port)
+
+    async def stop(self) -> None:
+        # Stop taking requests first, then the caches, then close the store under them.
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self.registry is not None:
+            await asyncio.gather(*(rest.watch_cache().stop() for rest in self.registry))
+        if self.store is not None:
+            await self.store.close()
+            self.store = None
+
+    async def _check_namespace(self, namespace: str) -> str | None:
+        """NamespaceLifecycle: no new objects in a missing or terminating namespace.
+
+        A missing namespace raises its 404; a terminating one returns the
+        reason, which the store reports as 403 Forbidden on the new object.
+        """
+        assert self.registry is not None
+        namespaces = self.registry.lookup("", "v1", "namespaces")
+        assert namespaces is not None
+        ns = await namespaces.get("", namespace)
+        terminating = (ns.get("status") or {}).get("phase") == "Terminating" or (
+            ns.get("metadata") or {}
+        ).get("deletionTimestamp")
+        if terminating:
+            return (
+                f"unable to create new content in namespace {namespace} because it is "
+                "being terminated"
+            )
+        return None
+
+    async def _bootstrap(self) -> None:
+        """Create what every cluster has from the start (idempotent)."""
+        assert self.registry is not None
+        namespaces = self.registry.lookup("", "v1", "namespaces")
+        services = self.registry.lookup("", "v1", "services")
+        assert namespaces is not None
+        assert services is not None
+        options = WriteOptions()
+        for name in SYSTEM_NAMESPACES:
+            try:
+                await namespaces.create("", {"metadata": {"name": name}}, options)
+            except errors.StatusError as err:
+                if err.code != 409:
+                    raise
+        kubernetes = {
+            "metadata": {
+                "name": "kubernetes",
+                "namespace": "default",
+                "labels": {"component": "apiserver", "provider": "kubernetes"},
+            },
+            "spec": {
+                "type": "ClusterIP",
+                "clusterIP": _first_ip(self.config.service_cidr),
+                "ports": [
+                    {
+                        "name": "https",
+                        "port": 443,
+                        "protocol": "TCP",
+                        "targetPort": self.config.port or 6443,
+                    }
+                ],
+                "sessionAffinity": "None",
+            },
+        }
+        try:
+            await services.create("default", kubernetes, options)
+        except errors.StatusError as err:
+            if err.code != 409:
+                raise
+
+
+def _first_ip(cidr: str) -> str:
+    import ipaddress
+
+    return str(next(ipaddress.ip_network(cidr).hosts()))

@@ -1,0 +1,111 @@
+"""Watch: a resource's changes as Kubernetes watch events.
+
+``watch_events`` turns a store watch into ``{"type", "object"}`` events with
+Kubernetes' semantics:
+
+- ``resourceVersion`` absent or "0": first a synthetic ADDED for every object
+  that exists now, then the changes after that (kubectl ``get -w`` and the
+  Python client rely on this). With ``sendInitialEvents=true`` the initial
+  events end with a BOOKMARK annotated ``k8s.io/initial-events-end``.
+- ``resourceVersion=N``: every change after N. If N was compacted, one ERROR
+  event carrying a 410 Expired Status, and the stream ends.
+- Selectors filter by the object before and after each change, so that an
+  object that stops matching is seen as DELETED and one that starts matching
+  as ADDED.
+- ``allowWatchBookmarks``: the store's progress notifications become
+  BOOKMARK events carrying only the resource version.
+
+Events come from the resource's watch cache (``watch_cache``): one store
+watch per resource, however many clients watch it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from kubeling.api import errors
+from kubeling.apiserver.rest import objects
+from kubeling.apiserver.rest.options import ListOptions
+from kubeling.apiserver.rest.resource_store import ResourceStore
+from kubeling.apiserver.watch_cache import CacheEvent
+
+__all__ = ["watch_events"]
+
+Obj = dict[str, Any]
+
+
+def _error_event(err: errors.StatusError) -> Obj:
+    return {"type": "ERROR", "object": dict(err.to_status())}
+
+
+async def watch_events(
+    rest: ResourceStore, namespace: str, options: ListOptions
+) -> AsyncGenerator[Obj, None]:
+    """The events of a watch on ``rest`` in ``namespace`` ("" for all)."""
+    rest.check_field_selector(options)
+    prefix = objects.prefix_for(rest.storage_prefix, namespace if rest.namespaced else "")
+    gvk = rest.resource.gvk
+    cache = rest.watch_cache()
+    await cache.ensure_started()
+
+    def bookmark(revision: int, *, initial_end: bool = False) -> Obj:
+        meta: Obj = {"resourceVersion": str(revision)}
+        if initial_end:
+            meta["annotations"] = {"k8s.io/initial-events-end": "true"}
+        return {
+            "type": "BOOKMARK",
+            "object": {"kind": gvk.kind, "apiVersion": gvk.api_version, "metadata": meta},
+        }
+
+    rv = options.resource_version
+    initial = options.send_initial_events
+    if initial is None:
+        initial = rv in ("", "0")
+    if initial:
+        current, after = cache.list_objects(prefix)
+        for obj in current:
+            if rest.matches(obj, options):
+                yield {"type": "ADDED", "object": obj}
+        if options.send_initial_events and options.allow_watch_bookmarks:
+            yield bookmark(after, initial_end=True)
+    else:
+        after = int(rv)
+    try:
+        watcher, replay = await cache.watch(prefix, after)
+    except errors.StatusError as err:
+        if err.code != 410:
+            raise
+        yield _error_event(err)
+        return
+    try:
+        for event in replay:
+            converted = _convert(rest, event, options)
+            if converted is not None:
+                yield converted
+        while True:
+            live = await watcher.next()
+            if live is None:
+                return
+            if live.type == "BOOKMARK":
+                if options.allow_watch_bookmarks:
+                    yield bookmark(live.revision)
+                continue
+            converted = _convert(rest, live, options)
+            if converted is not None:
+                yield converted
+    finally:
+        watcher.close()
+
+
+def _convert(rest: ResourceStore, event: CacheEvent, options: ListOptions) -> Obj | None:
+    """The client's view of a change: selectors apply to the object before and after."""
+    new_matches = event.type != "DELETED" and rest.matches(event.obj or {}, options)
+    old_matches = event.prev is not None and rest.matches(event.prev, options)
+    if event.type == "DELETED":
+        return {"type": "DELETED", "object": event.obj} if old_matches else None
+    if new_matches:
+        return {"type": "MODIFIED" if old_matches else "ADDED", "object": event.obj}
+    if old_matches:
+        return {"type": "DELETED", "object": event.obj}
+    return None

@@ -1,0 +1,263 @@
+"""The watch cache: one store watch per resource, fanned out to every client watch.
+
+As in Kubernetes' cacher, each resource keeps in memory every current object
+and a ring buffer of recent events, fed by a single store watch. Client
+watches are served from it: a thousand ``kubectl get -w`` cost one store
+watch and one JSON decode per change, not a thousand. The buffer answers
+watches from any recent resourceVersion; one older than the buffer gets
+410 Expired, exactly like a compacted store.
+
+Lifecycle: the cache starts on first use (list the prefix, then watch from
+the list's revision + 1) and follows the store from then on. If its store
+watch ends (the store closed it, or compaction overtook it), the cache
+relists and tells its watchers to stop (their clients re-watch), as
+Kubernetes does.
+
+Slow watchers: each client watch has a bounded queue; a client that lets it
+fill up is disconnected, and resumes with a new watch from the last
+resourceVersion it saw.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kubeling.api import errors
+from kubeling.apiserver.rest import objects
+from kubeling.storage import CompactedError, EventType, Store, WatchClosedError
+
+__all__ = ["CacheEvent", "CacheWatcher", "WatchCache"]
+
+log = logging.getLogger(__name__)
+
+Obj = dict[str, Any]
+
+DEFAULT_CAPACITY = 10_000
+WATCHER_QUEUE = 1_000
+TOO_LARGE_WAIT = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEvent:
+    """One change, decoded once: ``obj`` is the object after it (for DELETED,
+    the last state with the delete's resourceVersion), ``prev`` before it."""
+
+    type: str  # ADDED, MODIFIED, DELETED, BOOKMARK
+    revision: int
+    key: str
+    obj: Obj | None
+    prev: Obj | None
+
+
+_END = CacheEvent("END", 0, "", None, None)
+
+
+class CacheWatcher:
+    """One client watch's view of the cache: a bounded queue of events."""
+
+    def __init__(self, cache: WatchCache, prefix: str) -> None:
+        self.cache = cache
+        self.prefix = prefix
+        self.queue: asyncio.Queue[CacheEvent] = asyncio.Queue(WATCHER_QUEUE)
+        self.closed = False
+
+    def offer(self, event: CacheEvent) -> None:
+        if self.closed:
+            return
+        if event is not _END and event.type != "BOOKMARK" and not event.key.startswith(self.prefix):
+            return
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            # A slow consumer: drop it; its client re-watches from its last RV.
+            self.closed = True
+            self.cache.discard(self)
+            with contextlib.suppress(asyncio.QueueEmpty):
+                self.queue.get_nowait()
+            self.queue.put_nowait(_END)
+
+    async def next(self) -> CacheEvent | None:
+        """The next event, or None when the cache ended this watch."""
+        event = await self.queue.get()
+        return None if event is _END else event
+
+    def close(self) -> None:
+        self.closed = True
+        self.cache.discard(self)
+
+
+class WatchCache:
+    """Every object of one resource and its recent history, in memory."""
+
+    def __init__(
+        self,
+        store: Store,
+        storage_prefix: str,
+        typed: Callable[[Obj], Obj],
+        *,
+        capacity: int = DEFAULT_CAPACITY,
+    ) -> None:
+        self._store = store
+        self._prefix = storage_prefix.rstrip("/") + "/"
+        self._typed = typed
+        self._objects: dict[str, Obj] = {}
+        self._events: collections.deque[CacheEvent] = collections.deque(maxlen=capacity)
+        self._watchers: set[CacheWatcher] = set()
+        self.revision = 0
+        # Every change after this revision is in the buffer.
+        self._oldest = 0
+        self._task: asyncio.Task[None] | None = None
+        self._started = asyncio.Event()
+        self._advanced = asyncio.Condition()
+        self._start_lock = asyncio.Lock()
+
+    # -- lifecycle -----------------------------------------------------------
+
+    async def ensure_started(self) -> None:
+        if self._started.is_set():
+            return
+        async with self._start_lock:
+            if not self._started.is_set():
+                await self._relist()
+                self._task = asyncio.get_running_loop().create_task(
+                    self._follow(), name=f"watch-cache {self._prefix}"
+                )
+                self._started.set()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for watcher in list(self._watchers):
+            watcher.offer(_END)
+
+    async def _relist(self) -> None:
+        objects_now: dict[str, Obj] = {}
+        token: str | None = None
+        revision = 0
+        while True:
+            page = await self._store.list(self._prefix, limit=1000, continue_token=token)
+            revision = page.revision
+            for kv in page.kvs:
+                objects_now[kv.key] = self._typed(objects.decode(kv))
+            token = page.continue_token
+            if token is None:
+                break
+        self._objects = objects_now
+        self._events.clear()
+        self.revision = self._oldest = revision
+
+    async def _follow(self) -> None:
+        while True:
+            try:
+                watcher = await self._store.watch(
+                    self._prefix,
+                    prefix=True,
+                    start_revision=self.revision + 1,
+                    progress_notify=True,
+                )
+            except CompactedError:
+                await self._restart()
+                continue
+            try:
+                async for event in watcher:
+                    await self._apply(event)
+            except WatchClosedError as closed:
+                if closed.resume_revision != self.revision + 1:
+                    await self._restart()
+            except CompactedError:
+                await self._restart()
+            finally:
+                await watcher.close()
+
+    async def _restart(self) -> None:
+        """History was lost under us: relist and end every client watch."""
+        log.info("watch cache %s relisting", self._prefix)
+        for watcher in list(self._watchers):
+            watcher.offer(_END)
+        await self._relist()
+        async with self._advanced:
+            self._advanced.notify_all()
+
+    async def _apply(self, event: Any) -> None:
+        if event.type is EventType.PROGRESS:
+            self.revision = max(self.revision, event.revision)
+            bookmark = CacheEvent("BOOKMARK", event.revision, "", None, None)
+            for watcher in list(self._watchers):
+                watcher.offer(bookmark)
+        else:
+            if event.kv is not None:
+                obj = self._typed(objects.decode(event.kv))
+                kind = "ADDED" if event.type is EventType.ADDED else "MODIFIED"
+                prev = self._objects.get(event.key)
+                self._objects[event.key] = obj
+            else:
+                prev = self._objects.pop(event.key, None)
+                if prev is None and event.prev_kv is not None:
+                    prev = self._typed(objects.decode(event.prev_kv))
+                obj = dict(prev or {})
+                obj["metadata"] = {
+                    **(obj.get("metadata") or {}),
+                    "resourceVersion": str(event.revision),
+                }
+                kind = "DELETED"
+            cached = CacheEvent(kind, event.revision, event.key, obj, prev)
+            if len(self._events) == self._events.maxlen:
+                self._oldest = self._events[0].revision
+            self._events.append(cached)
+            self.revision = event.revision
+            for watcher in list(self._watchers):
+                watcher.offer(cached)
+        async with self._advanced:
+            self._advanced.notify_all()
+
+    # -- reads ---------------------------------------------------------------
+
+    def list_objects(self, prefix: str) -> tuple[list[Obj], int]:
+        """Every cached object under ``prefix`` in key order, and the cache revision."""
+        keys = sorted((k for k in self._objects if k.startswith(prefix)), key=lambda k: k.encode())
+        return [self._objects[k] for k in keys], self.revision
+
+    async def wait_for(self, revision: int) -> None:
+        """Wait until the cache has seen ``revision``; 504 after a few seconds."""
+        if self.revision >= revision:
+            return
+        try:
+            async with asyncio.timeout(TOO_LARGE_WAIT), self._advanced:
+                await self._advanced.wait_for(lambda: self.revision >= revision)
+        except TimeoutError:
+            raise errors.timeout(
+                f"Too large resource version: {revision}, current: {self.revision}", 1
+            ) from None
+
+    def discard(self, watcher: CacheWatcher) -> None:
+        self._watchers.discard(watcher)
+
+    async def watch(self, prefix: str, after: int) -> tuple[CacheWatcher, list[CacheEvent]]:
+        """A watcher for changes under ``prefix`` after revision ``after``.
+
+        Returns the watcher and the buffered events it must replay first.
+        Raises 410 Expired when ``after`` is older than the buffer.
+        """
+        await self.wait_for(after)
+        if after < self._oldest:
+            raise errors.resource_expired(f"too old resource version: {after} ({self._oldest})")
+        watcher = CacheWatcher(self, prefix)
+        replay = [e for e in self._events if e.revision > after and e.key.startswith(prefix)]
+        self._watchers.add(watcher)
+        return watcher, replay
+
+    def statistics(self) -> dict[str, int]:
+        return {
+            "objects": len(self._objects),
+            "events": len(self._events),
+            "watchers": len(self._watchers),
+            "revision": self.revision,
+        }

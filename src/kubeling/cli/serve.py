@@ -1,0 +1,82 @@
+"""Running the control plane from the command line: ``kubeling server`` and ``up``.
+
+Both create the cluster's PKI in the data dir (once), write the admin
+kubeconfig to ``<data-dir>/kubeconfig.yaml``, and serve until SIGINT or
+SIGTERM, then stop every component in reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from kubeling.apiserver.server import ApiServer, ApiServerConfig
+from kubeling.cli.kubeconfig import write_kubeconfig
+from kubeling.pki import Pki, ensure_pki
+
+__all__ = ["ServeOptions", "serve"]
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    data_dir: Path
+    datastore: str
+    bind_address: str = "127.0.0.1"
+    port: int = 6443
+    banner: bool = True
+
+
+def _server_ips(bind_address: str) -> list[str]:
+    return [bind_address] if bind_address not in ("0.0.0.0", "::") else []
+
+
+async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> int:
+    """Run the API server until ``stop`` is set (or a signal arrives)."""
+    started = time.monotonic()
+    data_dir = options.data_dir
+    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
+    pki: Pki = await asyncio.to_thread(
+        ensure_pki,
+        data_dir / "pki",
+        server_names=[socket.gethostname()],
+        server_ips=_server_ips(options.bind_address),
+    )
+    server = ApiServer(
+        ApiServerConfig(
+            datastore=options.datastore,
+            bind_address=options.bind_address,
+            port=options.port,
+            ssl_context=pki.server_ssl_context(),
+        )
+    )
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await server.start()
+        host = "127.0.0.1" if options.bind_address in ("0.0.0.0", "::") else options.bind_address
+        kubeconfig = data_dir / "kubeconfig.yaml"
+        await asyncio.to_thread(
+            write_kubeconfig,
+            kubeconfig,
+            server_url=f"https://{host}:{server.port}",
+            ca_pem=pki.ca_pem(),
+            client_cert_pem=pki.admin_cert.read_bytes(),
+            client_key_pem=pki.admin_key.read_bytes(),
+        )
+        if options.banner:
+            elapsed = time.monotonic() - started
+            print(f"kubeling API server ready on https://{host}:{server.port} ({elapsed:.2f}s)")
+            print(f"kubeconfig: {kubeconfig}")
+            print(f"try: kubectl --kubeconfig {kubeconfig} get namespaces", flush=True)
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await server.stop()
+    return 0

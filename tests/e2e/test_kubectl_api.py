@@ -1,0 +1,107 @@
+"""kubectl 1.32 against a real ``kubeling server``: the API as kubectl sees it."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.cluster import RunningServer, running_server
+
+POD = textwrap.dedent(
+    """
+    apiVersion: v1
+    kind: Pod
+    metadata:
+      name: web
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: python:3
+        command: ["python3", "-m", "http.server"]
+        ports: [{containerPort: 8000}]
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    with running_server(tmp_path_factory.mktemp("kubectl")) as running:
+        yield running
+
+
+def test_version_reports_1_32(server: RunningServer) -> None:
+    """kubectl version shows the server's v1.32 gitVersion (the dispatcher picks 1.32)."""
+    out = server.kubectl("version", "-o", "json").stdout
+    version = json.loads(out)["serverVersion"]
+    assert (version["major"], version["minor"]) == ("1", "32")
+    assert version["gitVersion"].startswith("v1.32.")
+
+
+def test_api_resources_lists_core_and_apps(server: RunningServer) -> None:
+    """api-resources shows names, short names, groups and kinds from discovery."""
+    out = server.kubectl("api-resources").stdout
+    lines = {line.split()[0]: line.split() for line in out.splitlines()[1:]}
+    assert lines["pods"][1:] == ["po", "v1", "true", "Pod"]
+    assert lines["deployments"][1:] == ["deploy", "apps/v1", "true", "Deployment"]
+    assert "customresourcedefinitions" in lines
+
+
+def test_system_namespaces_exist(server: RunningServer) -> None:
+    """The four namespaces Kubernetes bootstraps are there, Active."""
+    out = server.kubectl("get", "namespaces", "-o", "name").stdout.split()
+    for name in ("default", "kube-system", "kube-public", "kube-node-lease"):
+        assert f"namespace/{name}" in out
+    table = server.kubectl("get", "ns", "default").stdout.splitlines()
+    assert table[0].split() == ["NAME", "STATUS", "AGE"]
+    assert table[1].split()[:2] == ["default", "Active"]
+
+
+def test_create_namespace_and_configmap_send_protobuf(server: RunningServer) -> None:
+    """kubectl create namespace/configmap/secret send protobuf bodies; they work."""
+    assert server.kubectl("create", "namespace", "team-a").stdout.strip() == (
+        "namespace/team-a created"
+    )
+    server.kubectl("create", "configmap", "settings", "-n", "team-a", "--from-literal=a=1")
+    cm = server.kubectl_json("get", "configmap", "settings", "-n", "team-a")
+    assert cm["data"] == {"a": "1"}
+    server.kubectl("create", "secret", "generic", "s", "-n", "team-a", "--from-literal=k=v")
+    secret = server.kubectl_json("get", "secret", "s", "-n", "team-a")
+    assert secret["type"] == "Opaque"
+    assert secret["data"] == {"k": "dg=="}
+
+
+def test_apply_get_label_delete_a_pod(server: RunningServer, tmp_path: Path) -> None:
+    """apply creates, get shows the Table, label patches, delete removes."""
+    manifest = tmp_path / "pod.yaml"
+    manifest.write_text(POD)
+    assert server.kubectl("apply", "-f", str(manifest)).stdout.strip() == "pod/web created"
+    assert server.kubectl("apply", "-f", str(manifest)).stdout.strip() == "pod/web unchanged"
+    header = server.kubectl("get", "pods").stdout.splitlines()[0].split()
+    assert header == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    pod = server.kubectl_json("get", "pod", "web")
+    assert pod["spec"]["restartPolicy"] == "Always"  # type: ignore[index]
+    assert pod["status"]["phase"] == "Pending"  # type: ignore[index]
+    server.kubectl("label", "pod", "web", "tier=front")
+    labels = server.kubectl("get", "pod", "web", "-o", "jsonpath={.metadata.labels}").stdout
+    assert json.loads(labels) == {"app": "web", "tier": "front"}
+    server.kubectl("delete", "pod", "web", "--wait=true")
+    missing = server.kubectl("get", "pod", "web", check=False)
+    assert missing.returncode == 1
+    assert 'pods "web" not found' in missing.stderr
+
+
+def test_errors_are_kubernetes_statuses(server: RunningServer) -> None:
+    """Missing objects and duplicates give kubectl's usual NotFound/AlreadyExists lines."""
+    missing = server.kubectl("get", "configmap", "nope", check=False)
+    assert missing.stderr.strip() == ('Error from server (NotFound): configmaps "nope" not found')
+    server.kubectl("create", "configmap", "twice")
+    again = server.kubectl("create", "configmap", "twice", check=False)
+    assert again.returncode == 1
+    assert again.stderr.strip() == (
+        'error: failed to create configmap: configmaps "twice" already exists'
+    )

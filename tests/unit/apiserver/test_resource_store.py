@@ -1,0 +1,195 @@
+"""The generic REST store over the memory backend: verbs, concurrency, deletion."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from kubeling.api.errors import StatusError
+from kubeling.apiserver.registry.builtin import builtin_resources
+from kubeling.apiserver.registry.registry import Registry
+from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
+from kubeling.apiserver.rest.resource_store import ResourceStore
+from kubeling.storage.memory import MemoryStore
+
+W = WriteOptions()
+
+
+def _rest(plural: str, group: str = "") -> ResourceStore:
+    registry = Registry(MemoryStore())
+    for resource in builtin_resources():
+        registry.add(resource)
+    version = "v1" if group != "autoscaling" else "v2"
+    rest = registry.lookup(group, version, plural)
+    assert rest is not None
+    return rest
+
+
+def _cm(name: str, **labels: str) -> dict[str, Any]:
+    return {"metadata": {"name": name, "labels": labels}, "data": {"k": name}}
+
+
+async def test_create_sets_identity_and_get_returns_it() -> None:
+    """create fills uid, creationTimestamp, resourceVersion, apiVersion and kind."""
+    rest = _rest("configmaps")
+    created = await rest.create("ns", _cm("a"), W)
+    meta = created["metadata"]
+    assert (created["apiVersion"], created["kind"]) == ("v1", "ConfigMap")
+    assert meta["namespace"] == "ns"
+    assert meta["uid"]
+    assert meta["creationTimestamp"].endswith("Z")
+    assert await rest.get("ns", "a") == created
+
+
+async def test_duplicate_create_is_409_already_exists() -> None:
+    """A second create of the same name is AlreadyExists with Kubernetes' message."""
+    rest = _rest("configmaps")
+    await rest.create("ns", _cm("a"), W)
+    with pytest.raises(StatusError) as info:
+        await rest.create("ns", _cm("a"), W)
+    assert (info.value.code, info.value.reason) == (409, "AlreadyExists")
+    assert info.value.message == 'configmaps "a" already exists'
+
+
+async def test_generate_name_and_invalid_name() -> None:
+    """generateName gets a suffix; an invalid name is a 422 with the field cause."""
+    rest = _rest("configmaps")
+    made = await rest.create("ns", {"metadata": {"generateName": "job-"}}, W)
+    assert made["metadata"]["name"].startswith("job-")
+    assert len(made["metadata"]["name"]) == len("job-") + 5
+    with pytest.raises(StatusError) as info:
+        await rest.create("ns", _cm("Bad_Name"), W)
+    assert info.value.code == 422
+    assert info.value.message.startswith('ConfigMap "Bad_Name" is invalid: metadata.name')
+
+
+async def test_update_with_stale_resource_version_conflicts() -> None:
+    """PUT with an old resourceVersion is 409 Conflict; with the current one it succeeds."""
+    rest = _rest("configmaps")
+    first = await rest.create("ns", _cm("a"), W)
+    second = await rest.update("ns", "a", {**first, "data": {"k": "2"}}, W)
+    assert int(second["metadata"]["resourceVersion"]) > int(first["metadata"]["resourceVersion"])
+    with pytest.raises(StatusError) as info:
+        await rest.update("ns", "a", {**first, "data": {"k": "3"}}, W)
+    assert (info.value.code, info.value.reason) == (409, "Conflict")
+    assert "the object has been modified" in info.value.message
+
+
+async def test_noop_update_keeps_resource_version() -> None:
+    """An update that changes nothing does not write (same resourceVersion)."""
+    rest = _rest("configmaps")
+    first = await rest.create("ns", _cm("a"), W)
+    again = await rest.update("ns", "a", first, W)
+    assert again["metadata"]["resourceVersion"] == first["metadata"]["resourceVersion"]
+
+
+async def test_concurrent_merge_patches_all_land() -> None:
+    """Concurrent patches retry on conflict inside the store; none is lost."""
+    rest = _rest("configmaps")
+    await rest.create("ns", {"metadata": {"name": "a"}, "data": {}}, W)
+    await asyncio.gather(
+        *(rest.patch("ns", "a", "merge", {"data": {f"k{i}": "v"}}, W) for i in range(20))
+    )
+    data = (await rest.get("ns", "a"))["data"]
+    assert sorted(data) == sorted(f"k{i}" for i in range(20))
+
+
+async def test_status_subresource_split() -> None:
+    """Main-resource updates keep status; /status updates keep the spec; generation bumps."""
+    rest = _rest("deployments", "apps")
+    body = {
+        "metadata": {"name": "d"},
+        "spec": {
+            "selector": {"matchLabels": {"a": "b"}},
+            "template": {
+                "metadata": {"labels": {"a": "b"}},
+                "spec": {"containers": [{"name": "c", "image": "i"}]},
+            },
+        },
+        "status": {"replicas": 5},
+    }
+    created = await rest.create("ns", body, W)
+    assert "status" not in created
+    assert created["metadata"]["generation"] == 1
+    with_status = await rest.update(
+        "ns", "d", {**created, "status": {"replicas": 2}}, W, subresource="status"
+    )
+    assert with_status["status"] == {"replicas": 2}
+    spec = dict(with_status["spec"], replicas=3)
+    updated = await rest.update("ns", "d", {**with_status, "spec": spec, "status": {}}, W)
+    assert updated["status"] == {"replicas": 2}
+    assert updated["metadata"]["generation"] == 2
+
+
+async def test_list_paging_selectors_and_snapshot() -> None:
+    """limit/continue pages one snapshot; label and field selectors filter."""
+    rest = _rest("configmaps")
+    for i in range(5):
+        await rest.create("ns", _cm(f"c{i}", tier="a" if i % 2 else "b"), W)
+    first = await rest.list("ns", ListOptions.parse({"limit": "2"}))
+    assert [i["metadata"]["name"] for i in first["items"]] == ["c0", "c1"]
+    assert first["metadata"]["remainingItemCount"] == 3
+    await rest.create("ns", _cm("c10"), W)
+    rest_page = await rest.list(
+        "ns", ListOptions.parse({"limit": "10", "continue": first["metadata"]["continue"]})
+    )
+    assert [i["metadata"]["name"] for i in rest_page["items"]] == ["c2", "c3", "c4"]
+    selected = await rest.list("ns", ListOptions.parse({"labelSelector": "tier=a"}))
+    assert [i["metadata"]["name"] for i in selected["items"]] == ["c1", "c3"]
+    by_name = await rest.list("ns", ListOptions.parse({"fieldSelector": "metadata.name=c4"}))
+    assert [i["metadata"]["name"] for i in by_name["items"]] == ["c4"]
+    with pytest.raises(StatusError) as info:
+        await rest.list("ns", ListOptions.parse({"fieldSelector": "spec.bogus=1"}))
+    assert info.value.code == 400
+
+
+async def test_finalizers_hold_deletion_until_removed() -> None:
+    """Delete of an object with finalizers sets deletionTimestamp; removing them deletes it."""
+    rest = _rest("configmaps")
+    await rest.create("ns", {"metadata": {"name": "a", "finalizers": ["x/y"]}}, W)
+    obj, gone = await rest.delete("ns", "a", DeleteOptions())
+    assert not gone
+    assert obj["metadata"]["deletionTimestamp"]
+    await rest.patch("ns", "a", "merge", {"metadata": {"finalizers": None}}, W)
+    with pytest.raises(StatusError) as info:
+        await rest.get("ns", "a")
+    assert info.value.code == 404
+
+
+async def test_delete_preconditions_and_foreground_policy() -> None:
+    """A wrong uid precondition is 409; Foreground records the foregroundDeletion finalizer."""
+    rest = _rest("configmaps")
+    await rest.create("ns", _cm("a"), W)
+    with pytest.raises(StatusError) as info:
+        await rest.delete("ns", "a", DeleteOptions(precondition_uid="other"))
+    assert info.value.code == 409
+    obj, gone = await rest.delete("ns", "a", DeleteOptions(propagation_policy="Foreground"))
+    assert not gone
+    assert obj["metadata"]["finalizers"] == ["foregroundDeletion"]
+
+
+async def test_dry_run_writes_nothing() -> None:
+    """dryRun=All returns the object that would be created, and stores nothing."""
+    rest = _rest("configmaps")
+    made = await rest.create("ns", _cm("a"), WriteOptions(dry_run=True))
+    assert made["metadata"]["name"] == "a"
+    with pytest.raises(StatusError):
+        await rest.get("ns", "a")
+
+
+async def test_bad_input_is_a_4xx_status() -> None:
+    """Wrong kind, mismatched namespace and a bad JSON patch are 400/422, not 500."""
+    rest = _rest("configmaps")
+    with pytest.raises(StatusError) as wrong_kind:
+        await rest.create("ns", {"kind": "Secret", "metadata": {"name": "a"}}, W)
+    assert wrong_kind.value.code == 400
+    with pytest.raises(StatusError) as wrong_ns:
+        await rest.create("ns", {"metadata": {"name": "a", "namespace": "other"}}, W)
+    assert wrong_ns.value.code == 400
+    await rest.create("ns", _cm("a"), W)
+    with pytest.raises(StatusError) as bad_patch:
+        await rest.patch("ns", "a", "json", [{"op": "remove", "path": "/nope"}], W)
+    assert bad_patch.value.code in (400, 422)
+    assert (await rest.get("ns", "a"))["data"] == {"k": "a"}
