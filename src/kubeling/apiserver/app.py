@@ -30,6 +30,7 @@ from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOpt
 from kubeling.apiserver.rest.resource_store import PATCH_TYPES, ResourceStore
 from kubeling.apiserver.rest.subresources import Binding, Eviction, Finalize, Scale
 from kubeling.apiserver.tables import TableRequest, table_for, table_request
+from kubeling.apiserver.warnings import collect_warnings, warning_header
 from kubeling.apiserver.watch import watch_events
 
 __all__ = ["GIT_VERSION", "ApiServerApp", "version_info"]
@@ -116,6 +117,7 @@ class ApiServerApp:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         started = time.monotonic()
+        warnings = collect_warnings()
         try:
             response = await self._dispatch(request)
         except errors.StatusError as err:
@@ -127,6 +129,9 @@ class ApiServerApp:
         except Exception as err:  # a bug: logged, answered as 500
             log.exception("internal error serving %s %s", request.method, request.path)
             response = _status_response(errors.internal_error(f"{type(err).__name__}"))
+        if warnings and not response.prepared:
+            for text in warnings:
+                response.headers.add("Warning", warning_header(text))
         log.debug(
             "%s %s %s %.1fms",
             request.method,
@@ -215,10 +220,15 @@ class ApiServerApp:
     # -- resources -----------------------------------------------------------
 
     async def _read_body(self, request: web.Request, rest: ResourceStore) -> Any:
+        return (await self._read_body_strict(request, rest))[0]
+
+    async def _read_body_strict(
+        self, request: web.Request, rest: ResourceStore
+    ) -> tuple[Any, list[str]]:
         body = await request.read()
         if not body:
             raise errors.bad_request("the request body is empty")
-        return codec.decode_body(
+        return codec.decode_body_strict(
             body, request.headers.get("Content-Type", ""), kind_hint=rest.resource.kind
         )
 
@@ -246,13 +256,20 @@ class ApiServerApp:
         if verb == "create":
             if info.name and not sub:
                 raise errors.method_not_supported(rest.resource.group_resource, "create")
-            body = await self._read_body(request, rest)
-            created = await rest.create(namespace, body, WriteOptions.parse(query))
+            body, duplicates = await self._read_body_strict(request, rest)
+            created = await rest.create(
+                namespace, body, WriteOptions.parse(query), duplicates=duplicates
+            )
             return _json(created, status=201)
         if verb == "update":
-            body = await self._read_body(request, rest)
+            body, duplicates = await self._read_body_strict(request, rest)
             updated = await rest.update(
-                namespace, info.name, body, WriteOptions.parse(query), subresource=sub
+                namespace,
+                info.name,
+                body,
+                WriteOptions.parse(query),
+                subresource=sub,
+                duplicates=duplicates,
             )
             return _json(updated)
         if verb == "patch":

@@ -15,11 +15,13 @@ from typing import Any
 import yaml
 
 from kubeling.api import errors
+from kubeling.api.pruning import JSONBodyError, parse_json_strict
 
 __all__ = [
     "MAX_BODY_BYTES",
     "PROTOBUF",
     "decode_body",
+    "decode_body_strict",
     "dumps",
     "media_type",
 ]
@@ -53,27 +55,30 @@ def dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _reject_constants(name: str) -> Any:
-    raise ValueError(f"invalid JSON value {name}")
-
-
 def decode_body(body: bytes, content_type: str, *, kind_hint: str = "") -> Any:
     """Decode a request body by its Content-Type; raise a StatusError on failure."""
+    return decode_body_strict(body, content_type, kind_hint=kind_hint)[0]
+
+
+def decode_body_strict(
+    body: bytes, content_type: str, *, kind_hint: str = ""
+) -> tuple[Any, list[str]]:
+    """Decode a request body, and list its duplicate fields (JSON only)."""
     if len(body) > MAX_BODY_BYTES:
         raise errors.request_entity_too_large("the request body is too large")
     media = media_type(content_type) or "application/json"
     if media in _JSON_TYPES:
         try:
-            return json.loads(body, parse_constant=_reject_constants)
-        except (ValueError, UnicodeDecodeError, RecursionError) as err:
+            return parse_json_strict(body)
+        except (JSONBodyError, ValueError, UnicodeDecodeError, RecursionError) as err:
             raise errors.bad_request(f"the body of the request was not valid JSON: {err}") from err
     if media in _YAML_TYPES:
         try:
-            return yaml.safe_load(body)
+            return yaml.safe_load(body), []
         except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as err:
             raise errors.bad_request(f"error converting YAML to JSON: {err}") from err
     if media == PROTOBUF:
-        return _decode_protobuf(body, kind_hint)
+        return _decode_protobuf(body, kind_hint), []
     raise errors.unsupported_media_type(ACCEPTED)
 
 

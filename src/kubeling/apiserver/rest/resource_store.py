@@ -19,7 +19,7 @@ import builtins
 import copy
 import datetime
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,10 +33,12 @@ from kubeling.api.patch import (
     apply_strategic_merge_patch,
 )
 from kubeling.api.patch.declared import DeclaredPatchMeta
+from kubeling.api.pruning import check_types, check_unknown, prune
 from kubeling.apiserver.registry.resource import Resource
 from kubeling.apiserver.rest import objects
 from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
 from kubeling.apiserver.rest.strategy import StatusStrategy, Strategy
+from kubeling.apiserver.warnings import add_warning
 from kubeling.apiserver.watch_cache import WatchCache
 from kubeling.storage import (
     CompactedError,
@@ -166,6 +168,29 @@ class ResourceStore:
             str(_meta(obj).get("name", "")),
             problems,
         )
+
+    def check_fields(
+        self, obj: Obj, options: WriteOptions, *, duplicates: Iterable[str] = ()
+    ) -> None:
+        """Decode-time checks on a written object, as fieldValidation asks.
+
+        A JSON type error is always a 400. Unknown (and duplicate) fields are
+        a 400 with ``Strict``, a Warning with ``Warn``, silent with ``Ignore``;
+        either way unknown fields are then dropped, as decoding into a typed
+        object drops them in Kubernetes.
+        """
+        kind, version = self.resource.kind, self.resource.version
+        prefix = f'{kind} in version "{version}" cannot be handled as a {kind}: '
+        type_error = check_types(obj, self.resource.type)
+        if type_error:
+            raise errors.bad_request(prefix + type_error)
+        problems = [*duplicates, *check_unknown(obj, self.resource.type)]
+        if problems and options.field_validation == "Strict":
+            raise errors.bad_request(prefix + "strict decoding error: " + ", ".join(problems))
+        if options.field_validation == "Warn":
+            for problem in problems:
+                add_warning(problem)
+        prune(obj, self.resource.type)
 
     # -- reads ---------------------------------------------------------------
 
@@ -313,8 +338,16 @@ class ResourceStore:
         self._typed(obj)
         return obj
 
-    async def create(self, namespace: str, body: Obj, options: WriteOptions) -> Obj:
+    async def create(
+        self,
+        namespace: str,
+        body: Obj,
+        options: WriteOptions,
+        *,
+        duplicates: Iterable[str] = (),
+    ) -> Obj:
         obj = self._prepare_new(body, namespace)
+        self.check_fields(obj, options, duplicates=duplicates)
         meta = obj["metadata"]
         if self.namespaced and self._namespace_check is not None:
             refused = await self._namespace_check(meta.get("namespace", ""))
@@ -520,6 +553,7 @@ class ResourceStore:
         *,
         subresource: str = "",
         internal: bool = False,
+        duplicates: Iterable[str] = (),
     ) -> Obj:
         """PUT: replace the object (or its status), conditioned on its resourceVersion.
 
@@ -528,6 +562,9 @@ class ResourceStore:
         """
         if not isinstance(body, dict):
             raise errors.bad_request("the request body must be a JSON object")
+        body = copy.deepcopy(body)
+        if not internal:
+            self.check_fields(body, options, duplicates=duplicates)
         expected = _meta(body).get("resourceVersion") or None
         return await self._write(
             namespace,
@@ -579,6 +616,7 @@ class ResourceStore:
                 raise patch_status(err) from err
             if not isinstance(patched, dict):
                 raise errors.bad_request("the patched object is not a JSON object")
+            self.check_fields(patched, options)
             rv = _meta(patched).get("resourceVersion")
             if rv and rv != _meta(old).get("resourceVersion"):
                 raise self._conflict(name)
@@ -625,6 +663,7 @@ class ResourceStore:
                 patched = apply_strategic_merge_patch(old, applied, meta)
             except PatchError as err:
                 raise patch_status(err) from err
+            self.check_fields(patched, options)
             return self._merge_update(patched, old, subresource=subresource)
 
         obj = await self._write(namespace, name, compute, expected_rv=None, options=options)
