@@ -215,6 +215,7 @@ def test_huge_body_is_413(api: _Client) -> None:
     value = json.dumps({"metadata": {"name": "huge"}, "data": {"a": "x" * (4 * 1024 * 1024)}})
     status, answer = api.request("POST", CM, value.encode())
     assert status == 413
+    assert (answer["kind"], answer["reason"]) == ("Status", "RequestEntityTooLarge")
 
 
 def test_deeply_nested_body_is_a_clean_400(api: _Client) -> None:

@@ -124,8 +124,24 @@ class ApiServerApp:
             response = _status_response(err)
         except asyncio.CancelledError:
             raise
-        except web.HTTPException:
-            raise
+        except web.HTTPException as http_error:
+            if http_error.status < 400:
+                raise  # redirects (OpenAPI's stale hashes) pass through
+            # aiohttp's own refusals (a body over the size limit...) as Statuses too
+            if http_error.status == 413:
+                response = _status_response(
+                    errors.request_entity_too_large("the request body is too large")
+                )
+            else:
+                response = _status_response(
+                    errors.StatusError(
+                        errors.Status(
+                            code=http_error.status,
+                            reason=http_error.reason,
+                            message=http_error.text or http_error.reason,
+                        )
+                    )
+                )
         except Exception as err:  # a bug: logged, answered as 500
             log.exception("internal error serving %s %s", request.method, request.path)
             response = _status_response(errors.internal_error(f"{type(err).__name__}"))
