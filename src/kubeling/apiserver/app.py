@@ -265,7 +265,12 @@ class ApiServerApp:
             obj = await rest.get(namespace, info.name)
             return self._object_response(rest, obj, table)
         if verb == "list":
-            listed = await rest.list(namespace, ListOptions.parse(query))
+            list_options = ListOptions.parse(query)
+            if table is None:
+                raw = await rest.list_json(namespace, list_options)
+                if raw is not None:
+                    return web.Response(body=raw, headers={"Content-Type": "application/json"})
+            listed = await rest.list(namespace, list_options)
             return self._object_response(rest, listed, table)
         if verb == "watch":
             return await self._watch(request, rest, namespace, table)

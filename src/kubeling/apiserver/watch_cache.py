@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -107,12 +108,15 @@ class WatchCache:
         self._prefix = storage_prefix.rstrip("/") + "/"
         self._typed = typed
         self._objects: dict[str, Obj] = {}
+        # Each object's JSON, encoded once on first list and dropped when it changes.
+        self._encoded: dict[str, bytes] = {}
         self._events: collections.deque[CacheEvent] = collections.deque(maxlen=capacity)
         self._watchers: set[CacheWatcher] = set()
         self.revision = 0
         # Every change after this revision is in the buffer.
         self._oldest = 0
         self._task: asyncio.Task[None] | None = None
+        self._store_watcher: Any = None
         self._started = asyncio.Event()
         self._advanced = asyncio.Condition()
         self._start_lock = asyncio.Lock()
@@ -151,6 +155,7 @@ class WatchCache:
             if token is None:
                 break
         self._objects = objects_now
+        self._encoded = {}
         self._events.clear()
         self.revision = self._oldest = revision
 
@@ -166,6 +171,7 @@ class WatchCache:
             except CompactedError:
                 await self._restart()
                 continue
+            self._store_watcher = watcher
             try:
                 async for event in watcher:
                     await self._apply(event)
@@ -187,6 +193,7 @@ class WatchCache:
             self._advanced.notify_all()
 
     async def _apply(self, event: Any) -> None:
+        self._encoded.pop(event.key, None)
         if event.type is EventType.PROGRESS:
             self.revision = max(self.revision, event.revision)
             bookmark = CacheEvent("BOOKMARK", event.revision, "", None, None)
@@ -225,10 +232,29 @@ class WatchCache:
         keys = sorted((k for k in self._objects if k.startswith(prefix)), key=lambda k: k.encode())
         return [self._objects[k] for k in keys], self.revision
 
+    def encoded(self, key: str, obj: Obj) -> bytes:
+        """``obj``'s JSON (the cached object at ``key``), encoded at most once."""
+        raw = self._encoded.get(key)
+        if raw is None:
+            raw = self._encoded[key] = json.dumps(
+                obj, separators=(",", ":"), ensure_ascii=False
+            ).encode()
+        return raw
+
+    def list_entries(self, prefix: str) -> tuple[list[tuple[str, Obj]], int]:
+        """(key, object) under ``prefix`` in key order, and the cache revision."""
+        keys = sorted((k for k in self._objects if k.startswith(prefix)), key=lambda k: k.encode())
+        return [(k, self._objects[k]) for k in keys], self.revision
+
     async def wait_for(self, revision: int) -> None:
         """Wait until the cache has seen ``revision``; 504 after a few seconds."""
         if self.revision >= revision:
             return
+        if self._store_watcher is not None:
+            # Changes elsewhere in the store moved the revision on: ask the
+            # store to confirm, with a progress event, that nothing of ours is
+            # pending (Kubernetes' consistent reads from cache do the same).
+            await self._store_watcher.request_progress()
         try:
             async with asyncio.timeout(TOO_LARGE_WAIT), self._advanced:
                 await self._advanced.wait_for(lambda: self.revision >= revision)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from kubeling.apiserver.registry.builtin import builtin_resources
@@ -75,3 +76,24 @@ async def test_compacted_resource_version_is_an_error_event_410() -> None:
     assert event["type"] == "ERROR"
     assert (event["object"]["code"], event["object"]["reason"]) == (410, "Expired")
     assert event["object"]["message"].startswith("too old resource version: 1")
+
+
+async def test_consistent_list_from_cache_sees_every_acknowledged_write() -> None:
+    """A full list served from the cache includes a write acknowledged just before it,
+    even when other resources moved the store's revision on."""
+    store = MemoryStore()
+    registry = Registry(store)
+    for resource in builtin_resources():
+        registry.add(resource)
+    configmaps = registry.lookup("", "v1", "configmaps")
+    secrets = registry.lookup("", "v1", "secrets")
+    assert configmaps is not None
+    assert secrets is not None
+    await configmaps.watch_cache().ensure_started()
+    await configmaps.create("ns", {"metadata": {"name": "a"}}, W)
+    await secrets.create("ns", {"metadata": {"name": "s"}}, W)
+    raw = await asyncio.wait_for(configmaps.list_json("ns", ListOptions.parse({})), 2)
+    assert raw is not None
+    listed = json.loads(raw)
+    assert [i["metadata"]["name"] for i in listed["items"]] == ["a"]
+    assert int(listed["metadata"]["resourceVersion"]) >= await store.current_revision()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import builtins
 import copy
 import datetime
+import json
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -282,6 +283,39 @@ class ResourceStore:
             "metadata": metadata,
             "items": items,
         }
+
+    async def list_json(self, namespace: str, options: ListOptions) -> bytes | None:
+        """A consistent full list served from the watch cache, as JSON bytes.
+
+        For ``resourceVersion`` unset (the latest state) and no paging, the
+        cache answers once it has caught up with the store's current
+        revision, as Kubernetes' consistent reads from cache do; each object
+        is encoded once and reused until it changes. Returns None when the
+        request needs the store (paging, an exact revision).
+        """
+        if options.limit or options.continue_token or options.resource_version:
+            return None
+        self.check_field_selector(options)
+        cache = self.watch_cache()
+        await cache.ensure_started()
+        await cache.wait_for(await self.store.current_revision())
+        prefix = objects.prefix_for(self.storage_prefix, namespace if self.namespaced else "")
+        entries, revision = cache.list_entries(prefix)
+        filtering = not options.label_selector.is_empty() or not options.field_selector.is_empty()
+        items = [
+            cache.encoded(key, obj)
+            for key, obj in entries
+            if not filtering or self.matches(obj, options)
+        ]
+        head = json.dumps(
+            {
+                "kind": self.resource.list_kind_name,
+                "apiVersion": self.resource.gvk.api_version,
+                "metadata": {"resourceVersion": str(revision)},
+            },
+            separators=(",", ":"),
+        ).encode()
+        return head[:-1] + b',"items":[' + b",".join(items) + b"]}"
 
     async def _list_from_cache(self, prefix: str, options: ListOptions) -> Obj:
         """resourceVersion=0: any recent state will do, so serve it from memory
