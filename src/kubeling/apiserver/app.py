@@ -377,7 +377,7 @@ class ApiServerApp:
         if table is None:
             return _json(obj)
         return _json(
-            table_for(rest.resource, obj, table),
+            table_for(rest.resource, obj, table, printer=rest.printer),
             content_type="application/json;as=Table;v=v1;g=meta.k8s.io",
         )
 
@@ -405,7 +405,11 @@ class ApiServerApp:
                         event = {
                             "type": event["type"],
                             "object": table_for(
-                                rest.resource, event["object"], table, with_columns=first
+                                rest.resource,
+                                event["object"],
+                                table,
+                                with_columns=first,
+                                printer=rest.printer,
                             ),
                         }
                         first = False

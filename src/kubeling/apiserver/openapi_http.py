@@ -38,17 +38,17 @@ class OpenAPICache:
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        self._key: tuple[tuple[str, str, str], ...] | None = None
+        self._key: int | None = None
         self._v3: dict[str, OpenAPIDocument] = {}
         self._v3_root = b""
         self._v2 = b""
 
     def _refresh(self) -> None:
-        resources = self.registry.resources()
-        key = tuple(sorted((r.group, r.version, r.plural) for r in resources))
+        key = self.registry.generation
         if key == self._key:
             return
-        self._v3 = build_v3(resources)
+        resources = self.registry.resources()
+        self._v3 = build_v3(resources, schema_provider=self.registry.openapi_schema)
         self._v3_root = json.dumps(v3_root(self._v3), separators=(",", ":")).encode()
         self._v2 = b""  # built lazily: only older clients ask for it
         self._key = key
@@ -65,7 +65,8 @@ class OpenAPICache:
         self._refresh()
         if not self._v2:
             self._v2 = json.dumps(
-                build_v2(self.registry.resources()), separators=(",", ":")
+                build_v2(self.registry.resources(), schema_provider=self.registry.openapi_schema),
+                separators=(",", ":"),
             ).encode()
         return self._v2
 

@@ -24,6 +24,7 @@ from aiohttp import web
 
 from kubeling.api import errors
 from kubeling.apiserver.app import ApiServerApp
+from kubeling.apiserver.customresources.registrar import CustomResourceRegistrar
 from kubeling.apiserver.openapi_http import make_handler
 from kubeling.apiserver.registry.builtin import builtin_resources
 from kubeling.apiserver.registry.registry import Registry
@@ -88,6 +89,7 @@ class ApiServer:
         self._runner: web.AppRunner | None = None
         self.port = config.port
         self.ready = asyncio.Event()
+        self._crds: CustomResourceRegistrar | None = None
 
     async def start(self) -> None:
         config = self.config
@@ -101,6 +103,8 @@ class ApiServer:
         # Watch caches follow the store from start-up, so that any resourceVersion
         # handed out since then can be watched from.
         await asyncio.gather(*(rest.watch_cache().ensure_started() for rest in registry))
+        self._crds = CustomResourceRegistrar(registry)
+        await self._crds.start()
         app = ApiServerApp(
             registry,
             authenticate=_authenticate_cert if config.ssl_context is not None else None,
@@ -129,6 +133,8 @@ class ApiServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._crds is not None:
+            await self._crds.stop()
         if self.registry is not None:
             await asyncio.gather(*(rest.watch_cache().stop() for rest in self.registry))
         if self.store is not None:

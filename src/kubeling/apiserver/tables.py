@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubeling.api import errors
+from kubeling.apiserver.printers.interface import Printer
 from kubeling.apiserver.printers.registry import printer_for
 from kubeling.apiserver.printers.table import list_table, object_table
 from kubeling.apiserver.registry.resource import Resource
@@ -54,10 +55,15 @@ def table_request(accept: str, query: Mapping[str, str]) -> TableRequest | None:
 
 
 def table_for(
-    resource: Resource, obj: Obj, request: TableRequest, *, with_columns: bool = True
+    resource: Resource,
+    obj: Obj,
+    request: TableRequest,
+    *,
+    with_columns: bool = True,
+    printer: Printer | None = None,
 ) -> Obj:
     """The Table for one object or a List of them (``items`` present)."""
-    printer = printer_for(resource.group, resource.plural)
+    printer = printer or printer_for(resource.group, resource.plural)
     now = datetime.datetime.now(datetime.UTC)
     if "items" in obj and obj.get("kind", "").endswith("List"):
         return list_table(

@@ -7,7 +7,8 @@ are by the names a URL carries, and by short name or kind for discovery.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from kubeling.apiserver.registry.resource import Resource
 from kubeling.apiserver.rest.resource_store import NamespaceCheck, ResourceStore
@@ -49,6 +50,8 @@ class Registry:
         self.store = store
         self._namespace_check = namespace_check
         self._stores: dict[tuple[str, str, str], ResourceStore] = {}
+        #: Bumped on every add and remove, so derived documents know to rebuild.
+        self.generation = 0
 
     def add(
         self,
@@ -56,6 +59,9 @@ class Registry:
         strategy: Strategy | None = None,
         *,
         storage_prefix: str | None = None,
+        custom: bool = False,
+        printer: Any = None,
+        openapi_schema: Mapping[str, Any] | None = None,
     ) -> ResourceStore:
         """Serve ``resource``; built-ins are stored under ``/registry/<plural>``,
         custom resources pass ``/registry/<group>/<plural>``."""
@@ -71,12 +77,22 @@ class Registry:
             strategy=strategy or default_strategy(resource),
             storage_prefix=storage_prefix,
             namespace_check=self._namespace_check,
+            custom=custom,
+            printer=printer,
+            openapi_schema=openapi_schema,
         )
+        self.generation += 1
         self._stores[(resource.group, resource.version, resource.plural)] = rest
         return rest
 
     def remove(self, group: str, version: str, plural: str) -> None:
         self._stores.pop((group, version, plural), None)
+        self.generation += 1
+
+    def openapi_schema(self, resource: Resource) -> Mapping[str, Any] | None:
+        """A custom resource's OpenAPI v3 schema (None for built-ins)."""
+        rest = self.lookup(resource.group, resource.version, resource.plural)
+        return rest.openapi_schema if rest is not None else None
 
     def lookup(self, group: str, version: str, plural: str) -> ResourceStore | None:
         return self._stores.get((group, version, plural))

@@ -105,8 +105,16 @@ class ResourceStore:
         storage_prefix: str | None = None,
         namespace_check: NamespaceCheck | None = None,
         clock: Callable[[], datetime.datetime] | None = None,
+        custom: bool = False,
+        printer: Any = None,
+        openapi_schema: Mapping[str, Any] | None = None,
     ) -> None:
         self.resource = resource
+        #: A custom resource (CRD): no strategic merge patch, schema from the CRD.
+        self.custom = custom
+        #: The Table printer, when not the built-in one for the resource.
+        self.printer = printer
+        self.openapi_schema = openapi_schema
         self.store = store
         self.strategy = strategy or Strategy()
         self.status_strategy = StatusStrategy(self.strategy)
@@ -185,7 +193,11 @@ class ResourceStore:
         type_error = check_types(obj, self.resource.type)
         if type_error:
             raise errors.bad_request(prefix + type_error)
-        problems = [*duplicates, *check_unknown(obj, self.resource.type)]
+        problems = [
+            *duplicates,
+            *check_unknown(obj, self.resource.type),
+            *(f'unknown field "{p}"' for p in self.strategy.unknown_fields(obj)),
+        ]
         if problems and options.field_validation == "Strict":
             raise errors.bad_request(prefix + "strict decoding error: " + ", ".join(problems))
         if options.field_validation == "Warn":
@@ -621,12 +633,7 @@ class ResourceStore:
         """PATCH with a JSON, merge, strategic merge or apply patch."""
         if patch_type == "apply":
             return await self._apply(namespace, name, patch, options, subresource=subresource)
-        if (
-            patch_type == "strategic"
-            and self.resource.group
-            and "." in self.resource.group
-            and not self.resource.group.endswith("k8s.io")
-        ):
+        if patch_type == "strategic" and self.custom:
             raise errors.unsupported_media_type(
                 [
                     "application/json-patch+json",

@@ -55,6 +55,11 @@ class Strategy:
     def default(self, obj: Obj) -> None:
         """Fill in defaulted fields in place."""
 
+    def unknown_fields(self, obj: Mapping[str, Any]) -> list[str]:
+        """Paths the resource's own schema does not declare (custom resources);
+        built-ins are checked against their type declaration instead."""
+        return []
+
     def prepare_for_create(self, obj: Obj) -> None:
         if self.has_status_subresource:
             obj.pop("status", None)

@@ -1,0 +1,1 @@
+"""Custom resources: CRDs served through the same machinery as built-ins."""
