@@ -105,3 +105,19 @@ def test_errors_are_kubernetes_statuses(server: RunningServer) -> None:
     assert again.stderr.strip() == (
         'error: failed to create configmap: configmaps "twice" already exists'
     )
+
+
+def test_metrics_in_prometheus_format(server: RunningServer) -> None:
+    """/metrics counts requests by verb, resource and code, and objects by resource."""
+    server.kubectl("get", "namespaces")
+    metrics = server.kubectl("get", "--raw", "/metrics").stdout
+    assert "# TYPE apiserver_request_total counter" in metrics
+    assert any(
+        line.startswith("apiserver_request_total{")
+        and 'verb="LIST"' in line and 'resource="namespaces"' in line and 'code="200"' in line
+        for line in metrics.splitlines()
+    )
+    objects = [line for line in metrics.splitlines()
+               if line.startswith('apiserver_storage_objects{resource="namespaces"}')]
+    assert len(objects) == 1
+    assert int(objects[0].split()[-1]) >= 4

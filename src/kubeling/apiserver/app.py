@@ -24,6 +24,7 @@ from aiohttp import web
 from kubeling import __version__
 from kubeling.api import errors
 from kubeling.apiserver import codec, discovery
+from kubeling.apiserver.metrics import Metrics
 from kubeling.apiserver.registry.registry import Registry
 from kubeling.apiserver.request_info import RequestInfo, parse_request_info
 from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
@@ -110,6 +111,7 @@ class ApiServerApp:
         self._authenticate = authenticate
         self._server_address = server_address
         self._openapi = openapi
+        self.metrics = Metrics()
         self.app = web.Application(client_max_size=codec.MAX_BODY_BYTES + 1024)
         self.app.router.add_route("*", "/{tail:.*}", self._handle)
 
@@ -145,6 +147,17 @@ class ApiServerApp:
         except Exception as err:  # a bug: logged, answered as 500
             log.exception("internal error serving %s %s", request.method, request.path)
             response = _status_response(errors.internal_error(f"{type(err).__name__}"))
+        info = parse_request_info(request.method, request.path, request.query)
+        if info.is_resource_request:
+            self.metrics.observe(
+                verb=info.verb,
+                group=info.group,
+                version=info.version,
+                resource=info.resource,
+                subresource=info.subresource,
+                code=response.status,
+                seconds=time.monotonic() - started,
+            )
         if warnings and not response.prepared:
             for text in warnings:
                 response.headers.add("Warning", warning_header(text))
@@ -165,6 +178,11 @@ class ApiServerApp:
                 raise errors.unauthorized("Unauthorized")
         if path == "/version":
             return _json(version_info())
+        if path == "/metrics":
+            return web.Response(
+                text=self.metrics.render(self.registry),
+                headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+            )
         if path in ("/healthz", "/livez", "/readyz"):
             return web.Response(text="ok", content_type="text/plain")
         if path == "/api" or path == "/apis":
