@@ -114,10 +114,15 @@ def test_metrics_in_prometheus_format(server: RunningServer) -> None:
     assert "# TYPE apiserver_request_total counter" in metrics
     assert any(
         line.startswith("apiserver_request_total{")
-        and 'verb="LIST"' in line and 'resource="namespaces"' in line and 'code="200"' in line
+        and 'verb="LIST"' in line
+        and 'resource="namespaces"' in line
+        and 'code="200"' in line
         for line in metrics.splitlines()
     )
-    objects = [line for line in metrics.splitlines()
-               if line.startswith('apiserver_storage_objects{resource="namespaces"}')]
+    objects = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith('apiserver_storage_objects{resource="namespaces"}')
+    ]
     assert len(objects) == 1
     assert int(objects[0].split()[-1]) >= 4
