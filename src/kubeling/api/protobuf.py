@@ -30,7 +30,12 @@ form, ``Quantity`` ``{1 string}``, ``IntOrString`` ``{1 type, 2 intVal,
 JSON bytes}`` → the parsed JSON. Maps are repeated ``{1 key, 2 value}``
 entries; a list or map nested directly in a list or map value travels in a
 wrapper message holding it as field 1 (as ``ExtraValue`` does for
-``UserInfo.extra``). Unknown field numbers are skipped, as gogo-protobuf's
+``UserInfo.extra``). A struct Go embeds inline (``schema.Embedded``: a
+Probe's ProbeHandler, a Volume's VolumeSource ...) is one message field in
+protobuf whose fields are flat in JSON: the decoder merges that message's
+fields into the parent's dict, the encoder gathers them from it into the
+message (always written, as gogo writes a non-pointer struct), however deep
+such embedding goes. Unknown field numbers are skipped, as gogo-protobuf's
 generated ``Unmarshal`` skips them.
 
 Zero values. gogo-protobuf writes every non-pointer field, set or not: an
@@ -82,6 +87,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from kubeling.api.schema import (
+    Embedded,
     Field,
     ListOf,
     MapOf,
@@ -281,17 +287,29 @@ def _decode_string(value: bytes) -> str:
 def _decode_message(data: bytes, type: Object, depth: int) -> dict[str, Any]:
     if depth > MAX_DEPTH:
         raise ProtobufDecodeError(f"message nesting is deeper than {MAX_DEPTH}")
-    by_number = {f.proto: f for f in type.fields if f.proto}
+    known = {f.proto for f in type.fields if f.proto} | {e.number for e in type.embedded}
     # Gather every occurrence per field first: repeated fields append, and a
     # singular message that appears twice merges (protobuf's rule), which is
     # the same as decoding the concatenation of its parts.
     seen: dict[int, list[tuple[int, int | bytes]]] = {}
     for number, wire, value in _iter_fields(data):
-        if number in by_number:
+        if number in known:
             seen.setdefault(number, []).append((wire, value))
+    # Inlined structs: their message's fields are the parent's flat fields.
+    flat: dict[str, Any] = {}
+    for embedded in type.embedded:
+        occurrences = seen.get(embedded.number)
+        if occurrences:
+            where = f"{type.name.rsplit('.', 1)[-1]}.{embedded.name or embedded.number}"
+            parts = [_expect_bytes(wire, value, where) for wire, value in occurrences]
+            flat.update(_decode_message(b"".join(parts), embedded.type, depth + 1))
     result: dict[str, Any] = {}
     for field_decl in type.fields:
-        occurrences = seen.get(field_decl.proto) if field_decl.proto else None
+        if not field_decl.proto:
+            if field_decl.json in flat:
+                result[field_decl.json] = flat.pop(field_decl.json)
+            continue
+        occurrences = seen.get(field_decl.proto)
         if not occurrences:
             continue
         where = f"{type.name.rsplit('.', 1)[-1]}.{field_decl.json}"
@@ -641,12 +659,21 @@ def encode(obj: Mapping[str, Any], type: Object) -> bytes:
 def _encode_message(obj: Mapping[str, Any], type: Object, path: str) -> bytes:
     if not isinstance(obj, Mapping):
         raise ProtobufEncodeError(f"{path or '<root>'}: expected an object")
+    parts: list[tuple[int, Field | Embedded]] = [(f.proto, f) for f in type.fields if f.proto]
+    parts += [(embedded.number, embedded) for embedded in type.embedded]
     out = bytearray()
-    for field_decl in sorted((f for f in type.fields if f.proto), key=lambda f: f.proto):
-        value = obj.get(field_decl.json)
+    for number, part in sorted(parts, key=lambda p: p[0]):
+        if isinstance(part, Embedded):
+            # An inlined struct: its flat JSON fields, written as one message.
+            # Go writes a non-pointer struct even when it is empty.
+            names = part.json_names()
+            carried = {key: value for key, value in obj.items() if key in names}
+            out += _len_field(number, _encode_message(carried, part.type, path))
+            continue
+        value = obj.get(part.json)
         if value is None:
             continue
-        out += _encode_field(field_decl, value, _join(path, field_decl.json))
+        out += _encode_field(part, value, _join(path, part.json))
     return bytes(out)
 
 

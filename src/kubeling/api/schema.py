@@ -23,6 +23,22 @@ A declaration mirrors the Go type it stands for:
 >>> Probe.field("port").type is INT_OR_STRING
 True
 
+Go structs embedded with ``json:",inline"`` are flat in JSON but nested in
+protobuf (a Probe's ``httpGet`` travels inside its ``handler``, field 1, a
+ProbeHandler message). The parent declares the flat JSON fields with proto 0,
+as JSON, OpenAPI and patches see them, and names the protobuf message that
+carries them with :class:`Embedded`:
+
+>>> Handler = Object("io.k8s.example.v1.Handler", "", [Field("path", 1, STRING)])
+>>> Check = Object(
+...     "io.k8s.example.v1.Check",
+...     "",
+...     [Field("path", 0, STRING), Field("period", 2, INT32)],
+...     embedded=[Embedded(1, Handler, "handler")],
+... )
+>>> sorted(Check.embedded[0].json_names())
+['path']
+
 Object types may refer to each other before they are defined (and to
 themselves, as JSONSchemaProps does) with ``Ref("<definition name>")``,
 resolved through the global ``DEFINITIONS`` registry that every ``Object``
@@ -52,6 +68,7 @@ __all__ = [
     "RAW_EXTENSION",
     "STRING",
     "TIME",
+    "Embedded",
     "Field",
     "GroupVersionKind",
     "ListOf",
@@ -180,6 +197,27 @@ class GroupVersionKind:
         return f"{self.group}/{self.version}" if self.group else self.version
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Embedded:
+    """A Go struct embedded inline: flat in the parent's JSON, one message in protobuf.
+
+    Protobuf field ``number`` of the parent holds a ``type`` message whose
+    fields (and, recursively, those of the structs ``type`` itself embeds)
+    appear directly in the parent's JSON, where the parent declares them with
+    proto 0. ``name`` is the Go field's protobuf name (``handler``), used in
+    messages only. OpenAPI documents follow fields, not this, so a type that
+    is only ever embedded (ProbeHandler, VolumeSource) is never described.
+    """
+
+    number: int
+    type: Object
+    name: str = ""
+
+    def json_names(self) -> frozenset[str]:
+        """The parent's JSON fields this message carries."""
+        return self.type.flattened_json()
+
+
 @dataclass(eq=False, slots=True)
 class Object:
     """An object type: a Go struct. Joins ``DEFINITIONS`` under ``name``.
@@ -187,7 +225,9 @@ class Object:
     ``name`` is the OpenAPI definition name (``io.k8s.api.core.v1.Pod``).
     ``gvk`` is set for top-level kinds (those with apiVersion and kind).
     ``preserve_unknown`` keeps fields that are not declared (as
-    ``x-kubernetes-preserve-unknown-fields``).
+    ``x-kubernetes-preserve-unknown-fields``). ``embedded`` lists the structs
+    Go inlines (:class:`Embedded`): each of their JSON fields must be declared
+    here too, with proto 0.
     """
 
     name: str
@@ -195,16 +235,35 @@ class Object:
     fields: Sequence[Field]
     gvk: GroupVersionKind | None = None
     preserve_unknown: bool = False
+    embedded: Sequence[Embedded] = ()
     _by_json: dict[str, Field] = field(init=False, repr=False)
+    _flattened: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.fields = tuple(self.fields)
         self._by_json = {f.json: f for f in self.fields}
         if len(self._by_json) != len(self.fields):
             raise ValueError(f"{self.name}: duplicate JSON field names")
-        numbers = [f.proto for f in self.fields if f.proto]
+        self.embedded = tuple(self.embedded)
+        numbers = [f.proto for f in self.fields if f.proto] + [e.number for e in self.embedded]
         if len(set(numbers)) != len(numbers):
             raise ValueError(f"{self.name}: duplicate protobuf field numbers")
+        carried: set[str] = set()
+        for embedded in self.embedded:
+            if embedded.number <= 0:
+                raise ValueError(f"{self.name}: embedded message number must be positive")
+            names = embedded.json_names()
+            if carried & names:
+                raise ValueError(f"{self.name}: {sorted(carried & names)} embedded twice")
+            carried |= names
+            for json_name in sorted(names):
+                flat = self._by_json.get(json_name)
+                if flat is None or flat.proto:
+                    raise ValueError(
+                        f"{self.name}: {json_name!r}, embedded in protobuf field "
+                        f"{embedded.number}, must be declared here with proto 0"
+                    )
+        self._flattened = frozenset({f.json for f in self.fields if f.proto} | carried)
         DEFINITIONS[self.name] = self
 
     def field(self, json_name: str) -> Field:
@@ -216,6 +275,14 @@ class Object:
 
     def required(self) -> Iterable[str]:
         return (f.json for f in self.fields if f.required)
+
+    def flattened_json(self) -> frozenset[str]:
+        """The JSON names of the fields this type's protobuf message carries.
+
+        Its own numbered fields and those of the structs it embeds, however
+        deeply: what a parent embedding this type shows flat in its JSON.
+        """
+        return self._flattened
 
 
 TypeSpec: TypeAlias = Scalar | ListOf | MapOf | Ref | Object

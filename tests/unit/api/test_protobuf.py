@@ -47,6 +47,7 @@ from kubeling.api.schema import (
     RAW_EXTENSION,
     STRING,
     TIME,
+    Embedded,
     Field,
     ListOf,
     MapOf,
@@ -641,3 +642,246 @@ def test_real_deployment_keeps_zero_replicas() -> None:
     assert "restartPolicy" not in template_out["spec"]
     again = decode_object(encode(body, type_), type_)
     assert again == {k: v for k, v in body.items() if k not in ("apiVersion", "kind")}
+
+
+# -- structs Go embeds inline: flat in JSON, one message field in protobuf ------------
+
+# Outer {1 id, 2 Middle{1 tag, 2 Inner{1 path, 2 port}}}, JSON {id, tag, path, port}.
+Inner = Object(T + "Inner", "", [Field("path", 1, STRING), Field("port", 2, INT32)])
+Middle = Object(
+    T + "Middle",
+    "",
+    [Field("tag", 1, STRING), Field("path", 0, STRING), Field("port", 0, INT32)],
+    embedded=[Embedded(2, Inner, "inner")],
+)
+Outer = Object(
+    T + "Outer",
+    "",
+    [
+        Field("id", 1, STRING),
+        Field("tag", 0, STRING),
+        Field("path", 0, STRING),
+        Field("port", 0, INT32),
+    ],
+    embedded=[Embedded(2, Middle, "middle")],
+)
+
+
+def test_nested_embedding_decodes_flat_and_encodes_nested() -> None:
+    raw = ld(1, "x") + ld(2, ld(1, "t") + ld(2, ld(1, "/p") + vi(2, 8)))
+    flat = {"id": "x", "tag": "t", "path": "/p", "port": 8}
+    assert decode_object(raw, Outer) == flat
+    assert list(decode_object(raw, Outer)) == ["id", "tag", "path", "port"]  # declared order
+    assert encode(flat, Outer) == raw
+    assert Outer.embedded[0].json_names() == {"tag", "path", "port"}
+
+
+def test_embedded_message_parts_merge_and_empty_is_written() -> None:
+    raw = ld(2, ld(2, ld(1, "/a"))) + ld(1, "x") + ld(2, ld(1, "t") + ld(2, vi(2, 9)))
+    assert decode_object(raw, Outer) == {"id": "x", "tag": "t", "path": "/a", "port": 9}
+    # gogo writes a non-pointer embedded struct even when it holds nothing.
+    assert encode({"id": "x"}, Outer) == ld(1, "x") + ld(2, ld(2, b""))
+    assert decode_object(ld(1, "x") + ld(2, ld(2, b"")), Outer) == {"id": "x"}
+
+
+def test_embedded_errors_name_the_flat_path() -> None:
+    with pytest.raises(ProtobufDecodeError, match=r"Outer\.middle"):
+        decode_object(vi(2, 1), Outer)
+    with pytest.raises(ProtobufEncodeError, match=r"^port: expected an integer"):
+        encode({"port": "80"}, Outer)
+    with pytest.raises(ProtobufEncodeError, match=r"^kids\[0\]\.path: expected a string"):
+        encode({"kids": [{"path": 1}]}, Object(T + "Kids", "", [Field("kids", 1, ListOf(Outer))]))
+
+
+@pytest.mark.parametrize(
+    ("fields", "number", "message"),
+    [
+        ([Field("tag", 0, STRING)], 2, "'path', embedded in protobuf field 2, must be declared"),
+        (
+            [Field("tag", 0, STRING), Field("path", 3, STRING), Field("port", 0, INT32)],
+            2,
+            "'path'.*proto 0",
+        ),
+        (
+            [
+                Field("x", 2, STRING),
+                Field("tag", 0, STRING),
+                Field("path", 0, STRING),
+                Field("port", 0, INT32),
+            ],
+            2,
+            "duplicate protobuf field numbers",
+        ),
+    ],
+)
+def test_embedding_is_checked_when_declared(fields: list[Field], number: int, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Object(T + "Broken", "", fields, embedded=[Embedded(number, Middle)])
+    assert T + "Broken" not in DEFINITIONS
+
+
+# -- real inlined structs, as kubectl (gogo-protobuf) nests them ---------------------
+
+
+def port_int(value: int) -> bytes:
+    """IntOrString{type 0, intVal, strVal ""}."""
+    return vi(1, 0) + vi(2, value) + ld(3, "")
+
+
+def pod_raw(*, gogo: bool) -> bytes:
+    """A Pod with an httpGet probe, a configMapKeyRef env var, configMap and emptyDir volumes.
+
+    ``gogo`` adds the zero-valued non-pointer fields gogo-protobuf writes too
+    (empty strings, which decode as unset).
+    """
+    zero = (lambda number: ld(number, "")) if gogo else (lambda number: b"")
+    local_ref = ld(1, ld(1, "app-config"))  # localObjectReference {name}
+    config_volume = ld(1, "config") + ld(2, ld(19, local_ref + vi(3, 420)))
+    scratch_volume = ld(1, "scratch") + ld(2, ld(2, zero(1)))  # emptyDir {medium ""}
+    env = ld(1, "MODE") + zero(2) + ld(3, ld(3, local_ref + ld(2, "mode")))
+    http_get = ld(1, "/healthz") + ld(2, port_int(8080)) + zero(3) + zero(4)
+    probe = ld(1, ld(2, http_get)) + vi(2, 5) + vi(3, 1) + vi(4, 10) + vi(5, 1) + vi(6, 3)
+    container = ld(1, "web") + ld(2, "nginx:1.27") + ld(7, env) + ld(10, probe)
+    spec = ld(1, config_volume) + ld(1, scratch_volume) + ld(2, container)
+    return ld(1, ld(1, "web")) + ld(2, spec)
+
+
+POD_JSON = {
+    "metadata": {"name": "web"},
+    "spec": {
+        "volumes": [
+            {"name": "config", "configMap": {"name": "app-config", "defaultMode": 420}},
+            {"name": "scratch", "emptyDir": {}},
+        ],
+        "containers": [
+            {
+                "name": "web",
+                "image": "nginx:1.27",
+                "env": [
+                    {
+                        "name": "MODE",
+                        "valueFrom": {"configMapKeyRef": {"name": "app-config", "key": "mode"}},
+                    }
+                ],
+                "livenessProbe": {
+                    "httpGet": {"path": "/healthz", "port": 8080},
+                    "initialDelaySeconds": 5,
+                    "timeoutSeconds": 1,
+                    "periodSeconds": 10,
+                    "successThreshold": 1,
+                    "failureThreshold": 3,
+                },
+            }
+        ],
+    },
+}
+
+
+def test_real_pod_inlined_structs_decode_flat() -> None:
+    type_ = real("io.k8s.api.core.v1.Pod", "kubeling.api.core.v1.pod")
+    body = decode_body(envelope("v1", "Pod", pod_raw(gogo=True)), type_)
+    assert body == {"apiVersion": "v1", "kind": "Pod", **POD_JSON}
+    assert decode_object(pod_raw(gogo=False), type_) == POD_JSON
+
+
+def test_real_pod_inlined_structs_encode_nested() -> None:
+    type_ = real("io.k8s.api.core.v1.Pod", "kubeling.api.core.v1.pod")
+    raw = encode(POD_JSON, type_)
+    assert raw == pod_raw(gogo=False)
+    assert decode_object(raw, type_) == POD_JSON
+
+
+def test_real_secret_refs_and_ephemeral_container() -> None:
+    """secretKeyRef/secretRef name in localObjectReference; EphemeralContainerCommon at 1."""
+    type_ = real("io.k8s.api.core.v1.EphemeralContainer", "kubeling.api.core.v1.pod")
+    secret_ref = ld(1, ld(1, "creds"))
+    env = ld(1, "TOKEN") + ld(3, ld(4, secret_ref + ld(2, "token") + vi(3, 1)))
+    env_from = ld(1, "APP_") + ld(3, secret_ref)  # EnvFromSource{prefix 1, secretRef 3}
+    common = ld(1, "debug") + ld(2, "busybox") + ld(7, env) + ld(19, env_from) + vi(16, 1)
+    raw = ld(1, common) + ld(2, "web")
+    obj = {
+        "name": "debug",
+        "image": "busybox",
+        "env": [
+            {
+                "name": "TOKEN",
+                "valueFrom": {"secretKeyRef": {"name": "creds", "key": "token", "optional": True}},
+            }
+        ],
+        "envFrom": [{"prefix": "APP_", "secretRef": {"name": "creds"}}],
+        "stdin": True,
+        "targetContainerName": "web",
+    }
+    assert decode_object(raw, type_) == obj
+    assert decode_object(encode(obj, type_), type_) == obj
+
+
+def test_real_persistent_volume_source_nests_under_field_2() -> None:
+    type_ = real("io.k8s.api.core.v1.PersistentVolumeSpec", "kubeling.api.core.v1.cluster")
+    host_path = ld(1, "/data") + ld(2, "DirectoryOrCreate")
+    raw = ld(2, ld(3, host_path)) + ld(3, "ReadWriteOnce")
+    obj = {
+        "hostPath": {"path": "/data", "type": "DirectoryOrCreate"},
+        "accessModes": ["ReadWriteOnce"],
+    }
+    assert decode_object(raw, type_) == obj
+    assert encode(obj, type_) == raw
+
+
+def ingress_raw(*, gogo: bool) -> bytes:
+    """An Ingress with an http rule and a host-only rule (``gogo``: zero fields too)."""
+    port = (ld(1, "") if gogo else b"") + vi(2, 80)  # ServiceBackendPort{name, number}
+    backend = ld(4, ld(1, "front") + ld(2, port))  # IngressBackend{service 4}
+    path = ld(1, "/") + ld(2, backend) + ld(3, "Prefix")
+    rule = ld(1, "shop.example.com") + ld(2, ld(1, ld(1, path)))  # ingressRuleValue{http}
+    bare = ld(1, "bare.example.com") + ld(2, b"")  # gogo writes the empty IngressRuleValue
+    return ld(1, ld(1, "web")) + ld(2, ld(3, rule) + ld(3, bare))
+
+
+INGRESS_JSON = {
+    "metadata": {"name": "web"},
+    "spec": {
+        "rules": [
+            {
+                "host": "shop.example.com",
+                "http": {
+                    "paths": [
+                        {
+                            "path": "/",
+                            "pathType": "Prefix",
+                            "backend": {"service": {"name": "front", "port": {"number": 80}}},
+                        }
+                    ]
+                },
+            },
+            {"host": "bare.example.com"},
+        ]
+    },
+}
+
+
+def test_real_ingress_rule_http_nests_in_ingress_rule_value() -> None:
+    type_ = real("io.k8s.api.networking.v1.Ingress", "kubeling.api.networking.v1")
+    body = decode_body(envelope("networking.k8s.io/v1", "Ingress", ingress_raw(gogo=True)), type_)
+    assert body == {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", **INGRESS_JSON}
+    assert encode(INGRESS_JSON, type_) == ingress_raw(gogo=False)
+    assert decode_object(ingress_raw(gogo=False), type_) == INGRESS_JSON
+
+
+def test_real_named_rule_with_operations_nests_twice() -> None:
+    type_ = real(
+        "io.k8s.api.admissionregistration.v1.NamedRuleWithOperations",
+        "kubeling.api.admissionregistration.v1",
+    )
+    rule = ld(1, "") + ld(2, "v1") + ld(3, "pods") + ld(4, "*")
+    raw = ld(1, "web") + ld(2, ld(1, "CREATE") + ld(1, "UPDATE") + ld(2, rule))
+    obj = {
+        "resourceNames": ["web"],
+        "operations": ["CREATE", "UPDATE"],
+        "apiGroups": [""],
+        "apiVersions": ["v1"],
+        "resources": ["pods"],
+        "scope": "*",
+    }
+    assert decode_object(raw, type_) == obj
+    assert encode(obj, type_) == raw

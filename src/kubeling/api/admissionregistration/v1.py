@@ -10,22 +10,26 @@ differently (11 and 10).
 Two structs are embedded inline in Go: ``Rule`` inside RuleWithOperations
 (protobuf field 2) and ``RuleWithOperations`` inside NamedRuleWithOperations
 (protobuf field 2). In JSON their fields sit at the outer level, and that is
-how they are declared; since the declaration model has no inlined structs,
-those fields carry proto 0 and the protobuf codec must nest them itself:
+how they are declared, with proto 0; each parent names the nesting message
+with ``schema.Embedded`` and the protobuf codec nests them:
 RuleWithOperations = {operations 1, rule 2 {apiGroups 1, apiVersions 2,
 resources 3, scope 4}}, NamedRuleWithOperations = {resourceNames 1,
-ruleWithOperations 2 {...}}.
+ruleWithOperations 2 {...}}. ``Rule`` is declared for the codec only; no field
+refers to it, so no OpenAPI document describes it.
 
 MutatingAdmissionPolicy is alpha in 1.32 and is not declared here.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kubeling.api.schema import (
     BYTES,
     INT32,
     INT64,
     STRING,
+    Embedded,
     Field,
     GroupVersionKind,
     ListOf,
@@ -44,6 +48,7 @@ __all__ = [
     "NamedRuleWithOperations",
     "ParamKind",
     "ParamRef",
+    "Rule",
     "RuleWithOperations",
     "ServiceReference",
     "TypeChecking",
@@ -143,6 +148,12 @@ _RULE_FIELDS = (
     ),
 )
 
+Rule = Object(
+    _PREFIX + "Rule",
+    "Resources and versions a rule applies to, inlined in RuleWithOperations.",
+    [replace(f, proto=number) for number, f in enumerate(_RULE_FIELDS, start=1)],
+)
+
 RuleWithOperations = Object(
     _PREFIX + "RuleWithOperations",
     "Operations and the resources they apply to.",
@@ -156,6 +167,7 @@ RuleWithOperations = Object(
         ),
         *_RULE_FIELDS,
     ],
+    embedded=[Embedded(2, Rule, "rule")],
 )
 
 NamedRuleWithOperations = Object(
@@ -178,6 +190,7 @@ NamedRuleWithOperations = Object(
         ),
         *_RULE_FIELDS,
     ],
+    embedded=[Embedded(2, RuleWithOperations, "ruleWithOperations")],
 )
 
 ServiceReference = Object(

@@ -7,10 +7,10 @@ the removed ``serviceName``/``servicePort``).
 
 ``IngressRule`` embeds ``IngressRuleValue`` inline in Go: in JSON ``http``
 sits next to ``host``, while in protobuf it travels inside a nested message
-(``IngressRule.ingressRuleValue = 2``, ``IngressRuleValue.http = 1``). The
-declaration model has no notion of an inlined struct, so ``http`` is declared
-with proto 0 (not a direct protobuf field) and the protobuf codec must nest it
-under field 2 itself. ServiceCIDR and IPAddress are beta in 1.32 and are not
+(``IngressRule.ingressRuleValue = 2``, ``IngressRuleValue.http = 1``). So
+``http`` is declared on the rule with proto 0 and the rule names
+IngressRuleValue (declared for the protobuf codec only, never in OpenAPI)
+with ``schema.Embedded``. ServiceCIDR and IPAddress are beta in 1.32 and are not
 declared here.
 """
 
@@ -20,6 +20,7 @@ from kubeling.api.schema import (
     INT32,
     INT_OR_STRING,
     STRING,
+    Embedded,
     Field,
     GroupVersionKind,
     ListOf,
@@ -42,6 +43,7 @@ __all__ = [
     "IngressLoadBalancerStatus",
     "IngressPortStatus",
     "IngressRule",
+    "IngressRuleValue",
     "IngressServiceBackend",
     "IngressSpec",
     "IngressStatus",
@@ -143,6 +145,12 @@ HTTPIngressRuleValue = Object(
     ],
 )
 
+IngressRuleValue = Object(
+    "io.k8s.api.networking.v1.IngressRuleValue",
+    "The rules of a host, inlined in IngressRule (protobuf only: not an OpenAPI definition).",
+    [Field("http", 1, HTTPIngressRuleValue, "HTTP rules for this host.")],
+)
+
 IngressRule = Object(
     "io.k8s.api.networking.v1.IngressRule",
     "Maps the paths under a host to backends.",
@@ -151,6 +159,7 @@ IngressRule = Object(
         # Inline IngressRuleValue: protobuf field 2 of IngressRule, http = 1 inside it.
         Field("http", 0, HTTPIngressRuleValue, "HTTP rules for this host."),
     ],
+    embedded=[Embedded(2, IngressRuleValue, "ingressRuleValue")],
 )
 
 IngressTLS = Object(

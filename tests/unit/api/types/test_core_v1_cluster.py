@@ -216,8 +216,9 @@ OWNERS = {META_V1: META_REFS, CORE_V1_POD: POD_REFS}
 
 # The one inlined Go struct (PersistentVolumeSource, protobuf field 2 of the spec).
 PV_INLINED = frozenset(
-    f"io.k8s.api.core.v1.PersistentVolumeSpec.{f.json}"
-    for f in cluster.PersistentVolumeSource.fields
+    f"io.k8s.api.core.v1.PersistentVolumeSpec.{name}"
+    for embedded in cluster.PersistentVolumeSpec.embedded
+    for name in embedded.json_names()
 )
 
 
@@ -245,7 +246,10 @@ def test_declarations_are_well_formed() -> None:
 def test_persistent_volume_source_mirrors_the_inlined_spec_fields() -> None:
     """The flattened PV source fields and the embedded PersistentVolumeSource agree."""
     spec = cluster.PersistentVolumeSpec
-    assert dict(cluster.EMBEDDED) == {spec.name: (2, cluster.PersistentVolumeSource)}
+    [embedded] = spec.embedded
+    assert (embedded.number, embedded.type) == (2, cluster.PersistentVolumeSource)
+    assert embedded.json_names() == {f.json for f in cluster.PersistentVolumeSource.fields}
+    assert [obj.name for obj in declared_objects(cluster) if obj.embedded] == [spec.name]
     assert spec.get("persistentVolumeSource") is None
     for source in cluster.PersistentVolumeSource.fields:
         flat = spec.field(source.json)

@@ -13,7 +13,7 @@ from kubeling.api import protobuf, schema
 from kubeling.api.core.v1 import pod
 from kubeling.api.meta import v1 as meta
 from kubeling.api.schema import DEFINITIONS, ListOf, Object, Ref
-from tests.unit.api.types.test_meta_v1 import unresolved_refs, walk
+from tests.unit.api.types.test_meta_v1 import objects_in, unresolved_refs, walk
 
 CLUSTER = "kubeling.api.core.v1.cluster"
 
@@ -55,7 +55,10 @@ def test_declarations_are_registered_and_numbered() -> None:
     """Each Object is the registered one; every field but TypeMeta and inlined ones is numbered."""
     assert len(POD_OBJECTS) == 121
     inlined = {
-        (parent, f.json) for parent, (_, embedded) in pod.EMBEDDED.items() for f in embedded.fields
+        (obj.name, name)
+        for obj in POD_OBJECTS
+        for embedded in obj.embedded
+        for name in embedded.json_names()
     }
     for obj in POD_OBJECTS:
         assert obj.name.startswith("io.k8s.api.core.v1.")
@@ -80,20 +83,63 @@ def test_the_pod_module_owns_its_names() -> None:
 
 def test_embedded_messages_match_their_inlined_fields() -> None:
     """Each inlined struct's fields sit flat in its parent, same type, proto 0."""
-    for parent_name, (number, embedded) in pod.EMBEDDED.items():
-        parent = DEFINITIONS[parent_name]
-        assert all(f.proto for f in embedded.fields), embedded.name
-        for f in embedded.fields:
-            flat = parent.field(f.json)
-            assert (flat.proto, flat.type) == (0, f.type), f"{parent_name}.{f.json}"
-        assert number not in {f.proto for f in parent.fields}, parent_name
+    parents = {obj.name: obj for obj in POD_OBJECTS if obj.embedded}
+    for parent in parents.values():
+        for embedded in parent.embedded:
+            assert all(f.proto for f in embedded.type.fields), embedded.type.name
+            for f in embedded.type.fields:
+                flat = parent.field(f.json)
+                assert (flat.proto, flat.type) == (0, f.type), f"{parent.name}.{f.json}"
+            assert embedded.number not in {f.proto for f in parent.fields}, parent.name
         flat_names = {f.json for f in parent.fields if f.proto == 0} - {"apiVersion", "kind"}
-        assert flat_names == {f.json for f in embedded.fields}, parent_name
-    assert pod.EMBEDDED[pod.Probe.name] == (1, pod.ProbeHandler)
-    assert pod.EMBEDDED[pod.Volume.name] == (2, pod.VolumeSource)
-    assert pod.EMBEDDED[pod.EphemeralContainer.name] == (1, pod.EphemeralContainerCommon)
+        carried = {name for embedded in parent.embedded for name in embedded.json_names()}
+        assert flat_names == carried, parent.name
+    local_ref = (1, pod.LocalObjectReference)
+    assert {name: [(e.number, e.type) for e in obj.embedded] for name, obj in parents.items()} == {
+        pod.Probe.name: [(1, pod.ProbeHandler)],
+        pod.Volume.name: [(2, pod.VolumeSource)],
+        pod.EphemeralContainer.name: [(1, pod.EphemeralContainerCommon)],
+        pod.ConfigMapKeySelector.name: [local_ref],
+        pod.SecretKeySelector.name: [local_ref],
+        pod.ConfigMapEnvSource.name: [local_ref],
+        pod.SecretEnvSource.name: [local_ref],
+        pod.ConfigMapVolumeSource.name: [local_ref],
+        pod.ConfigMapProjection.name: [local_ref],
+        pod.SecretProjection.name: [local_ref],
+    }
     common = {f.json: (f.proto, f.type) for f in pod.EphemeralContainerCommon.fields}
     assert common == {f.json: (f.proto, f.type) for f in pod.Container.fields}
+
+
+def test_embedded_helper_types_are_not_openapi_definitions() -> None:
+    """ProbeHandler and friends exist for protobuf only: OpenAPI never describes them."""
+    from kubeling.apiserver.openapi import build_v3
+    from kubeling.apiserver.registry.builtin import builtin_resources
+
+    importlib.import_module("kubeling.api.admissionregistration.v1")  # not served yet
+    resources = builtin_resources()  # imports every served group's declarations
+    builtins = [obj for name, obj in DEFINITIONS.items() if name.startswith("io.k8s.api.")]
+    embedded = {e.type.name for obj in builtins for e in obj.embedded}
+    referred = {
+        target.name for obj in builtins for f in obj.fields for target in objects_in(f.type)
+    }
+    helpers = embedded - referred
+    assert helpers == {
+        pod.ProbeHandler.name,
+        pod.VolumeSource.name,
+        pod.EphemeralContainerCommon.name,
+        "io.k8s.api.core.v1.PersistentVolumeSource",
+        "io.k8s.api.networking.v1.IngressRuleValue",
+        "io.k8s.api.admissionregistration.v1.Rule",
+    }
+    described = {
+        name
+        for document in build_v3(resources).values()
+        for name in document.document["components"]["schemas"]
+    }
+    assert pod.Probe.name in described
+    assert pod.LocalObjectReference.name in described
+    assert not described & helpers
 
 
 # --- A realistic Pod -------------------------------------------------------------

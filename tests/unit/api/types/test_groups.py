@@ -190,10 +190,41 @@ def test_list_kinds_hold_list_meta_and_items() -> None:
 
 def test_only_type_meta_and_inline_fields_lack_protobuf_numbers() -> None:
     """proto 0 is reserved for apiVersion/kind and the fields of inlined structs."""
-    for obj in GROUP_OBJECTS:
-        for f in obj.fields:
-            if f.proto == 0 and f.json not in ("apiVersion", "kind"):
-                assert (obj.name, f.json) in INLINE_FIELDS
+    unnumbered = {
+        (obj.name, f.json)
+        for obj in GROUP_OBJECTS
+        for f in obj.fields
+        if f.proto == 0 and f.json not in ("apiVersion", "kind")
+    }
+    carried = {
+        (obj.name, name)
+        for obj in GROUP_OBJECTS
+        for embedded in obj.embedded
+        for name in embedded.json_names()
+    }
+    assert unnumbered == carried == INLINE_FIELDS
+
+
+def test_inlined_structs_nest_as_in_generated_proto() -> None:
+    """IngressRule{2 IngressRuleValue{1 http}}; Named{2 RuleWithOperations{1 ops, 2 Rule}}."""
+    nesting = {
+        obj.name: [(e.number, e.type.name, sorted(e.json_names())) for e in obj.embedded]
+        for obj in GROUP_OBJECTS
+        if obj.embedded
+    }
+    rule = ["apiGroups", "apiVersions", "resources", "scope"]
+    admission = "io.k8s.api.admissionregistration.v1."
+    assert nesting == {
+        "io.k8s.api.networking.v1.IngressRule": [
+            (2, "io.k8s.api.networking.v1.IngressRuleValue", ["http"])
+        ],
+        admission + "RuleWithOperations": [(2, admission + "Rule", rule)],
+        admission + "NamedRuleWithOperations": [
+            (2, admission + "RuleWithOperations", sorted(["operations", *rule]))
+        ],
+    }
+    numbers = {f.json: f.proto for f in DEFINITIONS[admission + "Rule"].fields}
+    assert numbers == {"apiGroups": 1, "apiVersions": 2, "resources": 3, "scope": 4}
 
 
 def test_map_lists_name_their_keys() -> None:

@@ -22,7 +22,8 @@ with ``json:",inline"``, so in JSON its volume-source fields sit directly in
 the spec while protobuf nests them in message field 2. As in ``core.v1.pod``,
 they are declared flat on the spec with protobuf number 0 (right for OpenAPI,
 pruning and patches), ``PersistentVolumeSource`` is declared with its own
-numbers, and :data:`EMBEDDED` tells the protobuf codec where to nest them.
+numbers, and the spec names it with ``schema.Embedded`` so that the protobuf
+codec nests them.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from kubeling.api.schema import (
     RAW_EXTENSION,
     STRING,
     TIME,
+    Embedded,
     Field,
     GroupVersionKind,
     ListOf,
@@ -48,7 +50,6 @@ from kubeling.api.schema import (
 )
 
 __all__ = [
-    "EMBEDDED",
     "AttachedVolume",
     "AvoidPods",
     "AzureFilePersistentVolumeSource",
@@ -1373,7 +1374,7 @@ PersistentVolumeSpec = Object(
     "The specification of a persistent volume.",
     [
         Field("capacity", 1, _QUANTITIES, "The volume's resources and capacity."),
-        # PersistentVolumeSource, inlined (protobuf field 2): see EMBEDDED.
+        # PersistentVolumeSource, inlined (protobuf field 2): see ``embedded``.
         *(Field(name, 0, type_, doc) for name, _, type_, doc in _PV_SOURCES),
         Field(
             "accessModes", 3, _STRINGS, "All ways the volume can be mounted.", list_type="atomic"
@@ -1408,6 +1409,7 @@ PersistentVolumeSpec = Object(
             "The VolumeAttributesClass this volume belongs to.",
         ),
     ],
+    embedded=[Embedded(2, PersistentVolumeSource, "persistentVolumeSource")],
 )
 
 PersistentVolumeStatus = Object(
@@ -1807,13 +1809,3 @@ List = _kind(
         Field("items", 2, ListOf(RAW_EXTENSION), "The objects.", required=True),
     ],
 )
-
-EMBEDDED: dict[str, tuple[int, Object]] = {
-    PersistentVolumeSpec.name: (2, PersistentVolumeSource),
-}
-"""Parent definition name -> (protobuf field number, embedded message) for inlined structs.
-
-The same convention as ``core.v1.pod.EMBEDDED``: the embedded message's JSON
-fields appear flat in the parent (declared there with proto 0); in protobuf
-they are the fields of one nested message at that number.
-"""

@@ -17,12 +17,11 @@ them in one message field of the parent: a Probe's ``exec``/``httpGet``/``tcpSoc
 ``grpc`` travel inside ``handler`` (field 1, a ProbeHandler), a Volume's sources inside
 ``volumeSource`` (field 2), an EphemeralContainer's container fields inside
 ``ephemeralContainerCommon`` (field 1), and the ``name`` of the ConfigMap and Secret key
-selectors, env sources and projections inside ``localObjectReference`` (field 1). A flat
-field cannot carry that path, so the inlined fields are declared with proto 0 and
-:data:`EMBEDDED` records, per parent, the field number and declaration of the embedded
-message; the protobuf codec must nest and un-nest them from it. ProbeHandler,
-VolumeSource and EphemeralContainerCommon are declared (with their own numbers) for that
-purpose only: no field refers to them.
+selectors, env sources and projections inside ``localObjectReference`` (field 1). The
+parent declares the flat fields with proto 0 and names the nesting message with
+``schema.Embedded``, from which the protobuf codec nests and un-nests them.
+ProbeHandler, VolumeSource and EphemeralContainerCommon are declared for that purpose
+only: no field refers to them, so no OpenAPI document describes them.
 
 ``enum`` lists the allowed values of the well-known string enums only.
 """
@@ -38,6 +37,7 @@ from kubeling.api.schema import (
     QUANTITY,
     STRING,
     TIME,
+    Embedded,
     Field,
     GroupVersionKind,
     ListOf,
@@ -47,7 +47,6 @@ from kubeling.api.schema import (
 )
 
 __all__ = [
-    "EMBEDDED",
     "AWSElasticBlockStoreVolumeSource",
     "Affinity",
     "AppArmorProfile",
@@ -280,6 +279,7 @@ ConfigMapKeySelector = Object(
         Field("key", 2, STRING, "The key to select.", required=True),
         Field("optional", 3, BOOL, "Specify whether the ConfigMap or its key must be defined."),
     ],
+    embedded=[Embedded(1, LocalObjectReference, "localObjectReference")],
 )
 
 SecretKeySelector = Object(
@@ -290,6 +290,7 @@ SecretKeySelector = Object(
         Field("key", 2, STRING, "The key of the secret to select from.", required=True),
         Field("optional", 3, BOOL, "Specify whether the Secret or its key must be defined."),
     ],
+    embedded=[Embedded(1, LocalObjectReference, "localObjectReference")],
 )
 
 # -- Volumes: every VolumeSource and what they embed ----------------------------
@@ -481,6 +482,7 @@ ConfigMapVolumeSource = Object(
             "Optional specify whether the ConfigMap or its keys must be defined.",
         ),
     ],
+    embedded=[Embedded(1, LocalObjectReference, "localObjectReference")],
 )
 
 CSIVolumeSource = Object(
@@ -939,6 +941,7 @@ ConfigMapProjection = Object(
             "Optional specify whether the ConfigMap or its keys must be defined.",
         ),
     ],
+    embedded=[Embedded(1, LocalObjectReference, "localObjectReference")],
 )
 
 DownwardAPIProjection = Object(
@@ -975,6 +978,7 @@ SecretProjection = Object(
             "Optional field specify whether the Secret or its key must be defined.",
         ),
     ],
+    embedded=[Embedded(1, LocalObjectReference, "localObjectReference")],
 )
 
 ServiceAccountTokenProjection = Object(
@@ -1673,6 +1677,7 @@ Volume = Object(
             "the kubelet's host machine.",
         ),
     ],
+    embedded=[Embedded(2, VolumeSource, "volumeSource")],
 )
 
 # -- Containers: environment, probes, lifecycle hooks, resources, security ------
@@ -1727,6 +1732,7 @@ ConfigMapEnvSource = Object(
         Field("name", 0, STRING, "Name of the referent."),
         Field("optional", 2, BOOL, "Specify whether the ConfigMap must be defined."),
     ],
+    embedded=[Embedded(1, LocalObjectReference, "localObjectReference")],
 )
 
 SecretEnvSource = Object(
@@ -1736,6 +1742,7 @@ SecretEnvSource = Object(
         Field("name", 0, STRING, "Name of the referent."),
         Field("optional", 2, BOOL, "Specify whether the Secret must be defined."),
     ],
+    embedded=[Embedded(1, LocalObjectReference, "localObjectReference")],
 )
 
 EnvFromSource = Object(
@@ -1928,6 +1935,7 @@ Probe = Object(
             "failure.",
         ),
     ],
+    embedded=[Embedded(1, ProbeHandler, "handler")],
 )
 
 ContainerPort = Object(
@@ -2650,6 +2658,7 @@ EphemeralContainer = Object(
             "If set, the name of the container from PodSpec that this ephemeral container targets.",
         ),
     ],
+    embedded=[Embedded(1, EphemeralContainerCommon, "ephemeralContainerCommon")],
 )
 
 # -- Scheduling: node and pod affinity, tolerations, topology spread ------------
@@ -3958,22 +3967,3 @@ Binding = Object(
     ],
     gvk=GroupVersionKind("", "v1", "Binding"),
 )
-
-
-EMBEDDED: dict[str, tuple[int, Object]] = {
-    Probe.name: (1, ProbeHandler),
-    Volume.name: (2, VolumeSource),
-    EphemeralContainer.name: (1, EphemeralContainerCommon),
-    ConfigMapKeySelector.name: (1, LocalObjectReference),
-    SecretKeySelector.name: (1, LocalObjectReference),
-    ConfigMapEnvSource.name: (1, LocalObjectReference),
-    SecretEnvSource.name: (1, LocalObjectReference),
-    ConfigMapVolumeSource.name: (1, LocalObjectReference),
-    ConfigMapProjection.name: (1, LocalObjectReference),
-    SecretProjection.name: (1, LocalObjectReference),
-}
-"""Parent definition name -> (protobuf field number, embedded message) for inlined structs.
-
-The embedded message's JSON fields appear flat in the parent (declared there with proto 0);
-in protobuf they are the fields of one nested message at that number.
-"""
