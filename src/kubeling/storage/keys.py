@@ -19,6 +19,7 @@ __all__ = [
     "check_value",
     "decode_continue",
     "encode_continue",
+    "list_start",
     "prefix_end",
 ]
 
@@ -48,6 +49,19 @@ def check_value(value: bytes) -> None:
         raise TypeError(f"value must be bytes, not {type(value).__name__}")
     if len(value) > MAX_VALUE_BYTES:
         raise ValueTooLargeError(len(value), MAX_VALUE_BYTES)
+
+
+def list_start(prefix: str, revision: int, continue_token: str | None) -> tuple[int, str]:
+    """The (revision, first key) a list reads from: the request's, or its token's.
+
+    Checks the prefix; a token and a revision together are a caller's error.
+    """
+    check_key(prefix)
+    if continue_token is None:
+        return revision, prefix
+    if revision:
+        raise ValueError("revision must be 0 when a continue token is given")
+    return decode_continue(continue_token, prefix)
 
 
 def prefix_end(prefix: str) -> bytes:

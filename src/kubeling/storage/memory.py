@@ -27,7 +27,12 @@ from kubeling.storage.interface import (
     Watcher,
     WatchEvent,
 )
-from kubeling.storage.keys import check_key, check_value, decode_continue, encode_continue
+from kubeling.storage.keys import (
+    check_key,
+    check_value,
+    encode_continue,
+    list_start,
+)
 from kubeling.storage.watch_hub import WatchHub
 
 __all__ = ["MemoryStore"]
@@ -86,12 +91,7 @@ class MemoryStore(Store):
         limit: int = 0,
         continue_token: str | None = None,
     ) -> ListResult:
-        check_key(prefix)
-        start = prefix
-        if continue_token is not None:
-            if revision:
-                raise ValueError("revision must be 0 when a continue token is given")
-            revision, start = decode_continue(continue_token, prefix)
+        revision, start = list_start(prefix, revision, continue_token)
         at = self._check_revision(revision)
         state = self._state_at(at)
         keys = sorted((k for k in state if k.startswith(prefix)), key=lambda k: k.encode())

@@ -100,8 +100,8 @@ from kubeling.storage.interface import (
 from kubeling.storage.keys import (
     check_key,
     check_value,
-    decode_continue,
     encode_continue,
+    list_start,
     prefix_end,
 )
 
@@ -191,12 +191,7 @@ class EtcdStore(Store):
         limit: int = 0,
         continue_token: str | None = None,
     ) -> ListResult:
-        check_key(prefix)
-        start = prefix
-        if continue_token is not None:
-            if revision:
-                raise ValueError("revision must be 0 when a continue token is given")
-            revision, start = decode_continue(continue_token, prefix)
+        revision, start = list_start(prefix, revision, continue_token)
         self._check_compacted(revision)
         request = rpc_pb2.RangeRequest(
             key=start.encode(),

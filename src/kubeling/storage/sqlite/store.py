@@ -67,7 +67,7 @@ from kubeling.storage.interface import (
     Watcher,
     WatchEvent,
 )
-from kubeling.storage.keys import check_key, check_value, decode_continue
+from kubeling.storage.keys import check_key, check_value, list_start
 from kubeling.storage.sqlite import reads
 from kubeling.storage.sqlite.ops import Op, OpKind
 from kubeling.storage.sqlite.pool import DEFAULT_READERS, ReaderPool
@@ -185,12 +185,7 @@ class SqliteStore(Store):
         limit: int = 0,
         continue_token: str | None = None,
     ) -> ListResult:
-        check_key(prefix)
-        start = prefix
-        if continue_token is not None:
-            if revision:
-                raise ValueError("revision must be 0 when a continue token is given")
-            revision, start = decode_continue(continue_token, prefix)
+        revision, start = list_start(prefix, revision, continue_token)
         return await self._readers.run(
             functools.partial(
                 reads.list_page, prefix=prefix, start=start, revision=revision, limit=limit
