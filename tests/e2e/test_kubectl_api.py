@@ -126,3 +126,127 @@ def test_metrics_in_prometheus_format(server: RunningServer) -> None:
     ]
     assert len(objects) == 1
     assert int(objects[0].split()[-1]) >= 4
+
+
+DEPLOYMENT = textwrap.dedent(
+    """
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: web
+      labels: {app: web}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          containers:
+          - name: web
+            image: python:3.12
+            command: ["python3", "-m", "http.server"]
+    """
+)
+
+
+def test_deployment_verbs(server: RunningServer, tmp_path: Path) -> None:
+    """describe, annotate, three patch types, scale, replace, diff and custom columns."""
+    manifest = tmp_path / "deploy.yaml"
+    manifest.write_text(DEPLOYMENT)
+    server.kubectl("apply", "-f", str(manifest))
+    described = server.kubectl("describe", "deployment", "web").stdout
+    assert "Replicas:" in described
+    assert "RollingUpdate" in described
+    server.kubectl("annotate", "deployment", "web", "team=blue")
+    server.kubectl("patch", "deployment", "web", "-p", '{"spec":{"minReadySeconds":5}}')
+    server.kubectl(
+        "patch",
+        "deployment",
+        "web",
+        "--type=merge",
+        "-p",
+        '{"metadata":{"labels":{"tier":"front"}}}',
+    )
+    server.kubectl(
+        "patch",
+        "deployment",
+        "web",
+        "--type=json",
+        "-p",
+        '[{"op":"replace","path":"/spec/revisionHistoryLimit","value":3}]',
+    )
+    server.kubectl("scale", "deployment", "web", "--replicas=4")
+    columns = server.kubectl(
+        "get",
+        "deployment",
+        "web",
+        "-o",
+        "custom-columns=REPLICAS:.spec.replicas,MIN:.spec.minReadySeconds,"
+        "HISTORY:.spec.revisionHistoryLimit,TEAM:.metadata.annotations.team,"
+        "TIER:.metadata.labels.tier,GEN:.metadata.generation",
+    ).stdout.splitlines()
+    # generation: create 1, annotation 2 (Deployments count annotations), minReadySeconds 3,
+    # labels no change, revisionHistoryLimit 4, scale 5
+    assert columns[1].split() == ["4", "5", "3", "blue", "front", "5"]
+    live = server.kubectl("get", "deployment", "web", "-o", "yaml").stdout
+    (tmp_path / "live.yaml").write_text(live.replace("minReadySeconds: 5", "minReadySeconds: 7"))
+    server.kubectl("replace", "-f", str(tmp_path / "live.yaml"))
+    assert (
+        server.kubectl("get", "deployment", "web", "-o", "jsonpath={.spec.minReadySeconds}").stdout
+        == "7"
+    )
+    diff = server.kubectl("diff", "-f", str(manifest), check=False)
+    assert diff.returncode == 1  # replicas and minReadySeconds differ from the manifest
+    assert "-  replicas: 4" in diff.stdout
+    assert "+  replicas: 2" in diff.stdout
+
+
+def test_delete_cascade_policies(server: RunningServer) -> None:
+    """--cascade=orphan and =foreground are recorded as the Kubernetes finalizers."""
+    server.kubectl("create", "configmap", "orphaned")
+    server.kubectl("delete", "configmap", "orphaned", "--cascade=orphan", "--wait=false")
+    finalizers = server.kubectl(
+        "get", "configmap", "orphaned", "-o", "jsonpath={.metadata.finalizers}"
+    ).stdout
+    assert json.loads(finalizers) == ["orphan"]
+    server.kubectl("create", "configmap", "fg")
+    server.kubectl("delete", "configmap", "fg", "--cascade=foreground", "--wait=false")
+    meta = server.kubectl_json("get", "configmap", "fg")["metadata"]
+    assert meta["finalizers"] == ["foregroundDeletion"]  # type: ignore[index]
+    assert meta["deletionTimestamp"]  # type: ignore[index]
+
+
+def test_get_watch_prints_changes(server: RunningServer) -> None:
+    """kubectl get -w prints the current row, then a row per change, until timeout."""
+    import subprocess
+    import threading
+    import time as clock
+
+    server.kubectl("create", "configmap", "watched")
+    env = {
+        **__import__("os").environ,
+        "HOME": str(server.home),
+        "KUBECONFIG": str(server.kubeconfig),
+    }
+    process = subprocess.Popen(
+        ["kubectl", "get", "configmap", "watched", "-w", "--request-timeout=5s"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    threading.Timer(1.5, lambda: server.kubectl("label", "configmap", "watched", "x=y")).start()
+    deadline = clock.monotonic() + 4
+    lines: list[str] = []
+    assert process.stdout is not None
+    while clock.monotonic() < deadline and len(lines) < 3:
+        line = process.stdout.readline()
+        if line:
+            lines.append(line)
+    process.kill()
+    process.wait()
+    process.stdout.close()
+    assert process.stderr is not None
+    process.stderr.close()
+    assert lines[0].split() == ["NAME", "DATA", "AGE"]
+    assert [line.split()[0] for line in lines[1:3]] == ["watched", "watched"]

@@ -96,15 +96,26 @@ def running_server(
         url = _wait_ready(process, log_path)
         yield RunningServer(process, url, data_dir, home)
     finally:
+        stuck = False
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=10)
             except subprocess.TimeoutExpired:
+                stuck = True
                 process.kill()
                 process.wait()
         if process.stdout is not None:
             process.stdout.close()
+        # The server must stop cleanly on SIGTERM, open watches or not.
+        if stuck:
+            raise AssertionError(
+                f"kubeling server ignored SIGTERM for 10 s:\n{log_path.read_text()[-3000:]}"
+            )
+        if process.returncode != 0:
+            raise AssertionError(
+                f"kubeling server exited {process.returncode}:\n{log_path.read_text()[-3000:]}"
+            )
 
 
 def _wait_ready(process: subprocess.Popen[str], log_path: Path, timeout: float = 30) -> str:

@@ -129,7 +129,11 @@ class ApiServer:
         log.info("API server listening on %s:%d", config.bind_address, self.port)
 
     async def stop(self) -> None:
-        # Stop taking requests first, then the caches, then close the store under them.
+        # End the open watches first (their handlers would otherwise hold the
+        # shutdown), then stop taking requests, then the caches, then the store.
+        if self.registry is not None:
+            for rest in self.registry:
+                rest.watch_cache().end_watches()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -134,6 +134,11 @@ class WatchCache:
                 )
                 self._started.set()
 
+    def end_watches(self) -> None:
+        """End every client watch now (the server is shutting down)."""
+        for watcher in list(self._watchers):
+            watcher.offer(_END)
+
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
