@@ -250,3 +250,11 @@ def test_get_watch_prints_changes(server: RunningServer) -> None:
     process.stderr.close()
     assert lines[0].split() == ["NAME", "DATA", "AGE"]
     assert [line.split()[0] for line in lines[1:3]] == ["watched", "watched"]
+
+
+def test_auth_whoami_and_can_i(server: RunningServer) -> None:
+    """whoami names the client certificate's user and groups; can-i answers (AlwaysAllow)."""
+    whoami = server.kubectl("auth", "whoami").stdout.splitlines()
+    assert whoami[1].split() == ["Username", "kubernetes-admin"]
+    assert whoami[2].split() == ["Groups", "[system:masters", "system:authenticated]"]
+    assert server.kubectl("auth", "can-i", "create", "pods").stdout.strip() == "yes"

@@ -30,6 +30,7 @@ from kubeling.apiserver.request_info import RequestInfo, parse_request_info
 from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
 from kubeling.apiserver.rest.resource_store import PATCH_TYPES, ResourceStore
 from kubeling.apiserver.rest.subresources import Binding, Eviction, Finalize, Scale
+from kubeling.apiserver.reviews import REVIEW_RESOURCES, answer_review
 from kubeling.apiserver.tables import TableRequest, table_for, table_request
 from kubeling.apiserver.warnings import collect_warnings, warning_header
 from kubeling.apiserver.watch import watch_events
@@ -176,6 +177,7 @@ class ApiServerApp:
             user = await self._authenticate(request)
             if user is None:
                 raise errors.unauthorized("Unauthorized")
+            request["user"] = user
         if path == "/version":
             return _json(version_info())
         if path == "/metrics":
@@ -292,6 +294,23 @@ class ApiServerApp:
             return self._object_response(rest, listed, table)
         if verb == "watch":
             return await self._watch(request, rest, namespace, table)
+        if verb == "create" and (rest.resource.group, rest.resource.plural) in REVIEW_RESOURCES:
+            body = await self._read_body(request, rest)
+            if not isinstance(body, dict):
+                raise errors.bad_request("the request body must be a JSON object")
+            user, groups = request.get("user") or ("system:anonymous", ["system:unauthenticated"])
+            return _json(
+                answer_review(
+                    rest.resource.group,
+                    rest.resource.plural,
+                    body,
+                    user=user,
+                    groups=groups,
+                    api_version=rest.resource.gvk.api_version,
+                    kind=rest.resource.kind,
+                ),
+                status=201,
+            )
         if verb == "create":
             if info.name and not sub:
                 raise errors.method_not_supported(rest.resource.group_resource, "create")
