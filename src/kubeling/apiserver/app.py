@@ -162,13 +162,17 @@ class ApiServerApp:
         if warnings and not response.prepared:
             for text in warnings:
                 response.headers.add("Warning", warning_header(text))
-        log.debug(
-            "%s %s %s %.1fms",
-            request.method,
-            request.path_qs,
-            response.status,
-            (time.monotonic() - started) * 1000,
-        )
+        if log.isEnabledFor(logging.DEBUG):
+            user = request.get("user")
+            log.debug(
+                "request verb=%s uri=%s user=%s status=%d latency_ms=%.1f user_agent=%s",
+                request.method,
+                json.dumps(request.path_qs),
+                json.dumps(user[0] if user else ""),
+                response.status,
+                (time.monotonic() - started) * 1000,
+                json.dumps(request.headers.get("User-Agent", "")),
+            )
         return response
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:

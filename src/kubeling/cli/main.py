@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 from pathlib import Path
@@ -27,6 +28,11 @@ def _default_datastore(data_dir: Path) -> str:
 async def _serve(args: argparse.Namespace) -> int:
     from kubeling.cli.serve import ServeOptions, serve
 
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="time=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
+        stream=sys.stderr,
+    )
     data_dir: Path = args.data_dir
     options = ServeOptions(
         data_dir=data_dir,
@@ -62,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--datastore", help="sqlite:///path, etcd://host:port[,...] or memory://")
         cmd.add_argument("--bind-address", default="127.0.0.1")
         cmd.add_argument("--port", type=int, default=6443, help="0 picks a free port")
+        cmd.add_argument(
+            "--log-level",
+            default="info",
+            choices=["debug", "info", "warning", "error"],
+            help="debug logs one line per API request",
+        )
         cmd.set_defaults(run=_serve)
 
     info = sub.add_parser("store-info", help="print a datastore's revision and key count")
