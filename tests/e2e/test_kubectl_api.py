@@ -258,3 +258,36 @@ def test_auth_whoami_and_can_i(server: RunningServer) -> None:
     assert whoami[1].split() == ["Username", "kubernetes-admin"]
     assert whoami[2].split() == ["Groups", "[system:masters", "system:authenticated]"]
     assert server.kubectl("auth", "can-i", "create", "pods").stdout.strip() == "yes"
+
+
+def test_server_side_apply_conflict_and_force(server: RunningServer, tmp_path: Path) -> None:
+    """apply --server-side: another manager's field is a conflict; --force-conflicts takes it."""
+    manifest = tmp_path / "ssa.yaml"
+    manifest.write_text(DEPLOYMENT.replace("name: web", "name: ssa", 1))
+    assert (
+        "serverside-applied" in server.kubectl("apply", "--server-side", "-f", str(manifest)).stdout
+    )
+    server.kubectl(
+        "patch",
+        "deployment",
+        "ssa",
+        "--type=merge",
+        "--field-manager=ops",
+        "-p",
+        '{"spec":{"replicas":5}}',
+    )
+    manifest.write_text(manifest.read_text().replace("replicas: 2", "replicas: 3"))
+    conflict = server.kubectl("apply", "--server-side", "-f", str(manifest), check=False)
+    assert conflict.returncode == 1
+    assert (
+        'Apply failed with 1 conflict: conflict with "ops" using apps/v1: .spec.replicas'
+        in conflict.stderr
+    )
+    server.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(manifest))
+    deployment = server.kubectl_json("get", "deployment", "ssa", "--show-managed-fields")
+    assert deployment["spec"]["replicas"] == 3  # type: ignore[index]
+    managers = {
+        e["manager"]: e["operation"]  # type: ignore[index]
+        for e in deployment["metadata"]["managedFields"]
+    }  # type: ignore[index]
+    assert managers["kubectl"] == "Apply"

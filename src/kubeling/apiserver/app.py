@@ -285,6 +285,7 @@ class ApiServerApp:
             return await self._subresource(request, info, rest, namespace)
         table = table_request(request.headers.get("Accept", ""), request.query)
         query = request.query
+        agent = request.headers.get("User-Agent", "")
         if verb == "get":
             obj = await rest.get(namespace, info.name)
             return self._object_response(rest, obj, table)
@@ -320,7 +321,7 @@ class ApiServerApp:
                 raise errors.method_not_supported(rest.resource.group_resource, "create")
             body, duplicates = await self._read_body_strict(request, rest)
             created = await rest.create(
-                namespace, body, WriteOptions.parse(query), duplicates=duplicates
+                namespace, body, WriteOptions.parse(query, user_agent=agent), duplicates=duplicates
             )
             return _json(created, status=201)
         if verb == "update":
@@ -329,7 +330,7 @@ class ApiServerApp:
                 namespace,
                 info.name,
                 body,
-                WriteOptions.parse(query),
+                WriteOptions.parse(query, user_agent=agent),
                 subresource=sub,
                 duplicates=duplicates,
             )
@@ -341,7 +342,13 @@ class ApiServerApp:
                 raise errors.unsupported_media_type(list(PATCH_TYPES))
             body = await self._read_body(request, rest)
             result = await rest.patch(
-                namespace, info.name, patch_type, body, WriteOptions.parse(query), subresource=sub
+                namespace,
+                info.name,
+                patch_type,
+                body,
+                # apply needs an explicit fieldManager; other writes default it
+                WriteOptions.parse(query, user_agent="" if patch_type == "apply" else agent),
+                subresource=sub,
             )
             return _json(result.obj, status=201 if result.created else 200)
         if verb == "delete":
@@ -369,6 +376,7 @@ class ApiServerApp:
     ) -> web.StreamResponse:
         """scale, binding, eviction and finalize (status goes through the verbs)."""
         verb, sub, query = info.verb, info.subresource, request.query
+        agent = request.headers.get("User-Agent", "")
         declared = {s.name for s in rest.resource.subresources}
         if sub not in declared:
             raise errors.StatusError(
@@ -385,7 +393,9 @@ class ApiServerApp:
             body = await self._read_body(request, rest)
             if verb == "update":
                 return _json(
-                    await scale.update(namespace, info.name, body, WriteOptions.parse(query))
+                    await scale.update(
+                        namespace, info.name, body, WriteOptions.parse(query, user_agent=agent)
+                    )
                 )
             if verb == "patch":
                 patch_type = PATCH_TYPES.get(
@@ -395,13 +405,17 @@ class ApiServerApp:
                     raise errors.unsupported_media_type(list(PATCH_TYPES))
                 return _json(
                     await scale.patch(
-                        namespace, info.name, patch_type, body, WriteOptions.parse(query)
+                        namespace,
+                        info.name,
+                        patch_type,
+                        body,
+                        WriteOptions.parse(query, user_agent=agent),
                     )
                 )
         elif sub == "binding" and verb == "create":
             body = await self._read_body(request, rest)
             result = await Binding(rest).create(
-                namespace, info.name, body, WriteOptions.parse(query)
+                namespace, info.name, body, WriteOptions.parse(query, user_agent=agent)
             )
             return _json(result, status=201)
         elif sub == "eviction" and verb == "create":
@@ -409,7 +423,11 @@ class ApiServerApp:
             return _json(await Eviction(rest).create(namespace, info.name, body), status=201)
         elif sub == "finalize" and verb == "update":
             body = await self._read_body(request, rest)
-            return _json(await Finalize(rest).update(info.name, body, WriteOptions.parse(query)))
+            return _json(
+                await Finalize(rest).update(
+                    info.name, body, WriteOptions.parse(query, user_agent=agent)
+                )
+            )
         raise errors.method_not_supported(f"{rest.resource.group_resource}/{sub}", verb)
 
     def _object_response(
@@ -442,6 +460,12 @@ class ApiServerApp:
         try:
             async with asyncio.timeout(options.timeout_seconds or 1800):
                 async for event in events:
+                    raw = event.pop("raw", b"")
+                    if raw and table is None:
+                        await response.write(
+                            b'{"type":"' + event["type"].encode() + b'","object":' + raw + b"}\n"
+                        )
+                        continue
                     if table is not None and event["type"] in ("ADDED", "MODIFIED", "DELETED"):
                         event = {
                             "type": event["type"],

@@ -103,9 +103,12 @@ def _convert(rest: ResourceStore, event: CacheEvent, options: ListOptions) -> Ob
     new_matches = event.type != "DELETED" and rest.matches(event.obj or {}, options)
     old_matches = event.prev is not None and rest.matches(event.prev, options)
     if event.type == "DELETED":
-        return {"type": "DELETED", "object": event.obj} if old_matches else None
-    if new_matches:
-        return {"type": "MODIFIED" if old_matches else "ADDED", "object": event.obj}
-    if old_matches:
-        return {"type": "DELETED", "object": event.obj}
-    return None
+        kind = "DELETED" if old_matches else ""
+    elif new_matches:
+        kind = "MODIFIED" if old_matches else "ADDED"
+    else:
+        kind = "DELETED" if old_matches else ""
+    if not kind:
+        return None
+    # "raw": the object's JSON, encoded once in the cache for every watcher
+    return {"type": kind, "object": event.obj, "raw": event.raw}

@@ -54,9 +54,15 @@ class CacheEvent:
     key: str
     obj: Obj | None
     prev: Obj | None
+    #: ``obj`` as JSON, encoded once for every watcher and list that sends it.
+    raw: bytes = b""
 
 
 _END = CacheEvent("END", 0, "", None, None)
+
+
+def _dumps(obj: Obj) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class CacheWatcher:
@@ -220,7 +226,10 @@ class WatchCache:
                     "resourceVersion": str(event.revision),
                 }
                 kind = "DELETED"
-            cached = CacheEvent(kind, event.revision, event.key, obj, prev)
+            raw = _dumps(obj)
+            if kind != "DELETED":
+                self._encoded[event.key] = raw
+            cached = CacheEvent(kind, event.revision, event.key, obj, prev, raw)
             if len(self._events) == self._events.maxlen:
                 self._oldest = self._events[0].revision
             self._events.append(cached)
@@ -241,9 +250,7 @@ class WatchCache:
         """``obj``'s JSON (the cached object at ``key``), encoded at most once."""
         raw = self._encoded.get(key)
         if raw is None:
-            raw = self._encoded[key] = json.dumps(
-                obj, separators=(",", ":"), ensure_ascii=False
-            ).encode()
+            raw = self._encoded[key] = _dumps(obj)
         return raw
 
     def list_entries(self, prefix: str) -> tuple[list[tuple[str, Obj]], int]:

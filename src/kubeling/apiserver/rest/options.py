@@ -103,7 +103,9 @@ class WriteOptions:
     force: bool = False
 
     @classmethod
-    def parse(cls, query: Mapping[str, str]) -> WriteOptions:
+    def parse(cls, query: Mapping[str, str], *, user_agent: str = "") -> WriteOptions:
+        """The options of a write; the field manager defaults, as in Kubernetes, to
+        the User-Agent up to its first "/" (``kubectl``, ``OpenAPI-Generator``)."""
         dry = query.get("dryRun", "")
         if dry not in ("", "All"):
             raise errors.bad_request(f'dryRun: Unsupported value: "{dry}": supported values: "All"')
@@ -116,6 +118,8 @@ class WriteOptions:
         manager = query.get("fieldManager", "")
         if len(manager) > 128:
             raise errors.bad_request("fieldManager: Too long: may not be more than 128 bytes")
+        if not manager and user_agent:
+            manager = user_agent.split("/", 1)[0][:128]
         return cls(
             dry_run=dry == "All",
             field_manager=manager,

@@ -26,6 +26,9 @@ from typing import Any
 
 from kubeling.api import errors, naming
 from kubeling.api.field import forbidden
+from kubeling.api.managedfields.apply import apply as managed_apply
+from kubeling.api.managedfields.errors import ApplyConflict
+from kubeling.api.managedfields.update import update as managed_update
 from kubeling.api.patch import (
     NO_SCHEMA,
     PatchError,
@@ -193,9 +196,10 @@ class ResourceStore:
         type_error = check_types(obj, self.resource.type)
         if type_error:
             raise errors.bad_request(prefix + type_error)
+        unknown = check_unknown(obj, self.resource.type)
         problems = [
             *duplicates,
-            *check_unknown(obj, self.resource.type),
+            *unknown,
             *(f'unknown field "{p}"' for p in self.strategy.unknown_fields(obj)),
         ]
         if problems and options.field_validation == "Strict":
@@ -203,7 +207,34 @@ class ResourceStore:
         if options.field_validation == "Warn":
             for problem in problems:
                 add_warning(problem)
-        prune(obj, self.resource.type)
+        if unknown:  # prune walks again: only when there is something to drop
+            prune(obj, self.resource.type)
+
+    def _track(self, old: Obj | None, new: Obj, options: WriteOptions, subresource: str) -> None:
+        """Record in ``new``'s managedFields which fields this write's manager set.
+
+        The entries are those the request carried, or the stored object's;
+        malformed entries are reset, as Kubernetes does.
+        """
+        meta = new.setdefault("metadata", {})
+        entries = meta.get("managedFields")
+        if entries is None and old is not None:
+            entries = _meta(old).get("managedFields")
+        try:
+            meta["managedFields"] = managed_update(
+                old,
+                new,
+                manager=options.field_manager or "unknown",
+                managed_fields=list(entries or []),
+                type=self.resource.type,
+                api_version=self.resource.gvk.api_version,
+                now=objects.now_rfc3339(self._clock()),
+                subresource=subresource,
+            )
+        except (ValueError, TypeError, KeyError):
+            meta.pop("managedFields", None)
+        if not meta.get("managedFields"):
+            meta.pop("managedFields", None)
 
     # -- reads ---------------------------------------------------------------
 
@@ -391,6 +422,7 @@ class ResourceStore:
         options: WriteOptions,
         *,
         duplicates: Iterable[str] = (),
+        track: bool = True,
     ) -> Obj:
         obj = self._prepare_new(body, namespace)
         self.check_fields(obj, options, duplicates=duplicates)
@@ -406,6 +438,9 @@ class ResourceStore:
             meta["name"] = naming.generate_name(str(meta["generateName"]))
         self.strategy.default(obj)
         self.strategy.prepare_for_create(obj)
+        if track:
+            _meta(obj).pop("managedFields", None)
+            self._track(None, obj, options, "")
         for attempt in range(8):
             if generate and attempt:
                 meta["name"] = naming.generate_name(str(meta["generateName"]))
@@ -432,12 +467,22 @@ class ResourceStore:
             except BaseException:
                 await self.strategy.release(obj)
                 raise
-            return objects.decode(kv)
+            # what was stored is obj itself: no need to decode it again
+            obj["metadata"]["resourceVersion"] = str(kv.mod_revision)
+            return obj
         raise AssertionError("unreachable")
 
     # -- update and patch ----------------------------------------------------
 
-    def _merge_update(self, new: Obj, old: Obj, *, subresource: str, internal: bool = False) -> Obj:
+    def _merge_update(
+        self,
+        new: Obj,
+        old: Obj,
+        *,
+        subresource: str,
+        internal: bool = False,
+        track: WriteOptions | None = None,
+    ) -> Obj:
         """Apply server rules to an updated object: identity, strategy, validation."""
         if not isinstance(new, dict):
             raise errors.bad_request("the request body must be a JSON object")
@@ -502,6 +547,8 @@ class ResourceStore:
                         )
                     ],
                 )
+        if track is not None and not internal:
+            self._track(old, new, track, subresource)
         return new
 
     async def _write(
@@ -615,7 +662,9 @@ class ResourceStore:
         return await self._write(
             namespace,
             name,
-            lambda old: self._merge_update(body, old, subresource=subresource, internal=internal),
+            lambda old: self._merge_update(
+                body, old, subresource=subresource, internal=internal, track=options
+            ),
             expected_rv=expected,
             options=options,
         )
@@ -661,7 +710,7 @@ class ResourceStore:
             rv = _meta(patched).get("resourceVersion")
             if rv and rv != _meta(old).get("resourceVersion"):
                 raise self._conflict(name)
-            return self._merge_update(patched, old, subresource=subresource)
+            return self._merge_update(patched, old, subresource=subresource, track=options)
 
         obj = await self._write(namespace, name, compute, expected_rv=None, options=options)
         return WriteResult(obj)
@@ -669,10 +718,12 @@ class ResourceStore:
     async def _apply(
         self, namespace: str, name: str, body: Any, options: WriteOptions, *, subresource: str
     ) -> WriteResult:
-        """Server-side apply: create when missing, else merge the applied configuration.
+        """Server-side apply: field ownership in managedFields, conflicts, pruning.
 
-        Field ownership (managedFields, conflicts) is not tracked yet; the
-        applied fields are merged with the strategic rules of the type.
+        The applied configuration is merged onto the live object (or makes a
+        new one); fields another manager owns and the configuration changes
+        are a 409 Conflict listing them, unless ``force``; fields this manager
+        applied before and no longer applies are removed.
         """
         if not isinstance(body, dict):
             raise errors.bad_request("the apply patch must be a JSON or YAML object")
@@ -687,25 +738,60 @@ class ResourceStore:
                 f"the name of the object ({body_meta['name']}) does not match the name on the "
                 f"URL ({name})"
             )
+        applied = copy.deepcopy(body)
+        _meta(applied).pop("resourceVersion", None)
+        self.check_fields(applied, options)
+
+        def run(live: Obj | None) -> Obj:
+            try:
+                result, _ = managed_apply(
+                    live,
+                    applied,
+                    manager=options.field_manager,
+                    managed_fields=list(_meta(live).get("managedFields") or []) if live else [],
+                    type=self.resource.type,
+                    api_version=self.resource.gvk.api_version,
+                    force=options.force,
+                    now=objects.now_rfc3339(self._clock()),
+                    subresource=subresource,
+                )
+            except ApplyConflict as conflict:
+                raise errors.StatusError(
+                    errors.Status(
+                        code=409,
+                        reason="Conflict",
+                        message=str(conflict),
+                        details=errors.StatusDetails(
+                            name=name,
+                            group=self.resource.group,
+                            kind=self.resource.plural,
+                            causes=tuple(
+                                errors.StatusCause(
+                                    reason="FieldManagerConflict",
+                                    message=cause["message"],
+                                    field=cause["field"],
+                                )
+                                for cause in conflict.causes()
+                            ),
+                        ),
+                    )
+                ) from conflict
+            except (ValueError, KeyError) as err:
+                raise errors.bad_request(f"invalid apply configuration: {err}") from err
+            return result
+
         try:
             await self.get(namespace, name)
         except errors.StatusError as err:
             if err.code != 404 or subresource:
                 raise
-            new_body = copy.deepcopy(body)
-            new_body.setdefault("metadata", {})["name"] = name
-            return WriteResult(await self.create(namespace, new_body, options), created=True)
+            created = run(None)
+            created.setdefault("metadata", {})["name"] = name
+            obj = await self.create(namespace, created, options, track=False)
+            return WriteResult(obj, created=True)
 
         def compute(old: Obj) -> Obj:
-            meta = DeclaredPatchMeta(self.resource.type) if self.resource.type else NO_SCHEMA
-            applied = copy.deepcopy(body)
-            _meta(applied).pop("resourceVersion", None)
-            try:
-                patched = apply_strategic_merge_patch(old, applied, meta)
-            except PatchError as err:
-                raise patch_status(err) from err
-            self.check_fields(patched, options)
-            return self._merge_update(patched, old, subresource=subresource)
+            return self._merge_update(run(old), old, subresource=subresource)
 
         obj = await self._write(namespace, name, compute, expected_rv=None, options=options)
         return WriteResult(obj)

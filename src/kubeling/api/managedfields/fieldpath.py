@@ -1,0 +1,498 @@
+"""Sets of field paths, as ``metadata.managedFields[*].fieldsV1`` stores them.
+
+A path is a tuple of elements spelled as FieldsV1 keys, so a path is its own
+serialization and sets compare by value:
+
+- ``f:<name>``: a field of an object, or an entry of a map;
+- ``k:<json>``: an item of a map-type list, named by its key fields, JSON
+  encoded compactly with sorted keys (``k:{"containerPort":80,"protocol":"TCP"}``);
+- ``v:<json>``: an item of a set-type list, named by its value;
+- ``i:<n>``: an item by index (read and written, never produced here).
+
+A set holds *members*. Like structured-merge-diff's ``ToFieldSet``:
+
+- scalars, atomic lists and atomic maps are members and never have children;
+- items of map- and set-type lists are members (a map-type item also has its
+  fields as children), and so are entries of maps and of schema-less objects;
+- a field of a declared object is a member only when its value is null or an
+  empty object; otherwise it is just the prefix of its children.
+
+In FieldsV1, a member with no children is ``{}`` and a member with children
+carries a ``".": {}`` entry.
+
+Types come from :mod:`kubeling.api.schema`: lists are map-type when declared
+``list_type="map"`` (keyed by ``list_map_keys``) or when they have a
+``patch_merge_key`` and no list type, set-type when declared ``"set"``, and
+atomic otherwise. Schema-less subtrees (no declaration, ``JSON``,
+``RAW_EXTENSION``, undeclared fields of ``preserve_unknown`` objects) are
+walked as structured-merge-diff's deduced type: objects by key, lists atomic.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal, TypeAlias
+
+from kubeling.api.schema import (
+    FIELDS_V1,
+    JSON,
+    RAW_EXTENSION,
+    Field,
+    ListOf,
+    MapOf,
+    Object,
+    Scalar,
+    TypeSpec,
+    resolve,
+)
+
+__all__ = [
+    "Comparison",
+    "FieldSet",
+    "Path",
+    "compare",
+    "from_fields_v1",
+    "from_object",
+    "get_value",
+    "is_missing",
+    "merge",
+    "remove_path",
+    "render_path",
+    "to_fields_v1",
+]
+
+Path: TypeAlias = tuple[str, ...]
+"""A field path: FieldsV1 keys from the root, e.g. ``("f:spec", "f:replicas")``."""
+
+_MISSING: Any = object()
+
+
+def _dump(value: Any) -> str:
+    """Compact JSON with sorted keys: the canonical spelling of keys and values."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def _element_order(element: str) -> tuple[int, str | int]:
+    kind = element[:2]
+    if kind == "i:":
+        return (3, int(element[2:]))
+    return ({"f:": 0, "k:": 1, "v:": 2}.get(kind, 4), element[2:])
+
+
+def _proper_prefixes(path: Path) -> Iterator[Path]:
+    for n in range(1, len(path)):
+        yield path[:n]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSet:
+    """An immutable set of field paths (its members)."""
+
+    paths: frozenset[Path] = frozenset()
+
+    @classmethod
+    def of(cls, paths: Iterable[Path]) -> FieldSet:
+        return cls(frozenset(paths))
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.paths
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __bool__(self) -> bool:
+        return bool(self.paths)
+
+    def __iter__(self) -> Iterator[Path]:
+        """Members in structured-merge-diff's order: a node's members, then its children."""
+        return iter(_ordered(self.paths))
+
+    def union(self, other: FieldSet) -> FieldSet:
+        return FieldSet(self.paths | other.paths)
+
+    def difference(self, other: FieldSet) -> FieldSet:
+        return FieldSet(self.paths - other.paths)
+
+    def intersection(self, other: FieldSet) -> FieldSet:
+        return FieldSet(self.paths & other.paths)
+
+    def prefixes(self) -> frozenset[Path]:
+        """Every proper, non-empty prefix of a member: the paths that have children."""
+        return frozenset(p for path in self.paths for p in _proper_prefixes(path))
+
+    def leaves(self) -> list[str]:
+        """The members rendered for messages (``.spec.replicas``), in set order."""
+        return [render_path(p) for p in self]
+
+
+def _ordered(paths: frozenset[Path]) -> list[Path]:
+    out: list[Path] = []
+
+    def visit(prefix: Path, group: list[Path]) -> None:
+        depth = len(prefix)
+        children: dict[str, list[Path]] = {}
+        members: set[str] = set()
+        for path in group:
+            element = path[depth]
+            if len(path) == depth + 1:
+                members.add(element)
+            else:
+                children.setdefault(element, []).append(path)
+        out.extend((*prefix, e) for e in sorted(members, key=_element_order))
+        for element in sorted(children, key=_element_order):
+            visit((*prefix, element), children[element])
+
+    visit((), [p for p in paths if p])
+    return out
+
+
+# --- rendering ---------------------------------------------------------------
+
+
+def _render_value(value: Any) -> str:
+    """structured-merge-diff's ``value.ToString``: strings quoted, the rest as JSON."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}={_render_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_render_value(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def render_path(path: Path) -> str:
+    """A path as Kubernetes prints it in conflicts.
+
+    ``.spec.template.spec.containers[name="web"].image``; set items as
+    ``[="x"]``, indexes as ``[0]``.
+    """
+    parts: list[str] = []
+    for element in path:
+        kind, body = element[:2], element[2:]
+        if kind == "f:":
+            parts.append("." + body)
+        elif kind == "k:":
+            key = json.loads(body)
+            parts.append("[" + ",".join(f"{k}={_render_value(key[k])}" for k in sorted(key)) + "]")
+        elif kind == "v:":
+            parts.append("[=" + _render_value(json.loads(body)) + "]")
+        elif kind == "i:":
+            parts.append(f"[{body}]")
+        else:
+            raise ValueError(f"invalid path element {element!r}")
+    return "".join(parts)
+
+
+# --- FieldsV1 ----------------------------------------------------------------
+
+
+def to_fields_v1(fs: FieldSet) -> dict[str, Any]:
+    """The FieldsV1 JSON object of a set."""
+    root: dict[str, Any] = {}
+    with_children = fs.prefixes()
+    for path in fs.paths:
+        node = root
+        for element in path:
+            node = node.setdefault(element, {})
+        if path in with_children:
+            node["."] = {}
+    return _sorted_tree(root)
+
+
+def _sorted_tree(node: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "." in node:
+        out["."] = {}
+    for key in sorted((k for k in node if k != "."), key=_element_order):
+        out[key] = _sorted_tree(node[key])
+    return out
+
+
+def _canonical_element(key: str) -> str:
+    kind, body = key[:2], key[2:]
+    if kind == "f:":
+        return key
+    if kind == "i:":
+        if not body.isdigit():
+            raise ValueError(f"invalid FieldsV1 index {key!r}")
+        return f"i:{int(body)}"
+    if kind in ("k:", "v:"):
+        try:
+            value = json.loads(body)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"invalid FieldsV1 key {key!r}") from exc
+        if kind == "k:" and not isinstance(value, dict):
+            raise ValueError(f"invalid FieldsV1 key {key!r}: not an object")
+        return kind + _dump(value)
+    raise ValueError(f"invalid FieldsV1 key {key!r}")
+
+
+def from_fields_v1(fields: dict[str, Any]) -> FieldSet:
+    """The set a FieldsV1 JSON object describes; ValueError when it is malformed."""
+    out: set[Path] = set()
+
+    def walk(prefix: Path, node: Any) -> None:
+        if not isinstance(node, dict):
+            raise ValueError(f"invalid FieldsV1 at {render_path(prefix) or '.'}: not an object")
+        if not node and prefix:
+            out.add(prefix)
+        for key, child in node.items():
+            if key == ".":
+                if not prefix:
+                    raise ValueError("invalid FieldsV1: '.' at the root")
+                out.add(prefix)
+                continue
+            walk((*prefix, _canonical_element(key)), child)
+
+    walk((), fields)
+    return FieldSet(frozenset(out))
+
+
+# --- walking objects ---------------------------------------------------------
+
+_Kind = Literal["scalar", "atomic", "struct", "map", "list_map", "set", "deduced"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    kind: _Kind
+    obj: Object | None = None
+    item: TypeSpec | None = None
+    keys: tuple[str, ...] = ()
+
+
+_DEDUCED = _Shape("deduced")
+
+
+def _shape(spec: TypeSpec | None, fld: Field | None = None) -> _Shape:
+    if spec is None:
+        return _DEDUCED
+    t = resolve(spec)
+    if isinstance(t, Scalar):
+        return _DEDUCED if t in (JSON, RAW_EXTENSION, FIELDS_V1) else _Shape("scalar")
+    atomic_map = fld is not None and fld.map_type == "atomic"
+    if isinstance(t, Object):
+        return _Shape("atomic") if atomic_map else _Shape("struct", obj=t)
+    if isinstance(t, MapOf):
+        return _Shape("atomic") if atomic_map else _Shape("map", item=t.value)
+    assert isinstance(t, ListOf)
+    list_type = fld.list_type if fld is not None else None
+    merge_key = fld.patch_merge_key if fld is not None else None
+    if list_type == "map":
+        keys = (fld.list_map_keys if fld is not None else ()) or ((merge_key,) if merge_key else ())
+        if keys:
+            return _Shape("list_map", item=t.item, keys=tuple(keys))
+    elif list_type == "set":
+        return _Shape("set")
+    elif list_type is None and merge_key:
+        return _Shape("list_map", item=t.item, keys=(merge_key,))
+    return _Shape("atomic")
+
+
+def _child(shape: _Shape, name: str) -> tuple[_Shape, bool]:
+    """The shape of an object's field and whether it is a declared struct field."""
+    if shape.kind == "struct":
+        assert shape.obj is not None
+        fld = shape.obj.get(name)
+        if fld is not None:
+            return _shape(fld.type, fld), True
+        return _DEDUCED, False
+    if shape.kind == "map":
+        return _shape(shape.item), False
+    return _DEDUCED, False
+
+
+def _key_element(item: Any, keys: tuple[str, ...]) -> str | None:
+    if not isinstance(item, dict):
+        return None
+    return "k:" + _dump({k: item[k] for k in keys if k in item})
+
+
+def _item_element(shape: _Shape, item: Any) -> str | None:
+    if shape.kind == "set":
+        return "v:" + _dump(item)
+    return _key_element(item, shape.keys)
+
+
+def from_object(obj: Any, type: Object | None) -> FieldSet:
+    """Every member set in ``obj``, walked with the declaration ``type`` (None: schema-less)."""
+    out: set[Path] = set()
+    _walk(obj, _shape(type) if type is not None else _DEDUCED, (), out)
+    return FieldSet(frozenset(out))
+
+
+def _walk(value: Any, shape: _Shape, prefix: Path, out: set[Path]) -> None:
+    def leaf() -> None:
+        if prefix:
+            out.add(prefix)
+
+    if value is None or shape.kind in ("scalar", "atomic"):
+        leaf()
+        return
+    if shape.kind in ("struct", "map", "deduced"):
+        if not isinstance(value, dict):
+            leaf()
+            return
+        for name, child in value.items():
+            child_shape, declared = _child(shape, name)
+            path = (*prefix, "f:" + name)
+            _walk(child, child_shape, path, out)
+            if not declared or child is None or child == {}:
+                out.add(path)
+        return
+    # list_map or set
+    if not isinstance(value, list):
+        leaf()
+        return
+    elements = [_item_element(shape, item) for item in value]
+    if any(e is None for e in elements):
+        leaf()  # items without keys: nothing to name them by
+        return
+    item_shape = _shape(shape.item) if shape.kind == "list_map" else _Shape("scalar")
+    for element, item in zip(elements, value, strict=True):
+        assert element is not None
+        path = (*prefix, element)
+        _walk(item, item_shape, path, out)
+        out.add(path)
+
+
+# --- merging objects ---------------------------------------------------------
+
+
+def merge(live: Any, config: Any, type: Object | None) -> Any:
+    """``config`` applied onto ``live`` (neither is changed), as structured-merge-diff merges.
+
+    Objects and maps merge key by key; map-type lists merge item by item on
+    their keys (live order, new items appended in config order); set-type
+    lists are unioned; everything else (scalars, atomic lists and maps,
+    schema-less lists) is replaced by config's value.
+    """
+    return _merge(live, config, _shape(type) if type is not None else _DEDUCED)
+
+
+def _merge(live: Any, config: Any, shape: _Shape) -> Any:
+    if live is _MISSING or config is None or live is None:
+        return copy.deepcopy(config)
+    if shape.kind in ("struct", "map", "deduced"):
+        if not (isinstance(live, dict) and isinstance(config, dict)):
+            return copy.deepcopy(config)
+        out = copy.deepcopy(live)
+        for name, value in config.items():
+            child_shape, _ = _child(shape, name)
+            out[name] = _merge(live.get(name, _MISSING), value, child_shape)
+        return out
+    if shape.kind in ("list_map", "set") and isinstance(live, list) and isinstance(config, list):
+        live_elements = [_item_element(shape, item) for item in live]
+        config_elements = [_item_element(shape, item) for item in config]
+        if None not in live_elements and None not in config_elements:
+            merged = copy.deepcopy(live)
+            position = {e: i for i, e in enumerate(live_elements)}
+            item_shape = _shape(shape.item) if shape.kind == "list_map" else _Shape("scalar")
+            for element, item in zip(config_elements, config, strict=True):
+                assert element is not None
+                if element in position:
+                    index = position[element]
+                    merged[index] = _merge(live[index], item, item_shape)
+                else:
+                    position[element] = len(merged)
+                    merged.append(copy.deepcopy(item))
+            return merged
+    return copy.deepcopy(config)
+
+
+# --- comparing objects -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """How ``new`` differs from ``old``, as structured-merge-diff's ``Compare`` reports it.
+
+    ``added``: members of new that old lacks; ``removed``: the reverse;
+    ``modified``: members of both, without children in new, whose values differ.
+    """
+
+    added: FieldSet
+    removed: FieldSet
+    modified: FieldSet
+
+    def changed(self) -> FieldSet:
+        """Added or modified: what a writer takes ownership of."""
+        return self.added.union(self.modified)
+
+
+def compare(old: Any, new: Any, type: Object | None) -> Comparison:
+    """The member-level difference between two objects of one type."""
+    old_set = from_object(old, type) if old is not None else FieldSet()
+    new_set = from_object(new, type)
+    with_children = new_set.prefixes()
+    modified = frozenset(
+        p
+        for p in old_set.paths & new_set.paths
+        if p not in with_children and get_value(old, p) != get_value(new, p)
+    )
+    return Comparison(
+        added=new_set.difference(old_set),
+        removed=old_set.difference(new_set),
+        modified=FieldSet(modified),
+    )
+
+
+# --- reading and editing objects by path ---------------------------------------
+
+
+def _find_item(items: list[Any], element: str) -> int:
+    kind, body = element[:2], element[2:]
+    if kind == "i:":
+        index = int(body)
+        return index if index < len(items) else -1
+    target = json.loads(body)
+    for index, item in enumerate(items):
+        if kind == "v:" and item == target:
+            return index
+        if kind == "k:" and _key_element(item, tuple(target)) == element:
+            return index
+    return -1
+
+
+def _step(container: Any, element: str) -> tuple[Any, Any]:
+    """(the key or index of ``element`` in ``container``, or _MISSING; the value there)."""
+    if element.startswith("f:"):
+        name = element[2:]
+        if isinstance(container, dict) and name in container:
+            return name, container[name]
+        return _MISSING, _MISSING
+    if isinstance(container, list):
+        index = _find_item(container, element)
+        if index >= 0:
+            return index, container[index]
+    return _MISSING, _MISSING
+
+
+def get_value(obj: Any, path: Path) -> Any:
+    """The value at ``path`` in ``obj``; a sentinel (see :func:`is_missing`) if absent."""
+    value = obj
+    for element in path:
+        _, value = _step(value, element)
+        if value is _MISSING:
+            return _MISSING
+    return value
+
+
+def is_missing(value: Any) -> bool:
+    """Whether ``get_value`` found nothing."""
+    return value is _MISSING
+
+
+def remove_path(obj: Any, path: Path) -> bool:
+    """Delete the value at ``path`` (in place); whether there was one."""
+    if not path:
+        raise ValueError("cannot remove the root")
+    parent = get_value(obj, path[:-1])
+    if parent is _MISSING:
+        return False
+    where, _ = _step(parent, path[-1])
+    if where is _MISSING:
+        return False
+    del parent[where]
+    return True
