@@ -31,6 +31,7 @@ walked as structured-merge-diff's deduced type: objects by key, lists atomic.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -265,6 +266,9 @@ class _Shape:
 _DEDUCED = _Shape("deduced")
 
 
+# Shapes depend only on the declarations, which never change once made: every
+# write walks the same few hundred of them, so they are computed once.
+@functools.lru_cache(maxsize=8192)
 def _shape(spec: TypeSpec | None, fld: Field | None = None) -> _Shape:
     if spec is None:
         return _DEDUCED
@@ -290,6 +294,7 @@ def _shape(spec: TypeSpec | None, fld: Field | None = None) -> _Shape:
     return _Shape("atomic")
 
 
+@functools.lru_cache(maxsize=16384)
 def _child(shape: _Shape, name: str) -> tuple[_Shape, bool]:
     """The shape of an object's field and whether it is a declared struct field."""
     if shape.kind == "struct":
