@@ -120,9 +120,10 @@ class ApiServerApp:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         started = time.monotonic()
+        info = parse_request_info(request.method, request.path, request.query)
         warnings = collect_warnings()
         try:
-            response = await self._dispatch(request)
+            response = await self._dispatch(request, info)
         except errors.StatusError as err:
             response = _status_response(err)
         except asyncio.CancelledError:
@@ -148,7 +149,6 @@ class ApiServerApp:
         except Exception as err:  # a bug: logged, answered as 500
             log.exception("internal error serving %s %s", request.method, request.path)
             response = _status_response(errors.internal_error(f"{type(err).__name__}"))
-        info = parse_request_info(request.method, request.path, request.query)
         if info.is_resource_request:
             self.metrics.observe(
                 verb=info.verb,
@@ -175,7 +175,7 @@ class ApiServerApp:
             )
         return response
 
-    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+    async def _dispatch(self, request: web.Request, info: RequestInfo) -> web.StreamResponse:
         path = request.path
         if path not in _ANONYMOUS_PATHS and self._authenticate is not None:
             user = await self._authenticate(request)
@@ -195,8 +195,6 @@ class ApiServerApp:
             return self._discovery_root(request, core=path == "/api")
         if path.startswith("/openapi/"):
             return self._openapi_response(request)
-        query: Mapping[str, str] = request.query
-        info = parse_request_info(request.method, path, query)
         if not info.is_resource_request:
             return self._discovery_group(info)
         rest = self.registry.lookup(info.group, info.version, info.resource)
@@ -269,7 +267,7 @@ class ApiServerApp:
         if not body:
             raise errors.bad_request("the request body is empty")
         return codec.decode_body_strict(
-            body, request.headers.get("Content-Type", ""), kind_hint=rest.resource.kind
+            body, request.headers.get("Content-Type", ""), type=rest.resource.type
         )
 
     async def _resource(

@@ -14,8 +14,9 @@ from typing import Any
 
 import yaml
 
-from kubeling.api import errors
+from kubeling.api import errors, protobuf
 from kubeling.api.pruning import JSONBodyError, parse_json_strict
+from kubeling.api.schema import Object
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -55,13 +56,17 @@ def dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def decode_body(body: bytes, content_type: str, *, kind_hint: str = "") -> Any:
-    """Decode a request body by its Content-Type; raise a StatusError on failure."""
-    return decode_body_strict(body, content_type, kind_hint=kind_hint)[0]
+def decode_body(body: bytes, content_type: str, *, type: Object | None = None) -> Any:
+    """Decode a request body by its Content-Type; raise a StatusError on failure.
+
+    ``type`` is the declaration a protobuf body is decoded with (the
+    resource's); JSON and YAML need none.
+    """
+    return decode_body_strict(body, content_type, type=type)[0]
 
 
 def decode_body_strict(
-    body: bytes, content_type: str, *, kind_hint: str = ""
+    body: bytes, content_type: str, *, type: Object | None = None
 ) -> tuple[Any, list[str]]:
     """Decode a request body, and list its duplicate fields (JSON only)."""
     if len(body) > MAX_BODY_BYTES:
@@ -78,31 +83,19 @@ def decode_body_strict(
         except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as err:
             raise errors.bad_request(f"error converting YAML to JSON: {err}") from err
     if media == PROTOBUF:
-        return _decode_protobuf(body, kind_hint), []
+        if type is None:
+            raise errors.unsupported_media_type(["application/json", "application/yaml"])
+        return _decode_protobuf(body, type), []
     raise errors.unsupported_media_type(ACCEPTED)
 
 
-def _decode_protobuf(body: bytes, kind_hint: str) -> Any:
-    from kubeling.api import protobuf
-    from kubeling.api.schema import DEFINITIONS
-
+def _decode_protobuf(body: bytes, type: Object) -> Any:
+    """A protobuf body, decoded with the resource's declaration; the envelope's
+    apiVersion and kind are kept, so that a body of another kind is refused by
+    the store's kind check with Kubernetes' message."""
     try:
         api_version, kind, raw = protobuf.decode(body)
-    except protobuf.ProtobufDecodeError as err:
-        raise errors.bad_request(f"the protobuf body could not be decoded: {err}") from err
-    group, _, version = api_version.rpartition("/")
-    candidates = [
-        d
-        for d in DEFINITIONS.values()
-        if d.gvk is not None
-        and d.gvk.kind == kind
-        and d.gvk.group == group
-        and d.gvk.version == version
-    ]
-    if not candidates:
-        raise errors.bad_request(f'no kind "{kind}" is registered for version "{api_version}"')
-    try:
-        obj: dict[str, Any] = protobuf.decode_object(raw, candidates[0])
+        obj: dict[str, Any] = protobuf.decode_object(raw, type)
     except protobuf.ProtobufDecodeError as err:
         raise errors.bad_request(f"the protobuf body could not be decoded: {err}") from err
     obj["apiVersion"] = api_version

@@ -15,6 +15,7 @@ other authenticators come with the security issue.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import ssl
 from dataclasses import dataclass, field
@@ -207,6 +208,4 @@ class ApiServer:
 
 
 def _first_ip(cidr: str) -> str:
-    import ipaddress
-
     return str(next(ipaddress.ip_network(cidr).hosts()))

@@ -243,8 +243,8 @@ class WatchCache:
 
     def list_objects(self, prefix: str) -> tuple[list[Obj], int]:
         """Every cached object under ``prefix`` in key order, and the cache revision."""
-        keys = sorted((k for k in self._objects if k.startswith(prefix)), key=lambda k: k.encode())
-        return [self._objects[k] for k in keys], self.revision
+        entries, revision = self.list_entries(prefix)
+        return [obj for _, obj in entries], revision
 
     def encoded(self, key: str, obj: Obj) -> bytes:
         """``obj``'s JSON (the cached object at ``key``), encoded at most once."""

@@ -30,7 +30,6 @@ from kubeling.api.managedfields.apply import apply as managed_apply
 from kubeling.api.managedfields.errors import ApplyConflict
 from kubeling.api.managedfields.update import update as managed_update
 from kubeling.api.patch import (
-    NO_SCHEMA,
     PatchError,
     apply_json_patch,
     apply_merge_patch,
@@ -281,11 +280,12 @@ class ResourceStore:
         remaining: int | None = None
         try:
             while True:
+                # With selectors a page may keep few items: read at least 100 keys.
                 want = options.limit - len(items) if options.limit else 0
                 page = await self.store.list(
                     prefix,
                     revision=revision if token is None else 0,
-                    limit=max(want, 0) if not filtering else (max(want, 0) and max(want, 100)),
+                    limit=max(want, 100) if want and filtering else want,
                     continue_token=token,
                 )
                 revision = page.revision
@@ -698,9 +698,7 @@ class ResourceStore:
                 elif patch_type == "merge":
                     patched = apply_merge_patch(old, patch)
                 else:
-                    meta = (
-                        DeclaredPatchMeta(self.resource.type) if self.resource.type else NO_SCHEMA
-                    )
+                    meta = DeclaredPatchMeta(self.resource.type)
                     patched = apply_strategic_merge_patch(old, patch, meta)
             except PatchError as err:
                 raise patch_status(err) from err

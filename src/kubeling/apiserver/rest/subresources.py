@@ -17,6 +17,7 @@ import copy
 from typing import Any
 
 from kubeling.api import errors, labels
+from kubeling.api.field import invalid
 from kubeling.api.patch import PatchError, apply_json_patch, apply_merge_patch
 from kubeling.apiserver.rest.options import DeleteOptions, WriteOptions
 from kubeling.apiserver.rest.resource_store import ResourceStore, patch_status
@@ -82,7 +83,7 @@ class Scale:
             raise errors.invalid(
                 "Scale.autoscaling",
                 name,
-                [_field_invalid("spec.replicas", replicas, "must be greater than or equal to 0")],
+                [invalid("spec.replicas", replicas, "must be greater than or equal to 0")],
             )
         current = await self.rest.get(namespace, name)
         if expected_rv and expected_rv != _meta(current).get("resourceVersion"):
@@ -120,12 +121,6 @@ class Scale:
         return await self._set_replicas(namespace, name, patched, rv, options)
 
 
-def _field_invalid(path: str, value: Any, detail: str) -> Any:
-    from kubeling.api.field import invalid
-
-    return invalid(path, value, detail)
-
-
 class Binding:
     """``POST pods/<name>/binding`` (and ``POST bindings``): assign a pod to a node."""
 
@@ -138,7 +133,7 @@ class Binding:
         target = body.get("target") or {}
         node = target.get("name") if isinstance(target, dict) else None
         if not node:
-            raise errors.invalid("Binding", name, [_field_invalid("target.name", "", "required")])
+            raise errors.invalid("Binding", name, [invalid("target.name", "", "required")])
         pod = await self.pods.get(namespace, name)
         if _meta(pod).get("deletionTimestamp"):
             raise errors.conflict(
