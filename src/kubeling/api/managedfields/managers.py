@@ -30,6 +30,7 @@ __all__ = [
     "encode",
     "reset_prefixes",
     "untracked",
+    "untracked_v1",
     "without_managed_fields",
     "without_reset",
 ]
@@ -37,22 +38,23 @@ __all__ = [
 APPLY = "Apply"
 UPDATE = "Update"
 
+_STRIPPED_META = tuple(
+    "f:" + name
+    for name in (
+        "name",
+        "namespace",
+        "creationTimestamp",
+        "selfLink",
+        "uid",
+        "clusterName",
+        "generation",
+        "managedFields",
+        "resourceVersion",
+    )
+)
 _STRIPPED: frozenset[Path] = frozenset(
     {("f:apiVersion",), ("f:kind",), ("f:metadata",)}
-    | {
-        ("f:metadata", "f:" + name)
-        for name in (
-            "name",
-            "namespace",
-            "creationTimestamp",
-            "selfLink",
-            "uid",
-            "clusterName",
-            "generation",
-            "managedFields",
-            "resourceVersion",
-        )
-    }
+    | {("f:metadata", element) for element in _STRIPPED_META}
 )
 
 
@@ -69,6 +71,22 @@ def untracked(fs: FieldSet, subresource: str) -> FieldSet:
             p for p in fs.paths if p not in _STRIPPED and not any(p[: len(r)] == r for r in reset)
         )
     )
+
+
+def untracked_v1(fields: dict[str, Any], subresource: str) -> dict[str, Any]:
+    """:func:`untracked` for a FieldsV1 tree (a new one; ``fields`` is not changed)."""
+    out = {k: v for k, v in fields.items() if k not in ("f:apiVersion", "f:kind")}
+    for (element,) in reset_prefixes(subresource):
+        out.pop(element, None)
+    meta = out.get("f:metadata")
+    if meta is not None:
+        # metadata itself is never a member: no "." mark, and gone when nothing is left
+        kept = {k: v for k, v in meta.items() if k != "." and k not in _STRIPPED_META}
+        if kept:
+            out["f:metadata"] = kept
+        else:
+            del out["f:metadata"]
+    return out
 
 
 def without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:

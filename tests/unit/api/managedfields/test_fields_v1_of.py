@@ -1,0 +1,77 @@
+"""The one-walk FieldsV1 of creates equals the set-based computation it replaces."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kubeling.api.apps.v1 import Deployment
+from kubeling.api.managedfields.fieldpath import fields_v1_of, from_object, to_fields_v1
+from kubeling.api.managedfields.managers import UPDATE, Entry, encode, untracked
+from kubeling.api.managedfields.update import update
+from kubeling.api.schema import Object
+
+pod_module = importlib.import_module("kubeling.api.core.v1.pod")
+Pod: Object = pod_module.Pod
+
+# Real field names (so declared structs, map-type and set-type lists are hit)
+# mixed with unknown ones (schema-less subtrees).
+_NAMES = st.sampled_from(
+    [
+        "metadata", "labels", "annotations", "name", "namespace", "uid", "finalizers",
+        "spec", "containers", "initContainers", "ports", "containerPort", "protocol",
+        "env", "value", "args", "resources", "limits", "cpu", "volumes", "emptyDir",
+        "status", "conditions", "type", "template", "replicas", "selector",
+        "matchLabels", "apiVersion", "kind", "tolerations", "key", "zzz",
+    ]
+)  # fmt: skip
+_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(["a", "b", "TCP", ""])
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(_NAMES, inner, max_size=4)
+    ),
+    max_leaves=25,
+)
+_OBJECTS = st.dictionaries(_NAMES, _VALUES, max_size=5)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_OBJECTS, st.sampled_from([Pod, Deployment]))
+def test_fields_v1_of_matches_the_set_form(obj: dict[str, Any], type: Object) -> None:
+    assert fields_v1_of(obj, type) == to_fields_v1(from_object(obj, type))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_OBJECTS, st.sampled_from(["", "status"]))
+def test_create_entry_matches_the_general_update(obj: dict[str, Any], subresource: str) -> None:
+    fast = update(
+        None,
+        obj,
+        manager="m",
+        managed_fields=[],
+        type=Pod,
+        api_version="v1",
+        now="2026-11-27T00:00:00Z",
+        subresource=subresource,
+    )
+    view = {k: v for k, v in obj.items() if k != ("spec" if subresource else "status")}
+    if isinstance(view.get("metadata"), dict):
+        view["metadata"] = {k: v for k, v in view["metadata"].items() if k != "managedFields"}
+    fields = untracked(from_object(view, Pod), subresource)
+    expected = encode([Entry("m", UPDATE, "v1", "2026-11-27T00:00:00Z", fields, subresource)])
+    assert fast == expected
+
+
+def test_list_items_with_one_key_are_one_node() -> None:
+    pod = {"spec": {"containers": [{"name": "a", "image": "x"}, {"name": "a", "args": ["y"]}]}}
+    assert fields_v1_of(pod, Pod) == {
+        "f:spec": {
+            "f:containers": {'k:{"name":"a"}': {".": {}, "f:args": {}, "f:image": {}, "f:name": {}}}
+        }
+    }
