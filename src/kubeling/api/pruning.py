@@ -47,9 +47,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kubeling.api.protobuf import parse_go_duration
@@ -57,12 +58,14 @@ from kubeling.api.quantity import QuantityParseError, parse_quantity
 from kubeling.api.schema import ListOf, MapOf, Object, Scalar, ScalarKind, TypeSpec, resolve
 
 __all__ = [
+    "FieldScan",
     "JSONBodyError",
     "check_types",
     "check_unknown",
     "go_type_name",
     "parse_json_strict",
     "prune",
+    "scan",
     "unknown_field_paths",
 ]
 
@@ -114,6 +117,14 @@ def parse_json_strict(body: bytes | str) -> tuple[Any, list[str]]:
     >>> parse_json_strict(b'{"metadata": {"name": "a", "name": "b"}}')
     ({'metadata': {'name': 'b'}}, ['duplicate field "metadata.name"'])
     """
+    try:
+        return _FAST_DECODER.decode(_text(body)), []
+    except _DuplicateKey:
+        pass  # rare: parse again, recording where the duplicates are
+    except RecursionError:
+        raise JSONBodyError("JSON nests too deeply") from None
+    except ValueError as err:  # JSONDecodeError, UnicodeDecodeError
+        raise JSONBodyError(str(err)) from None
     # For each dict with a repeated key: its keys in document order, each
     # marked "dup" (a second or later occurrence: Go reports it there) or
     # "walk" (the last occurrence, whose value is the one kept).
@@ -176,6 +187,33 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"invalid JSON literal {name}")
 
 
+def _text(body: bytes | str) -> str:
+    """The text json.loads would parse (the same encoding detection and BOM check)."""
+    if isinstance(body, str):
+        if body.startswith("\ufeff"):
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", body, 0)
+        return body
+    return body.decode(json.detect_encoding(body), "surrogatepass")
+
+
+class _DuplicateKey(Exception):
+    """A JSON object repeats a key (the fast parse gives way to the careful one)."""
+
+
+def _dict_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _DuplicateKey
+    return obj
+
+
+# One decoder for every body: json.loads(..., object_pairs_hook=...) would
+# build a new decoder (and its scanner) on each call.
+_FAST_DECODER = json.JSONDecoder(
+    object_pairs_hook=_dict_without_duplicates, parse_constant=_reject_constant
+)
+
+
 # -- unknown fields ------------------------------------------------------------
 
 
@@ -187,12 +225,12 @@ def unknown_field_paths(obj: Any, type: Object) -> list[str]:
     >>> unknown_field_paths({"kind": "Thing", "name": "a", "bogus": 1}, Thing)
     ['bogus']
     """
-    return [path for path, _, _ in _unknown(obj, type, "", root=True)]
+    return scan(obj, type).unknown_paths()
 
 
 def check_unknown(obj: Any, type: Object) -> list[str]:
     """``unknown field "<path>"`` messages, as Strict fails and Warn warns."""
-    return [f'unknown field "{path}"' for path in unknown_field_paths(obj, type)]
+    return scan(obj, type).unknown_messages()
 
 
 def prune(obj: Any, type: Object, *, drop_nulls: bool = False) -> list[str]:
@@ -202,44 +240,12 @@ def prune(obj: Any, type: Object, *, drop_nulls: bool = False) -> list[str]:
     too (Go decodes null into a field as "leave it at its zero value"); they
     are not reported.
     """
-    removed: list[str] = []
-    for path, container, key in list(_unknown(obj, type, "", root=True)):
-        del container[key]
-        removed.append(path)
+    found = scan(obj, type)
+    found.drop_unknown()
     if drop_nulls:
         for container, key in list(_nulls(obj, type)):
             del container[key]
-    return removed
-
-
-def _unknown(
-    value: Any, type: Object, path: str, *, root: bool = False
-) -> Iterator[tuple[str, dict[str, Any], str]]:
-    """(path, dict, key) for every undeclared field under ``value``."""
-    if not isinstance(value, dict):
-        return
-    for key, child in value.items():
-        declared = type.get(key)
-        child_path = _key_path(path, key)
-        if declared is None:
-            if not type.preserve_unknown and not (root and key in _ROOT_FIELDS):
-                yield child_path, value, key
-            continue
-        yield from _unknown_in(child, declared.type, child_path)
-
-
-def _unknown_in(
-    value: Any, spec_ref: TypeSpec, path: str
-) -> Iterator[tuple[str, dict[str, Any], str]]:
-    spec = resolve(spec_ref)
-    if isinstance(spec, Object):
-        yield from _unknown(value, spec, path)
-    elif isinstance(spec, ListOf) and isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _unknown_in(item, spec.item, _index_path(path, index))
-    elif isinstance(spec, MapOf) and isinstance(value, dict):
-        for key, item in value.items():
-            yield from _unknown_in(item, spec.value, _key_path(path, key))
+    return found.unknown_paths()
 
 
 def _nulls(value: Any, spec_ref: TypeSpec) -> Iterator[tuple[dict[str, Any], str]]:
@@ -282,32 +288,131 @@ def go_type_name(spec_ref: TypeSpec) -> str:
     return _SCALAR_GO_TYPES[spec.kind]
 
 
-@dataclass(frozen=True, slots=True)
-class _Context:
-    """encoding/json's errorContext: the innermost struct and the field names so far."""
-
-    struct: str
-    fields: tuple[str, ...]
-
-    def error(self, value: str, go_type: str) -> str:
-        if not self.struct and not self.fields:
-            return f"json: cannot unmarshal {value} into Go value of type {go_type}"
-        return (
-            f"json: cannot unmarshal {value} into Go struct field "
-            f"{self.struct}.{'.'.join(self.fields)} of type {go_type}"
-        )
+def _render(path: list[str | int]) -> str:
+    out = ""
+    for part in path:
+        out = _index_path(out, part) if isinstance(part, int) else _key_path(out, part)
+    return out
 
 
-def check_types(obj: Any, type: Object) -> str | None:
-    """The first JSON type mismatch in ``obj``, worded as Go's decoder words it.
+@dataclass(slots=True)
+class FieldScan:
+    """What one walk of an object along its declaration found.
+
+    ``type_error``: the first JSON type mismatch, worded as Go's decoder words
+    it; ``unknown``: (path, dict, key) of every undeclared field, in document
+    order. The walk does not descend into values of the wrong type.
+    """
+
+    type_error: str | None = None
+    unknown: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)
+
+    def unknown_paths(self) -> list[str]:
+        return [path for path, _, _ in self.unknown]
+
+    def unknown_messages(self) -> list[str]:
+        return [f'unknown field "{path}"' for path, _, _ in self.unknown]
+
+    def drop_unknown(self) -> None:
+        """Delete the undeclared fields from the object scanned."""
+        for _, container, key in self.unknown:
+            container.pop(key, None)
+
+
+def scan(obj: Any, type: Object) -> FieldScan:
+    """Type errors and unknown fields of ``obj`` in one walk (the create path's hot loop).
 
     >>> from kubeling.api.schema import INT64, Field
     >>> Spec = Object("io.k8s.example.v1.PodSpec", "", [Field("grace", 1, INT64)])
     >>> Pod = Object("io.k8s.example.v1.Pod", "", [Field("spec", 1, Spec)])
-    >>> check_types({"spec": {"grace": "30"}}, Pod)
+    >>> found = scan({"spec": {"grace": "30", "x": 1}, "kind": "Pod"}, Pod)
+    >>> found.type_error
     'json: cannot unmarshal string into Go struct field PodSpec.spec.grace of type int64'
+    >>> found.unknown_paths()
+    ['spec.x']
     """
-    return _check(obj, type, _Context("", ()))
+    found = FieldScan()
+    _Scanner(found).walk(obj, type, "", [], True)
+    return found
+
+
+def check_types(obj: Any, type: Object) -> str | None:
+    """The first JSON type mismatch in ``obj``, worded as Go's decoder words it, or None."""
+    return scan(obj, type).type_error
+
+
+class _Scanner:
+    """One walk: ``fields`` is encoding/json's error context (struct field names
+    only), ``path`` the sigs.k8s.io/json path (with map keys and indices)."""
+
+    __slots__ = ("found", "path")
+
+    def __init__(self, found: FieldScan) -> None:
+        self.found = found
+        self.path: list[str | int] = []
+
+    def mismatch(self, value: Any, go_type: str, struct: str, fields: list[str]) -> None:
+        self.mismatch_text(_describe(value), go_type, struct, fields)
+
+    def mismatch_text(self, value: str, go_type: str, struct: str, fields: list[str]) -> None:
+        if self.found.type_error is not None:
+            return
+        if not struct and not fields:
+            message = f"json: cannot unmarshal {value} into Go value of type {go_type}"
+        else:
+            message = (
+                f"json: cannot unmarshal {value} into Go struct field "
+                f"{struct}.{'.'.join(fields)} of type {go_type}"
+            )
+        self.found.type_error = message
+
+    def walk(
+        self, value: Any, spec_ref: TypeSpec, struct: str, fields: list[str], root: bool = False
+    ) -> None:
+        if value is None:
+            return  # null leaves any Go value at its zero value
+        spec = resolve(spec_ref)
+        path = self.path
+        if isinstance(spec, Object):
+            if not isinstance(value, dict):
+                self.mismatch(value, go_type_name(spec), struct, fields)
+                return
+            name = _struct_name(spec.name)
+            for key, child in value.items():
+                declared = spec.get(key)
+                if declared is None:
+                    if not spec.preserve_unknown and not (root and key in _ROOT_FIELDS):
+                        self.found.unknown.append((_render([*path, key]), value, key))
+                    continue
+                if child is None:
+                    continue
+                fields.append(key)
+                path.append(key)
+                self.walk(child, declared.type, name, fields)
+                path.pop()
+                fields.pop()
+        elif isinstance(spec, ListOf):
+            if not isinstance(value, list):
+                self.mismatch(value, go_type_name(spec), struct, fields)
+                return
+            for index, item in enumerate(value):
+                path.append(index)
+                self.walk(item, spec.item, struct, fields)
+                path.pop()
+        elif isinstance(spec, MapOf):
+            if not isinstance(value, dict):
+                self.mismatch(value, go_type_name(spec), struct, fields)
+                return
+            for key, item in value.items():
+                path.append(key)
+                self.walk(item, spec.value, struct, fields)
+                path.pop()
+        elif not (spec.kind is ScalarKind.STRING and isinstance(value, str)):
+            problem = _check_scalar(value, spec)
+            if isinstance(problem, tuple):
+                self.mismatch_text(problem[0], problem[1], struct, fields)
+            elif problem is not None and self.found.type_error is None:
+                self.found.type_error = problem
 
 
 def _describe(value: Any) -> str:
@@ -323,58 +428,30 @@ def _describe(value: Any) -> str:
     return "number"
 
 
-def _check(value: Any, spec_ref: TypeSpec, context: _Context) -> str | None:
-    if value is None:
-        return None  # null leaves any Go value at its zero value
-    spec = resolve(spec_ref)
-    if isinstance(spec, Object):
-        if not isinstance(value, dict):
-            return context.error(_describe(value), go_type_name(spec))
-        struct = spec.name.rsplit(".", 1)[-1]
-        for key, child in value.items():
-            declared = spec.get(key)
-            if declared is None:
-                continue
-            error = _check(child, declared.type, _Context(struct, (*context.fields, key)))
-            if error is not None:
-                return error
-        return None
-    if isinstance(spec, ListOf):
-        if not isinstance(value, list):
-            return context.error(_describe(value), go_type_name(spec))
-        for item in value:
-            error = _check(item, spec.item, context)
-            if error is not None:
-                return error
-        return None
-    if isinstance(spec, MapOf):
-        if not isinstance(value, dict):
-            return context.error(_describe(value), go_type_name(spec))
-        for item in value.values():
-            error = _check(item, spec.value, context)
-            if error is not None:
-                return error
-        return None
-    return _check_scalar(value, spec, context)
+@functools.lru_cache(maxsize=4096)
+def _struct_name(type_name: str) -> str:
+    return type_name.rsplit(".", 1)[-1]
 
 
-def _check_scalar(value: Any, spec: Scalar, context: _Context) -> str | None:
+def _check_scalar(value: Any, spec: Scalar) -> str | tuple[str, str] | None:
+    """None if ``value`` fits; a whole message; or (value description, Go type) for
+    the caller to word with its context."""
     kind = spec.kind
     if kind in _OPAQUE:
         return None
     if kind in _INT_RANGES:
-        return _check_int(value, context, kind.value, _INT_RANGES[kind])
+        return _check_int(value, kind.value, _INT_RANGES[kind])
     if kind == ScalarKind.BOOL:
-        return None if isinstance(value, bool) else context.error(_describe(value), "bool")
+        return None if isinstance(value, bool) else (_describe(value), "bool")
     if kind == ScalarKind.DOUBLE:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return None
-        return context.error(_describe(value), "float64")
+        return (_describe(value), "float64")
     if kind == ScalarKind.INT_OR_STRING:
         # IntOrString.UnmarshalJSON: a string, or else whatever fits an int32.
         if isinstance(value, str):
             return None
-        return _check_int(value, context, "int32", _INT_RANGES[ScalarKind.INT32])
+        return _check_int(value, "int32", _INT_RANGES[ScalarKind.INT32])
     if kind == ScalarKind.QUANTITY:
         # Quantity.UnmarshalJSON parses strings and bare numbers alike.
         text = value if isinstance(value, str) else json.dumps(value)
@@ -385,8 +462,7 @@ def _check_scalar(value: Any, spec: Scalar, context: _Context) -> str | None:
         return None
     if not isinstance(value, str):
         # Time, MicroTime and Duration unmarshal a string first.
-        go_type = "[]uint8" if kind == ScalarKind.BYTES else "string"
-        return context.error(_describe(value), go_type)
+        return (_describe(value), "[]uint8" if kind == ScalarKind.BYTES else "string")
     if kind == ScalarKind.BYTES:
         return _check_base64(value)
     if kind == ScalarKind.DURATION:
@@ -397,11 +473,11 @@ def _check_scalar(value: Any, spec: Scalar, context: _Context) -> str | None:
     return None
 
 
-def _check_int(value: Any, context: _Context, go_type: str, bounds: tuple[int, int]) -> str | None:
+def _check_int(value: Any, go_type: str, bounds: tuple[int, int]) -> tuple[str, str] | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return context.error(_describe(value), go_type)
+        return (_describe(value), go_type)
     if isinstance(value, float) or not bounds[0] <= value <= bounds[1]:
-        return context.error(f"number {value!r}", go_type)
+        return (f"number {value!r}", go_type)
     return None
 
 

@@ -36,7 +36,7 @@ from kubeling.api.patch import (
     apply_strategic_merge_patch,
 )
 from kubeling.api.patch.declared import DeclaredPatchMeta
-from kubeling.api.pruning import check_types, check_unknown, prune
+from kubeling.api.pruning import scan
 from kubeling.apiserver.registry.resource import Resource
 from kubeling.apiserver.rest import objects
 from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
@@ -192,10 +192,10 @@ class ResourceStore:
         """
         kind, version = self.resource.kind, self.resource.version
         prefix = f'{kind} in version "{version}" cannot be handled as a {kind}: '
-        type_error = check_types(obj, self.resource.type)
-        if type_error:
-            raise errors.bad_request(prefix + type_error)
-        unknown = check_unknown(obj, self.resource.type)
+        found = scan(obj, self.resource.type)
+        if found.type_error:
+            raise errors.bad_request(prefix + found.type_error)
+        unknown = found.unknown_messages()
         problems = [
             *duplicates,
             *unknown,
@@ -206,8 +206,7 @@ class ResourceStore:
         if options.field_validation == "Warn":
             for problem in problems:
                 add_warning(problem)
-        if unknown:  # prune walks again: only when there is something to drop
-            prune(obj, self.resource.type)
+        found.drop_unknown()
 
     def _track(self, old: Obj | None, new: Obj, options: WriteOptions, subresource: str) -> None:
         """Record in ``new``'s managedFields which fields this write's manager set.
