@@ -155,7 +155,11 @@ class ApiServer:
         assert self.registry is not None
         namespaces = self.registry.lookup("", "v1", "namespaces")
         assert namespaces is not None
-        ns = await namespaces.get("", namespace)
+        # Like Kubernetes' NamespaceLifecycle, read the namespace from the cache,
+        # and from the store only when the cache has not seen it yet (just created).
+        ns = namespaces.watch_cache().get(namespaces.key("", namespace))
+        if ns is None:
+            ns = await namespaces.get("", namespace)
         terminating = (ns.get("status") or {}).get("phase") == "Terminating" or (
             ns.get("metadata") or {}
         ).get("deletionTimestamp")

@@ -241,6 +241,10 @@ class WatchCache:
 
     # -- reads ---------------------------------------------------------------
 
+    def get(self, key: str) -> Obj | None:
+        """The cached object at ``key`` (None: not there, or not seen yet)."""
+        return self._objects.get(key)
+
     def list_objects(self, prefix: str) -> tuple[list[Obj], int]:
         """Every cached object under ``prefix`` in key order, and the cache revision."""
         entries, revision = self.list_entries(prefix)
