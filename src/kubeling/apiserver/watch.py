@@ -63,10 +63,10 @@ async def watch_events(
     if initial is None:
         initial = rv in ("", "0")
     if initial:
-        current, after = cache.list_objects(prefix)
-        for obj in current:
-            if rest.matches(obj, options):
-                yield {"type": "ADDED", "object": obj}
+        current, after = cache.list_entries(prefix)
+        for _, cached in current:
+            if rest.matches_cached(cached, options):
+                yield {"type": "ADDED", "object": cached.decode(), "raw": cached.raw}
         if options.send_initial_events and options.allow_watch_bookmarks:
             yield bookmark(after, initial_end=True)
     else:
@@ -99,16 +99,42 @@ async def watch_events(
 
 
 def _convert(rest: ResourceStore, event: CacheEvent, options: ListOptions) -> Obj | None:
-    """The client's view of a change: selectors apply to the object before and after."""
-    new_matches = event.type != "DELETED" and rest.matches(event.obj or {}, options)
-    old_matches = event.prev is not None and rest.matches(event.prev, options)
+    """The client's view of a change: selectors apply to the object before and after.
+
+    The object is decoded only for callers that need more than its JSON
+    (Table output reads ``object``; JSON watches write ``raw``).
+    """
+    now = event.obj
+    assert now is not None
+    new_matches = event.type != "DELETED" and rest.matches_cached(now, options)
+    old_matches = event.prev is not None and rest.matches_cached(event.prev, options)
     if event.type == "DELETED":
         kind = "DELETED" if old_matches else ""
     elif new_matches:
         kind = "MODIFIED" if old_matches else "ADDED"
+    elif old_matches:
+        # It stopped matching: DELETED, carrying the object as it was (with the
+        # change's resourceVersion), as Kubernetes' cacher sends it.
+        assert event.prev is not None
+        last = event.prev.decode()
+        last.setdefault("metadata", {})["resourceVersion"] = str(event.revision)
+        return {"type": "DELETED", "object": last}
     else:
-        kind = "DELETED" if old_matches else ""
+        kind = ""
     if not kind:
         return None
-    # "raw": the object's JSON, encoded once in the cache for every watcher
-    return {"type": kind, "object": event.obj, "raw": event.raw}
+    return _LazyEvent(kind, now)
+
+
+class _LazyEvent(dict[str, Any]):
+    """``{"type", "object", "raw"}`` whose ``object`` is decoded only when read."""
+
+    def __init__(self, kind: str, cached: Any) -> None:
+        super().__init__(type=kind, raw=cached.raw)
+        self._cached = cached
+
+    def __missing__(self, key: str) -> Any:
+        if key != "object":
+            raise KeyError(key)
+        value = self["object"] = self._cached.decode()
+        return value

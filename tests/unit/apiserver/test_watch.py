@@ -97,3 +97,42 @@ async def test_consistent_list_from_cache_sees_every_acknowledged_write() -> Non
     listed = json.loads(raw)
     assert [i["metadata"]["name"] for i in listed["items"]] == ["a"]
     assert int(listed["metadata"]["resourceVersion"]) >= await store.current_revision()
+
+
+async def test_deleted_for_leaving_the_selector_carries_the_previous_object() -> None:
+    """As Kubernetes' cacher: the DELETED event sent when an object stops matching
+    carries the object as it last matched, with the change's resourceVersion."""
+    rest, _ = _configmaps()
+    await rest.watch_cache().ensure_started()
+    listed = await rest.list("ns", ListOptions.parse({}))
+    options = {"labelSelector": "app=web", "resourceVersion": listed["metadata"]["resourceVersion"]}
+    events = watch_events(rest, "ns", ListOptions.parse(options))
+    await rest.create("ns", {"metadata": {"name": "a", "labels": {"app": "web"}}}, W)
+    patched = await rest.patch("ns", "a", "merge", {"metadata": {"labels": {"app": "db"}}}, W)
+    added = await asyncio.wait_for(events.__anext__(), 2)
+    deleted = await asyncio.wait_for(events.__anext__(), 2)
+    assert json.loads(added["raw"])["metadata"]["labels"] == {"app": "web"}
+    assert deleted["type"] == "DELETED"
+    assert deleted["object"]["metadata"]["labels"] == {"app": "web"}
+    assert (
+        deleted["object"]["metadata"]["resourceVersion"]
+        == patched.obj["metadata"]["resourceVersion"]
+    )
+    await events.aclose()
+
+
+async def test_cache_keeps_json_and_selector_values_not_decoded_objects() -> None:
+    """The cache holds bytes and string maps only: nothing for the cycle collector to walk."""
+    import gc
+
+    rest, _ = _configmaps()
+    await rest.watch_cache().ensure_started()
+    await rest.create(
+        "ns", {"metadata": {"name": "a", "labels": {"x": "y"}}, "data": {"k": "v"}}, W
+    )
+    await rest.list_json("ns", ListOptions.parse({}))
+    entries, _ = rest.watch_cache().list_entries("/")
+    [(_, cached)] = entries
+    assert isinstance(cached.raw, bytes)
+    assert not gc.is_tracked(cached.labels)
+    assert not gc.is_tracked(cached.fields)

@@ -149,7 +149,8 @@ class CustomResourceRegistrar:
         crds = self._crds()
         cache = crds.watch_cache()
         await cache.ensure_started()
-        objs, _ = cache.list_objects("/")
+        entries, _ = cache.list_entries("/")
+        objs = [cached.decode() for _, cached in entries]
         wanted: dict[tuple[str, str, str], tuple[Resource, Mapping[str, Any], Any, str]] = {}
         for crd in objs:
             rv = str((crd.get("metadata") or {}).get("resourceVersion", ""))

@@ -42,7 +42,7 @@ from kubeling.apiserver.rest import objects
 from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
 from kubeling.apiserver.rest.strategy import StatusStrategy, Strategy
 from kubeling.apiserver.warnings import add_warning
-from kubeling.apiserver.watch_cache import WatchCache
+from kubeling.apiserver.watch_cache import CachedObject, WatchCache
 from kubeling.storage import (
     CompactedError,
     ConflictError,
@@ -128,7 +128,9 @@ class ResourceStore:
     def watch_cache(self) -> WatchCache:
         """This resource's watch cache, created on first use."""
         if self._watch_cache is None:
-            self._watch_cache = WatchCache(self.store, self.storage_prefix, self._typed)
+            self._watch_cache = WatchCache(
+                self.store, self.storage_prefix, self._typed, self._selectable
+            )
         return self._watch_cache
 
     # -- helpers -------------------------------------------------------------
@@ -242,6 +244,11 @@ class ResourceStore:
             raise self._not_found(name)
         return objects.decode(kv)
 
+    def _selectable(self, obj: Mapping[str, Any]) -> tuple[Mapping[str, str], Mapping[str, str]]:
+        """(labels, selectable fields) of ``obj``: what selectors read."""
+        labels = _meta(obj).get("labels") or {}
+        return labels, self.strategy.field_set(obj, namespaced=self.namespaced)
+
     def matches(self, obj: Mapping[str, Any], options: ListOptions) -> bool:
         """Whether ``obj`` passes the list's label and field selectors."""
         if not options.label_selector.is_empty():
@@ -253,6 +260,13 @@ class ResourceStore:
             if not options.field_selector.matches(field_values):
                 return False
         return True
+
+    @staticmethod
+    def matches_cached(cached: CachedObject, options: ListOptions) -> bool:
+        """:meth:`matches` for a watch-cache entry, which keeps what selectors read."""
+        return options.label_selector.matches(cached.labels) and options.field_selector.matches(
+            cached.fields
+        )
 
     def check_field_selector(self, options: ListOptions) -> None:
         """400 for a field selector naming a field this resource does not support."""
@@ -345,9 +359,9 @@ class ResourceStore:
         entries, revision = cache.list_entries(prefix)
         filtering = not options.label_selector.is_empty() or not options.field_selector.is_empty()
         items = [
-            cache.encoded(key, obj)
-            for key, obj in entries
-            if not filtering or self.matches(obj, options)
+            cached.raw
+            for _, cached in entries
+            if not filtering or self.matches_cached(cached, options)
         ]
         head = json.dumps(
             {
@@ -364,11 +378,11 @@ class ResourceStore:
         (as Kubernetes does, ignoring limit)."""
         cache = self.watch_cache()
         await cache.ensure_started()
-        cached, revision = cache.list_objects(prefix)
+        entries, revision = cache.list_entries(prefix)
         items = []
-        for obj in cached:
-            if self.matches(obj, options):
-                item = dict(obj)
+        for _, cached in entries:
+            if self.matches_cached(cached, options):
+                item = cached.decode()
                 item.pop("apiVersion", None)
                 item.pop("kind", None)
                 items.append(item)
