@@ -95,7 +95,10 @@ class CacheWatcher:
     def __init__(self, cache: WatchCache, prefix: str) -> None:
         self.cache = cache
         self.prefix = prefix
-        self.queue: asyncio.Queue[CacheEvent] = asyncio.Queue(WATCHER_QUEUE)
+        # A deque and one future rather than an asyncio.Queue: offer() runs once
+        # per change per watcher, and the Queue's bookkeeping was a tenth of it.
+        self._pending: collections.deque[CacheEvent] = collections.deque()
+        self._waiter: asyncio.Future[None] | None = None
         self.closed = False
 
     def offer(self, event: CacheEvent) -> None:
@@ -103,19 +106,26 @@ class CacheWatcher:
             return
         if event is not _END and event.type != "BOOKMARK" and not event.key.startswith(self.prefix):
             return
-        try:
-            self.queue.put_nowait(event)
-        except asyncio.QueueFull:
+        if len(self._pending) >= WATCHER_QUEUE:
             # A slow consumer: drop it; its client re-watches from its last RV.
             self.closed = True
             self.cache.discard(self)
-            with contextlib.suppress(asyncio.QueueEmpty):
-                self.queue.get_nowait()
-            self.queue.put_nowait(_END)
+            self._pending.popleft()
+            event = _END
+        self._pending.append(event)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def next(self) -> CacheEvent | None:
         """The next event, or None when the cache ended this watch."""
-        event = await self.queue.get()
+        while not self._pending:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        event = self._pending.popleft()
         return None if event is _END else event
 
     def close(self) -> None:

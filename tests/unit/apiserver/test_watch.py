@@ -136,3 +136,23 @@ async def test_cache_keeps_json_and_selector_values_not_decoded_objects() -> Non
     assert isinstance(cached.raw, bytes)
     assert not gc.is_tracked(cached.labels)
     assert not gc.is_tracked(cached.fields)
+
+
+async def test_a_watcher_that_falls_behind_is_ended(monkeypatch: Any) -> None:
+    """A watcher whose queue fills is ended (its client re-watches from its last
+    resourceVersion) instead of holding events without bound."""
+    from kubeling.apiserver import watch_cache
+
+    monkeypatch.setattr(watch_cache, "WATCHER_QUEUE", 3)
+    rest, _ = _configmaps()
+    cache = rest.watch_cache()
+    await cache.ensure_started()
+    watcher, _ = await cache.watch("/", cache.revision)
+    for name in "abcde":
+        await rest.create("ns", {"metadata": {"name": name}}, W)
+    await asyncio.sleep(0)  # let the cache apply what the store sent
+    seen = []
+    while (event := await asyncio.wait_for(watcher.next(), 2)) is not None:
+        seen.append(event.key.rsplit("/", 1)[-1])
+    assert seen == ["b", "c"]  # the oldest gave way to the end marker
+    assert cache.statistics()["watchers"] == 0
