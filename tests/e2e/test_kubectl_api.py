@@ -291,3 +291,35 @@ def test_server_side_apply_conflict_and_force(server: RunningServer, tmp_path: P
         for e in deployment["metadata"]["managedFields"]
     }  # type: ignore[index]
     assert managers["kubectl"] == "Apply"
+
+
+def test_server_side_apply_names_ports_by_their_default_protocol(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    """A port applied without ``protocol`` is the live port with protocol TCP: applying
+    the same manifest again changes nothing (it used to append the port again)."""
+    manifest = tmp_path / "ports.yaml"
+    manifest.write_text(
+        """apiVersion: v1
+kind: Service
+metadata:
+  name: ports
+spec:
+  selector: {app: ports}
+  ports:
+  - port: 80
+"""
+    )
+    for _ in range(3):
+        server.kubectl("apply", "--server-side", "-f", str(manifest))
+    service = server.kubectl_json("get", "service", "ports", "--show-managed-fields")
+    ports = service["spec"]["ports"]  # type: ignore[index]
+    assert [(p["port"], p["protocol"]) for p in ports] == [(80, "TCP")]  # type: ignore[index]
+    [entry] = [
+        e
+        for e in service["metadata"]["managedFields"]  # type: ignore[index]
+        if e["manager"] == "kubectl"
+    ]
+    port_fields = entry["fieldsV1"]["f:spec"]["f:ports"]
+    assert list(port_fields) == ['k:{"port":80,"protocol":"TCP"}']
+    assert port_fields['k:{"port":80,"protocol":"TCP"}'] == {".": {}, "f:port": {}}

@@ -167,7 +167,9 @@ class Field:
     ``patch_merge_key`` are the ``x-kubernetes-patch-*`` extensions;
     ``list_type``/``list_map_keys``/``map_type`` the ``x-kubernetes-list-*``
     and ``x-kubernetes-map-type`` ones. ``enum`` lists the allowed values where
-    the API reference gives them.
+    the API reference gives them. ``default`` is the OpenAPI ``default`` of a
+    scalar (the ``+default`` markers of Kubernetes' types); server-side apply
+    reads it for list-map keys a configuration leaves out.
     """
 
     json: str
@@ -181,6 +183,7 @@ class Field:
     list_map_keys: tuple[str, ...] = ()
     map_type: str | None = None
     enum: tuple[str, ...] = ()
+    default: str | int | bool | None = None
 
     def resolved(self) -> Scalar | ListOf | MapOf | Object:
         return resolve(self.type)

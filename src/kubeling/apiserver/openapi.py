@@ -437,6 +437,8 @@ class _Schemas:
             extras["description"] = f.doc
         if f.enum:
             extras["enum"] = list(f.enum)
+        if f.default is not None:
+            extras["default"] = f.default
         if f.patch_strategy:
             extras["x-kubernetes-patch-strategy"] = f.patch_strategy
         if f.patch_merge_key:

@@ -262,6 +262,8 @@ class _Shape:
     obj: Object | None = None
     item: TypeSpec | None = None
     keys: tuple[str, ...] = ()
+    #: each key's declared default (None: none), used when an item leaves the key out
+    key_defaults: tuple[Any, ...] = ()
 
 
 _DEDUCED = _Shape("deduced")
@@ -287,12 +289,25 @@ def _shape(spec: TypeSpec | None, fld: Field | None = None) -> _Shape:
     if list_type == "map":
         keys = (fld.list_map_keys if fld is not None else ()) or ((merge_key,) if merge_key else ())
         if keys:
-            return _Shape("list_map", item=t.item, keys=tuple(keys))
+            return _list_map(t.item, tuple(keys))
     elif list_type == "set":
         return _Shape("set")
     elif list_type is None and merge_key:
-        return _Shape("list_map", item=t.item, keys=(merge_key,))
+        return _list_map(t.item, (merge_key,))
     return _Shape("atomic")
+
+
+def _list_map(item: TypeSpec, keys: tuple[str, ...]) -> _Shape:
+    """A map-type list's shape. A key field with a declared default (a port's
+    ``protocol``: TCP) names an item that leaves it out by that default, as
+    structured-merge-diff does, so that an applied ``{containerPort: 80}`` is
+    the live ``{containerPort: 80, protocol: TCP}``."""
+    declared = resolve(item)
+    defaults = tuple(
+        f.default if isinstance(declared, Object) and (f := declared.get(k)) is not None else None
+        for k in keys
+    )
+    return _Shape("list_map", item=item, keys=keys, key_defaults=defaults)
 
 
 @functools.lru_cache(maxsize=16384)
@@ -309,16 +324,20 @@ def _child(shape: _Shape, name: str) -> tuple[_Shape, bool]:
     return _DEDUCED, False
 
 
-def _key_element(item: Any, keys: tuple[str, ...]) -> str | None:
+def _key_element(item: Any, keys: tuple[str, ...], defaults: tuple[Any, ...] = ()) -> str | None:
     if not isinstance(item, dict):
         return None
-    return "k:" + _dump({k: item[k] for k in keys if k in item})
+    named = {k: item[k] for k in keys if k in item}
+    for k, default in zip(keys, defaults, strict=False):
+        if default is not None and k not in named:
+            named[k] = default
+    return "k:" + _dump(named)
 
 
 def _item_element(shape: _Shape, item: Any) -> str | None:
     if shape.kind == "set":
         return "v:" + _dump(item)
-    return _key_element(item, shape.keys)
+    return _key_element(item, shape.keys, shape.key_defaults)
 
 
 def from_object(obj: Any, type: Object | None) -> FieldSet:
@@ -513,6 +532,12 @@ def _find_item(items: list[Any], element: str) -> int:
             return index
         if kind == "k:" and _key_element(item, tuple(target)) == element:
             return index
+    if kind == "k:":
+        # An item that leaves out a defaulted key (a port with no protocol yet,
+        # before defaulting) is named by the default: match what it does give.
+        for index, item in enumerate(items):
+            if isinstance(item, dict) and all(item.get(k, v) == v for k, v in target.items()):
+                return index
     return -1
 
 

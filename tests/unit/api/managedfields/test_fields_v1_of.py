@@ -75,3 +75,10 @@ def test_list_items_with_one_key_are_one_node() -> None:
             "f:containers": {'k:{"name":"a"}': {".": {}, "f:args": {}, "f:image": {}, "f:name": {}}}
         }
     }
+
+
+def test_a_key_left_out_is_named_by_its_declared_default() -> None:
+    """structured-merge-diff names ``{containerPort: 80}`` by protocol's default, TCP."""
+    pod = {"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 80}]}]}}
+    ports = fields_v1_of(pod, Pod)["f:spec"]["f:containers"]['k:{"name":"a"}']["f:ports"]
+    assert ports == {'k:{"containerPort":80,"protocol":"TCP"}': {".": {}, "f:containerPort": {}}}

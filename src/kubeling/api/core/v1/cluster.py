@@ -622,7 +622,14 @@ ServicePort = Object(
     "A port of a service.",
     [
         Field("name", 1, STRING, "Name of the port, unique within the service."),
-        Field("protocol", 2, STRING, "IP protocol of the port; TCP by default.", enum=_PROTOCOLS),
+        Field(
+            "protocol",
+            2,
+            STRING,
+            "IP protocol of the port; TCP by default.",
+            enum=_PROTOCOLS,
+            default="TCP",
+        ),
         Field("appProtocol", 6, STRING, "Application protocol of the port."),
         Field("port", 3, INT32, "The port exposed by the service.", required=True),
         Field("targetPort", 4, INT_OR_STRING, "Number or name of the port on the pods."),

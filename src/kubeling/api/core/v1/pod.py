@@ -1956,7 +1956,14 @@ ContainerPort = Object(
             "Number of port to expose on the pod's IP address.",
             required=True,
         ),
-        Field("protocol", 4, STRING, "Protocol for port.", enum=("SCTP", "TCP", "UDP")),
+        Field(
+            "protocol",
+            4,
+            STRING,
+            "Protocol for port. Defaults to TCP.",
+            enum=("SCTP", "TCP", "UDP"),
+            default="TCP",
+        ),
         Field("hostIP", 5, STRING, "What host IP to bind the external port to."),
     ],
 )
