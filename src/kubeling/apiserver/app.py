@@ -12,6 +12,7 @@ nothing of the internals.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import platform
@@ -33,13 +34,15 @@ from kubeling.apiserver.rest.subresources import Binding, Eviction, Finalize, Sc
 from kubeling.apiserver.reviews import REVIEW_RESOURCES, answer_review
 from kubeling.apiserver.tables import TableRequest, table_for, table_request
 from kubeling.apiserver.warnings import collect_warnings, warning_header
-from kubeling.apiserver.watch import watch_events
+from kubeling.apiserver.watch import IDLE, watch_events
 
 __all__ = ["GIT_VERSION", "ApiServerApp", "version_info"]
 
 log = logging.getLogger("kubeling.apiserver")
 
 GIT_VERSION = "v1.32.4+kubeling"
+#: How often a quiet watch checks that its client is still connected.
+WATCH_IDLE_CHECK = 5.0
 _ANONYMOUS_PATHS = frozenset({"/version", "/healthz", "/livez", "/readyz"})
 
 Obj = dict[str, Any]
@@ -446,7 +449,7 @@ class ApiServerApp:
         table: TableRequest | None,
     ) -> web.StreamResponse:
         options = ListOptions.parse(request.query)
-        events = watch_events(rest, namespace, options)
+        events = watch_events(rest, namespace, options, idle=WATCH_IDLE_CHECK)
         # The first event may fail (bad selector...): raise before sending 200.
         response = web.StreamResponse(
             status=200,
@@ -458,6 +461,10 @@ class ApiServerApp:
         try:
             async with asyncio.timeout(options.timeout_seconds or 1800):
                 async for event in events:
+                    if event is IDLE:
+                        if request.transport is None or request.transport.is_closing():
+                            return response  # the client went away: free its watch
+                        continue
                     raw = event.pop("raw", b"")
                     if raw and table is None:
                         await response.write(
@@ -485,5 +492,6 @@ class ApiServerApp:
             return response
         finally:
             await events.aclose()
-        await response.write_eof()
+        with contextlib.suppress(ConnectionResetError):
+            await response.write_eof()  # the client may have gone while the watch ended
         return response

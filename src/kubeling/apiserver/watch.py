@@ -21,6 +21,7 @@ watch per resource, however many clients watch it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -30,9 +31,14 @@ from kubeling.apiserver.rest.options import ListOptions
 from kubeling.apiserver.rest.resource_store import ResourceStore
 from kubeling.apiserver.watch_cache import CacheEvent
 
-__all__ = ["watch_events"]
+__all__ = ["IDLE", "watch_events"]
 
 Obj = dict[str, Any]
+
+#: Yielded when nothing happened for ``idle`` seconds: the caller checks that
+#: its client is still connected (a watch blocked on a quiet resource would
+#: not notice otherwise) and goes on reading.
+IDLE: Obj = {"type": "IDLE"}
 
 
 def _error_event(err: errors.StatusError) -> Obj:
@@ -40,9 +46,10 @@ def _error_event(err: errors.StatusError) -> Obj:
 
 
 async def watch_events(
-    rest: ResourceStore, namespace: str, options: ListOptions
+    rest: ResourceStore, namespace: str, options: ListOptions, *, idle: float | None = None
 ) -> AsyncGenerator[Obj, None]:
-    """The events of a watch on ``rest`` in ``namespace`` ("" for all)."""
+    """The events of a watch on ``rest`` in ``namespace`` ("" for all); :data:`IDLE`
+    after every ``idle`` seconds without one."""
     rest.check_field_selector(options)
     prefix = objects.prefix_for(rest.storage_prefix, namespace if rest.namespaced else "")
     gvk = rest.resource.gvk
@@ -84,7 +91,12 @@ async def watch_events(
             if converted is not None:
                 yield converted
         while True:
-            live = await watcher.next()
+            try:
+                async with asyncio.timeout(idle):
+                    live = await watcher.next()
+            except TimeoutError:
+                yield IDLE
+                continue
             if live is None:
                 return
             if live.type == "BOOKMARK":

@@ -118,7 +118,10 @@ class CacheWatcher:
             waiter.set_result(None)
 
     async def next(self) -> CacheEvent | None:
-        """The next event, or None when the cache ended this watch."""
+        """The next event, or None when the cache ended this watch.
+
+        Safe to cancel (a timeout around it): pending events stay queued.
+        """
         while not self._pending:
             self._waiter = asyncio.get_running_loop().create_future()
             try:
