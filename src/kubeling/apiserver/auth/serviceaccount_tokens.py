@@ -51,6 +51,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from kubeling.api.goformat import go_quote
 from kubeling.apiserver.auth import jwt
+from kubeling.pki import DEFAULT_CLUSTER_DOMAIN
 
 __all__ = [
     "CREDENTIAL_ID_KEY",
@@ -75,8 +76,8 @@ __all__ = [
     "username",
 ]
 
-DEFAULT_ISSUER = "https://kubernetes.default.svc.cluster.local"
-"""The issuer kubeadm configures for a cluster whose domain is ``cluster.local``."""
+DEFAULT_ISSUER = f"https://kubernetes.default.svc.{DEFAULT_CLUSTER_DOMAIN}"
+"""The issuer kubeadm configures: the ``kubernetes`` Service's name in the cluster domain."""
 
 WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS = 60 * 60 + 7
 """The lifetime the kubelet asks for projected tokens; extended, with a ``warnafter``."""
