@@ -331,10 +331,13 @@ class ApiServerApp:
         if verb == "watch":
             return await self._watch(request, rest, namespace, table)
         if verb == "create" and (rest.resource.group, rest.resource.plural) in REVIEW_RESOURCES:
-            body = await self._read_body(request, rest.resource.type)
+            body, duplicates = await self._read_body_strict(request, rest.resource.type)
             if rest.resource.plural == "tokenreviews":
                 review = await review_token(
-                    body, tokens=self._tokens, options=WriteOptions.parse(query, user_agent=agent)
+                    body,
+                    tokens=self._tokens,
+                    options=WriteOptions.parse(query, user_agent=agent),
+                    duplicates=duplicates,
                 )
                 return _json(review, status=201)
             if not isinstance(body, dict):

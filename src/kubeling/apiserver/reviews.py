@@ -19,6 +19,7 @@ authenticated user is, and the audiences both sides accept.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
 
 from kubeling.api import errors
@@ -82,7 +83,11 @@ def answer_review(
 
 
 async def review_token(
-    body: Any, *, tokens: ServiceAccountTokens | None, options: WriteOptions
+    body: Any,
+    *,
+    tokens: ServiceAccountTokens | None,
+    options: WriteOptions,
+    duplicates: Sequence[str] = (),
 ) -> Obj:
     """A TokenReview with its ``status`` filled in (what a create returns).
 
@@ -95,7 +100,7 @@ async def review_token(
         raise errors.bad_request("the request body must be a JSON object")
     check_kind(body, gvk)
     review = copy.deepcopy(body)
-    check_fields(review, type=TokenReview, gvk=gvk, options=options)
+    check_fields(review, type=TokenReview, gvk=gvk, options=options, duplicates=duplicates)
     spec = review.get("spec") or {}
     token = spec.get("token") or ""
     if not token:

@@ -138,3 +138,15 @@ async def test_bad_reviews_are_400(tokens: ServiceAccountTokens, body: Any, mess
         await review_token(body, tokens=tokens, options=WriteOptions())
     assert info.value.code == 400
     assert info.value.message.startswith(message)
+
+
+async def test_duplicate_fields_are_refused(tokens: ServiceAccountTokens) -> None:
+    """Duplicate JSON fields (reported by the decoder) fail strict validation."""
+    with pytest.raises(StatusError) as info:
+        await review_token(
+            {"spec": {"token": "t"}},
+            tokens=tokens,
+            options=WriteOptions(),
+            duplicates=['duplicate field "spec.token"'],
+        )
+    assert info.value.message.endswith('strict decoding error: duplicate field "spec.token"')
