@@ -130,6 +130,13 @@ class Pki:
         """The CA certificate, PEM: what clients put in certificate-authority-data."""
         return self.ca_cert.read_bytes()
 
+    def service_account_signing_key(self) -> rsa.RSAPrivateKey:
+        """The RSA key service account tokens are signed with (``sa.key``)."""
+        key = _read_key(self.sa_key)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise PkiError(f"{self.sa_key}: the service account key is not an RSA key")
+        return key
+
     def server_ssl_context(self) -> ssl.SSLContext:
         """TLS for the API server: TLS 1.2+, client certs verified against the CA when sent.
 

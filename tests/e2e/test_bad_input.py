@@ -78,6 +78,9 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Client]:
 
 
 CM = "/api/v1/namespaces/default/configmaps"
+TOKEN = "/api/v1/namespaces/default/serviceaccounts/nobody/token"
+TOKEN_REVIEWS = "/apis/authentication.k8s.io/v1/tokenreviews"
+PROTOBUF = "application/vnd.kubernetes.protobuf"
 
 
 @pytest.mark.parametrize(
@@ -192,6 +195,22 @@ CM = "/api/v1/namespaces/default/configmaps"
             404,
             "NotFound",
         ),
+        ("POST", TOKEN, b"k8s\x00garbage", PROTOBUF, 400, "BadRequest"),
+        ("POST", TOKEN, b"{not json", "application/json", 400, "BadRequest"),
+        (
+            "POST",
+            TOKEN,
+            b'{"spec":{"expirationSeconds":"1h"}}',
+            "application/json",
+            400,
+            "BadRequest",
+        ),
+        ("POST", TOKEN, b'{"kind":"Pod"}', "application/json", 400, "BadRequest"),
+        ("POST", TOKEN, b"{}", "application/json", 404, "NotFound"),
+        ("GET", TOKEN, None, "application/json", 405, "MethodNotAllowed"),
+        ("POST", TOKEN_REVIEWS, b'{"spec":{}}', "application/json", 400, "BadRequest"),
+        ("POST", TOKEN_REVIEWS, b"k8s\x00garbage", PROTOBUF, 400, "BadRequest"),
+        ("POST", TOKEN_REVIEWS, b'{"spec":{"token":7}}', "application/json", 400, "BadRequest"),
     ],
 )
 def test_malformed_requests_get_a_status(

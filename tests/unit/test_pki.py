@@ -202,6 +202,15 @@ def test_keys_match_their_certs(pki: Pki) -> None:
     assert serialization.load_pem_public_key(pki.sa_pub.read_bytes()) == sa_key.public_key()
 
 
+def test_service_account_signing_key(pki: Pki) -> None:
+    """The signing key is sa.key, as RSA; a key of another type is a PkiError."""
+    key = pki.service_account_signing_key()
+    assert serialization.load_pem_public_key(pki.sa_pub.read_bytes()) == key.public_key()
+    pki.ca_key.replace(pki.sa_key)  # an ECDSA key where the RSA one belongs
+    with pytest.raises(PkiError, match="not an RSA key"):
+        pki.service_account_signing_key()
+
+
 def test_second_ensure_rewrites_nothing(pki: Pki) -> None:
     """Run again with the same request: every file byte-identical, not even touched."""
     before = _snapshot(pki.dir)

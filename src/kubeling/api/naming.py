@@ -36,6 +36,7 @@ __all__ = [
     "name_is_dns1035_label",
     "name_is_dns_label",
     "name_is_dns_subdomain",
+    "path_segment_name",
     "regex_error",
 ]
 
@@ -233,6 +234,18 @@ def name_is_dns_label(name: str, *, prefix: bool) -> list[str]:
 def name_is_dns1035_label(name: str, *, prefix: bool) -> list[str]:
     """Validate an object name (or ``generateName``) as a DNS-1035 label."""
     return is_dns1035_label(_mask_trailing_dash(name) if prefix else name)
+
+
+def path_segment_name(name: str, *, prefix: bool) -> list[str]:
+    """``path.IsValidPathSegmentName`` (or, with ``prefix``, the prefix form): a name
+    that can be one segment of a URL path.
+
+    >>> path_segment_name("..", prefix=False), path_segment_name("a/b%", prefix=False)
+    (["may not be '..'"], ["may not contain '/'", "may not contain '%'"])
+    """
+    if not prefix and name in (".", ".."):
+        return [f"may not be '{name}'"]
+    return [f"may not contain '{bad}'" for bad in ("/", "%") if bad in name]
 
 
 # The apiserver's names.SimpleNameGenerator: 5 characters from an alphabet

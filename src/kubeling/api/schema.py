@@ -78,6 +78,7 @@ __all__ = [
     "Scalar",
     "ScalarKind",
     "TypeSpec",
+    "definition_for",
     "resolve",
 ]
 
@@ -293,3 +294,11 @@ TypeSpec: TypeAlias = Scalar | ListOf | MapOf | Ref | Object
 
 DEFINITIONS: dict[str, Object] = {}
 """Every declared Object by definition name."""
+
+
+def definition_for(gvk: GroupVersionKind) -> Object | None:
+    """The declared top-level kind ``gvk`` (a subresource's body type), if any is loaded."""
+    for obj in DEFINITIONS.values():
+        if obj.gvk == gvk:
+            return obj
+    return None

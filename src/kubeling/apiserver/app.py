@@ -24,14 +24,24 @@ from aiohttp import web
 
 from kubeling import __version__
 from kubeling.api import errors
+from kubeling.api.schema import Object, definition_for
 from kubeling.apiserver import codec, discovery
+from kubeling.apiserver.auth.issuer_discovery import (
+    CACHE_CONTROL,
+    JWKS_CONTENT_TYPE,
+    JWKS_PATH,
+    OPENID_CONFIG_PATH,
+    IssuerDiscovery,
+)
+from kubeling.apiserver.auth.serviceaccount_tokens import ServiceAccountTokens
 from kubeling.apiserver.metrics import Metrics
 from kubeling.apiserver.registry.registry import Registry
 from kubeling.apiserver.request_info import RequestInfo, parse_request_info
 from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
 from kubeling.apiserver.rest.resource_store import PATCH_TYPES, ResourceStore
 from kubeling.apiserver.rest.subresources import Binding, Eviction, Finalize, Scale
-from kubeling.apiserver.reviews import REVIEW_RESOURCES, answer_review
+from kubeling.apiserver.rest.token_request import TokenRequests
+from kubeling.apiserver.reviews import REVIEW_RESOURCES, answer_review, review_token
 from kubeling.apiserver.tables import TableRequest, table_for, table_request
 from kubeling.apiserver.warnings import collect_warnings, warning_header
 from kubeling.apiserver.watch import IDLE, watch_events
@@ -44,6 +54,7 @@ GIT_VERSION = "v1.32.4+kubeling"
 #: How often a quiet watch checks that its client is still connected.
 WATCH_IDLE_CHECK = 5.0
 _ANONYMOUS_PATHS = frozenset({"/version", "/healthz", "/livez", "/readyz"})
+_NOT_FOUND = "the server could not find the requested resource"
 
 Obj = dict[str, Any]
 Authenticator = Callable[[web.Request], Awaitable[tuple[str, list[str]] | None]]
@@ -110,11 +121,19 @@ class ApiServerApp:
         authenticate: Authenticator | None = None,
         server_address: str = "127.0.0.1:6443",
         openapi: Any = None,
+        tokens: ServiceAccountTokens | None = None,
+        token_requests: TokenRequests | None = None,
+        issuer_discovery: IssuerDiscovery | None = None,
     ) -> None:
         self.registry = registry
         self._authenticate = authenticate
-        self._server_address = server_address
+        #: ``host:port`` clients reach this server at (discovery, the JWKS URI);
+        #: the server sets it again once its port is known.
+        self.server_address = server_address
         self._openapi = openapi
+        self._tokens = tokens
+        self._token_requests = token_requests
+        self._issuer_discovery = issuer_discovery
         self.metrics = Metrics()
         self.app = web.Application(client_max_size=codec.MAX_BODY_BYTES + 1024)
         self.app.router.add_route("*", "/{tail:.*}", self._handle)
@@ -198,6 +217,8 @@ class ApiServerApp:
             return self._discovery_root(request, core=path == "/api")
         if path.startswith("/openapi/"):
             return self._openapi_response(request)
+        if path in (OPENID_CONFIG_PATH, JWKS_PATH):
+            return self._issuer_discovery_response(path)
         if not info.is_resource_request:
             return self._discovery_group(info)
         rest = self.registry.lookup(info.group, info.version, info.resource)
@@ -221,7 +242,7 @@ class ApiServerApp:
                 content_type=discovery.AGGREGATED_CONTENT_TYPE,
             )
         if core:
-            return _json(discovery.api_versions(self._server_address))
+            return _json(discovery.api_versions(self.server_address))
         return _json(discovery.api_group_list(resources))
 
     def _discovery_group(self, info: RequestInfo) -> web.Response:
@@ -258,20 +279,32 @@ class ApiServerApp:
         response: web.Response = self._openapi(request)
         return response
 
+    def _issuer_discovery_response(self, path: str) -> web.Response:
+        """The service account issuer's OIDC discovery documents (404 without an issuer)."""
+        if self._issuer_discovery is None:
+            raise errors.StatusError(errors.Status(code=404, reason="NotFound", message=_NOT_FOUND))
+        if path == JWKS_PATH:
+            doc, content_type = self._issuer_discovery.jwks(), JWKS_CONTENT_TYPE
+        else:
+            doc = self._issuer_discovery.openid_configuration(self.server_address)
+            content_type = "application/json"
+        response = _json(doc, content_type=content_type)
+        response.headers["Cache-Control"] = CACHE_CONTROL
+        return response
+
     # -- resources -----------------------------------------------------------
 
-    async def _read_body(self, request: web.Request, rest: ResourceStore) -> Any:
-        return (await self._read_body_strict(request, rest))[0]
+    async def _read_body(self, request: web.Request, type: Object | None) -> Any:
+        return (await self._read_body_strict(request, type))[0]
 
     async def _read_body_strict(
-        self, request: web.Request, rest: ResourceStore
+        self, request: web.Request, type: Object | None
     ) -> tuple[Any, list[str]]:
+        """The decoded body; a protobuf body is read as ``type`` (refused without one)."""
         body = await request.read()
         if not body:
             raise errors.bad_request("the request body is empty")
-        return codec.decode_body_strict(
-            body, request.headers.get("Content-Type", ""), type=rest.resource.type
-        )
+        return codec.decode_body_strict(body, request.headers.get("Content-Type", ""), type=type)
 
     async def _resource(
         self, request: web.Request, info: RequestInfo, rest: ResourceStore
@@ -301,7 +334,15 @@ class ApiServerApp:
         if verb == "watch":
             return await self._watch(request, rest, namespace, table)
         if verb == "create" and (rest.resource.group, rest.resource.plural) in REVIEW_RESOURCES:
-            body = await self._read_body(request, rest)
+            body, duplicates = await self._read_body_strict(request, rest.resource.type)
+            if rest.resource.plural == "tokenreviews":
+                review = await review_token(
+                    body,
+                    tokens=self._tokens,
+                    options=WriteOptions.parse(query, user_agent=agent),
+                    duplicates=duplicates,
+                )
+                return _json(review, status=201)
             if not isinstance(body, dict):
                 raise errors.bad_request("the request body must be a JSON object")
             user, groups = request.get("user") or ("system:anonymous", ["system:unauthenticated"])
@@ -320,13 +361,13 @@ class ApiServerApp:
         if verb == "create":
             if info.name and not sub:
                 raise errors.method_not_supported(rest.resource.group_resource, "create")
-            body, duplicates = await self._read_body_strict(request, rest)
+            body, duplicates = await self._read_body_strict(request, rest.resource.type)
             created = await rest.create(
                 namespace, body, WriteOptions.parse(query, user_agent=agent), duplicates=duplicates
             )
             return _json(created, status=201)
         if verb == "update":
-            body, duplicates = await self._read_body_strict(request, rest)
+            body, duplicates = await self._read_body_strict(request, rest.resource.type)
             updated = await rest.update(
                 namespace,
                 info.name,
@@ -341,7 +382,7 @@ class ApiServerApp:
             patch_type = PATCH_TYPES.get(content_type)
             if patch_type is None:
                 raise errors.unsupported_media_type(list(PATCH_TYPES))
-            body = await self._read_body(request, rest)
+            body = await self._read_body(request, rest.resource.type)
             result = await rest.patch(
                 namespace,
                 info.name,
@@ -375,23 +416,24 @@ class ApiServerApp:
     async def _subresource(
         self, request: web.Request, info: RequestInfo, rest: ResourceStore, namespace: str
     ) -> web.StreamResponse:
-        """scale, binding, eviction and finalize (status goes through the verbs)."""
+        """scale, binding, eviction, finalize and token (status goes through the verbs)."""
         verb, sub, query = info.verb, info.subresource, request.query
         agent = request.headers.get("User-Agent", "")
-        declared = {s.name for s in rest.resource.subresources}
-        if sub not in declared:
-            raise errors.StatusError(
-                errors.Status(
-                    code=404,
-                    reason="NotFound",
-                    message="the server could not find the requested resource",
-                )
-            )
+        declared = next((s for s in rest.resource.subresources if s.name == sub), None)
+        if declared is None or (sub == "token" and self._token_requests is None):
+            # Kubernetes serves serviceaccounts/token only when it has an issuer and key.
+            raise errors.StatusError(errors.Status(code=404, reason="NotFound", message=_NOT_FOUND))
+        # A subresource's body is its own kind (Scale, Binding, TokenRequest...).
+        body_type = (
+            rest.resource.type
+            if declared.gvk == rest.resource.gvk
+            else definition_for(declared.gvk)
+        )
         if sub == "scale":
             scale = Scale(rest)
             if verb == "get":
                 return _json(await scale.get(namespace, info.name))
-            body = await self._read_body(request, rest)
+            body = await self._read_body(request, body_type)
             if verb == "update":
                 return _json(
                     await scale.update(
@@ -413,17 +455,27 @@ class ApiServerApp:
                         WriteOptions.parse(query, user_agent=agent),
                     )
                 )
+        elif sub == "token" and verb == "create" and self._token_requests is not None:
+            body, duplicates = await self._read_body_strict(request, body_type)
+            issued = await self._token_requests.create(
+                namespace,
+                info.name,
+                body,
+                WriteOptions.parse(query, user_agent=agent),
+                duplicates=duplicates,
+            )
+            return _json(issued, status=201)
         elif sub == "binding" and verb == "create":
-            body = await self._read_body(request, rest)
+            body = await self._read_body(request, body_type)
             result = await Binding(rest).create(
                 namespace, info.name, body, WriteOptions.parse(query, user_agent=agent)
             )
             return _json(result, status=201)
         elif sub == "eviction" and verb == "create":
-            body = await self._read_body(request, rest)
+            body = await self._read_body(request, body_type)
             return _json(await Eviction(rest).create(namespace, info.name, body), status=201)
         elif sub == "finalize" and verb == "update":
-            body = await self._read_body(request, rest)
+            body = await self._read_body(request, body_type)
             return _json(
                 await Finalize(rest).update(
                     info.name, body, WriteOptions.parse(query, user_agent=agent)

@@ -63,6 +63,7 @@ from kubeling.api.schema import (
     Scalar,
     ScalarKind,
     TypeSpec,
+    definition_for,
     resolve,
 )
 from kubeling.apiserver.registry.resource import Resource, Subresource
@@ -551,13 +552,6 @@ def _builtin_schema(resource: Resource, schemas: _Schemas) -> tuple[str, str]:
     else:
         schemas.add_raw(list_name, _list_schema(resource, name, schemas))
     return name, list_name
-
-
-def _object_by_gvk(gvk: GroupVersionKind) -> Object | None:
-    for obj in DEFINITIONS.values():
-        if obj.gvk == gvk:
-            return obj
-    return None
 
 
 # -- paths ------------------------------------------------------------------------
@@ -1071,7 +1065,7 @@ def _subresource_path(
     if sub.gvk == resource.gvk:
         body = schemas.use_object(resource.type)
     else:
-        declared = _object_by_gvk(sub.gvk)
+        declared = definition_for(sub.gvk)
         body = schemas.use_object(declared) if declared is not None else {"type": "object"}
     if sub.name == "log":
         body = {"type": "string"}

@@ -10,6 +10,12 @@ Authentication for this stage: an x509 client certificate signed by the
 cluster CA (verified by TLS) names the user (CN) and groups (O). Requests
 without one get 401, except ``/version`` and the health checks. RBAC and the
 other authenticators come with the security issue.
+
+With a service account signing key the server is also a token issuer, as
+kube-apiserver is with ``--service-account-signing-key-file`` and
+``--service-account-issuer``: it serves ``serviceaccounts/<name>/token``,
+answers TokenReviews for its tokens and publishes the OIDC discovery
+documents. Without one, those are not served (404), as in Kubernetes.
 """
 
 from __future__ import annotations
@@ -22,15 +28,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from kubeling.api import errors
 from kubeling.apiserver.app import ApiServerApp
+from kubeling.apiserver.auth.issuer_discovery import IssuerDiscovery, discovery_available
+from kubeling.apiserver.auth.serviceaccount_tokens import (
+    DEFAULT_ISSUER,
+    LOOKUP_PLURALS,
+    ObjectLookup,
+    ServiceAccountTokens,
+)
 from kubeling.apiserver.customresources.registrar import CustomResourceRegistrar
 from kubeling.apiserver.openapi_http import make_handler
 from kubeling.apiserver.registry.builtin import builtin_resources
 from kubeling.apiserver.registry.registry import Registry
 from kubeling.apiserver.rest.options import WriteOptions
 from kubeling.apiserver.rest.strategy import Strategy
+from kubeling.apiserver.rest.token_request import TokenRequests
 from kubeling.apiserver.strategies import core_strategies
 from kubeling.apiserver.strategies.groups import group_strategies
 from kubeling.pki import identity_from_cert
@@ -54,6 +69,16 @@ class ApiServerConfig:
     service_cidr: str = "127.96.0.0/16"
     node_port_range: tuple[int, int] = (30000, 32767)
     advertise_address: str = "127.0.0.1"
+    #: Signs service account tokens (``--service-account-signing-key-file``);
+    #: None: no TokenRequest, no token reviews of ours, no OIDC discovery.
+    service_account_signing_key: rsa.RSAPrivateKey | None = None
+    #: ``iss`` of issued tokens (``--service-account-issuer``).
+    service_account_issuer: str = DEFAULT_ISSUER
+    #: The API server's audiences (``--api-audiences``); empty: the issuer.
+    api_audiences: tuple[str, ...] = ()
+    #: Longest token lifetime granted, seconds (``--service-account-max-token-
+    #: expiration``); 0: no maximum.
+    service_account_max_token_expiration: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -66,6 +91,22 @@ async def _authenticate_cert(request: web.Request) -> tuple[str, list[str]] | No
     if identity is None:
         return None
     return identity.user, list(identity.groups)
+
+
+def _object_lookup(registry: Registry) -> ObjectLookup:
+    """Reads the live objects tokens name, straight from the store (None if missing)."""
+
+    async def lookup(kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+        rest = registry.lookup("", "v1", LOOKUP_PLURALS[kind])
+        assert rest is not None
+        try:
+            return await rest.get(namespace, name)
+        except errors.StatusError as err:
+            if err.code == 404:
+                return None
+            raise
+
+    return lookup
 
 
 def _strategies(store: Store, config: ApiServerConfig) -> dict[tuple[str, str], Strategy]:
@@ -91,6 +132,8 @@ class ApiServer:
         self.port = config.port
         self.ready = asyncio.Event()
         self._crds: CustomResourceRegistrar | None = None
+        #: The token issuer and verifier, when the server has a signing key.
+        self.tokens: ServiceAccountTokens | None = None
 
     async def start(self) -> None:
         config = self.config
@@ -106,11 +149,34 @@ class ApiServer:
         await asyncio.gather(*(rest.watch_cache().ensure_started() for rest in registry))
         self._crds = CustomResourceRegistrar(registry)
         await self._crds.start()
+        token_requests, issuer_discovery = None, None
+        if config.service_account_signing_key is not None:
+            lookup = _object_lookup(registry)
+            self.tokens = ServiceAccountTokens(
+                signing_key=config.service_account_signing_key,
+                lookup=lookup,
+                issuer=config.service_account_issuer,
+                api_audiences=config.api_audiences,
+            )
+            token_requests = TokenRequests(
+                self.tokens,
+                lookup,
+                max_expiration_seconds=config.service_account_max_token_expiration,
+            )
+            if discovery_available(config.service_account_issuer):
+                issuer_discovery = IssuerDiscovery(
+                    issuer=self.tokens.issuer,
+                    public_key=self.tokens.public_key,
+                    key_id=self.tokens.key_id,
+                )
         app = ApiServerApp(
             registry,
             authenticate=_authenticate_cert if config.ssl_context is not None else None,
             server_address=f"{config.advertise_address}:{config.port}",
             openapi=make_handler(registry),
+            tokens=self.tokens,
+            token_requests=token_requests,
+            issuer_discovery=issuer_discovery,
         )
         self._runner = web.AppRunner(app.app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -126,6 +192,7 @@ class ApiServer:
         sockets = getattr(server, "sockets", None) or []
         if sockets:
             self.port = int(sockets[0].getsockname()[1])
+        app.server_address = f"{config.advertise_address}:{self.port}"
         self.ready.set()
         log.info("API server listening on %s:%d", config.bind_address, self.port)
 

@@ -39,6 +39,8 @@ async def _serve(args: argparse.Namespace) -> int:
         datastore=args.datastore or _default_datastore(data_dir),
         bind_address=args.bind_address,
         port=args.port,
+        service_account_issuer=args.service_account_issuer,
+        api_audiences=tuple(a for a in args.api_audiences.split(",") if a),
     )
     return await serve(options)
 
@@ -68,6 +70,16 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--datastore", help="sqlite:///path, etcd://host:port[,...] or memory://")
         cmd.add_argument("--bind-address", default="127.0.0.1")
         cmd.add_argument("--port", type=int, default=6443, help="0 picks a free port")
+        cmd.add_argument(
+            "--service-account-issuer",
+            help="the iss claim of service account tokens "
+            "(default: https://kubernetes.default.svc.cluster.local)",
+        )
+        cmd.add_argument(
+            "--api-audiences",
+            default="",
+            help="comma-separated audiences of the API server (default: the issuer)",
+        )
         cmd.add_argument(
             "--log-level",
             default="info",

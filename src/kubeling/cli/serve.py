@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kubeling.apiserver.auth.serviceaccount_tokens import DEFAULT_ISSUER
 from kubeling.apiserver.server import ApiServer, ApiServerConfig
 from kubeling.cli.kubeconfig import write_kubeconfig
 from kubeling.pki import Pki, ensure_pki
@@ -29,6 +30,8 @@ class ServeOptions:
     bind_address: str = "127.0.0.1"
     port: int = 6443
     banner: bool = True
+    service_account_issuer: str | None = None  # None: Kubernetes' default for cluster.local
+    api_audiences: tuple[str, ...] = ()
 
 
 def _server_ips(bind_address: str) -> list[str]:
@@ -60,6 +63,9 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
             bind_address=options.bind_address,
             port=options.port,
             ssl_context=pki.server_ssl_context(),
+            service_account_signing_key=pki.service_account_signing_key(),
+            service_account_issuer=options.service_account_issuer or DEFAULT_ISSUER,
+            api_audiences=options.api_audiences,
         )
     )
     stop = stop or asyncio.Event()

@@ -36,12 +36,11 @@ from kubeling.api.patch import (
     apply_strategic_merge_patch,
 )
 from kubeling.api.patch.declared import DeclaredPatchMeta
-from kubeling.api.pruning import scan
 from kubeling.apiserver.registry.resource import Resource
 from kubeling.apiserver.rest import objects
+from kubeling.apiserver.rest.decoding import check_fields, check_kind
 from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
 from kubeling.apiserver.rest.strategy import StatusStrategy, Strategy
-from kubeling.apiserver.warnings import add_warning
 from kubeling.apiserver.watch_cache import CachedObject, WatchCache
 from kubeling.storage import (
     CompactedError,
@@ -149,18 +148,7 @@ class ResourceStore:
         return errors.conflict(self.resource.group_resource, name, message)
 
     def _check_type(self, obj: Mapping[str, Any]) -> None:
-        api_version, kind = obj.get("apiVersion"), obj.get("kind")
-        gvk = self.resource.gvk
-        if kind not in (None, "", gvk.kind):
-            raise errors.bad_request(
-                f'{kind} in version "{gvk.version}" cannot be handled as a {gvk.kind}: '
-                f'no kind "{kind}" is registered for version "{gvk.api_version}"'
-            )
-        if api_version not in (None, "", gvk.api_version):
-            raise errors.bad_request(
-                f"the API version in the data ({api_version}) does not match the expected "
-                f"API version ({gvk.api_version})"
-            )
+        check_kind(obj, self.resource.gvk)
 
     def _typed(self, obj: Obj) -> Obj:
         obj["apiVersion"] = self.resource.gvk.api_version
@@ -185,30 +173,16 @@ class ResourceStore:
     def check_fields(
         self, obj: Obj, options: WriteOptions, *, duplicates: Iterable[str] = ()
     ) -> None:
-        """Decode-time checks on a written object, as fieldValidation asks.
-
-        A JSON type error is always a 400. Unknown (and duplicate) fields are
-        a 400 with ``Strict``, a Warning with ``Warn``, silent with ``Ignore``;
-        either way unknown fields are then dropped, as decoding into a typed
-        object drops them in Kubernetes.
-        """
-        kind, version = self.resource.kind, self.resource.version
-        prefix = f'{kind} in version "{version}" cannot be handled as a {kind}: '
-        found = scan(obj, self.resource.type)
-        if found.type_error:
-            raise errors.bad_request(prefix + found.type_error)
-        unknown = found.unknown_messages()
-        problems = [
-            *duplicates,
-            *unknown,
-            *(f'unknown field "{p}"' for p in self.strategy.unknown_fields(obj)),
-        ]
-        if problems and options.field_validation == "Strict":
-            raise errors.bad_request(prefix + "strict decoding error: " + ", ".join(problems))
-        if options.field_validation == "Warn":
-            for problem in problems:
-                add_warning(problem)
-        found.drop_unknown()
+        """Decode-time checks on a written object, as fieldValidation asks
+        (``rest.decoding.check_fields``), with the strategy's own unknown fields."""
+        check_fields(
+            obj,
+            type=self.resource.type,
+            gvk=self.resource.gvk,
+            options=options,
+            duplicates=duplicates,
+            more_unknown=self.strategy.unknown_fields,
+        )
 
     def _track(self, old: Obj | None, new: Obj, options: WriteOptions, subresource: str) -> None:
         """Record in ``new``'s managedFields which fields this write's manager set.

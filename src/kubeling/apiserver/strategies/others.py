@@ -405,13 +405,6 @@ class NetworkPolicyStrategy(Strategy):
 _RBAC_GROUP: Final = "rbac.authorization.k8s.io"
 
 
-def _path_segment_name(name: str, *, prefix: bool) -> list[str]:
-    """``path.IsValidPathSegmentName`` (``ValidateRBACName``)."""
-    if not prefix and name in (".", ".."):
-        return [f"may not be '{name}'"]
-    return [f"may not contain '{bad}'" for bad in ("/", "%") if bad in name]
-
-
 def _rule_errors(rule: Mapping[str, Any], path: FieldPath, *, namespaced: bool) -> list[FieldError]:
     """``ValidatePolicyRule``."""
     errs: list[FieldError] = []
@@ -454,7 +447,7 @@ def _go_strings(items: list[Any]) -> GoValue:
 class RoleStrategy(Strategy):
     """rbac.authorization.k8s.io/v1 Roles."""
 
-    name_validator = staticmethod(_path_segment_name)
+    name_validator = staticmethod(naming.path_segment_name)
     namespaced_rules: ClassVar[bool] = True
 
     def validate(self, obj: Mapping[str, Any], *, namespaced: bool) -> list[FieldError]:
@@ -489,7 +482,7 @@ def _go_role_ref(ref: Mapping[str, Any]) -> GoValue:
 class RoleBindingStrategy(Strategy):
     """rbac.authorization.k8s.io/v1 RoleBindings."""
 
-    name_validator = staticmethod(_path_segment_name)
+    name_validator = staticmethod(naming.path_segment_name)
     role_kinds: ClassVar[tuple[str, ...]] = ("Role", "ClusterRole")
     cluster_scoped: ClassVar[bool] = False
 
@@ -509,7 +502,8 @@ class RoleBindingStrategy(Strategy):
             errs.append(required(path.child("name"), ""))
         else:
             errs.extend(
-                invalid(path.child("name"), name, m) for m in _path_segment_name(name, prefix=False)
+                invalid(path.child("name"), name, m)
+                for m in naming.path_segment_name(name, prefix=False)
             )
         for i, subject in enumerate(as_list(obj.get("subjects"))):
             errs.extend(self._subject_errors(as_map(subject), FieldPath("subjects").index(i)))
@@ -782,7 +776,8 @@ class HorizontalPodAutoscalerStrategy(Strategy):
                 errs.append(required(path, ""))
             else:
                 errs.extend(
-                    invalid(path, value, msg) for msg in _path_segment_name(value, prefix=False)
+                    invalid(path, value, msg)
+                    for msg in naming.path_segment_name(value, prefix=False)
                 )
         min_replicas, max_replicas = spec.get("minReplicas"), spec.get("maxReplicas", 0)
         if is_int(min_replicas) and min_replicas < 1:
