@@ -24,12 +24,13 @@ from aiohttp import web
 from kubeling import __version__
 from kubeling.api import errors
 from kubeling.apiserver import codec, discovery
+from kubeling.apiserver.customresources.scale_subresource import scale_for
 from kubeling.apiserver.metrics import Metrics
 from kubeling.apiserver.registry.registry import Registry
 from kubeling.apiserver.request_info import RequestInfo, parse_request_info
 from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
 from kubeling.apiserver.rest.resource_store import PATCH_TYPES, ResourceStore
-from kubeling.apiserver.rest.subresources import Binding, Eviction, Finalize, Scale
+from kubeling.apiserver.rest.subresources import Binding, Eviction, Finalize
 from kubeling.apiserver.reviews import REVIEW_RESOURCES, answer_review
 from kubeling.apiserver.tables import TableRequest, table_for, table_request
 from kubeling.apiserver.warnings import collect_warnings, warning_header
@@ -95,6 +96,21 @@ def _success_status(rest: ResourceStore, obj: Mapping[str, Any]) -> Obj:
         "status": "Success",
         "details": details,
     }
+
+
+def _check_declared(rest: ResourceStore, info: RequestInfo) -> None:
+    """404 for a subresource the resource does not have."""
+    if any(s.name == info.subresource for s in rest.resource.subresources):
+        return
+    if rest.custom:  # the apiextensions server names the object
+        raise errors.not_found(rest.resource.group_resource, info.name)
+    raise errors.StatusError(
+        errors.Status(
+            code=404,
+            reason="NotFound",
+            message="the server could not find the requested resource",
+        )
+    )
 
 
 class ApiServerApp:
@@ -281,6 +297,8 @@ class ApiServerApp:
             raise errors.method_not_supported(rest.resource.group_resource, verb)
         if sub and sub != "status":
             return await self._subresource(request, info, rest, namespace)
+        if sub and rest.custom:
+            _check_declared(rest, info)
         table = table_request(request.headers.get("Accept", ""), request.query)
         query = request.query
         agent = request.headers.get("User-Agent", "")
@@ -317,6 +335,7 @@ class ApiServerApp:
         if verb == "create":
             if info.name and not sub:
                 raise errors.method_not_supported(rest.resource.group_resource, "create")
+            rest.strategy.admit_create()
             body, duplicates = await self._read_body_strict(request, rest)
             created = await rest.create(
                 namespace, body, WriteOptions.parse(query, user_agent=agent), duplicates=duplicates
@@ -375,17 +394,9 @@ class ApiServerApp:
         """scale, binding, eviction and finalize (status goes through the verbs)."""
         verb, sub, query = info.verb, info.subresource, request.query
         agent = request.headers.get("User-Agent", "")
-        declared = {s.name for s in rest.resource.subresources}
-        if sub not in declared:
-            raise errors.StatusError(
-                errors.Status(
-                    code=404,
-                    reason="NotFound",
-                    message="the server could not find the requested resource",
-                )
-            )
+        _check_declared(rest, info)
         if sub == "scale":
-            scale = Scale(rest)
+            scale = scale_for(rest)
             if verb == "get":
                 return _json(await scale.get(namespace, info.name))
             body = await self._read_body(request, rest)

@@ -25,6 +25,10 @@ from aiohttp import web
 
 from kubeling.api import errors
 from kubeling.apiserver.app import ApiServerApp
+from kubeling.apiserver.customresources.controller import CrdController
+from kubeling.apiserver.customresources.establishing_controller import EstablishingController
+from kubeling.apiserver.customresources.finalizer import FinalizingController
+from kubeling.apiserver.customresources.naming_controller import NamingController
 from kubeling.apiserver.customresources.registrar import CustomResourceRegistrar
 from kubeling.apiserver.openapi_http import make_handler
 from kubeling.apiserver.registry.builtin import builtin_resources
@@ -91,6 +95,7 @@ class ApiServer:
         self.port = config.port
         self.ready = asyncio.Event()
         self._crds: CustomResourceRegistrar | None = None
+        self._crd_controllers: list[CrdController] = []
 
     async def start(self) -> None:
         config = self.config
@@ -106,6 +111,16 @@ class ApiServer:
         await asyncio.gather(*(rest.watch_cache().ensure_started() for rest in registry))
         self._crds = CustomResourceRegistrar(registry)
         await self._crds.start()
+        # The apiextensions controllers run in this process, as in Kubernetes.
+        crds = registry.lookup("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+        assert crds is not None
+        self._crd_controllers = [
+            NamingController(crds),
+            EstablishingController(crds),
+            FinalizingController(crds),
+        ]
+        for controller in self._crd_controllers:
+            await controller.start()
         app = ApiServerApp(
             registry,
             authenticate=_authenticate_cert if config.ssl_context is not None else None,
@@ -138,6 +153,11 @@ class ApiServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        # The CRD controllers write through the registry: stop them before
+        # the registrar and the caches they read.
+        for controller in reversed(self._crd_controllers):
+            await controller.stop()
+        self._crd_controllers = []
         if self._crds is not None:
             await self._crds.stop()
         if self.registry is not None:
