@@ -221,6 +221,13 @@ class ApiServer:
             },
         }
         try:
+            await services.get("default", "kubernetes")
+        except errors.StatusError as missing:
+            if missing.code != 404:
+                raise
+        else:
+            return  # a restart: it exists, and its ClusterIP is taken (by it)
+        try:
             await services.create("default", kubernetes, options)
         except errors.StatusError as err:
             if err.code != 409:
