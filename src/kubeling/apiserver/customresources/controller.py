@@ -153,6 +153,7 @@ class CrdController(abc.ABC):
         ]
 
     async def stop(self) -> None:
+        """Cancel pending retries, the event follower and the worker."""
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
