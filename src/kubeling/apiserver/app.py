@@ -34,12 +34,13 @@ from kubeling.apiserver.auth.issuer_discovery import (
     IssuerDiscovery,
 )
 from kubeling.apiserver.auth.serviceaccount_tokens import ServiceAccountTokens
+from kubeling.apiserver.customresources.scale_subresource import scale_for
 from kubeling.apiserver.metrics import Metrics
 from kubeling.apiserver.registry.registry import Registry
 from kubeling.apiserver.request_info import RequestInfo, parse_request_info
 from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
 from kubeling.apiserver.rest.resource_store import PATCH_TYPES, ResourceStore
-from kubeling.apiserver.rest.subresources import Binding, Eviction, Finalize, Scale
+from kubeling.apiserver.rest.subresources import Binding, Eviction, Finalize
 from kubeling.apiserver.rest.token_request import TokenRequests
 from kubeling.apiserver.reviews import REVIEW_RESOURCES, answer_review, review_token
 from kubeling.apiserver.tables import TableRequest, table_for, table_request
@@ -55,6 +56,12 @@ GIT_VERSION = "v1.32.4+kubeling"
 WATCH_IDLE_CHECK = 5.0
 _ANONYMOUS_PATHS = frozenset({"/version", "/healthz", "/livez", "/readyz"})
 _NOT_FOUND = "the server could not find the requested resource"
+
+
+def _path_not_found() -> errors.StatusError:
+    """Kubernetes' 404 for a path it does not serve at all (no object named)."""
+    return errors.StatusError(errors.Status(code=404, reason="NotFound", message=_NOT_FOUND))
+
 
 Obj = dict[str, Any]
 Authenticator = Callable[[web.Request], Awaitable[tuple[str, list[str]] | None]]
@@ -109,6 +116,15 @@ def _success_status(rest: ResourceStore, obj: Mapping[str, Any]) -> Obj:
         "status": "Success",
         "details": details,
     }
+
+
+def _check_declared(rest: ResourceStore, info: RequestInfo) -> None:
+    """404 for a subresource the resource does not have."""
+    if any(s.name == info.subresource for s in rest.resource.subresources):
+        return
+    if rest.custom:  # the apiextensions server names the object
+        raise errors.not_found(rest.resource.group_resource, info.name)
+    raise _path_not_found()
 
 
 class ApiServerApp:
@@ -223,13 +239,7 @@ class ApiServerApp:
             return self._discovery_group(info)
         rest = self.registry.lookup(info.group, info.version, info.resource)
         if rest is None:
-            raise errors.StatusError(
-                errors.Status(
-                    code=404,
-                    reason="NotFound",
-                    message="the server could not find the requested resource",
-                )
-            )
+            raise _path_not_found()
         return await self._resource(request, info, rest)
 
     # -- discovery -----------------------------------------------------------
@@ -258,31 +268,19 @@ class ApiServerApp:
         else:
             doc = None
         if doc is None:
-            raise errors.StatusError(
-                errors.Status(
-                    code=404,
-                    reason="NotFound",
-                    message="the server could not find the requested resource",
-                )
-            )
+            raise _path_not_found()
         return _json(doc)
 
     def _openapi_response(self, request: web.Request) -> web.Response:
         if self._openapi is None:
-            raise errors.StatusError(
-                errors.Status(
-                    code=404,
-                    reason="NotFound",
-                    message="the server could not find the requested resource",
-                )
-            )
+            raise _path_not_found()
         response: web.Response = self._openapi(request)
         return response
 
     def _issuer_discovery_response(self, path: str) -> web.Response:
         """The service account issuer's OIDC discovery documents (404 without an issuer)."""
         if self._issuer_discovery is None:
-            raise errors.StatusError(errors.Status(code=404, reason="NotFound", message=_NOT_FOUND))
+            raise _path_not_found()
         if path == JWKS_PATH:
             doc, content_type = self._issuer_discovery.jwks(), JWKS_CONTENT_TYPE
         else:
@@ -317,6 +315,8 @@ class ApiServerApp:
             raise errors.method_not_supported(rest.resource.group_resource, verb)
         if sub and sub != "status":
             return await self._subresource(request, info, rest, namespace)
+        if sub and rest.custom:
+            _check_declared(rest, info)
         table = table_request(request.headers.get("Accept", ""), request.query)
         query = request.query
         agent = request.headers.get("User-Agent", "")
@@ -361,6 +361,7 @@ class ApiServerApp:
         if verb == "create":
             if info.name and not sub:
                 raise errors.method_not_supported(rest.resource.group_resource, "create")
+            rest.strategy.admit_create()
             body, duplicates = await self._read_body_strict(request, rest.resource.type)
             created = await rest.create(
                 namespace, body, WriteOptions.parse(query, user_agent=agent), duplicates=duplicates
@@ -419,10 +420,11 @@ class ApiServerApp:
         """scale, binding, eviction, finalize and token (status goes through the verbs)."""
         verb, sub, query = info.verb, info.subresource, request.query
         agent = request.headers.get("User-Agent", "")
-        declared = next((s for s in rest.resource.subresources if s.name == sub), None)
-        if declared is None or (sub == "token" and self._token_requests is None):
+        _check_declared(rest, info)
+        declared = next(s for s in rest.resource.subresources if s.name == sub)
+        if sub == "token" and self._token_requests is None:
             # Kubernetes serves serviceaccounts/token only when it has an issuer and key.
-            raise errors.StatusError(errors.Status(code=404, reason="NotFound", message=_NOT_FOUND))
+            raise _path_not_found()
         # A subresource's body is its own kind (Scale, Binding, TokenRequest...).
         body_type = (
             rest.resource.type
@@ -430,7 +432,7 @@ class ApiServerApp:
             else definition_for(declared.gvk)
         )
         if sub == "scale":
-            scale = Scale(rest)
+            scale = scale_for(rest)
             if verb == "get":
                 return _json(await scale.get(namespace, info.name))
             body = await self._read_body(request, body_type)

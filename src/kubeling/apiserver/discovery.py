@@ -56,7 +56,7 @@ def _aggregated_resource(resource: Resource) -> Obj:
         },
         "scope": "Namespaced" if resource.namespaced else "Cluster",
         "singularResource": resource.singular,
-        "verbs": sorted(resource.verbs),
+        "verbs": sorted(resource.discovery_verbs),
     }
     if resource.short_names:
         entry["shortNames"] = list(resource.short_names)
@@ -158,7 +158,7 @@ def api_resource_list(resources: Iterable[Resource], group: str, version: str) -
             "singularName": resource.singular,
             "namespaced": resource.namespaced,
             "kind": resource.kind,
-            "verbs": sorted(resource.verbs),
+            "verbs": sorted(resource.discovery_verbs),
         }
         if resource.short_names:
             entry["shortNames"] = list(resource.short_names)

@@ -39,6 +39,10 @@ from kubeling.apiserver.auth.serviceaccount_tokens import (
     ObjectLookup,
     ServiceAccountTokens,
 )
+from kubeling.apiserver.customresources.controller import CrdController
+from kubeling.apiserver.customresources.establishing_controller import EstablishingController
+from kubeling.apiserver.customresources.finalizer import FinalizingController
+from kubeling.apiserver.customresources.naming_controller import NamingController
 from kubeling.apiserver.customresources.registrar import CustomResourceRegistrar
 from kubeling.apiserver.openapi_http import make_handler
 from kubeling.apiserver.registry.builtin import builtin_resources
@@ -134,6 +138,7 @@ class ApiServer:
         self._crds: CustomResourceRegistrar | None = None
         #: The token issuer and verifier, when the server has a signing key.
         self.tokens: ServiceAccountTokens | None = None
+        self._crd_controllers: list[CrdController] = []
 
     async def start(self) -> None:
         config = self.config
@@ -169,6 +174,16 @@ class ApiServer:
                     public_key=self.tokens.public_key,
                     key_id=self.tokens.key_id,
                 )
+        # The apiextensions controllers run in this process, as in Kubernetes.
+        crds = registry.lookup("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+        assert crds is not None
+        self._crd_controllers = [
+            NamingController(crds),
+            EstablishingController(crds),
+            FinalizingController(crds),
+        ]
+        for controller in self._crd_controllers:
+            await controller.start()
         app = ApiServerApp(
             registry,
             authenticate=_authenticate_cert if config.ssl_context is not None else None,
@@ -205,6 +220,11 @@ class ApiServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        # The CRD controllers write through the registry: stop them before
+        # the registrar and the caches they read.
+        for controller in reversed(self._crd_controllers):
+            await controller.stop()
+        self._crd_controllers = []
         if self._crds is not None:
             await self._crds.stop()
         if self.registry is not None:
@@ -271,6 +291,13 @@ class ApiServer:
                 "sessionAffinity": "None",
             },
         }
+        try:
+            await services.get("default", "kubernetes")
+        except errors.StatusError as missing:
+            if missing.code != 404:
+                raise
+        else:
+            return  # a restart: it exists, and its ClusterIP is taken (by it)
         try:
             await services.create("default", kubernetes, options)
         except errors.StatusError as err:

@@ -283,6 +283,12 @@ class WatchCache:
         cached = self._objects.get(key)
         return cached.decode() if cached is not None else None
 
+    def list_objects(self, prefix: str) -> tuple[list[Obj], int]:
+        """Decoded copies of every cached object under ``prefix`` in key order, and the
+        cache revision (decodes each: for small resources and rare reads)."""
+        entries, revision = self.list_entries(prefix)
+        return [cached.decode() for _, cached in entries], revision
+
     def list_entries(self, prefix: str) -> tuple[list[tuple[str, CachedObject]], int]:
         """(key, cached object) under ``prefix`` in key order, and the cache revision."""
         keys = sorted((k for k in self._objects if k.startswith(prefix)), key=lambda k: k.encode())

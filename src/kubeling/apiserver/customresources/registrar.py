@@ -2,11 +2,21 @@
 
 When a CustomResourceDefinition is established, each served version of it is
 registered like a built-in resource (discovery, OpenAPI, the generic REST
-store, the watch cache, Table output) with a strategy built from its
-structural schema; when the CRD goes away (or stops serving a version), the
-resource is unregistered. Objects are stored under
+store, the watch cache, Table output) under the CRD's *accepted* names
+(``status.acceptedNames``, which the naming controller decides) with a
+strategy built from its structural schema; when the CRD goes away (or stops
+serving a version), the resource is unregistered. Objects are stored under
 ``/registry/<group>/<plural>/...``, shared by every version (conversion
 strategy ``None``: versions differ only in their apiVersion).
+
+A terminating CRD stays served, so that its objects can still be read,
+patched (to drop their finalizers) and deleted while the finalizing
+controller removes them; creating new ones is refused with 405, and
+discovery advertises only delete, deletecollection, get, list and watch.
+
+The served resources are rebuilt (new store, new watch cache) only when the
+CRD's uid, spec or accepted names change; a change of its conditions alone
+(Terminating) updates them in place, so that watches on its objects live on.
 
 The registrar follows the CRD resource's watch cache, so CRDs created through
 any API server sharing the store are picked up.
@@ -16,22 +26,42 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import json
 import logging
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Final
 
+from kubeling.api import errors
 from kubeling.api.field import FieldError
 from kubeling.api.schema import STRING, Field, GroupVersionKind, Object, Ref
-from kubeling.apiserver.customresources import structural
+from kubeling.apiserver.customresources import conditions, structural
+from kubeling.apiserver.customresources.scale import (
+    ScalePaths,
+    validate_scale_spec,
+    validate_scale_status,
+)
 from kubeling.apiserver.printers.jsonpath import crd_printer
 from kubeling.apiserver.registry.registry import Registry
 from kubeling.apiserver.registry.resource import Resource, Subresource
 from kubeling.apiserver.rest.resource_store import ResourceStore
 from kubeling.apiserver.rest.strategy import Obj, Strategy
 
-__all__ = ["CustomResourceRegistrar", "CustomResourceStrategy", "resources_of"]
+__all__ = [
+    "TERMINATING_VERBS",
+    "CustomResourceRegistrar",
+    "CustomResourceStrategy",
+    "ServedVersion",
+    "resources_of",
+    "storage_prefix",
+    "storage_resource",
+]
 
 log = logging.getLogger(__name__)
+
+#: The verbs discovery lists for the objects of a terminating CRD.
+TERMINATING_VERBS: Final = ("delete", "deletecollection", "get", "list", "watch")
 
 
 class CustomResourceStrategy(Strategy):
@@ -39,9 +69,39 @@ class CustomResourceStrategy(Strategy):
 
     tracks_generation = True
 
-    def __init__(self, schema: Mapping[str, Any], *, status: bool) -> None:
+    def __init__(
+        self,
+        schema: Mapping[str, Any],
+        *,
+        status: bool,
+        scale: ScalePaths | None = None,
+        group_resource: str = "",
+    ) -> None:
         self.schema = schema
         self.has_status_subresource = status
+        #: The CRD's ``subresources.scale`` paths (``scale_subresource`` reads them).
+        self.scale_paths = scale
+        self.group_resource = group_resource
+        #: Set while the CRD terminates: no new objects.
+        self.terminating = False
+
+    def admit_create(self) -> None:
+        if self.terminating:
+            refused = errors.method_not_supported(self.group_resource, "create")
+            raise errors.StatusError(
+                dataclasses.replace(
+                    refused.status,
+                    message="create not allowed while custom resource definition is terminating",
+                )
+            )
+
+    def _scale_errors(self, obj: Mapping[str, Any]) -> list[FieldError]:
+        if self.scale_paths is None:
+            return []
+        return [
+            *validate_scale_spec(obj, self.scale_paths),
+            *validate_scale_status(obj, self.scale_paths),
+        ]
 
     def unknown_fields(self, obj: Mapping[str, Any]) -> list[str]:
         return structural.unknown_fields(obj, self.schema)
@@ -54,6 +114,7 @@ class CustomResourceStrategy(Strategy):
         return [
             *self.validate_metadata(obj, namespaced=namespaced),
             *structural.validate(obj, self.schema),
+            *self._scale_errors(obj),
         ]
 
     def validate_update(
@@ -62,22 +123,75 @@ class CustomResourceStrategy(Strategy):
         return self.validate(new, namespaced=namespaced)
 
 
-def _condition(crd: Mapping[str, Any], kind: str) -> bool:
-    for condition in (crd.get("status") or {}).get("conditions") or []:
-        if condition.get("type") == kind:
-            return bool(condition.get("status") == "True")
-    return False
+def storage_prefix(crd: Mapping[str, Any]) -> str:
+    """Where a CRD's objects live, shared by all its versions: ``/registry/<group>/<plural>``."""
+    spec = crd.get("spec") or {}
+    return f"/registry/{spec.get('group', '')}/{(spec.get('names') or {}).get('plural', '')}"
 
 
-def resources_of(crd: Mapping[str, Any]) -> list[tuple[Resource, Mapping[str, Any], Any]]:
-    """(Resource, schema, printer) for each served version of an established CRD."""
-    if not _condition(crd, "Established") or (crd.get("metadata") or {}).get("deletionTimestamp"):
-        return []
+def _placeholder(group: str, version: str, kind: str) -> Object:
+    """The declared type of a custom kind: typed metadata, anything else goes."""
+    return Object(
+        f"{'.'.join(reversed(group.split('.')))}.{version}.{kind}",
+        f"{kind} is a custom resource of {group}.",
+        [
+            Field("apiVersion", 0, STRING),
+            Field("kind", 0, STRING),
+            Field("metadata", 0, Ref("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")),
+        ],
+        gvk=GroupVersionKind(group, version, kind),
+        preserve_unknown=True,
+    )
+
+
+def storage_resource(crd: Mapping[str, Any]) -> Resource | None:
+    """The CRD's storage version as a Resource, served or not (for cleaning up)."""
     spec = crd.get("spec") or {}
     names = spec.get("names") or {}
     group, plural, kind = spec.get("group", ""), names.get("plural", ""), names.get("kind", "")
+    version = next(
+        (str(v.get("name", "")) for v in spec.get("versions") or [] if v.get("storage")), ""
+    )
+    if not (group and plural and kind and version):
+        return None
+    return Resource(
+        group=group,
+        version=version,
+        kind=kind,
+        plural=plural,
+        singular=names.get("singular") or kind.lower(),
+        namespaced=spec.get("scope") == "Namespaced",
+        type=_placeholder(group, version, kind),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ServedVersion:
+    """One served version of an established CRD, ready to register."""
+
+    resource: Resource
+    schema: Mapping[str, Any]
+    printer: Any
+    scale: ScalePaths | None
+    terminating: bool
+
+
+def resources_of(crd: Mapping[str, Any]) -> list[ServedVersion]:
+    """Each served version of an established CRD, under its accepted names.
+
+    As the apiextensions server does, a CRD is served once ``Established``
+    (and while it terminates, when creating new objects is refused and
+    discovery lists only delete, get, list and watch).
+    """
+    if not conditions.is_true(crd, conditions.ESTABLISHED):
+        return []
+    spec = crd.get("spec") or {}
+    accepted = (crd.get("status") or {}).get("acceptedNames") or {}
+    group, plural = spec.get("group", ""), (spec.get("names") or {}).get("plural", "")
+    kind = accepted.get("kind", "")
     if not (group and plural and kind):
         return []
+    terminating = conditions.is_true(crd, conditions.TERMINATING)
     out = []
     for version in spec.get("versions") or []:
         if not version.get("served"):
@@ -103,32 +217,44 @@ def resources_of(crd: Mapping[str, Any]) -> list[tuple[Resource, Mapping[str, An
                     ("get", "patch", "update"),
                 )
             )
-        placeholder = Object(
-            f"{'.'.join(reversed(group.split('.')))}.{name}.{kind}",
-            f"{kind} is a custom resource of {group}.",
-            [
-                Field("apiVersion", 0, STRING),
-                Field("kind", 0, STRING),
-                Field("metadata", 0, Ref("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")),
-            ],
-            gvk=GroupVersionKind(group, name, kind),
-            preserve_unknown=True,
-        )
         resource = Resource(
             group=group,
             version=name,
             kind=kind,
             plural=plural,
-            singular=names.get("singular") or kind.lower(),
+            singular=accepted.get("singular") or kind.lower(),
             namespaced=spec.get("scope") == "Namespaced",
-            type=placeholder,
-            short_names=tuple(names.get("shortNames") or ()),
-            categories=tuple(names.get("categories") or ()),
+            type=_placeholder(group, name, kind),
+            short_names=tuple(accepted.get("shortNames") or ()),
+            categories=tuple(accepted.get("categories") or ()),
             subresources=tuple(subresources),
-            list_kind=names.get("listKind") or f"{kind}List",
+            list_kind=accepted.get("listKind") or f"{kind}List",
+            advertised_verbs=TERMINATING_VERBS if terminating else None,
         )
-        out.append((resource, schema, crd_printer(version.get("additionalPrinterColumns"))))
+        out.append(
+            ServedVersion(
+                resource,
+                schema,
+                crd_printer(version.get("additionalPrinterColumns")),
+                ScalePaths.of(sub),
+                terminating,
+            )
+        )
     return out
+
+
+def _fingerprint(crd: Mapping[str, Any]) -> str:
+    """What the served resources are built from: a change means rebuilding them
+    (their stores and watch caches), as the apiextensions server rebuilds its
+    storage when the spec or the accepted names change."""
+    return json.dumps(
+        [
+            (crd.get("metadata") or {}).get("uid"),
+            crd.get("spec"),
+            (crd.get("status") or {}).get("acceptedNames"),
+        ],
+        sort_keys=True,
+    )
 
 
 class CustomResourceRegistrar:
@@ -136,7 +262,8 @@ class CustomResourceRegistrar:
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        self._served: dict[tuple[str, str, str], str] = {}  # (g, v, plural) -> CRD resourceVersion
+        # (group, version, plural) -> the fingerprint of the CRD it was built from
+        self._served: dict[tuple[str, str, str], str] = {}
         self._task: asyncio.Task[None] | None = None
 
     def _crds(self) -> ResourceStore:
@@ -144,22 +271,23 @@ class CustomResourceRegistrar:
         assert crds is not None
         return crds
 
-    async def sync(self) -> None:
-        """Register every served version of every established CRD; drop the rest."""
+    async def sync(self) -> int:
+        """Register every served version of every established CRD; drop the rest.
+
+        Returns the CRD cache's revision the decision was made at.
+        """
         crds = self._crds()
         cache = crds.watch_cache()
         await cache.ensure_started()
-        entries, _ = cache.list_entries("/")
-        objs = [cached.decode() for _, cached in entries]
-        wanted: dict[tuple[str, str, str], tuple[Resource, Mapping[str, Any], Any, str]] = {}
+        objs, revision = cache.list_objects("/")
+        wanted: dict[tuple[str, str, str], tuple[ServedVersion, str]] = {}
         for crd in objs:
-            rv = str((crd.get("metadata") or {}).get("resourceVersion", ""))
-            for resource, schema, printer in resources_of(crd):
+            fingerprint = _fingerprint(crd)
+            for served in resources_of(crd):
+                resource = served.resource
                 wanted[(resource.group, resource.version, resource.plural)] = (
-                    resource,
-                    schema,
-                    printer,
-                    rv,
+                    served,
+                    fingerprint,
                 )
         for key in list(self._served):
             if key not in wanted:
@@ -168,33 +296,55 @@ class CustomResourceRegistrar:
                 self._served.pop(key)
                 if rest is not None:
                     await rest.watch_cache().stop()
-        for key, (resource, schema, printer, rv) in wanted.items():
-            if self._served.get(key) == rv:
+                log.info("stopped serving custom resource %s/%s %s", *key)
+        for key, (served, fingerprint) in wanted.items():
+            current = self.registry.lookup(*key)
+            if self._served.get(key) == fingerprint and current is not None:
+                self._refresh(current, served)
                 continue
-            old = self.registry.lookup(*key)
-            status = any(s.name == "status" for s in resource.subresources)
-            rest = self.registry.add(
-                resource,
-                CustomResourceStrategy(schema, status=status),
-                storage_prefix=f"/registry/{resource.group}/{resource.plural}",
-                custom=True,
-                printer=printer,
-                openapi_schema=schema,
-            )
-            if old is not None:
-                await old.watch_cache().stop()
-            await rest.watch_cache().ensure_started()
-            self._served[key] = rv
-            log.info(
-                "serving custom resource %s/%s %s",
-                resource.group,
-                resource.version,
-                resource.plural,
-            )
+            await self._serve(key, served, fingerprint)
+        return revision
+
+    def _refresh(self, rest: ResourceStore, served: ServedVersion) -> None:
+        """Same spec and names: only whether the CRD terminates may have changed."""
+        if isinstance(rest.strategy, CustomResourceStrategy):
+            rest.strategy.terminating = served.terminating
+        if rest.resource != served.resource:
+            self.registry.redeclare(served.resource)
+
+    async def _serve(
+        self, key: tuple[str, str, str], served: ServedVersion, fingerprint: str
+    ) -> None:
+        resource = served.resource
+        old = self.registry.lookup(*key)
+        strategy = CustomResourceStrategy(
+            served.schema,
+            status=any(s.name == "status" for s in resource.subresources),
+            scale=served.scale,
+            group_resource=resource.group_resource,
+        )
+        strategy.terminating = served.terminating
+        rest = self.registry.add(
+            resource,
+            strategy,
+            storage_prefix=f"/registry/{resource.group}/{resource.plural}",
+            custom=True,
+            printer=served.printer,
+            openapi_schema=served.schema,
+        )
+        if old is not None:
+            await old.watch_cache().stop()
+        await rest.watch_cache().ensure_started()
+        self._served[key] = fingerprint
+        log.info(
+            "serving custom resource %s/%s %s", resource.group, resource.version, resource.plural
+        )
 
     async def start(self) -> None:
-        await self.sync()
-        self._task = asyncio.get_running_loop().create_task(self._follow(), name="crd-registrar")
+        revision = await self.sync()
+        self._task = asyncio.get_running_loop().create_task(
+            self._follow(revision), name="crd-registrar"
+        )
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -202,13 +352,25 @@ class CustomResourceRegistrar:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    async def _follow(self) -> None:
+    async def _follow(self, revision: int) -> None:
         cache = self._crds().watch_cache()
         while True:
-            watcher, _ = await cache.watch("/", cache.revision)
             try:
-                while (event := await watcher.next()) is not None:
-                    if event.type != "BOOKMARK":
-                        await self.sync()
+                watcher, replay = await cache.watch("/", revision)
+            except errors.StatusError:  # 410: the buffer moved on; look at it all again
+                revision = await self.sync()
+                continue
+            try:
+                changed = any(e.type != "BOOKMARK" for e in replay)
+                while True:
+                    if changed:
+                        try:
+                            revision = await self.sync()
+                        except Exception:  # logged; the next CRD event retries
+                            log.exception("serving custom resources failed")
+                    event = await watcher.next()
+                    if event is None:
+                        break
+                    changed = event.type != "BOOKMARK"
             finally:
                 watcher.close()

@@ -1,7 +1,7 @@
 """The registry: served resources by group, version and plural, with their stores.
 
 Built-in resources are registered at start; custom resources join and leave
-as their CustomResourceDefinitions do (a later issue wires that up). Lookups
+as their CustomResourceDefinitions do (``customresources.registrar``). Lookups
 are by the names a URL carries, and by short name or kind for discovery.
 """
 
@@ -84,6 +84,14 @@ class Registry:
         self.generation += 1
         self._stores[(resource.group, resource.version, resource.plural)] = rest
         return rest
+
+    def redeclare(self, resource: Resource) -> None:
+        """Replace the declaration of a served resource, keeping its store and
+        watch cache (a terminating CRD's objects advertise fewer verbs)."""
+        rest = self._stores.get((resource.group, resource.version, resource.plural))
+        if rest is not None:
+            rest.resource = resource
+            self.generation += 1
 
     def remove(self, group: str, version: str, plural: str) -> None:
         self._stores.pop((group, version, plural), None)

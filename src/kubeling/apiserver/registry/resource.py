@@ -55,6 +55,14 @@ class Resource:
     verbs: tuple[str, ...] = ALL_VERBS
     subresources: tuple[Subresource, ...] = ()
     list_kind: str = field(default="")
+    #: The verbs discovery lists, when they are fewer than those served (the
+    #: objects of a terminating CRD still take updates, but advertise none).
+    advertised_verbs: tuple[str, ...] | None = None
+
+    @property
+    def discovery_verbs(self) -> tuple[str, ...]:
+        """The verbs discovery lists."""
+        return self.verbs if self.advertised_verbs is None else self.advertised_verbs
 
     @property
     def gvk(self) -> GroupVersionKind:

@@ -12,6 +12,7 @@ and friends:
 - ``validate`` / ``validate_update``: every field error at once; the store
   turns them into one 422 Invalid.
 - ``field_set``: the fields a field selector may name for this resource.
+- ``admit_create``: refuse every create for now (a terminating CRD's objects).
 
 Built-in resources subclass ``Strategy``; resources without special rules use
 it as it is.
@@ -54,6 +55,10 @@ class Strategy:
 
     def default(self, obj: Obj) -> None:
         """Fill in defaulted fields in place."""
+
+    def admit_create(self) -> None:
+        """Raise a StatusError when the resource takes no new objects at all
+        right now (the objects of a terminating CRD); called for the create verb."""
 
     def unknown_fields(self, obj: Mapping[str, Any]) -> list[str]:
         """Paths the resource's own schema does not declare (custom resources);

@@ -23,10 +23,12 @@ rules clients meet in practice:
 - apiextensions.k8s.io CustomResourceDefinition: names (defaulted
   ``singular`` and ``listKind``), ``metadata.name == <plural>.<group>``, one
   storage version, a structural schema per version, immutable group and
-  plural. On create the status is what the apiextensions controllers write
-  at once for names that do not conflict: ``acceptedNames`` and the
-  ``NamesAccepted``/``Established`` conditions (a strategy cannot see other
-  CRDs, so conflicts between CRDs are not detected here).
+  plural, the scale subresource's replica paths. A new CRD's status has only
+  ``storedVersions``: the controllers in ``apiserver/customresources`` accept
+  its names and establish it. The first delete keeps the CRD, adding the
+  ``customresourcecleanup.apiextensions.k8s.io`` finalizer and the
+  ``Terminating`` condition; the finalizing controller deletes its objects
+  and then releases it.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ from kubeling.api.field import (
     too_long,
 )
 from kubeling.api.goformat import go_quote
+from kubeling.apiserver.customresources import conditions as crd_conditions
+from kubeling.apiserver.customresources.scale import validate_scale_subresource
 from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.strategies.apps import (
     WorkloadStrategy,
@@ -893,11 +897,6 @@ def _established(crd: Mapping[str, Any]) -> bool:
     )
 
 
-def _accepted_names(names: Mapping[str, Any]) -> Obj:
-    keys = ("plural", "singular", "shortNames", "kind", "listKind", "categories")
-    return {k: copy.deepcopy(names[k]) for k in keys if names.get(k)}
-
-
 def _storage_version(spec: Mapping[str, Any]) -> str | None:
     for version in as_list(spec.get("versions")):
         if as_map(version).get("storage") is True:
@@ -935,27 +934,10 @@ class CustomResourceDefinitionStrategy(Strategy):
 
     def prepare_for_create(self, obj: Obj) -> None:
         super().prepare_for_create(obj)
-        spec = _spec_of(obj)
-        when = as_map(obj.get("metadata")).get("creationTimestamp")
-        storage = _storage_version(spec)
+        storage = _storage_version(_spec_of(obj))
+        # The naming and establishing controllers fill in the rest.
         obj["status"] = {
-            "acceptedNames": _accepted_names(as_map(spec.get("names"))),
-            "conditions": [
-                {
-                    "type": "NamesAccepted",
-                    "status": "True",
-                    "lastTransitionTime": when,
-                    "reason": "NoConflicts",
-                    "message": "no conflicts found",
-                },
-                {
-                    "type": "Established",
-                    "status": "True",
-                    "lastTransitionTime": when,
-                    "reason": "InitialNamesAccepted",
-                    "message": "the initial names have been accepted",
-                },
-            ],
+            "acceptedNames": {"plural": "", "kind": ""},
             "storedVersions": [storage] if storage else [],
         }
 
@@ -966,9 +948,29 @@ class CustomResourceDefinitionStrategy(Strategy):
         storage = _storage_version(_spec_of(new))
         if storage and storage not in stored:
             status["storedVersions"] = [*stored, storage]
-        names = as_map(_spec_of(new).get("names"))
-        if not semantic_equal(names, as_map(_spec_of(old).get("names"))):
-            status["acceptedNames"] = _accepted_names(names)
+
+    def finalizers_pending(self, obj: Mapping[str, Any]) -> bool:
+        # The first delete never removes a CRD: it gets the cleanup finalizer
+        # (prepare_for_deletion) and waits for its objects to be deleted.
+        meta = as_map(obj.get("metadata"))
+        return not meta.get("deletionTimestamp") or bool(meta.get("finalizers"))
+
+    def prepare_for_deletion(self, obj: Obj) -> None:
+        meta = child_dict(obj, "metadata")
+        finalizers = [str(f) for f in as_list(meta.get("finalizers"))]
+        if crd_conditions.CLEANUP_FINALIZER not in finalizers:
+            meta["finalizers"] = [*finalizers, crd_conditions.CLEANUP_FINALIZER]
+        crd_conditions.set_condition(
+            obj,
+            crd_conditions.condition(
+                crd_conditions.TERMINATING,
+                "True",
+                "InstanceDeletionPending",
+                "CustomResourceDefinition marked for deletion; CustomResource deletion will "
+                "begin soon",
+            ),
+            now=str(meta.get("deletionTimestamp") or ""),
+        )
 
     def validate(self, obj: Mapping[str, Any], *, namespaced: bool) -> list[FieldError]:
         spec = _spec_of(obj)
@@ -1018,6 +1020,9 @@ class CustomResourceDefinitionStrategy(Strategy):
             errs.extend(_dns1035(version_name, here.child("name")))
             if entry.get("storage") is True:
                 storage_count += 1
+            scale = as_map(entry.get("subresources")).get("scale")
+            if isinstance(scale, Mapping):
+                errs.extend(validate_scale_subresource(scale, here.child("subresources", "scale")))
             schema = as_map(entry.get("schema")).get("openAPIV3Schema")
             schema_path = here.child("schema", "openAPIV3Schema")
             if not isinstance(schema, Mapping):

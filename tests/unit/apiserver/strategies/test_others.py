@@ -69,25 +69,61 @@ def _created(strategy: Any, obj: Obj) -> Obj:
 
 
 def test_crd_defaults_and_initial_status() -> None:
-    """A new CRD gets its names defaulted and is Established at once."""
+    """A new CRD gets its names defaulted; its status waits for the controllers."""
     obj = _created(CustomResourceDefinitionStrategy(), _crd())
     names = obj["spec"]["names"]
     assert (names["singular"], names["listKind"]) == ("crontab", "CronTabList")
     assert obj["spec"]["conversion"] == {"strategy": "None"}
-    status = obj["status"]
-    assert status["acceptedNames"] == {
-        "plural": "crontabs",
-        "singular": "crontab",
-        "shortNames": ["ct"],
-        "kind": "CronTab",
-        "listKind": "CronTabList",
+    assert obj["status"] == {
+        "acceptedNames": {"plural": "", "kind": ""},
+        "storedVersions": ["v1"],
     }
-    assert [(c["type"], c["status"], c["reason"]) for c in status["conditions"]] == [
-        ("NamesAccepted", "True", "NoConflicts"),
-        ("Established", "True", "InitialNamesAccepted"),
-    ]
-    assert status["storedVersions"] == ["v1"]
     assert _messages(CustomResourceDefinitionStrategy(), obj, namespaced=False) == []
+
+
+def _established(obj: Obj) -> Obj:
+    obj["status"]["conditions"] = [
+        {"type": "Established", "status": "True", "reason": "InitialNamesAccepted"}
+    ]
+    return obj
+
+
+def test_crd_first_delete_adds_cleanup_finalizer_and_terminating() -> None:
+    """Deleting a CRD holds it with the cleanup finalizer and Terminating=True."""
+    strategy = CustomResourceDefinitionStrategy()
+    obj = _established(_created(strategy, _crd()))
+    assert strategy.finalizers_pending(obj)  # the first delete never removes it
+    obj["metadata"]["deletionTimestamp"] = "2024-01-01T00:00:00Z"
+    strategy.prepare_for_deletion(obj)
+    assert obj["metadata"]["finalizers"] == ["customresourcecleanup.apiextensions.k8s.io"]
+    assert obj["status"]["conditions"][-1] == {
+        "type": "Terminating",
+        "status": "True",
+        "lastTransitionTime": "2024-01-01T00:00:00Z",
+        "reason": "InstanceDeletionPending",
+        "message": "CustomResourceDefinition marked for deletion; CustomResource deletion "
+        "will begin soon",
+    }
+    strategy.prepare_for_deletion(obj)  # a second delete adds nothing
+    assert obj["metadata"]["finalizers"] == ["customresourcecleanup.apiextensions.k8s.io"]
+    assert [c["type"] for c in obj["status"]["conditions"]] == ["Established", "Terminating"]
+    assert strategy.finalizers_pending(obj)
+    obj["metadata"]["finalizers"] = []
+    assert not strategy.finalizers_pending(obj)
+
+
+def _scaled(scale: Obj) -> Obj:
+    return {
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "subresources": {"scale": scale},
+                "schema": {"openAPIV3Schema": {"type": "object"}},
+            }
+        ]
+    }
 
 
 @pytest.mark.parametrize(
@@ -149,6 +185,31 @@ def test_crd_defaults_and_initial_status() -> None:
             "not be empty for specified object fields",
         ),
         (
+            _scaled({"statusReplicasPath": ".status.replicas"}),
+            "spec.versions[0].subresources.scale.specReplicasPath: Required value",
+        ),
+        (
+            _scaled({"specReplicasPath": "spec.replicas", "statusReplicasPath": ".status.r"}),
+            'spec.versions[0].subresources.scale.specReplicasPath: Invalid value: "spec.replicas"'
+            ": must be a simple json path starting with .",
+        ),
+        (
+            _scaled({"specReplicasPath": ".spec.replicas", "statusReplicasPath": ".spec.r"}),
+            'spec.versions[0].subresources.scale.statusReplicasPath: Invalid value: ".spec.r": '
+            "should be a json path under .status",
+        ),
+        (
+            _scaled(
+                {
+                    "specReplicasPath": ".spec.replicas",
+                    "statusReplicasPath": ".status.replicas",
+                    "labelSelectorPath": ".metadata.labels",
+                }
+            ),
+            "spec.versions[0].subresources.scale.labelSelectorPath: Invalid value: "
+            '".metadata.labels": should be a json path under either .spec or .status',
+        ),
+        (
             {"names": {"plural": "CronTabs", "kind": "CronTab"}},
             'metadata.name: Invalid value: "crontabs.stable.example.com": must be '
             'spec.names.plural+"."+spec.group',
@@ -165,7 +226,7 @@ def test_crd_validation_messages(change: Obj, expected: str) -> None:
 def test_crd_update_rules() -> None:
     """Group and plural never change; kind and scope are fixed once established."""
     strategy = CustomResourceDefinitionStrategy()
-    old = _created(strategy, _crd())
+    old = _established(_created(strategy, _crd()))
     new = copy.deepcopy(old)
     new["spec"]["scope"] = "Cluster"
     new["spec"]["names"]["kind"] = "Tab"
