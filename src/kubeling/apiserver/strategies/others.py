@@ -941,6 +941,8 @@ class CustomResourceDefinitionStrategy(Strategy):
     def prepare_for_create(self, obj: Obj) -> None:
         super().prepare_for_create(obj)
         spec = _spec_of(obj)
+        # The store stamped creationTimestamp for this very create: it is "now",
+        # when Kubernetes' naming and establishing controllers set these.
         when = as_map(obj.get("metadata")).get("creationTimestamp")
         storage = _storage_version(spec)
         obj["status"] = {
