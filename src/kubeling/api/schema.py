@@ -39,6 +39,19 @@ carries them with :class:`Embedded`:
 >>> sorted(Check.embedded[0].json_names())
 ['path']
 
+Top-level kinds start with Go's inline ``TypeMeta`` (``apiVersion`` and
+``kind``, proto 0: they travel in the protobuf envelope, not the message);
+:class:`Kinds` declares a group-version's kinds with it, and
+:func:`list_kind` a kind's List (ListMeta at 1, the items at 2):
+
+>>> example = Kinds("io.k8s.example.v1.", "example.io", "v1")
+>>> Widget = example.kind("Widget", "A widget.", [Field("size", 2, INT32)])
+>>> WidgetList = list_kind(Widget, "A list of Widgets.", "The Widgets.")
+>>> WidgetList.name, WidgetList.gvk.kind
+('io.k8s.example.v1.WidgetList', 'WidgetList')
+>>> [(f.json, f.proto) for f in WidgetList.fields]
+[('apiVersion', 0), ('kind', 0), ('metadata', 1), ('items', 2)]
+
 Object types may refer to each other before they are defined (and to
 themselves, as JSONSchemaProps does) with ``Ref("<definition name>")``,
 resolved through the global ``DEFINITIONS`` registry that every ``Object``
@@ -68,9 +81,13 @@ __all__ = [
     "RAW_EXTENSION",
     "STRING",
     "TIME",
+    "TYPE_META",
+    "TYPE_META_GO",
+    "TYPE_META_TERSE",
     "Embedded",
     "Field",
     "GroupVersionKind",
+    "Kinds",
     "ListOf",
     "MapOf",
     "Object",
@@ -78,7 +95,9 @@ __all__ = [
     "Scalar",
     "ScalarKind",
     "TypeSpec",
+    "list_kind",
     "resolve",
+    "type_meta",
 ]
 
 
@@ -290,3 +309,82 @@ TypeSpec: TypeAlias = Scalar | ListOf | MapOf | Ref | Object
 
 DEFINITIONS: dict[str, Object] = {}
 """Every declared Object by definition name."""
+
+
+# -- Top-level kinds -------------------------------------------------------------------
+
+_LIST_META = Ref("io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta")
+
+
+def type_meta(api_version_doc: str, kind_doc: str) -> tuple[Field, Field]:
+    """Go's inline ``TypeMeta``: ``apiVersion`` and ``kind``, described as given.
+
+    Proto 0: protobuf carries them in the envelope (``runtime.Unknown``), not
+    in the object's message.
+    """
+    return Field("apiVersion", 0, STRING, api_version_doc), Field("kind", 0, STRING, kind_doc)
+
+
+# Three wordings of the TypeMeta descriptions are served today, one per set of
+# modules; they are kept apart so that the OpenAPI documents do not change.
+TYPE_META = type_meta(
+    "The versioned schema of this representation of an object.",
+    "The REST resource this object represents, in CamelCase.",
+)
+"""apiVersion and kind of apps, batch, policy, autoscaling and the core cluster kinds."""
+
+TYPE_META_TERSE = type_meta(
+    "Versioned schema of this object.", "REST resource this object represents, in CamelCase."
+)
+"""apiVersion and kind of the other API groups (rbac, storage, networking...)."""
+
+TYPE_META_GO = type_meta(
+    "APIVersion defines the versioned schema of this representation of an object.",
+    "Kind is a string value representing the REST resource this object represents.",
+)
+"""apiVersion and kind in Kubernetes' own words: meta/v1 and the core Pod kinds."""
+
+
+@dataclass(frozen=True, slots=True)
+class Kinds:
+    """Declares the top-level kinds of one group-version.
+
+    ``package`` is the definition-name prefix (``io.k8s.api.apps.v1.``);
+    every kind gets ``type_meta`` first and its GroupVersionKind.
+    """
+
+    package: str
+    group: str
+    version: str
+    type_meta: tuple[Field, Field] = TYPE_META
+
+    def kind(self, kind: str, doc: str, fields: Iterable[Field]) -> Object:
+        """The kind ``kind``: apiVersion and kind, then ``fields``."""
+        return Object(
+            self.package + kind,
+            doc,
+            [*self.type_meta, *fields],
+            gvk=GroupVersionKind(self.group, self.version, kind),
+        )
+
+
+def list_kind(item: Object, doc: str, items_doc: str) -> Object:
+    """The List of the top-level kind ``item``, beside it: ``<Kind>List``.
+
+    Its apiVersion and kind are described as the item's; ``metadata`` is the
+    ListMeta (1), ``items`` the required repeated item (2), as in every
+    ``generated.proto``.
+    """
+    if item.gvk is None:
+        raise ValueError(f"{item.name} is not a top-level kind")
+    return Object(
+        item.name + "List",
+        doc,
+        [
+            item.field("apiVersion"),
+            item.field("kind"),
+            Field("metadata", 1, _LIST_META, "Standard list metadata."),
+            Field("items", 2, ListOf(item), items_doc, required=True),
+        ],
+        gvk=GroupVersionKind(item.gvk.group, item.gvk.version, item.gvk.kind + "List"),
+    )

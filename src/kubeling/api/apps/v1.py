@@ -18,11 +18,11 @@ from kubeling.api.schema import (
     STRING,
     TIME,
     Field,
-    GroupVersionKind,
+    Kinds,
     ListOf,
     Object,
     Ref,
-    TypeSpec,
+    list_kind,
 )
 
 __all__ = [
@@ -59,43 +59,15 @@ __all__ = [
 ]
 
 _APPS = "io.k8s.api.apps.v1."
+_KINDS = Kinds(_APPS, "apps", "v1")
 _META = "io.k8s.apimachinery.pkg.apis.meta.v1."
 
 _OBJECT_META = Ref(_META + "ObjectMeta")
-_LIST_META = Ref(_META + "ListMeta")
 _LABEL_SELECTOR = Ref(_META + "LabelSelector")
 _POD_TEMPLATE_SPEC = Ref("io.k8s.api.core.v1.PodTemplateSpec")
 _PERSISTENT_VOLUME_CLAIM = Ref("io.k8s.api.core.v1.PersistentVolumeClaim")
 
-_GROUP, _VERSION = "apps", "v1"
 _ROLLING_OR_ON_DELETE = ("OnDelete", "RollingUpdate")
-
-
-def _kind(kind: str, doc: str, fields: list[Field]) -> Object:
-    """A top-level kind of apps/v1, with apiVersion and kind first."""
-    return Object(
-        _APPS + kind,
-        doc,
-        [
-            Field(
-                "apiVersion", 0, STRING, "The versioned schema of this representation of an object."
-            ),
-            Field("kind", 0, STRING, "The REST resource this object represents, in CamelCase."),
-            *fields,
-        ],
-        gvk=GroupVersionKind(_GROUP, _VERSION, kind),
-    )
-
-
-def _list(kind: str, doc: str, item: TypeSpec, items_doc: str) -> Object:
-    return _kind(
-        kind,
-        doc,
-        [
-            Field("metadata", 1, _LIST_META, "Standard list metadata."),
-            Field("items", 2, ListOf(item), items_doc, required=True),
-        ],
-    )
 
 
 def _metadata() -> Field:
@@ -229,7 +201,7 @@ DeploymentStatus = Object(
     ],
 )
 
-Deployment = _kind(
+Deployment = _KINDS.kind(
     "Deployment",
     "Declarative updates for Pods and ReplicaSets.",
     [
@@ -239,7 +211,7 @@ Deployment = _kind(
     ],
 )
 
-DeploymentList = _list("DeploymentList", "A list of Deployments.", Deployment, "The Deployments.")
+DeploymentList = list_kind(Deployment, "A list of Deployments.", "The Deployments.")
 
 # --- ReplicaSet -------------------------------------------------------------
 
@@ -273,7 +245,7 @@ ReplicaSetStatus = Object(
     ],
 )
 
-ReplicaSet = _kind(
+ReplicaSet = _KINDS.kind(
     "ReplicaSet",
     "Keeps a specified number of pod replicas running.",
     [
@@ -283,7 +255,7 @@ ReplicaSet = _kind(
     ],
 )
 
-ReplicaSetList = _list("ReplicaSetList", "A list of ReplicaSets.", ReplicaSet, "The ReplicaSets.")
+ReplicaSetList = list_kind(ReplicaSet, "A list of ReplicaSets.", "The ReplicaSets.")
 
 # --- StatefulSet ------------------------------------------------------------
 
@@ -407,7 +379,7 @@ StatefulSetStatus = Object(
     ],
 )
 
-StatefulSet = _kind(
+StatefulSet = _KINDS.kind(
     "StatefulSet",
     "A set of pods with consistent identities.",
     [
@@ -417,9 +389,7 @@ StatefulSet = _kind(
     ],
 )
 
-StatefulSetList = _list(
-    "StatefulSetList", "A list of StatefulSets.", StatefulSet, "The StatefulSets."
-)
+StatefulSetList = list_kind(StatefulSet, "A list of StatefulSets.", "The StatefulSets.")
 
 # --- DaemonSet --------------------------------------------------------------
 
@@ -524,7 +494,7 @@ DaemonSetStatus = Object(
     ],
 )
 
-DaemonSet = _kind(
+DaemonSet = _KINDS.kind(
     "DaemonSet",
     "The configuration of a daemon set.",
     [
@@ -534,11 +504,11 @@ DaemonSet = _kind(
     ],
 )
 
-DaemonSetList = _list("DaemonSetList", "A list of DaemonSets.", DaemonSet, "The daemon sets.")
+DaemonSetList = list_kind(DaemonSet, "A list of DaemonSets.", "The daemon sets.")
 
 # --- ControllerRevision -----------------------------------------------------
 
-ControllerRevision = _kind(
+ControllerRevision = _KINDS.kind(
     "ControllerRevision",
     "An immutable snapshot of state data.",
     [
@@ -548,9 +518,6 @@ ControllerRevision = _kind(
     ],
 )
 
-ControllerRevisionList = _list(
-    "ControllerRevisionList",
-    "A list of ControllerRevisions.",
-    ControllerRevision,
-    "The ControllerRevisions.",
+ControllerRevisionList = list_kind(
+    ControllerRevision, "A list of ControllerRevisions.", "The ControllerRevisions."
 )

@@ -15,10 +15,11 @@ from kubeling.api.schema import (
     STRING,
     TIME,
     Field,
-    GroupVersionKind,
+    Kinds,
     ListOf,
     Object,
     Ref,
+    list_kind,
 )
 
 __all__ = [
@@ -49,29 +50,13 @@ __all__ = [
 ]
 
 _AUTOSCALING = "io.k8s.api.autoscaling.v2."
+_KINDS = Kinds(_AUTOSCALING, "autoscaling", "v2")
 _META = "io.k8s.apimachinery.pkg.apis.meta.v1."
 
 _OBJECT_META = Ref(_META + "ObjectMeta")
-_LIST_META = Ref(_META + "ListMeta")
 _LABEL_SELECTOR = Ref(_META + "LabelSelector")
 
 _METRIC_SOURCE_TYPES = ("ContainerResource", "External", "Object", "Pods", "Resource")
-
-
-def _kind(kind: str, doc: str, fields: list[Field]) -> Object:
-    """A top-level kind of autoscaling/v2, with apiVersion and kind first."""
-    return Object(
-        _AUTOSCALING + kind,
-        doc,
-        [
-            Field(
-                "apiVersion", 0, STRING, "The versioned schema of this representation of an object."
-            ),
-            Field("kind", 0, STRING, "The REST resource this object represents, in CamelCase."),
-            *fields,
-        ],
-        gvk=GroupVersionKind("autoscaling", "v2", kind),
-    )
 
 
 # --- Targets and values -----------------------------------------------------
@@ -428,7 +413,7 @@ HorizontalPodAutoscalerStatus = Object(
     ],
 )
 
-HorizontalPodAutoscaler = _kind(
+HorizontalPodAutoscaler = _KINDS.kind(
     "HorizontalPodAutoscaler",
     "Automatically manages the replica count of a scalable resource.",
     [
@@ -438,17 +423,8 @@ HorizontalPodAutoscaler = _kind(
     ],
 )
 
-HorizontalPodAutoscalerList = _kind(
-    "HorizontalPodAutoscalerList",
+HorizontalPodAutoscalerList = list_kind(
+    HorizontalPodAutoscaler,
     "A list of horizontal pod autoscalers.",
-    [
-        Field("metadata", 1, _LIST_META, "Standard list metadata."),
-        Field(
-            "items",
-            2,
-            ListOf(HorizontalPodAutoscaler),
-            "The horizontal pod autoscalers.",
-            required=True,
-        ),
-    ],
+    "The horizontal pod autoscalers.",
 )

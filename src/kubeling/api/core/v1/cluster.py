@@ -41,12 +41,13 @@ from kubeling.api.schema import (
     TIME,
     Embedded,
     Field,
-    GroupVersionKind,
+    Kinds,
     ListOf,
     MapOf,
     Object,
     Ref,
     TypeSpec,
+    list_kind,
 )
 
 __all__ = [
@@ -162,6 +163,7 @@ __all__ = [
 ]
 
 _CORE = "io.k8s.api.core.v1."
+_KINDS = Kinds(_CORE, "", "v1")
 _META = "io.k8s.apimachinery.pkg.apis.meta.v1."
 
 # meta/v1 (kubeling.api.meta.v1).
@@ -179,41 +181,9 @@ _NODE_SELECTOR = Ref(_CORE + "NodeSelector")
 _POD_TEMPLATE_SPEC = Ref(_CORE + "PodTemplateSpec")
 _POD_STATUS = Ref(_CORE + "PodStatus")
 
-_GROUP, _VERSION = "", "v1"
-
 _QUANTITIES = MapOf(QUANTITY)
 _STRINGS = ListOf(STRING)
 _PROTOCOLS = ("SCTP", "TCP", "UDP")
-
-
-def _type_meta() -> list[Field]:
-    """apiVersion and kind: not in the protobuf message but in its envelope."""
-    return [
-        Field("apiVersion", 0, STRING, "The versioned schema of this representation of an object."),
-        Field("kind", 0, STRING, "The REST resource this object represents, in CamelCase."),
-    ]
-
-
-def _kind(kind: str, doc: str, fields: list[Field]) -> Object:
-    """A top-level kind of the core group."""
-    return Object(
-        _CORE + kind,
-        doc,
-        [*_type_meta(), *fields],
-        gvk=GroupVersionKind(_GROUP, _VERSION, kind),
-    )
-
-
-def _list(kind: str, doc: str, item: TypeSpec, items_doc: str) -> Object:
-    """A list kind: ListMeta at 1, the items at 2."""
-    return _kind(
-        kind,
-        doc,
-        [
-            Field("metadata", 1, _LIST_META, "Standard list metadata."),
-            Field("items", 2, ListOf(item), items_doc, required=True),
-        ],
-    )
 
 
 def _metadata(*, required: bool = False) -> Field:
@@ -301,7 +271,7 @@ NamespaceStatus = Object(
     ],
 )
 
-Namespace = _kind(
+Namespace = _KINDS.kind(
     "Namespace",
     "A scope for names.",
     [
@@ -311,7 +281,7 @@ Namespace = _kind(
     ],
 )
 
-NamespaceList = _list("NamespaceList", "A list of Namespaces.", Namespace, "The Namespaces.")
+NamespaceList = list_kind(Namespace, "A list of Namespaces.", "The Namespaces.")
 
 # --- Node -------------------------------------------------------------------
 
@@ -568,7 +538,7 @@ NodeStatus = Object(
     ],
 )
 
-Node = _kind(
+Node = _KINDS.kind(
     "Node",
     "A worker node.",
     [
@@ -578,7 +548,7 @@ Node = _kind(
     ],
 )
 
-NodeList = _list("NodeList", "A list of Nodes.", Node, "The nodes.")
+NodeList = list_kind(Node, "A list of Nodes.", "The nodes.")
 
 PodSignature = Object(
     _CORE + "PodSignature",
@@ -797,7 +767,7 @@ ServiceStatus = Object(
     ],
 )
 
-Service = _kind(
+Service = _KINDS.kind(
     "Service",
     "A named abstraction of a software service: ports and a selector over pods.",
     [
@@ -807,7 +777,7 @@ Service = _kind(
     ],
 )
 
-ServiceList = _list("ServiceList", "A list of Services.", Service, "The services.")
+ServiceList = list_kind(Service, "A list of Services.", "The services.")
 
 EndpointAddress = Object(
     _CORE + "EndpointAddress",
@@ -859,7 +829,7 @@ EndpointSubset = Object(
     ],
 )
 
-Endpoints = _kind(
+Endpoints = _KINDS.kind(
     "Endpoints",
     "The endpoints that implement a service.",
     [
@@ -874,11 +844,11 @@ Endpoints = _kind(
     ],
 )
 
-EndpointsList = _list("EndpointsList", "A list of Endpoints.", Endpoints, "The endpoints.")
+EndpointsList = list_kind(Endpoints, "A list of Endpoints.", "The endpoints.")
 
 # --- ConfigMap, Secret, ServiceAccount ---------------------------------------
 
-ConfigMap = _kind(
+ConfigMap = _KINDS.kind(
     "ConfigMap",
     "Configuration data for pods to consume.",
     [
@@ -889,9 +859,9 @@ ConfigMap = _kind(
     ],
 )
 
-ConfigMapList = _list("ConfigMapList", "A list of ConfigMaps.", ConfigMap, "The ConfigMaps.")
+ConfigMapList = list_kind(ConfigMap, "A list of ConfigMaps.", "The ConfigMaps.")
 
-Secret = _kind(
+Secret = _KINDS.kind(
     "Secret",
     "Secret data of a certain type.",
     [
@@ -903,9 +873,9 @@ Secret = _kind(
     ],
 )
 
-SecretList = _list("SecretList", "A list of Secrets.", Secret, "The secrets.")
+SecretList = list_kind(Secret, "A list of Secrets.", "The secrets.")
 
-ServiceAccount = _kind(
+ServiceAccount = _KINDS.kind(
     "ServiceAccount",
     "An identity for processes in pods, with the secrets it may use.",
     [
@@ -936,8 +906,8 @@ ServiceAccount = _kind(
     ],
 )
 
-ServiceAccountList = _list(
-    "ServiceAccountList", "A list of ServiceAccounts.", ServiceAccount, "The service accounts."
+ServiceAccountList = list_kind(
+    ServiceAccount, "A list of ServiceAccounts.", "The service accounts."
 )
 
 # --- Event ------------------------------------------------------------------
@@ -960,7 +930,7 @@ EventSeries = Object(
     ],
 )
 
-Event = _kind(
+Event = _KINDS.kind(
     "Event",
     "A report of an event somewhere in the cluster.",
     [
@@ -988,7 +958,7 @@ Event = _kind(
     ],
 )
 
-EventList = _list("EventList", "A list of Events.", Event, "The events.")
+EventList = list_kind(Event, "A list of Events.", "The events.")
 
 # --- PersistentVolume and PersistentVolumeClaim -------------------------------
 
@@ -1125,7 +1095,7 @@ PersistentVolumeClaimStatus = Object(
     ],
 )
 
-PersistentVolumeClaim = _kind(
+PersistentVolumeClaim = _KINDS.kind(
     "PersistentVolumeClaim",
     "A user's request for and claim to a persistent volume.",
     [
@@ -1135,11 +1105,8 @@ PersistentVolumeClaim = _kind(
     ],
 )
 
-PersistentVolumeClaimList = _list(
-    "PersistentVolumeClaimList",
-    "A list of PersistentVolumeClaims.",
-    PersistentVolumeClaim,
-    "The persistent volume claims.",
+PersistentVolumeClaimList = list_kind(
+    PersistentVolumeClaim, "A list of PersistentVolumeClaims.", "The persistent volume claims."
 )
 
 GlusterfsPersistentVolumeSource = Object(
@@ -1429,7 +1396,7 @@ PersistentVolumeStatus = Object(
     ],
 )
 
-PersistentVolume = _kind(
+PersistentVolume = _KINDS.kind(
     "PersistentVolume",
     "A storage resource provisioned by an administrator.",
     [
@@ -1439,11 +1406,8 @@ PersistentVolume = _kind(
     ],
 )
 
-PersistentVolumeList = _list(
-    "PersistentVolumeList",
-    "A list of PersistentVolumes.",
-    PersistentVolume,
-    "The persistent volumes.",
+PersistentVolumeList = list_kind(
+    PersistentVolume, "A list of PersistentVolumes.", "The persistent volumes."
 )
 
 # --- LimitRange and ResourceQuota --------------------------------------------
@@ -1481,13 +1445,13 @@ LimitRangeSpec = Object(
     ],
 )
 
-LimitRange = _kind(
+LimitRange = _KINDS.kind(
     "LimitRange",
     "Resource usage limits for each kind of resource in a namespace.",
     [_metadata(), Field("spec", 2, LimitRangeSpec, "The limits enforced.")],
 )
 
-LimitRangeList = _list("LimitRangeList", "A list of LimitRanges.", LimitRange, "The LimitRanges.")
+LimitRangeList = list_kind(LimitRange, "A list of LimitRanges.", "The LimitRanges.")
 
 ScopedResourceSelectorRequirement = Object(
     _CORE + "ScopedResourceSelectorRequirement",
@@ -1555,7 +1519,7 @@ ResourceQuotaStatus = Object(
     ],
 )
 
-ResourceQuota = _kind(
+ResourceQuota = _KINDS.kind(
     "ResourceQuota",
     "Aggregate quota restrictions enforced per namespace.",
     [
@@ -1565,9 +1529,7 @@ ResourceQuota = _kind(
     ],
 )
 
-ResourceQuotaList = _list(
-    "ResourceQuotaList", "A list of ResourceQuotas.", ResourceQuota, "The ResourceQuotas."
-)
+ResourceQuotaList = list_kind(ResourceQuota, "A list of ResourceQuotas.", "The ResourceQuotas.")
 
 # --- ReplicationController -------------------------------------
 
@@ -1627,7 +1589,7 @@ ReplicationControllerStatus = Object(
     ],
 )
 
-ReplicationController = _kind(
+ReplicationController = _KINDS.kind(
     "ReplicationController",
     "The configuration of a replication controller.",
     [
@@ -1637,11 +1599,8 @@ ReplicationController = _kind(
     ],
 )
 
-ReplicationControllerList = _list(
-    "ReplicationControllerList",
-    "A list of ReplicationControllers.",
-    ReplicationController,
-    "The replication controllers.",
+ReplicationControllerList = list_kind(
+    ReplicationController, "A list of ReplicationControllers.", "The replication controllers."
 )
 
 # --- ComponentStatus --------------------------------------------------------
@@ -1659,17 +1618,14 @@ ComponentCondition = Object(
     ],
 )
 
-ComponentStatus = _kind(
+ComponentStatus = _KINDS.kind(
     "ComponentStatus",
     "Cluster validation info (deprecated).",
     [_metadata(), _conditions(ComponentCondition, 2, "The observed component conditions.")],
 )
 
-ComponentStatusList = _list(
-    "ComponentStatusList",
-    "A list of ComponentStatuses (deprecated).",
-    ComponentStatus,
-    "The ComponentStatus objects.",
+ComponentStatusList = list_kind(
+    ComponentStatus, "A list of ComponentStatuses (deprecated).", "The ComponentStatus objects."
 )
 
 # --- Topology (StorageClass.allowedTopologies) ------------------------------
@@ -1706,13 +1662,13 @@ TopologySelectorTerm = Object(
 
 # --- Subresource bodies, query options and internal kinds --------------------
 
-PodStatusResult = _kind(
+PodStatusResult = _KINDS.kind(
     "PodStatusResult",
     "A PodStatus wrapper returned by the kubelet.",
     [_metadata(), Field("status", 2, _POD_STATUS, "The most recently observed status of the pod.")],
 )
 
-PodLogOptions = _kind(
+PodLogOptions = _KINDS.kind(
     "PodLogOptions",
     "Query options of a pod's log request.",
     [
@@ -1734,7 +1690,7 @@ PodLogOptions = _kind(
     ],
 )
 
-PodAttachOptions = _kind(
+PodAttachOptions = _KINDS.kind(
     "PodAttachOptions",
     "Query options of a pod's attach request.",
     [
@@ -1746,7 +1702,7 @@ PodAttachOptions = _kind(
     ],
 )
 
-PodExecOptions = _kind(
+PodExecOptions = _KINDS.kind(
     "PodExecOptions",
     "Query options of a pod's exec request.",
     [
@@ -1761,31 +1717,31 @@ PodExecOptions = _kind(
     ],
 )
 
-PodPortForwardOptions = _kind(
+PodPortForwardOptions = _KINDS.kind(
     "PodPortForwardOptions",
     "Query options of a pod's port-forward request over WebSockets.",
     [Field("ports", 1, ListOf(INT32), "The ports to forward.", list_type="atomic")],
 )
 
-PodProxyOptions = _kind(
+PodProxyOptions = _KINDS.kind(
     "PodProxyOptions",
     "Query options of a proxy request to a pod.",
     [Field("path", 1, STRING, "The URL path of the proxy request.")],
 )
 
-NodeProxyOptions = _kind(
+NodeProxyOptions = _KINDS.kind(
     "NodeProxyOptions",
     "Query options of a proxy request to a node.",
     [Field("path", 1, STRING, "The URL path of the proxy request.")],
 )
 
-ServiceProxyOptions = _kind(
+ServiceProxyOptions = _KINDS.kind(
     "ServiceProxyOptions",
     "Query options of a proxy request to a service.",
     [Field("path", 1, STRING, "The URL path of the proxy request.")],
 )
 
-RangeAllocation = _kind(
+RangeAllocation = _KINDS.kind(
     "RangeAllocation",
     "An allocation bitmap over a range (internal).",
     [
@@ -1795,13 +1751,13 @@ RangeAllocation = _kind(
     ],
 )
 
-SerializedReference = _kind(
+SerializedReference = _KINDS.kind(
     "SerializedReference",
     "A serialized reference to an object.",
     [Field("reference", 1, _OBJECT_REFERENCE, "The reference to an object.")],
 )
 
-List = _kind(
+List = _KINDS.kind(
     "List",
     "A list of objects of any kind.",
     [

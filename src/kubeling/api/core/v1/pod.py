@@ -28,7 +28,7 @@ only: no field refers to them, so no OpenAPI document describes them.
 
 from __future__ import annotations
 
-from kubeling.api.meta.v1 import LabelSelector, ListMeta, ObjectMeta
+from kubeling.api.meta.v1 import LabelSelector, ObjectMeta
 from kubeling.api.schema import (
     BOOL,
     INT32,
@@ -37,13 +37,15 @@ from kubeling.api.schema import (
     QUANTITY,
     STRING,
     TIME,
+    TYPE_META_GO,
     Embedded,
     Field,
-    GroupVersionKind,
+    Kinds,
     ListOf,
     MapOf,
     Object,
     Ref,
+    list_kind,
 )
 
 __all__ = [
@@ -170,18 +172,8 @@ __all__ = [
     "WindowsSecurityContextOptions",
 ]
 
-_API_VERSION = Field(
-    "apiVersion",
-    0,
-    STRING,
-    "APIVersion defines the versioned schema of this representation of an object.",
-)
-_KIND = Field(
-    "kind",
-    0,
-    STRING,
-    "Kind is a string value representing the REST resource this object represents.",
-)
+
+_KINDS = Kinds("io.k8s.api.core.v1.", "", "v1", TYPE_META_GO)
 
 
 # -- References and selectors ---------------------------------------------------
@@ -3887,30 +3879,17 @@ PodStatus = Object(
 
 # -- The kinds ------------------------------------------------------------------
 
-Pod = Object(
-    "io.k8s.api.core.v1.Pod",
+Pod = _KINDS.kind(
+    "Pod",
     "Pod is a collection of containers that can run on a host.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 1, ObjectMeta, "Standard object's metadata."),
         Field("spec", 2, PodSpec, "Specification of the desired behavior of the pod."),
         Field("status", 3, PodStatus, "Most recently observed status of the pod."),
     ],
-    gvk=GroupVersionKind("", "v1", "Pod"),
 )
 
-PodList = Object(
-    "io.k8s.api.core.v1.PodList",
-    "PodList is a list of Pods.",
-    [
-        _API_VERSION,
-        _KIND,
-        Field("metadata", 1, ListMeta, "Standard list metadata."),
-        Field("items", 2, ListOf(Pod), "List of pods.", required=True),
-    ],
-    gvk=GroupVersionKind("", "v1", "PodList"),
-)
+PodList = list_kind(Pod, "PodList is a list of Pods.", "List of pods.")
 
 PodTemplateSpec = Object(
     "io.k8s.api.core.v1.PodTemplateSpec",
@@ -3921,12 +3900,10 @@ PodTemplateSpec = Object(
     ],
 )
 
-PodTemplate = Object(
-    "io.k8s.api.core.v1.PodTemplate",
+PodTemplate = _KINDS.kind(
+    "PodTemplate",
     "PodTemplate describes a template for creating copies of a predefined pod.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 1, ObjectMeta, "Standard object's metadata."),
         Field(
             "template",
@@ -3935,27 +3912,16 @@ PodTemplate = Object(
             "Template defines the pods that will be created from this pod template.",
         ),
     ],
-    gvk=GroupVersionKind("", "v1", "PodTemplate"),
 )
 
-PodTemplateList = Object(
-    "io.k8s.api.core.v1.PodTemplateList",
-    "PodTemplateList is a list of PodTemplates.",
-    [
-        _API_VERSION,
-        _KIND,
-        Field("metadata", 1, ListMeta, "Standard list metadata."),
-        Field("items", 2, ListOf(PodTemplate), "List of pod templates.", required=True),
-    ],
-    gvk=GroupVersionKind("", "v1", "PodTemplateList"),
+PodTemplateList = list_kind(
+    PodTemplate, "PodTemplateList is a list of PodTemplates.", "List of pod templates."
 )
 
-Binding = Object(
-    "io.k8s.api.core.v1.Binding",
+Binding = _KINDS.kind(
+    "Binding",
     "Binding ties one object to another; for example, a pod is bound to a node by a scheduler.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 1, ObjectMeta, "Standard object's metadata."),
         Field(
             "target",
@@ -3965,5 +3931,4 @@ Binding = Object(
             required=True,
         ),
     ],
-    gvk=GroupVersionKind("", "v1", "Binding"),
 )
