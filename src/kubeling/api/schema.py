@@ -27,17 +27,17 @@ Go structs embedded with ``json:",inline"`` are flat in JSON but nested in
 protobuf (a Probe's ``httpGet`` travels inside its ``handler``, field 1, a
 ProbeHandler message). The parent declares the flat JSON fields with proto 0,
 as JSON, OpenAPI and patches see them, and names the protobuf message that
-carries them with :class:`Embedded`:
+carries them with :class:`Embedded`; :func:`inlined` gives those flat fields:
 
 >>> Handler = Object("io.k8s.example.v1.Handler", "", [Field("path", 1, STRING)])
 >>> Check = Object(
 ...     "io.k8s.example.v1.Check",
 ...     "",
-...     [Field("path", 0, STRING), Field("period", 2, INT32)],
+...     [*inlined(Handler), Field("period", 2, INT32)],
 ...     embedded=[Embedded(1, Handler, "handler")],
 ... )
->>> sorted(Check.embedded[0].json_names())
-['path']
+>>> sorted(Check.embedded[0].json_names()), Check.field("path").proto
+(['path'], 0)
 
 Top-level kinds start with Go's inline ``TypeMeta`` (``apiVersion`` and
 ``kind``, proto 0: they travel in the protobuf envelope, not the message);
@@ -62,7 +62,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeAlias
 
 __all__ = [
@@ -95,6 +95,7 @@ __all__ = [
     "Scalar",
     "ScalarKind",
     "TypeSpec",
+    "inlined",
     "list_kind",
     "resolve",
     "type_meta",
@@ -302,6 +303,14 @@ class Object:
         deeply: what a parent embedding this type shows flat in its JSON.
         """
         return self._flattened
+
+
+def inlined(type: Object) -> list[Field]:
+    """``type``'s fields as a struct that embeds it declares them: the same, with proto 0.
+
+    Name ``type`` in the parent's ``embedded`` too, with its message number.
+    """
+    return [replace(f, proto=0) for f in type.fields]
 
 
 TypeSpec: TypeAlias = Scalar | ListOf | MapOf | Ref | Object

@@ -657,6 +657,9 @@ def test_types_required_and_enums() -> None:
         "imageID",
     }
     assert pod.PodList.field("items").required
+    # EphemeralContainer inlines EphemeralContainerCommon: the same fields, enums included.
+    for name in ("imagePullPolicy", "terminationMessagePolicy"):
+        assert pod.EphemeralContainer.field(name).enum == pod.Container.field(name).enum != ()
     assert pod.PodSpec.field("restartPolicy").enum == ("Always", "Never", "OnFailure")
     assert pod.PodSpec.field("dnsPolicy").enum == (
         "ClusterFirst",

@@ -47,6 +47,7 @@ from kubeling.api.schema import (
     Object,
     Ref,
     TypeSpec,
+    inlined,
     list_kind,
 )
 
@@ -1342,7 +1343,7 @@ PersistentVolumeSpec = Object(
     [
         Field("capacity", 1, _QUANTITIES, "The volume's resources and capacity."),
         # PersistentVolumeSource, inlined (protobuf field 2): see ``embedded``.
-        *(Field(name, 0, type_, doc) for name, _, type_, doc in _PV_SOURCES),
+        *inlined(PersistentVolumeSource),
         Field(
             "accessModes", 3, _STRINGS, "All ways the volume can be mounted.", list_type="atomic"
         ),
