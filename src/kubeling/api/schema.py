@@ -95,6 +95,7 @@ __all__ = [
     "Scalar",
     "ScalarKind",
     "TypeSpec",
+    "conditions",
     "inlined",
     "list_kind",
     "resolve",
@@ -396,4 +397,18 @@ def list_kind(item: Object, doc: str, items_doc: str) -> Object:
             Field("items", 2, ListOf(item), items_doc, required=True),
         ],
         gvk=GroupVersionKind(item.gvk.group, item.gvk.version, item.gvk.kind + "List"),
+    )
+
+
+def conditions(item: TypeSpec, proto: int, doc: str) -> Field:
+    """A status's ``conditions``: a list merged and keyed by ``type`` (strategic and SSA)."""
+    return Field(
+        "conditions",
+        proto,
+        ListOf(item),
+        doc,
+        patch_strategy="merge",
+        patch_merge_key="type",
+        list_type="map",
+        list_map_keys=("type",),
     )

@@ -22,6 +22,7 @@ from kubeling.api.schema import (
     ListOf,
     Object,
     Ref,
+    conditions,
     list_kind,
 )
 
@@ -68,6 +69,7 @@ _POD_TEMPLATE_SPEC = Ref("io.k8s.api.core.v1.PodTemplateSpec")
 _PERSISTENT_VOLUME_CLAIM = Ref("io.k8s.api.core.v1.PersistentVolumeClaim")
 
 _ROLLING_OR_ON_DELETE = ("OnDelete", "RollingUpdate")
+_CONDITIONS_DOC = "The latest available observations of the object's state."
 
 
 def _metadata() -> Field:
@@ -100,19 +102,6 @@ def _condition(name: str, doc: str, *, update_time: bool = False) -> Object:
             Field("reason", 4, STRING, "The reason for the condition's last transition."),
             Field("message", 5, STRING, "Human-readable details about the transition."),
         ],
-    )
-
-
-def _conditions(item: Object, proto: int) -> Field:
-    return Field(
-        "conditions",
-        proto,
-        ListOf(item),
-        "The latest available observations of the object's state.",
-        patch_strategy="merge",
-        patch_merge_key="type",
-        list_type="map",
-        list_map_keys=("type",),
     )
 
 
@@ -196,7 +185,7 @@ DeploymentStatus = Object(
         Field("readyReplicas", 7, INT32, "Non-terminating pods with a Ready condition."),
         Field("availableReplicas", 4, INT32, "Pods ready for at least minReadySeconds."),
         Field("unavailableReplicas", 5, INT32, "Pods still needed for 100% available capacity."),
-        _conditions(DeploymentCondition, 6),
+        conditions(DeploymentCondition, 6, _CONDITIONS_DOC),
         Field("collisionCount", 8, INT32, "Count of hash collisions for the deployment."),
     ],
 )
@@ -241,7 +230,7 @@ ReplicaSetStatus = Object(
         Field("readyReplicas", 4, INT32, "Pods with a Ready condition."),
         Field("availableReplicas", 5, INT32, "Pods ready for at least minReadySeconds."),
         Field("observedGeneration", 3, INT64, "The most recently observed generation."),
-        _conditions(ReplicaSetCondition, 6),
+        conditions(ReplicaSetCondition, 6, _CONDITIONS_DOC),
     ],
 )
 
@@ -374,7 +363,7 @@ StatefulSetStatus = Object(
         Field("currentRevision", 6, STRING, "The revision of pods [0, currentReplicas)."),
         Field("updateRevision", 7, STRING, "The revision of the most recently updated pods."),
         Field("collisionCount", 9, INT32, "Count of hash collisions for the StatefulSet."),
-        _conditions(StatefulSetCondition, 10),
+        conditions(StatefulSetCondition, 10, _CONDITIONS_DOC),
         Field("availableReplicas", 11, INT32, "Pods ready for at least minReadySeconds."),
     ],
 )
@@ -490,7 +479,7 @@ DaemonSetStatus = Object(
             "numberUnavailable", 8, INT32, "Nodes that should run the pod but have none available."
         ),
         Field("collisionCount", 9, INT32, "Count of hash collisions for the DaemonSet."),
-        _conditions(DaemonSetCondition, 10),
+        conditions(DaemonSetCondition, 10, _CONDITIONS_DOC),
     ],
 )
 

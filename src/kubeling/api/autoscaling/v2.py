@@ -19,6 +19,7 @@ from kubeling.api.schema import (
     ListOf,
     Object,
     Ref,
+    conditions,
     list_kind,
 )
 
@@ -117,6 +118,43 @@ MetricValueStatus = Object(
     ],
 )
 
+
+def _by_source_type(
+    name: str,
+    doc: str,
+    object_: Object,
+    pods: Object,
+    resource: Object,
+    container_resource: Object,
+    external: Object,
+) -> Object:
+    """MetricSpec or MetricStatus: the metric source type, then one member for each type."""
+    return Object(
+        _AUTOSCALING + name,
+        doc,
+        [
+            Field(
+                "type",
+                1,
+                STRING,
+                "The type of metric source.",
+                required=True,
+                enum=_METRIC_SOURCE_TYPES,
+            ),
+            Field("object", 2, object_, "A metric describing a single object."),
+            Field("pods", 3, pods, "A metric describing each pod of the target."),
+            Field("resource", 4, resource, "A resource metric of each pod."),
+            Field(
+                "containerResource",
+                7,
+                container_resource,
+                "A resource metric of one container in each pod.",
+            ),
+            Field("external", 5, external, "A metric from outside the cluster."),
+        ],
+    )
+
+
 # --- Metric sources ---------------------------------------------------------
 
 ObjectMetricSource = Object(
@@ -172,29 +210,14 @@ ExternalMetricSource = Object(
     ],
 )
 
-MetricSpec = Object(
-    _AUTOSCALING + "MetricSpec",
+MetricSpec = _by_source_type(
+    "MetricSpec",
     "How to scale on one metric: the type and its matching source.",
-    [
-        Field(
-            "type",
-            1,
-            STRING,
-            "The type of metric source.",
-            required=True,
-            enum=_METRIC_SOURCE_TYPES,
-        ),
-        Field("object", 2, ObjectMetricSource, "A metric describing a single object."),
-        Field("pods", 3, PodsMetricSource, "A metric describing each pod of the target."),
-        Field("resource", 4, ResourceMetricSource, "A resource metric of each pod."),
-        Field(
-            "containerResource",
-            7,
-            ContainerResourceMetricSource,
-            "A resource metric of one container in each pod.",
-        ),
-        Field("external", 5, ExternalMetricSource, "A metric from outside the cluster."),
-    ],
+    ObjectMetricSource,
+    PodsMetricSource,
+    ResourceMetricSource,
+    ContainerResourceMetricSource,
+    ExternalMetricSource,
 )
 
 # --- Metric statuses --------------------------------------------------------
@@ -252,29 +275,14 @@ ExternalMetricStatus = Object(
     ],
 )
 
-MetricStatus = Object(
-    _AUTOSCALING + "MetricStatus",
+MetricStatus = _by_source_type(
+    "MetricStatus",
     "The last-read state of one metric.",
-    [
-        Field(
-            "type",
-            1,
-            STRING,
-            "The type of metric source.",
-            required=True,
-            enum=_METRIC_SOURCE_TYPES,
-        ),
-        Field("object", 2, ObjectMetricStatus, "A metric describing a single object."),
-        Field("pods", 3, PodsMetricStatus, "A metric describing each pod of the target."),
-        Field("resource", 4, ResourceMetricStatus, "A resource metric of each pod."),
-        Field(
-            "containerResource",
-            7,
-            ContainerResourceMetricStatus,
-            "A resource metric of one container in each pod.",
-        ),
-        Field("external", 5, ExternalMetricStatus, "A metric from outside the cluster."),
-    ],
+    ObjectMetricStatus,
+    PodsMetricStatus,
+    ResourceMetricStatus,
+    ContainerResourceMetricStatus,
+    ExternalMetricStatus,
 )
 
 # --- Behavior ---------------------------------------------------------------
@@ -400,15 +408,8 @@ HorizontalPodAutoscalerStatus = Object(
             "The last-read state of the metrics.",
             list_type="atomic",
         ),
-        Field(
-            "conditions",
-            6,
-            ListOf(HorizontalPodAutoscalerCondition),
-            "Whether the conditions required to scale are met.",
-            patch_strategy="merge",
-            patch_merge_key="type",
-            list_type="map",
-            list_map_keys=("type",),
+        conditions(
+            HorizontalPodAutoscalerCondition, 6, "Whether the conditions required to scale are met."
         ),
     ],
 )

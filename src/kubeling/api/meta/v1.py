@@ -87,6 +87,39 @@ _KINDS = Kinds(_PACKAGE, "", "v1", TYPE_META_GO)
 _META_KINDS = Kinds(_PACKAGE, "meta.k8s.io", "v1", TYPE_META_GO)
 
 
+# The write options every mutating request carries, each at its own protobuf number.
+
+
+def _dry_run(proto: int) -> Field:
+    return Field(
+        "dryRun",
+        proto,
+        ListOf(STRING),
+        "When present, indicates that modifications should not be persisted.",
+        list_type="atomic",
+    )
+
+
+def _field_manager(proto: int) -> Field:
+    return Field(
+        "fieldManager",
+        proto,
+        STRING,
+        "FieldManager is a name associated with the actor or entity that is making these changes.",
+    )
+
+
+def _field_validation(proto: int) -> Field:
+    return Field(
+        "fieldValidation",
+        proto,
+        STRING,
+        "FieldValidation instructs the server on how to handle objects in the request "
+        "containing unknown or duplicate fields.",
+        enum=("Ignore", "Strict", "Warn"),
+    )
+
+
 ManagedFieldsEntry = Object(
     "io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry",
     "ManagedFieldsEntry is a workflow-id, a FieldSet and the group version of the resource that "
@@ -432,13 +465,7 @@ DeleteOptions = _KINDS.kind(
         Field(
             "propagationPolicy", 4, STRING, "Whether and how garbage collection will be performed."
         ),
-        Field(
-            "dryRun",
-            5,
-            ListOf(STRING),
-            "When present, indicates that modifications should not be persisted.",
-            list_type="atomic",
-        ),
+        _dry_run(5),
         Field(
             "ignoreStoreReadErrorWithClusterBreakingPotential",
             6,
@@ -984,28 +1011,9 @@ CreateOptions = _META_KINDS.kind(
     "CreateOptions",
     "CreateOptions may be provided when creating an API object.",
     [
-        Field(
-            "dryRun",
-            1,
-            ListOf(STRING),
-            "When present, indicates that modifications should not be persisted.",
-            list_type="atomic",
-        ),
-        Field(
-            "fieldManager",
-            3,
-            STRING,
-            "FieldManager is a name associated with the actor or entity that is making these "
-            "changes.",
-        ),
-        Field(
-            "fieldValidation",
-            4,
-            STRING,
-            "FieldValidation instructs the server on how to handle objects in the request "
-            "containing unknown or duplicate fields.",
-            enum=("Ignore", "Strict", "Warn"),
-        ),
+        _dry_run(1),
+        _field_manager(3),
+        _field_validation(4),
     ],
 )
 
@@ -1013,29 +1021,10 @@ PatchOptions = _META_KINDS.kind(
     "PatchOptions",
     "PatchOptions may be provided when patching an API object.",
     [
-        Field(
-            "dryRun",
-            1,
-            ListOf(STRING),
-            "When present, indicates that modifications should not be persisted.",
-            list_type="atomic",
-        ),
+        _dry_run(1),
         Field("force", 2, BOOL, 'Force is going to "force" Apply requests.'),
-        Field(
-            "fieldManager",
-            3,
-            STRING,
-            "FieldManager is a name associated with the actor or entity that is making these "
-            "changes.",
-        ),
-        Field(
-            "fieldValidation",
-            4,
-            STRING,
-            "FieldValidation instructs the server on how to handle objects in the request "
-            "containing unknown or duplicate fields.",
-            enum=("Ignore", "Strict", "Warn"),
-        ),
+        _field_manager(3),
+        _field_validation(4),
     ],
 )
 
@@ -1043,27 +1032,8 @@ UpdateOptions = _META_KINDS.kind(
     "UpdateOptions",
     "UpdateOptions may be provided when updating an API object.",
     [
-        Field(
-            "dryRun",
-            1,
-            ListOf(STRING),
-            "When present, indicates that modifications should not be persisted.",
-            list_type="atomic",
-        ),
-        Field(
-            "fieldManager",
-            2,
-            STRING,
-            "FieldManager is a name associated with the actor or entity that is making these "
-            "changes.",
-        ),
-        Field(
-            "fieldValidation",
-            3,
-            STRING,
-            "FieldValidation instructs the server on how to handle objects in the request "
-            "containing unknown or duplicate fields.",
-            enum=("Ignore", "Strict", "Warn"),
-        ),
+        _dry_run(1),
+        _field_manager(2),
+        _field_validation(3),
     ],
 )

@@ -15,10 +15,10 @@ from kubeling.api.schema import (
     TIME,
     Field,
     Kinds,
-    ListOf,
     MapOf,
     Object,
     Ref,
+    conditions,
     list_kind,
 )
 
@@ -94,16 +94,7 @@ PodDisruptionBudgetStatus = Object(
         Field("currentHealthy", 4, INT32, "Current number of healthy pods.", required=True),
         Field("desiredHealthy", 5, INT32, "Minimum desired number of healthy pods.", required=True),
         Field("expectedPods", 6, INT32, "Total pods counted by the budget.", required=True),
-        Field(
-            "conditions",
-            7,
-            ListOf(_CONDITION),
-            "Conditions of the budget, e.g. DisruptionAllowed.",
-            patch_strategy="merge",
-            patch_merge_key="type",
-            list_type="map",
-            list_map_keys=("type",),
-        ),
+        conditions(_CONDITION, 7, "Conditions of the budget, e.g. DisruptionAllowed."),
     ],
 )
 

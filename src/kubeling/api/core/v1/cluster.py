@@ -47,6 +47,7 @@ from kubeling.api.schema import (
     Object,
     Ref,
     TypeSpec,
+    conditions,
     inlined,
     list_kind,
 )
@@ -191,20 +192,6 @@ def _metadata(*, required: bool = False) -> Field:
     return Field("metadata", 1, _OBJECT_META, "Standard object's metadata.", required=required)
 
 
-def _conditions(item: TypeSpec, proto: int, doc: str) -> Field:
-    """A ``conditions`` list merged and keyed by ``type``."""
-    return Field(
-        "conditions",
-        proto,
-        ListOf(item),
-        doc,
-        patch_strategy="merge",
-        patch_merge_key="type",
-        list_type="map",
-        list_map_keys=("type",),
-    )
-
-
 # --- Shared references ------------------------------------------------------
 
 SecretReference = Object(
@@ -268,7 +255,7 @@ NamespaceStatus = Object(
             "The current lifecycle phase of the namespace.",
             enum=("Active", "Terminating"),
         ),
-        _conditions(NamespaceCondition, 2, "The latest observations of the namespace's state."),
+        conditions(NamespaceCondition, 2, "The latest observations of the namespace's state."),
     ],
 )
 
@@ -497,7 +484,7 @@ NodeStatus = Object(
             "Deprecated lifecycle phase, never populated.",
             enum=("Pending", "Running", "Terminated"),
         ),
-        _conditions(NodeCondition, 4, "Current observed node conditions."),
+        conditions(NodeCondition, 4, "Current observed node conditions."),
         Field(
             "addresses",
             5,
@@ -764,7 +751,7 @@ ServiceStatus = Object(
     "The current status of a service.",
     [
         Field("loadBalancer", 1, LoadBalancerStatus, "Status of the load-balancer, if any."),
-        _conditions(_CONDITION, 2, "Current service state."),
+        conditions(_CONDITION, 2, "Current service state."),
     ],
 )
 
@@ -1072,7 +1059,7 @@ PersistentVolumeClaimStatus = Object(
             list_type="atomic",
         ),
         Field("capacity", 3, _QUANTITIES, "The actual resources of the backing volume."),
-        _conditions(PersistentVolumeClaimCondition, 4, "Current conditions of the claim."),
+        conditions(PersistentVolumeClaimCondition, 4, "Current conditions of the claim."),
         Field("allocatedResources", 5, _QUANTITIES, "The resources allocated to the claim."),
         Field(
             "allocatedResourceStatuses",
@@ -1586,7 +1573,7 @@ ReplicationControllerStatus = Object(
         Field("readyReplicas", 4, INT32, "Ready replicas."),
         Field("availableReplicas", 5, INT32, "Replicas ready for at least minReadySeconds."),
         Field("observedGeneration", 3, INT64, "The most recently observed generation."),
-        _conditions(ReplicationControllerCondition, 6, "The latest observations of the state."),
+        conditions(ReplicationControllerCondition, 6, "The latest observations of the state."),
     ],
 )
 
@@ -1622,7 +1609,7 @@ ComponentCondition = Object(
 ComponentStatus = _KINDS.kind(
     "ComponentStatus",
     "Cluster validation info (deprecated).",
-    [_metadata(), _conditions(ComponentCondition, 2, "The observed component conditions.")],
+    [_metadata(), conditions(ComponentCondition, 2, "The observed component conditions.")],
 )
 
 ComponentStatusList = list_kind(

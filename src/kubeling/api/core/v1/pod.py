@@ -28,6 +28,8 @@ only: no field refers to them, so no OpenAPI document describes them.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kubeling.api.meta.v1 import LabelSelector, ObjectMeta
 from kubeling.api.schema import (
     BOOL,
@@ -45,6 +47,7 @@ from kubeling.api.schema import (
     MapOf,
     Object,
     Ref,
+    conditions,
     inlined,
     list_kind,
 )
@@ -2183,141 +2186,26 @@ Container = Object(
     ],
 )
 
+# Go's EphemeralContainerCommon is a copy of Container's fields, described for
+# ephemeral containers where they differ.
+_EPHEMERAL_DOCS = {
+    "name": "Name of the ephemeral container specified as a DNS_LABEL.",
+    "ports": "Ports are not allowed for ephemeral containers.",
+    "resources": "Resources are not allowed for ephemeral containers.",
+    "restartPolicy": "Restart policy for the container to manage the restart behavior of each "
+    "container within a pod.",
+    "livenessProbe": "Probes are not allowed for ephemeral containers.",
+    "readinessProbe": "Probes are not allowed for ephemeral containers.",
+    "startupProbe": "Probes are not allowed for ephemeral containers.",
+    "lifecycle": "Lifecycle is not allowed for ephemeral containers.",
+    "securityContext": "Optional: SecurityContext defines the security options the ephemeral "
+    "container should be run with.",
+}
+
 EphemeralContainerCommon = Object(
     "io.k8s.api.core.v1.EphemeralContainerCommon",
     "The fields of Container that EphemeralContainer inlines.",
-    [
-        Field(
-            "name",
-            1,
-            STRING,
-            "Name of the ephemeral container specified as a DNS_LABEL.",
-            required=True,
-        ),
-        Field("image", 2, STRING, "Container image name."),
-        Field("command", 3, ListOf(STRING), "Entrypoint array.", list_type="atomic"),
-        Field("args", 4, ListOf(STRING), "Arguments to the entrypoint.", list_type="atomic"),
-        Field("workingDir", 5, STRING, "Container's working directory."),
-        Field(
-            "ports",
-            6,
-            ListOf(ContainerPort),
-            "Ports are not allowed for ephemeral containers.",
-            patch_strategy="merge",
-            patch_merge_key="containerPort",
-            list_type="map",
-            list_map_keys=("containerPort", "protocol"),
-        ),
-        Field(
-            "envFrom",
-            19,
-            ListOf(EnvFromSource),
-            "List of sources to populate environment variables in the container.",
-            list_type="atomic",
-        ),
-        Field(
-            "env",
-            7,
-            ListOf(EnvVar),
-            "List of environment variables to set in the container.",
-            patch_strategy="merge",
-            patch_merge_key="name",
-            list_type="map",
-            list_map_keys=("name",),
-        ),
-        Field(
-            "resources",
-            8,
-            ResourceRequirements,
-            "Resources are not allowed for ephemeral containers.",
-        ),
-        Field(
-            "resizePolicy",
-            23,
-            ListOf(ContainerResizePolicy),
-            "Resources resize policy for the container.",
-            list_type="atomic",
-        ),
-        Field(
-            "restartPolicy",
-            24,
-            STRING,
-            "Restart policy for the container to manage the restart behavior of each container "
-            "within a pod.",
-        ),
-        Field(
-            "volumeMounts",
-            9,
-            ListOf(VolumeMount),
-            "Pod volumes to mount into the container's filesystem.",
-            patch_strategy="merge",
-            patch_merge_key="mountPath",
-            list_type="map",
-            list_map_keys=("mountPath",),
-        ),
-        Field(
-            "volumeDevices",
-            21,
-            ListOf(VolumeDevice),
-            "VolumeDevices is the list of block devices to be used by the container.",
-            patch_strategy="merge",
-            patch_merge_key="devicePath",
-            list_type="map",
-            list_map_keys=("devicePath",),
-        ),
-        Field("livenessProbe", 10, Probe, "Probes are not allowed for ephemeral containers."),
-        Field("readinessProbe", 11, Probe, "Probes are not allowed for ephemeral containers."),
-        Field("startupProbe", 22, Probe, "Probes are not allowed for ephemeral containers."),
-        Field("lifecycle", 12, Lifecycle, "Lifecycle is not allowed for ephemeral containers."),
-        Field(
-            "terminationMessagePath",
-            13,
-            STRING,
-            "Optional: Path at which the file to which the container's termination message will "
-            "be written is mounted into the container's filesystem.",
-        ),
-        Field(
-            "terminationMessagePolicy",
-            20,
-            STRING,
-            "Indicate how the termination message should be populated.",
-            enum=("FallbackToLogsOnError", "File"),
-        ),
-        Field(
-            "imagePullPolicy",
-            14,
-            STRING,
-            "Image pull policy.",
-            enum=("Always", "IfNotPresent", "Never"),
-        ),
-        Field(
-            "securityContext",
-            15,
-            SecurityContext,
-            "Optional: SecurityContext defines the security options the ephemeral container "
-            "should be run with.",
-        ),
-        Field(
-            "stdin",
-            16,
-            BOOL,
-            "Whether this container should allocate a buffer for stdin in the container runtime.",
-        ),
-        Field(
-            "stdinOnce",
-            17,
-            BOOL,
-            "Whether the container runtime should close the stdin channel after it has been "
-            "opened by a single attach.",
-        ),
-        Field(
-            "tty",
-            18,
-            BOOL,
-            "Whether this container should allocate a TTY for itself, also requires 'stdin' to be "
-            "true.",
-        ),
-    ],
+    [replace(f, doc=_EPHEMERAL_DOCS.get(f.json, f.doc)) for f in Container.fields],
 )
 
 EphemeralContainer = Object(
@@ -3451,16 +3339,7 @@ PodStatus = Object(
             "lifecycle.",
             enum=("Failed", "Pending", "Running", "Succeeded", "Unknown"),
         ),
-        Field(
-            "conditions",
-            2,
-            ListOf(PodCondition),
-            "Current service state of pod.",
-            patch_strategy="merge",
-            patch_merge_key="type",
-            list_type="map",
-            list_map_keys=("type",),
-        ),
+        conditions(PodCondition, 2, "Current service state of pod."),
         Field(
             "message",
             3,
