@@ -49,6 +49,7 @@ from kubeling.api.field import (
 )
 from kubeling.api.goformat import go_quote
 from kubeling.apiserver.rest.strategy import Strategy
+from kubeling.apiserver.strategies._checks import required_one_of
 from kubeling.apiserver.strategies.apps import (
     WorkloadStrategy,
     int_or_percent_value,
@@ -144,10 +145,7 @@ class EndpointSliceStrategy(Strategy):
         errs = self.validate_metadata(obj, namespaced=namespaced)
         address_type = obj.get("addressType", "")
         path = FieldPath("addressType")
-        if not address_type:
-            errs.append(required(path, ""))
-        elif address_type not in _ADDRESS_TYPES:
-            errs.append(not_supported(path, address_type, list(_ADDRESS_TYPES)))
+        errs.extend(required_one_of(address_type, path, _ADDRESS_TYPES))
         return errs
 
     def validate_update(
@@ -1007,10 +1005,7 @@ class CustomResourceDefinitionStrategy(Strategy):
                 invalid(_SPEC.child("group"), group, "should be a domain with at least one dot")
             )
         scope = spec.get("scope", "")
-        if not scope:
-            errs.append(required(_SPEC.child("scope"), ""))
-        elif scope not in _CRD_SCOPES:
-            errs.append(not_supported(_SPEC.child("scope"), scope, list(_CRD_SCOPES)))
+        errs.extend(required_one_of(scope, _SPEC.child("scope"), _CRD_SCOPES))
         versions = as_list(spec.get("versions"))
         seen: set[str] = set()
         unique = True

@@ -47,6 +47,8 @@ from kubeling.api.labels import validate_labels
 from kubeling.api.quantity import Quantity
 from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.strategies._checks import (
+    PROTOCOLS,
+    TAINT_EFFECTS,
     as_list,
     as_map,
     dns_label_errors,
@@ -55,6 +57,7 @@ from kubeling.apiserver.strategies._checks import (
     is_valid_port_num,
     nonnegative,
     quantity_of,
+    required_one_of,
     validate_port_num_or_name,
 )
 
@@ -82,9 +85,7 @@ RESTART_POLICIES: Final = ("Always", "OnFailure", "Never")
 DNS_POLICIES: Final = ("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None")
 PULL_POLICIES: Final = ("Always", "IfNotPresent", "Never")
 TERMINATION_MESSAGE_POLICIES: Final = ("File", "FallbackToLogsOnError")
-PROTOCOLS: Final = ("SCTP", "TCP", "UDP")
 TOLERATION_OPERATORS: Final = ("Equal", "Exists")
-TAINT_EFFECTS: Final = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 
 _VOLUME_SOURCES: Final = (
     "hostPath",
@@ -401,21 +402,13 @@ def _validate_container(
             invalid(path.child("image"), image, "must not have leading or trailing whitespace")
         )
     policy = container.get("imagePullPolicy")
-    if not policy:
-        errs.append(required(path.child("imagePullPolicy"), ""))
-    elif policy not in PULL_POLICIES:
-        errs.append(not_supported(path.child("imagePullPolicy"), policy, PULL_POLICIES))
+    errs.extend(required_one_of(policy, path.child("imagePullPolicy"), PULL_POLICIES))
     message_policy = container.get("terminationMessagePolicy")
-    if not message_policy:
-        errs.append(required(path.child("terminationMessagePolicy"), ""))
-    elif message_policy not in TERMINATION_MESSAGE_POLICIES:
-        errs.append(
-            not_supported(
-                path.child("terminationMessagePolicy"),
-                message_policy,
-                TERMINATION_MESSAGE_POLICIES,
-            )
+    errs.extend(
+        required_one_of(
+            message_policy, path.child("terminationMessagePolicy"), TERMINATION_MESSAGE_POLICIES
         )
+    )
     port_names: set[str] = set()
     for i, port in enumerate(as_list(container.get("ports"))):
         here = path.child("ports").index(i)
@@ -441,10 +434,7 @@ def _validate_container(
                 invalid(here.child("hostPort"), host_port, m) for m in is_valid_port_num(host_port)
             )
         protocol = body.get("protocol")
-        if not protocol:
-            errs.append(required(here.child("protocol"), ""))
-        elif protocol not in PROTOCOLS:
-            errs.append(not_supported(here.child("protocol"), protocol, PROTOCOLS))
+        errs.extend(required_one_of(protocol, here.child("protocol"), PROTOCOLS))
     for i, env in enumerate(as_list(container.get("env"))):
         if not as_map(env).get("name"):
             errs.append(required(path.child("env").index(i).child("name"), ""))
@@ -599,16 +589,10 @@ def validate_pod_spec(spec: Mapping[str, Any], path: FieldPath = _SPEC) -> list[
             )
         )
     restart = spec.get("restartPolicy")
-    if not restart:
-        errs.append(required(path.child("restartPolicy"), ""))
-    elif restart not in RESTART_POLICIES:
-        errs.append(not_supported(path.child("restartPolicy"), restart, RESTART_POLICIES))
+    errs.extend(required_one_of(restart, path.child("restartPolicy"), RESTART_POLICIES))
     dns = spec.get("dnsPolicy")
-    if not dns:
-        errs.append(required(path.child("dnsPolicy"), ""))
-    elif dns not in DNS_POLICIES:
-        errs.append(not_supported(path.child("dnsPolicy"), dns, DNS_POLICIES))
-    elif dns == "None" and not spec.get("dnsConfig"):
+    errs.extend(required_one_of(dns, path.child("dnsPolicy"), DNS_POLICIES))
+    if dns == "None" and not spec.get("dnsConfig"):
         errs.append(
             required(path.child("dnsConfig"), "must provide `dnsConfig` when `dnsPolicy` is None")
         )
