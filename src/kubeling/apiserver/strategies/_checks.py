@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from kubeling.api import naming
-from kubeling.api.field import FieldError, FieldPath, invalid, not_supported, required
+from kubeling.api.field import FieldError, FieldPath, forbidden, invalid, not_supported, required
 from kubeling.api.quantity import Quantity, QuantityParseError, parse_quantity
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "is_valid_port_name",
     "is_valid_port_num",
     "nonnegative",
+    "one_volume_source_errors",
     "quantity_of",
     "required_one_of",
     "validate_port_num_or_name",
@@ -171,6 +172,25 @@ def required_one_of(value: object, path: FieldPath, allowed: Sequence[str]) -> l
         return [required(path, "")]
     if value not in allowed:
         return [not_supported(path, value, allowed)]
+    return []
+
+
+def one_volume_source_errors(
+    body: Mapping[str, Any], sources: Sequence[str], path: FieldPath
+) -> list[FieldError]:
+    """A volume (or a PersistentVolume's spec) sets exactly one of ``sources``.
+
+    >>> sources, spec = ("nfs", "csi"), FieldPath("spec")
+    >>> [str(e) for e in one_volume_source_errors({}, sources, spec)]
+    ['spec: Required value: must specify a volume type']
+    >>> [str(e) for e in one_volume_source_errors({"nfs": {}, "csi": {}}, sources, spec)]
+    ['spec.csi: Forbidden: may not specify more than 1 volume type']
+    """
+    present = [source for source in sources if body.get(source) is not None]
+    if not present:
+        return [required(path, "must specify a volume type")]
+    if len(present) > 1:
+        return [forbidden(path.child(present[1]), "may not specify more than 1 volume type")]
     return []
 
 

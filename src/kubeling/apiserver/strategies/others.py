@@ -49,7 +49,7 @@ from kubeling.api.field import (
 )
 from kubeling.api.goformat import go_quote
 from kubeling.apiserver.rest.strategy import Strategy
-from kubeling.apiserver.strategies._checks import required_one_of
+from kubeling.apiserver.strategies._checks import is_valid_port_name, required_one_of
 from kubeling.apiserver.strategies.apps import (
     WorkloadStrategy,
     int_or_percent_value,
@@ -168,23 +168,6 @@ _WILDCARD_MSG: Final = (
     "which must consist of lower case alphanumeric characters, '-' or '.' and end with an "
     "alphanumeric character"
 )
-_PORT_NAME_RE: Final = re.compile(r"^[-a-z0-9]+\Z")
-
-
-def _port_name_errors(name: str) -> list[str]:
-    """``IsValidPortName`` (IANA_SVC_NAME)."""
-    errs: list[str] = []
-    if len(name) > 15:
-        errs.append("must be no more than 15 characters")
-    if not _PORT_NAME_RE.match(name):
-        errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
-    if not re.search("[a-z]", name):
-        errs.append("must contain at least one letter (a-z)")
-    if "--" in name:
-        errs.append("must not contain consecutive hyphens")
-    if name.startswith("-") or name.endswith("-"):
-        errs.append("must not begin or end with a hyphen")
-    return errs
 
 
 def _backend_errors(backend: Mapping[str, Any], path: FieldPath) -> list[FieldError]:
@@ -219,7 +202,7 @@ def _backend_errors(backend: Mapping[str, Any], path: FieldPath) -> list[FieldEr
     elif port_name:
         errs.extend(
             invalid(path.child("service", "port", "name"), port_name, msg)
-            for msg in _port_name_errors(port_name)
+            for msg in is_valid_port_name(port_name)
         )
     elif number:
         if not (is_int(number) and 1 <= number <= 65535):

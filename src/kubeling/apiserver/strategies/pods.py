@@ -56,6 +56,7 @@ from kubeling.apiserver.strategies._checks import (
     is_valid_port_name,
     is_valid_port_num,
     nonnegative,
+    one_volume_source_errors,
     quantity_of,
     required_one_of,
     validate_port_num_or_name,
@@ -377,6 +378,17 @@ def _validate_probe(probe: object, path: FieldPath, *, must_succeed_once: bool) 
     return errs
 
 
+def _unique_name_errors(name: object, path: FieldPath, seen: set[str]) -> list[FieldError]:
+    """A required DNS label, unique among ``seen`` (container and volume names); records it."""
+    if not name:
+        return [required(path, "")]
+    errs = dns_label_errors(str(name), path)
+    if name in seen:
+        errs.append(duplicate(path, name))
+    seen.add(str(name))
+    return errs
+
+
 def _validate_container(
     container: Mapping[str, Any],
     path: FieldPath,
@@ -386,14 +398,7 @@ def _validate_container(
     init: bool,
 ) -> list[FieldError]:
     errs: list[FieldError] = []
-    name = container.get("name")
-    if not name:
-        errs.append(required(path.child("name"), ""))
-    else:
-        errs.extend(dns_label_errors(str(name), path.child("name")))
-        if name in names:
-            errs.append(duplicate(path.child("name"), name))
-        names.add(str(name))
+    errs.extend(_unique_name_errors(container.get("name"), path.child("name"), names))
     image = container.get("image")
     if not image:
         errs.append(required(path.child("image"), ""))
@@ -490,21 +495,8 @@ def _validate_volumes(volumes: list[Any], path: FieldPath) -> tuple[list[FieldEr
     for i, volume in enumerate(volumes):
         here = path.index(i)
         body = as_map(volume)
-        name = body.get("name")
-        if not name:
-            errs.append(required(here.child("name"), ""))
-        else:
-            errs.extend(dns_label_errors(str(name), here.child("name")))
-            if name in names:
-                errs.append(duplicate(here.child("name"), name))
-            names.add(str(name))
-        sources = [source for source in _VOLUME_SOURCES if body.get(source) is not None]
-        if not sources:
-            errs.append(required(here, "must specify a volume type"))
-        elif len(sources) > 1:
-            errs.append(
-                forbidden(here.child(sources[1]), "may not specify more than 1 volume type")
-            )
+        errs.extend(_unique_name_errors(body.get("name"), here.child("name"), names))
+        errs.extend(one_volume_source_errors(body, _VOLUME_SOURCES, here))
         for source in ("secret", "configMap", "downwardAPI", "projected"):
             mode = as_map(body.get(source)).get("defaultMode")
             if isinstance(mode, int) and not 0 <= mode <= 0o777:
