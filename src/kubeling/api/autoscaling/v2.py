@@ -8,6 +8,7 @@ of ``autoscaling/v2/generated.proto`` at release 1.32, which is why
 
 from __future__ import annotations
 
+from kubeling.api.autoscaling import v1
 from kubeling.api.schema import (
     INT32,
     INT64,
@@ -62,14 +63,11 @@ _METRIC_SOURCE_TYPES = ("ContainerResource", "External", "Object", "Pods", "Reso
 
 # --- Targets and values -----------------------------------------------------
 
+# The same type as autoscaling/v1's, under this version's name.
 CrossVersionObjectReference = Object(
     _AUTOSCALING + "CrossVersionObjectReference",
-    "Enough information to identify the referred resource.",
-    [
-        Field("kind", 1, STRING, "The kind of the referent.", required=True),
-        Field("name", 2, STRING, "The name of the referent.", required=True),
-        Field("apiVersion", 3, STRING, "The API version of the referent."),
-    ],
+    v1.CrossVersionObjectReference.doc,
+    v1.CrossVersionObjectReference.fields,
 )
 
 MetricIdentifier = Object(
