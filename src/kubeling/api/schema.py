@@ -27,17 +27,30 @@ Go structs embedded with ``json:",inline"`` are flat in JSON but nested in
 protobuf (a Probe's ``httpGet`` travels inside its ``handler``, field 1, a
 ProbeHandler message). The parent declares the flat JSON fields with proto 0,
 as JSON, OpenAPI and patches see them, and names the protobuf message that
-carries them with :class:`Embedded`:
+carries them with :class:`Embedded`; :func:`inlined` gives those flat fields:
 
 >>> Handler = Object("io.k8s.example.v1.Handler", "", [Field("path", 1, STRING)])
 >>> Check = Object(
 ...     "io.k8s.example.v1.Check",
 ...     "",
-...     [Field("path", 0, STRING), Field("period", 2, INT32)],
+...     [*inlined(Handler), Field("period", 2, INT32)],
 ...     embedded=[Embedded(1, Handler, "handler")],
 ... )
->>> sorted(Check.embedded[0].json_names())
-['path']
+>>> sorted(Check.embedded[0].json_names()), Check.field("path").proto
+(['path'], 0)
+
+Top-level kinds start with Go's inline ``TypeMeta`` (``apiVersion`` and
+``kind``, proto 0: they travel in the protobuf envelope, not the message);
+:class:`Kinds` declares a group-version's kinds with it, and
+:func:`list_kind` a kind's List (ListMeta at 1, the items at 2):
+
+>>> example = Kinds("io.k8s.example.v1.", "example.io", "v1")
+>>> Widget = example.kind("Widget", "A widget.", [Field("size", 2, INT32)])
+>>> WidgetList = list_kind(Widget, "A list of Widgets.", "The Widgets.")
+>>> WidgetList.name, WidgetList.gvk.kind
+('io.k8s.example.v1.WidgetList', 'WidgetList')
+>>> [(f.json, f.proto) for f in WidgetList.fields]
+[('apiVersion', 0), ('kind', 0), ('metadata', 1), ('items', 2)]
 
 Object types may refer to each other before they are defined (and to
 themselves, as JSONSchemaProps does) with ``Ref("<definition name>")``,
@@ -49,7 +62,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeAlias
 
 __all__ = [
@@ -68,9 +81,13 @@ __all__ = [
     "RAW_EXTENSION",
     "STRING",
     "TIME",
+    "TYPE_META",
+    "TYPE_META_GO",
+    "TYPE_META_TERSE",
     "Embedded",
     "Field",
     "GroupVersionKind",
+    "Kinds",
     "ListOf",
     "MapOf",
     "Object",
@@ -78,8 +95,12 @@ __all__ = [
     "Scalar",
     "ScalarKind",
     "TypeSpec",
+    "conditions",
     "definition_for",
+    "inlined",
+    "list_kind",
     "resolve",
+    "type_meta",
 ]
 
 
@@ -289,6 +310,14 @@ class Object:
         return self._flattened
 
 
+def inlined(type: Object) -> list[Field]:
+    """``type``'s fields as a struct that embeds it declares them: the same, with proto 0.
+
+    Name ``type`` in the parent's ``embedded`` too, with its message number.
+    """
+    return [replace(f, proto=0) for f in type.fields]
+
+
 TypeSpec: TypeAlias = Scalar | ListOf | MapOf | Ref | Object
 """What a field holds."""
 
@@ -302,3 +331,96 @@ def definition_for(gvk: GroupVersionKind) -> Object | None:
         if obj.gvk == gvk:
             return obj
     return None
+
+
+# -- Top-level kinds -------------------------------------------------------------------
+
+_LIST_META = Ref("io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta")
+
+
+def type_meta(api_version_doc: str, kind_doc: str) -> tuple[Field, Field]:
+    """Go's inline ``TypeMeta``: ``apiVersion`` and ``kind``, described as given.
+
+    Proto 0: protobuf carries them in the envelope (``runtime.Unknown``), not
+    in the object's message.
+    """
+    return Field("apiVersion", 0, STRING, api_version_doc), Field("kind", 0, STRING, kind_doc)
+
+
+# Three wordings of the TypeMeta descriptions are served today, one per set of
+# modules; they are kept apart so that the OpenAPI documents do not change.
+TYPE_META = type_meta(
+    "The versioned schema of this representation of an object.",
+    "The REST resource this object represents, in CamelCase.",
+)
+"""apiVersion and kind of apps, batch, policy, autoscaling and the core cluster kinds."""
+
+TYPE_META_TERSE = type_meta(
+    "Versioned schema of this object.", "REST resource this object represents, in CamelCase."
+)
+"""apiVersion and kind of the other API groups (rbac, storage, networking...)."""
+
+TYPE_META_GO = type_meta(
+    "APIVersion defines the versioned schema of this representation of an object.",
+    "Kind is a string value representing the REST resource this object represents.",
+)
+"""apiVersion and kind in Kubernetes' own words: meta/v1 and the core Pod kinds."""
+
+
+@dataclass(frozen=True, slots=True)
+class Kinds:
+    """Declares the top-level kinds of one group-version.
+
+    ``package`` is the definition-name prefix (``io.k8s.api.apps.v1.``);
+    every kind gets ``type_meta`` first and its GroupVersionKind.
+    """
+
+    package: str
+    group: str
+    version: str
+    type_meta: tuple[Field, Field] = TYPE_META
+
+    def kind(self, kind: str, doc: str, fields: Iterable[Field]) -> Object:
+        """The kind ``kind``: apiVersion and kind, then ``fields``."""
+        return Object(
+            self.package + kind,
+            doc,
+            [*self.type_meta, *fields],
+            gvk=GroupVersionKind(self.group, self.version, kind),
+        )
+
+
+def list_kind(item: Object, doc: str, items_doc: str) -> Object:
+    """The List of the top-level kind ``item``, beside it: ``<Kind>List``.
+
+    Its apiVersion and kind are described as the item's; ``metadata`` is the
+    ListMeta (1), ``items`` the required repeated item (2), as in every
+    ``generated.proto``.
+    """
+    if item.gvk is None:
+        raise ValueError(f"{item.name} is not a top-level kind")
+    return Object(
+        item.name + "List",
+        doc,
+        [
+            item.field("apiVersion"),
+            item.field("kind"),
+            Field("metadata", 1, _LIST_META, "Standard list metadata."),
+            Field("items", 2, ListOf(item), items_doc, required=True),
+        ],
+        gvk=GroupVersionKind(item.gvk.group, item.gvk.version, item.gvk.kind + "List"),
+    )
+
+
+def conditions(item: TypeSpec, proto: int, doc: str) -> Field:
+    """A status's ``conditions``: a list merged and keyed by ``type`` (strategic and SSA)."""
+    return Field(
+        "conditions",
+        proto,
+        ListOf(item),
+        doc,
+        patch_strategy="merge",
+        patch_merge_key="type",
+        list_type="map",
+        list_map_keys=("type",),
+    )

@@ -29,12 +29,14 @@ from kubeling.api.schema import (
     INT32,
     INT64,
     STRING,
+    TYPE_META_TERSE,
     Embedded,
     Field,
-    GroupVersionKind,
+    Kinds,
     ListOf,
     Object,
     Ref,
+    list_kind,
 )
 
 __all__ = [
@@ -71,33 +73,12 @@ GROUP = "admissionregistration.k8s.io"
 VERSION = "v1"
 
 _PREFIX = "io.k8s.api.admissionregistration.v1."
-_API_VERSION = Field("apiVersion", 0, STRING, "Versioned schema of this object.")
-_KIND = Field("kind", 0, STRING, "REST resource this object represents, in CamelCase.")
+_KINDS = Kinds(_PREFIX, GROUP, VERSION, TYPE_META_TERSE)
 _OBJECT_META = Ref("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
-_LIST_META = Ref("io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta")
 _LABEL_SELECTOR = Ref("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector")
 
 _FAILURE_POLICIES = ("Fail", "Ignore")
 _MATCH_POLICIES = ("Equivalent", "Exact")
-
-
-def _gvk(kind: str) -> GroupVersionKind:
-    return GroupVersionKind(GROUP, VERSION, kind)
-
-
-def _list(item: Object, doc: str) -> Object:
-    kind = f"{item.name.removeprefix(_PREFIX)}List"
-    return Object(
-        _PREFIX + kind,
-        f"A list of {doc}.",
-        [
-            _API_VERSION,
-            _KIND,
-            Field("metadata", 1, _LIST_META, "Standard list metadata."),
-            Field("items", 2, ListOf(item), f"The {doc}.", required=True),
-        ],
-        gvk=_gvk(kind),
-    )
 
 
 def _by_name(json: str, proto: int, item: Object, doc: str) -> Field:
@@ -325,35 +306,33 @@ ValidatingWebhook = Object(
     ],
 )
 
-MutatingWebhookConfiguration = Object(
-    _PREFIX + "MutatingWebhookConfiguration",
+MutatingWebhookConfiguration = _KINDS.kind(
+    "MutatingWebhookConfiguration",
     "Admission webhooks that may accept, reject or change objects.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 1, _OBJECT_META, "Standard object's metadata."),
         _by_name("webhooks", 2, MutatingWebhook, "The webhooks and what they apply to."),
     ],
-    gvk=_gvk("MutatingWebhookConfiguration"),
 )
 
-ValidatingWebhookConfiguration = Object(
-    _PREFIX + "ValidatingWebhookConfiguration",
+ValidatingWebhookConfiguration = _KINDS.kind(
+    "ValidatingWebhookConfiguration",
     "Admission webhooks that accept or reject objects without changing them.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 1, _OBJECT_META, "Standard object's metadata."),
         _by_name("webhooks", 2, ValidatingWebhook, "The webhooks and what they apply to."),
     ],
-    gvk=_gvk("ValidatingWebhookConfiguration"),
 )
 
-MutatingWebhookConfigurationList = _list(
-    MutatingWebhookConfiguration, "MutatingWebhookConfigurations"
+MutatingWebhookConfigurationList = list_kind(
+    MutatingWebhookConfiguration,
+    "A list of MutatingWebhookConfigurations.",
+    "The MutatingWebhookConfigurations.",
 )
-ValidatingWebhookConfigurationList = _list(
-    ValidatingWebhookConfiguration, "ValidatingWebhookConfigurations"
+ValidatingWebhookConfigurationList = list_kind(
+    ValidatingWebhookConfiguration,
+    "A list of ValidatingWebhookConfigurations.",
+    "The ValidatingWebhookConfigurations.",
 )
 
 # --- ValidatingAdmissionPolicy -----------------------------------------------
@@ -516,17 +495,14 @@ ValidatingAdmissionPolicyStatus = Object(
     ],
 )
 
-ValidatingAdmissionPolicy = Object(
-    _PREFIX + "ValidatingAdmissionPolicy",
+ValidatingAdmissionPolicy = _KINDS.kind(
+    "ValidatingAdmissionPolicy",
     "An admission policy that accepts or rejects objects without changing them.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 1, _OBJECT_META, "Standard object's metadata."),
         Field("spec", 2, ValidatingAdmissionPolicySpec, "Desired behavior of the policy."),
         Field("status", 3, ValidatingAdmissionPolicyStatus, "Status of the policy."),
     ],
-    gvk=_gvk("ValidatingAdmissionPolicy"),
 )
 
 ParamRef = Object(
@@ -563,19 +539,22 @@ ValidatingAdmissionPolicyBindingSpec = Object(
     ],
 )
 
-ValidatingAdmissionPolicyBinding = Object(
-    _PREFIX + "ValidatingAdmissionPolicyBinding",
+ValidatingAdmissionPolicyBinding = _KINDS.kind(
+    "ValidatingAdmissionPolicyBinding",
     "Binds a ValidatingAdmissionPolicy to parameters and resources.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 1, _OBJECT_META, "Standard object's metadata."),
         Field("spec", 2, ValidatingAdmissionPolicyBindingSpec, "Desired behavior of the binding."),
     ],
-    gvk=_gvk("ValidatingAdmissionPolicyBinding"),
 )
 
-ValidatingAdmissionPolicyList = _list(ValidatingAdmissionPolicy, "ValidatingAdmissionPolicies")
-ValidatingAdmissionPolicyBindingList = _list(
-    ValidatingAdmissionPolicyBinding, "ValidatingAdmissionPolicyBindings"
+ValidatingAdmissionPolicyList = list_kind(
+    ValidatingAdmissionPolicy,
+    "A list of ValidatingAdmissionPolicies.",
+    "The ValidatingAdmissionPolicies.",
+)
+ValidatingAdmissionPolicyBindingList = list_kind(
+    ValidatingAdmissionPolicyBinding,
+    "A list of ValidatingAdmissionPolicyBindings.",
+    "The ValidatingAdmissionPolicyBindings.",
 )

@@ -37,8 +37,9 @@ from kubeling.api.schema import (
     JSON,
     STRING,
     TIME,
+    TYPE_META_TERSE,
     Field,
-    GroupVersionKind,
+    Kinds,
     ListOf,
     MapOf,
     Object,
@@ -76,8 +77,7 @@ GROUP = "apiextensions.k8s.io"
 VERSION = "v1"
 
 _PREFIX = "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1."
-_API_VERSION = Field("apiVersion", 0, STRING, "Versioned schema of this object.")
-_KIND = Field("kind", 0, STRING, "REST resource this object represents, in CamelCase.")
+_KINDS = Kinds(_PREFIX, GROUP, VERSION, TYPE_META_TERSE)
 
 _SCHEMA = Ref(_PREFIX + "JSONSchemaProps")
 
@@ -495,12 +495,10 @@ CustomResourceDefinitionStatus = Object(
     ],
 )
 
-CustomResourceDefinition = Object(
-    _PREFIX + "CustomResourceDefinition",
+CustomResourceDefinition = _KINDS.kind(
+    "CustomResourceDefinition",
     "A resource served by the API server; named <plural>.<group>.",
     [
-        _API_VERSION,
-        _KIND,
         Field(
             "metadata",
             1,
@@ -516,15 +514,12 @@ CustomResourceDefinition = Object(
         ),
         Field("status", 3, CustomResourceDefinitionStatus, "Actual state of the definition."),
     ],
-    gvk=GroupVersionKind(GROUP, VERSION, "CustomResourceDefinition"),
 )
 
-CustomResourceDefinitionList = Object(
-    _PREFIX + "CustomResourceDefinitionList",
+CustomResourceDefinitionList = _KINDS.kind(
+    "CustomResourceDefinitionList",
     "A list of CustomResourceDefinitions.",
     [
-        _API_VERSION,
-        _KIND,
         Field(
             "metadata",
             1,
@@ -539,5 +534,4 @@ CustomResourceDefinitionList = Object(
             required=True,
         ),
     ],
-    gvk=GroupVersionKind(GROUP, VERSION, "CustomResourceDefinitionList"),
 )

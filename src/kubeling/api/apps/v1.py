@@ -18,11 +18,12 @@ from kubeling.api.schema import (
     STRING,
     TIME,
     Field,
-    GroupVersionKind,
+    Kinds,
     ListOf,
     Object,
     Ref,
-    TypeSpec,
+    conditions,
+    list_kind,
 )
 
 __all__ = [
@@ -59,43 +60,16 @@ __all__ = [
 ]
 
 _APPS = "io.k8s.api.apps.v1."
+_KINDS = Kinds(_APPS, "apps", "v1")
 _META = "io.k8s.apimachinery.pkg.apis.meta.v1."
 
 _OBJECT_META = Ref(_META + "ObjectMeta")
-_LIST_META = Ref(_META + "ListMeta")
 _LABEL_SELECTOR = Ref(_META + "LabelSelector")
 _POD_TEMPLATE_SPEC = Ref("io.k8s.api.core.v1.PodTemplateSpec")
 _PERSISTENT_VOLUME_CLAIM = Ref("io.k8s.api.core.v1.PersistentVolumeClaim")
 
-_GROUP, _VERSION = "apps", "v1"
 _ROLLING_OR_ON_DELETE = ("OnDelete", "RollingUpdate")
-
-
-def _kind(kind: str, doc: str, fields: list[Field]) -> Object:
-    """A top-level kind of apps/v1, with apiVersion and kind first."""
-    return Object(
-        _APPS + kind,
-        doc,
-        [
-            Field(
-                "apiVersion", 0, STRING, "The versioned schema of this representation of an object."
-            ),
-            Field("kind", 0, STRING, "The REST resource this object represents, in CamelCase."),
-            *fields,
-        ],
-        gvk=GroupVersionKind(_GROUP, _VERSION, kind),
-    )
-
-
-def _list(kind: str, doc: str, item: TypeSpec, items_doc: str) -> Object:
-    return _kind(
-        kind,
-        doc,
-        [
-            Field("metadata", 1, _LIST_META, "Standard list metadata."),
-            Field("items", 2, ListOf(item), items_doc, required=True),
-        ],
-    )
+_CONDITIONS_DOC = "The latest available observations of the object's state."
 
 
 def _metadata() -> Field:
@@ -128,19 +102,6 @@ def _condition(name: str, doc: str, *, update_time: bool = False) -> Object:
             Field("reason", 4, STRING, "The reason for the condition's last transition."),
             Field("message", 5, STRING, "Human-readable details about the transition."),
         ],
-    )
-
-
-def _conditions(item: Object, proto: int) -> Field:
-    return Field(
-        "conditions",
-        proto,
-        ListOf(item),
-        "The latest available observations of the object's state.",
-        patch_strategy="merge",
-        patch_merge_key="type",
-        list_type="map",
-        list_map_keys=("type",),
     )
 
 
@@ -224,12 +185,12 @@ DeploymentStatus = Object(
         Field("readyReplicas", 7, INT32, "Non-terminating pods with a Ready condition."),
         Field("availableReplicas", 4, INT32, "Pods ready for at least minReadySeconds."),
         Field("unavailableReplicas", 5, INT32, "Pods still needed for 100% available capacity."),
-        _conditions(DeploymentCondition, 6),
+        conditions(DeploymentCondition, 6, _CONDITIONS_DOC),
         Field("collisionCount", 8, INT32, "Count of hash collisions for the deployment."),
     ],
 )
 
-Deployment = _kind(
+Deployment = _KINDS.kind(
     "Deployment",
     "Declarative updates for Pods and ReplicaSets.",
     [
@@ -239,7 +200,7 @@ Deployment = _kind(
     ],
 )
 
-DeploymentList = _list("DeploymentList", "A list of Deployments.", Deployment, "The Deployments.")
+DeploymentList = list_kind(Deployment, "A list of Deployments.", "The Deployments.")
 
 # --- ReplicaSet -------------------------------------------------------------
 
@@ -269,11 +230,11 @@ ReplicaSetStatus = Object(
         Field("readyReplicas", 4, INT32, "Pods with a Ready condition."),
         Field("availableReplicas", 5, INT32, "Pods ready for at least minReadySeconds."),
         Field("observedGeneration", 3, INT64, "The most recently observed generation."),
-        _conditions(ReplicaSetCondition, 6),
+        conditions(ReplicaSetCondition, 6, _CONDITIONS_DOC),
     ],
 )
 
-ReplicaSet = _kind(
+ReplicaSet = _KINDS.kind(
     "ReplicaSet",
     "Keeps a specified number of pod replicas running.",
     [
@@ -283,7 +244,7 @@ ReplicaSet = _kind(
     ],
 )
 
-ReplicaSetList = _list("ReplicaSetList", "A list of ReplicaSets.", ReplicaSet, "The ReplicaSets.")
+ReplicaSetList = list_kind(ReplicaSet, "A list of ReplicaSets.", "The ReplicaSets.")
 
 # --- StatefulSet ------------------------------------------------------------
 
@@ -402,12 +363,12 @@ StatefulSetStatus = Object(
         Field("currentRevision", 6, STRING, "The revision of pods [0, currentReplicas)."),
         Field("updateRevision", 7, STRING, "The revision of the most recently updated pods."),
         Field("collisionCount", 9, INT32, "Count of hash collisions for the StatefulSet."),
-        _conditions(StatefulSetCondition, 10),
+        conditions(StatefulSetCondition, 10, _CONDITIONS_DOC),
         Field("availableReplicas", 11, INT32, "Pods ready for at least minReadySeconds."),
     ],
 )
 
-StatefulSet = _kind(
+StatefulSet = _KINDS.kind(
     "StatefulSet",
     "A set of pods with consistent identities.",
     [
@@ -417,9 +378,7 @@ StatefulSet = _kind(
     ],
 )
 
-StatefulSetList = _list(
-    "StatefulSetList", "A list of StatefulSets.", StatefulSet, "The StatefulSets."
-)
+StatefulSetList = list_kind(StatefulSet, "A list of StatefulSets.", "The StatefulSets.")
 
 # --- DaemonSet --------------------------------------------------------------
 
@@ -520,11 +479,11 @@ DaemonSetStatus = Object(
             "numberUnavailable", 8, INT32, "Nodes that should run the pod but have none available."
         ),
         Field("collisionCount", 9, INT32, "Count of hash collisions for the DaemonSet."),
-        _conditions(DaemonSetCondition, 10),
+        conditions(DaemonSetCondition, 10, _CONDITIONS_DOC),
     ],
 )
 
-DaemonSet = _kind(
+DaemonSet = _KINDS.kind(
     "DaemonSet",
     "The configuration of a daemon set.",
     [
@@ -534,11 +493,11 @@ DaemonSet = _kind(
     ],
 )
 
-DaemonSetList = _list("DaemonSetList", "A list of DaemonSets.", DaemonSet, "The daemon sets.")
+DaemonSetList = list_kind(DaemonSet, "A list of DaemonSets.", "The daemon sets.")
 
 # --- ControllerRevision -----------------------------------------------------
 
-ControllerRevision = _kind(
+ControllerRevision = _KINDS.kind(
     "ControllerRevision",
     "An immutable snapshot of state data.",
     [
@@ -548,9 +507,6 @@ ControllerRevision = _kind(
     ],
 )
 
-ControllerRevisionList = _list(
-    "ControllerRevisionList",
-    "A list of ControllerRevisions.",
-    ControllerRevision,
-    "The ControllerRevisions.",
+ControllerRevisionList = list_kind(
+    ControllerRevision, "A list of ControllerRevisions.", "The ControllerRevisions."
 )

@@ -18,8 +18,9 @@ from kubeling.api.schema import (
     INT64,
     STRING,
     TIME,
+    TYPE_META_TERSE,
     Field,
-    GroupVersionKind,
+    Kinds,
     ListOf,
     MapOf,
     Object,
@@ -42,18 +43,13 @@ __all__ = [
 GROUP = "authentication.k8s.io"
 VERSION = "v1"
 
-_API_VERSION = Field("apiVersion", 0, STRING, "Versioned schema of this object.")
-_KIND = Field("kind", 0, STRING, "REST resource this object represents, in CamelCase.")
+_KINDS = Kinds("io.k8s.api.authentication.v1.", GROUP, VERSION, TYPE_META_TERSE)
 _METADATA = Field(
     "metadata",
     1,
     Ref("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
     "Standard object's metadata.",
 )
-
-
-def _gvk(kind: str) -> GroupVersionKind:
-    return GroupVersionKind(GROUP, VERSION, kind)
 
 
 BoundObjectReference = Object(
@@ -104,17 +100,14 @@ TokenRequestStatus = Object(
     ],
 )
 
-TokenRequest = Object(
-    "io.k8s.api.authentication.v1.TokenRequest",
+TokenRequest = _KINDS.kind(
+    "TokenRequest",
     "Requests a token for a service account.",
     [
-        _API_VERSION,
-        _KIND,
         _METADATA,
         Field("spec", 2, TokenRequestSpec, "The request being evaluated.", required=True),
         Field("status", 3, TokenRequestStatus, "The issued token."),
     ],
-    gvk=_gvk("TokenRequest"),
 )
 
 UserInfo = Object(
@@ -160,17 +153,14 @@ TokenReviewStatus = Object(
     ],
 )
 
-TokenReview = Object(
-    "io.k8s.api.authentication.v1.TokenReview",
+TokenReview = _KINDS.kind(
+    "TokenReview",
     "Authenticates a token to a known user.",
     [
-        _API_VERSION,
-        _KIND,
         _METADATA,
         Field("spec", 2, TokenReviewSpec, "The request being evaluated.", required=True),
         Field("status", 3, TokenReviewStatus, "Whether the token can be authenticated."),
     ],
-    gvk=_gvk("TokenReview"),
 )
 
 SelfSubjectReviewStatus = Object(
@@ -179,14 +169,11 @@ SelfSubjectReviewStatus = Object(
     [Field("userInfo", 1, UserInfo, "Attributes of the requesting user.")],
 )
 
-SelfSubjectReview = Object(
-    "io.k8s.api.authentication.v1.SelfSubjectReview",
+SelfSubjectReview = _KINDS.kind(
+    "SelfSubjectReview",
     "The user information the apiserver has about the requesting user.",
     [
-        _API_VERSION,
-        _KIND,
         _METADATA,
         Field("status", 2, SelfSubjectReviewStatus, "Filled in by the server."),
     ],
-    gvk=_gvk("SelfSubjectReview"),
 )

@@ -17,7 +17,17 @@ which the protobuf codec must apply to a map whose values are lists.
 
 from __future__ import annotations
 
-from kubeling.api.schema import BOOL, STRING, Field, GroupVersionKind, ListOf, MapOf, Object, Ref
+from kubeling.api.schema import (
+    BOOL,
+    STRING,
+    TYPE_META_TERSE,
+    Field,
+    Kinds,
+    ListOf,
+    MapOf,
+    Object,
+    Ref,
+)
 
 __all__ = [
     "FieldSelectorAttributes",
@@ -40,18 +50,13 @@ __all__ = [
 GROUP = "authorization.k8s.io"
 VERSION = "v1"
 
-_API_VERSION = Field("apiVersion", 0, STRING, "Versioned schema of this object.")
-_KIND = Field("kind", 0, STRING, "REST resource this object represents, in CamelCase.")
+_KINDS = Kinds("io.k8s.api.authorization.v1.", GROUP, VERSION, TYPE_META_TERSE)
 _METADATA = Field(
     "metadata",
     1,
     Ref("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
     "Standard object's metadata.",
 )
-
-
-def _gvk(kind: str) -> GroupVersionKind:
-    return GroupVersionKind(GROUP, VERSION, kind)
 
 
 FieldSelectorAttributes = Object(
@@ -246,25 +251,20 @@ SubjectRulesReviewStatus = Object(
     ],
 )
 
-SubjectAccessReview = Object(
-    "io.k8s.api.authorization.v1.SubjectAccessReview",
+SubjectAccessReview = _KINDS.kind(
+    "SubjectAccessReview",
     "Checks whether a user or group can perform an action.",
     [
-        _API_VERSION,
-        _KIND,
         _METADATA,
         Field("spec", 2, SubjectAccessReviewSpec, "The request being evaluated.", required=True),
         Field("status", 3, SubjectAccessReviewStatus, "Whether the request is allowed."),
     ],
-    gvk=_gvk("SubjectAccessReview"),
 )
 
-SelfSubjectAccessReview = Object(
-    "io.k8s.api.authorization.v1.SelfSubjectAccessReview",
+SelfSubjectAccessReview = _KINDS.kind(
+    "SelfSubjectAccessReview",
     "Checks whether the requesting user can perform an action.",
     [
-        _API_VERSION,
-        _KIND,
         _METADATA,
         Field(
             "spec",
@@ -275,15 +275,12 @@ SelfSubjectAccessReview = Object(
         ),
         Field("status", 3, SubjectAccessReviewStatus, "Whether the request is allowed."),
     ],
-    gvk=_gvk("SelfSubjectAccessReview"),
 )
 
-LocalSubjectAccessReview = Object(
-    "io.k8s.api.authorization.v1.LocalSubjectAccessReview",
+LocalSubjectAccessReview = _KINDS.kind(
+    "LocalSubjectAccessReview",
     "Checks whether a user or group can perform an action in one namespace.",
     [
-        _API_VERSION,
-        _KIND,
         _METADATA,
         Field(
             "spec",
@@ -294,15 +291,12 @@ LocalSubjectAccessReview = Object(
         ),
         Field("status", 3, SubjectAccessReviewStatus, "Whether the request is allowed."),
     ],
-    gvk=_gvk("LocalSubjectAccessReview"),
 )
 
-SelfSubjectRulesReview = Object(
-    "io.k8s.api.authorization.v1.SelfSubjectRulesReview",
+SelfSubjectRulesReview = _KINDS.kind(
+    "SelfSubjectRulesReview",
     "The actions the requesting user can perform within a namespace.",
     [
-        _API_VERSION,
-        _KIND,
         _METADATA,
         Field(
             "spec",
@@ -313,5 +307,4 @@ SelfSubjectRulesReview = Object(
         ),
         Field("status", 3, SubjectRulesReviewStatus, "The actions the user can perform."),
     ],
-    gvk=_gvk("SelfSubjectRulesReview"),
 )

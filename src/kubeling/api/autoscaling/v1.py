@@ -16,10 +16,10 @@ from kubeling.api.schema import (
     STRING,
     TIME,
     Field,
-    GroupVersionKind,
-    ListOf,
+    Kinds,
     Object,
     Ref,
+    list_kind,
 )
 
 __all__ = [
@@ -34,26 +34,10 @@ __all__ = [
 ]
 
 _AUTOSCALING = "io.k8s.api.autoscaling.v1."
+_KINDS = Kinds(_AUTOSCALING, "autoscaling", "v1")
 _META = "io.k8s.apimachinery.pkg.apis.meta.v1."
 
 _OBJECT_META = Ref(_META + "ObjectMeta")
-_LIST_META = Ref(_META + "ListMeta")
-
-
-def _kind(kind: str, doc: str, fields: list[Field]) -> Object:
-    """A top-level kind of autoscaling/v1, with apiVersion and kind first."""
-    return Object(
-        _AUTOSCALING + kind,
-        doc,
-        [
-            Field(
-                "apiVersion", 0, STRING, "The versioned schema of this representation of an object."
-            ),
-            Field("kind", 0, STRING, "The REST resource this object represents, in CamelCase."),
-            *fields,
-        ],
-        gvk=GroupVersionKind("autoscaling", "v1", kind),
-    )
 
 
 # --- Scale ------------------------------------------------------------------
@@ -79,7 +63,7 @@ ScaleStatus = Object(
     ],
 )
 
-Scale = _kind(
+Scale = _KINDS.kind(
     "Scale",
     "A scaling request for a resource.",
     [
@@ -140,7 +124,7 @@ HorizontalPodAutoscalerStatus = Object(
     ],
 )
 
-HorizontalPodAutoscaler = _kind(
+HorizontalPodAutoscaler = _KINDS.kind(
     "HorizontalPodAutoscaler",
     "The configuration of a horizontal pod autoscaler.",
     [
@@ -150,17 +134,8 @@ HorizontalPodAutoscaler = _kind(
     ],
 )
 
-HorizontalPodAutoscalerList = _kind(
-    "HorizontalPodAutoscalerList",
+HorizontalPodAutoscalerList = list_kind(
+    HorizontalPodAutoscaler,
     "A list of horizontal pod autoscalers.",
-    [
-        Field("metadata", 1, _LIST_META, "Standard list metadata."),
-        Field(
-            "items",
-            2,
-            ListOf(HorizontalPodAutoscaler),
-            "The horizontal pod autoscalers.",
-            required=True,
-        ),
-    ],
+    "The horizontal pod autoscalers.",
 )

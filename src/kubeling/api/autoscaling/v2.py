@@ -8,6 +8,7 @@ of ``autoscaling/v2/generated.proto`` at release 1.32, which is why
 
 from __future__ import annotations
 
+from kubeling.api.autoscaling import v1
 from kubeling.api.schema import (
     INT32,
     INT64,
@@ -15,10 +16,12 @@ from kubeling.api.schema import (
     STRING,
     TIME,
     Field,
-    GroupVersionKind,
+    Kinds,
     ListOf,
     Object,
     Ref,
+    conditions,
+    list_kind,
 )
 
 __all__ = [
@@ -49,41 +52,22 @@ __all__ = [
 ]
 
 _AUTOSCALING = "io.k8s.api.autoscaling.v2."
+_KINDS = Kinds(_AUTOSCALING, "autoscaling", "v2")
 _META = "io.k8s.apimachinery.pkg.apis.meta.v1."
 
 _OBJECT_META = Ref(_META + "ObjectMeta")
-_LIST_META = Ref(_META + "ListMeta")
 _LABEL_SELECTOR = Ref(_META + "LabelSelector")
 
 _METRIC_SOURCE_TYPES = ("ContainerResource", "External", "Object", "Pods", "Resource")
 
 
-def _kind(kind: str, doc: str, fields: list[Field]) -> Object:
-    """A top-level kind of autoscaling/v2, with apiVersion and kind first."""
-    return Object(
-        _AUTOSCALING + kind,
-        doc,
-        [
-            Field(
-                "apiVersion", 0, STRING, "The versioned schema of this representation of an object."
-            ),
-            Field("kind", 0, STRING, "The REST resource this object represents, in CamelCase."),
-            *fields,
-        ],
-        gvk=GroupVersionKind("autoscaling", "v2", kind),
-    )
-
-
 # --- Targets and values -----------------------------------------------------
 
+# The same type as autoscaling/v1's, under this version's name.
 CrossVersionObjectReference = Object(
     _AUTOSCALING + "CrossVersionObjectReference",
-    "Enough information to identify the referred resource.",
-    [
-        Field("kind", 1, STRING, "The kind of the referent.", required=True),
-        Field("name", 2, STRING, "The name of the referent.", required=True),
-        Field("apiVersion", 3, STRING, "The API version of the referent."),
-    ],
+    v1.CrossVersionObjectReference.doc,
+    v1.CrossVersionObjectReference.fields,
 )
 
 MetricIdentifier = Object(
@@ -131,6 +115,43 @@ MetricValueStatus = Object(
         ),
     ],
 )
+
+
+def _by_source_type(
+    name: str,
+    doc: str,
+    object_: Object,
+    pods: Object,
+    resource: Object,
+    container_resource: Object,
+    external: Object,
+) -> Object:
+    """MetricSpec or MetricStatus: the metric source type, then one member for each type."""
+    return Object(
+        _AUTOSCALING + name,
+        doc,
+        [
+            Field(
+                "type",
+                1,
+                STRING,
+                "The type of metric source.",
+                required=True,
+                enum=_METRIC_SOURCE_TYPES,
+            ),
+            Field("object", 2, object_, "A metric describing a single object."),
+            Field("pods", 3, pods, "A metric describing each pod of the target."),
+            Field("resource", 4, resource, "A resource metric of each pod."),
+            Field(
+                "containerResource",
+                7,
+                container_resource,
+                "A resource metric of one container in each pod.",
+            ),
+            Field("external", 5, external, "A metric from outside the cluster."),
+        ],
+    )
+
 
 # --- Metric sources ---------------------------------------------------------
 
@@ -187,29 +208,14 @@ ExternalMetricSource = Object(
     ],
 )
 
-MetricSpec = Object(
-    _AUTOSCALING + "MetricSpec",
+MetricSpec = _by_source_type(
+    "MetricSpec",
     "How to scale on one metric: the type and its matching source.",
-    [
-        Field(
-            "type",
-            1,
-            STRING,
-            "The type of metric source.",
-            required=True,
-            enum=_METRIC_SOURCE_TYPES,
-        ),
-        Field("object", 2, ObjectMetricSource, "A metric describing a single object."),
-        Field("pods", 3, PodsMetricSource, "A metric describing each pod of the target."),
-        Field("resource", 4, ResourceMetricSource, "A resource metric of each pod."),
-        Field(
-            "containerResource",
-            7,
-            ContainerResourceMetricSource,
-            "A resource metric of one container in each pod.",
-        ),
-        Field("external", 5, ExternalMetricSource, "A metric from outside the cluster."),
-    ],
+    ObjectMetricSource,
+    PodsMetricSource,
+    ResourceMetricSource,
+    ContainerResourceMetricSource,
+    ExternalMetricSource,
 )
 
 # --- Metric statuses --------------------------------------------------------
@@ -267,29 +273,14 @@ ExternalMetricStatus = Object(
     ],
 )
 
-MetricStatus = Object(
-    _AUTOSCALING + "MetricStatus",
+MetricStatus = _by_source_type(
+    "MetricStatus",
     "The last-read state of one metric.",
-    [
-        Field(
-            "type",
-            1,
-            STRING,
-            "The type of metric source.",
-            required=True,
-            enum=_METRIC_SOURCE_TYPES,
-        ),
-        Field("object", 2, ObjectMetricStatus, "A metric describing a single object."),
-        Field("pods", 3, PodsMetricStatus, "A metric describing each pod of the target."),
-        Field("resource", 4, ResourceMetricStatus, "A resource metric of each pod."),
-        Field(
-            "containerResource",
-            7,
-            ContainerResourceMetricStatus,
-            "A resource metric of one container in each pod.",
-        ),
-        Field("external", 5, ExternalMetricStatus, "A metric from outside the cluster."),
-    ],
+    ObjectMetricStatus,
+    PodsMetricStatus,
+    ResourceMetricStatus,
+    ContainerResourceMetricStatus,
+    ExternalMetricStatus,
 )
 
 # --- Behavior ---------------------------------------------------------------
@@ -415,20 +406,13 @@ HorizontalPodAutoscalerStatus = Object(
             "The last-read state of the metrics.",
             list_type="atomic",
         ),
-        Field(
-            "conditions",
-            6,
-            ListOf(HorizontalPodAutoscalerCondition),
-            "Whether the conditions required to scale are met.",
-            patch_strategy="merge",
-            patch_merge_key="type",
-            list_type="map",
-            list_map_keys=("type",),
+        conditions(
+            HorizontalPodAutoscalerCondition, 6, "Whether the conditions required to scale are met."
         ),
     ],
 )
 
-HorizontalPodAutoscaler = _kind(
+HorizontalPodAutoscaler = _KINDS.kind(
     "HorizontalPodAutoscaler",
     "Automatically manages the replica count of a scalable resource.",
     [
@@ -438,17 +422,8 @@ HorizontalPodAutoscaler = _kind(
     ],
 )
 
-HorizontalPodAutoscalerList = _kind(
-    "HorizontalPodAutoscalerList",
+HorizontalPodAutoscalerList = list_kind(
+    HorizontalPodAutoscaler,
     "A list of horizontal pod autoscalers.",
-    [
-        Field("metadata", 1, _LIST_META, "Standard list metadata."),
-        Field(
-            "items",
-            2,
-            ListOf(HorizontalPodAutoscaler),
-            "The horizontal pod autoscalers.",
-            required=True,
-        ),
-    ],
+    "The horizontal pod autoscalers.",
 )

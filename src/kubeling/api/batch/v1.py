@@ -14,11 +14,11 @@ from kubeling.api.schema import (
     STRING,
     TIME,
     Field,
-    GroupVersionKind,
+    Kinds,
     ListOf,
     Object,
     Ref,
-    TypeSpec,
+    list_kind,
 )
 
 __all__ = [
@@ -42,42 +42,13 @@ __all__ = [
 ]
 
 _BATCH = "io.k8s.api.batch.v1."
+_KINDS = Kinds(_BATCH, "batch", "v1")
 _META = "io.k8s.apimachinery.pkg.apis.meta.v1."
 
 _OBJECT_META = Ref(_META + "ObjectMeta")
-_LIST_META = Ref(_META + "ListMeta")
 _LABEL_SELECTOR = Ref(_META + "LabelSelector")
 _POD_TEMPLATE_SPEC = Ref("io.k8s.api.core.v1.PodTemplateSpec")
 _OBJECT_REFERENCE = Ref("io.k8s.api.core.v1.ObjectReference")
-
-_GROUP, _VERSION = "batch", "v1"
-
-
-def _kind(kind: str, doc: str, fields: list[Field]) -> Object:
-    """A top-level kind of batch/v1, with apiVersion and kind first."""
-    return Object(
-        _BATCH + kind,
-        doc,
-        [
-            Field(
-                "apiVersion", 0, STRING, "The versioned schema of this representation of an object."
-            ),
-            Field("kind", 0, STRING, "The REST resource this object represents, in CamelCase."),
-            *fields,
-        ],
-        gvk=GroupVersionKind(_GROUP, _VERSION, kind),
-    )
-
-
-def _list(kind: str, doc: str, item: TypeSpec, items_doc: str) -> Object:
-    return _kind(
-        kind,
-        doc,
-        [
-            Field("metadata", 1, _LIST_META, "Standard list metadata."),
-            Field("items", 2, ListOf(item), items_doc, required=True),
-        ],
-    )
 
 
 # --- Job --------------------------------------------------------------------
@@ -287,7 +258,7 @@ JobStatus = Object(
     ],
 )
 
-Job = _kind(
+Job = _KINDS.kind(
     "Job",
     "The configuration of a single job.",
     [
@@ -297,7 +268,7 @@ Job = _kind(
     ],
 )
 
-JobList = _list("JobList", "A list of Jobs.", Job, "The Jobs.")
+JobList = list_kind(Job, "A list of Jobs.", "The Jobs.")
 
 # --- CronJob ----------------------------------------------------------------
 
@@ -357,7 +328,7 @@ CronJobStatus = Object(
     ],
 )
 
-CronJob = _kind(
+CronJob = _KINDS.kind(
     "CronJob",
     "The configuration of a single cron job.",
     [
@@ -367,4 +338,4 @@ CronJob = _kind(
     ],
 )
 
-CronJobList = _list("CronJobList", "A list of CronJobs.", CronJob, "The CronJobs.")
+CronJobList = list_kind(CronJob, "A list of CronJobs.", "The CronJobs.")

@@ -14,8 +14,9 @@ from kubeling.api.schema import (
     INT32,
     MICRO_TIME,
     STRING,
+    TYPE_META_TERSE,
     Field,
-    GroupVersionKind,
+    Kinds,
     ListOf,
     Object,
     Ref,
@@ -26,8 +27,7 @@ __all__ = ["Lease", "LeaseList", "LeaseSpec"]
 GROUP = "coordination.k8s.io"
 VERSION = "v1"
 
-_API_VERSION = Field("apiVersion", 0, STRING, "Versioned schema of this object.")
-_KIND = Field("kind", 0, STRING, "REST resource this object represents, in CamelCase.")
+_KINDS = Kinds("io.k8s.api.coordination.v1.", GROUP, VERSION, TYPE_META_TERSE)
 
 LeaseSpec = Object(
     "io.k8s.api.coordination.v1.LeaseSpec",
@@ -48,12 +48,10 @@ LeaseSpec = Object(
     ],
 )
 
-Lease = Object(
-    "io.k8s.api.coordination.v1.Lease",
+Lease = _KINDS.kind(
+    "Lease",
     "A lease: who holds it and until when.",
     [
-        _API_VERSION,
-        _KIND,
         Field(
             "metadata",
             1,
@@ -62,15 +60,12 @@ Lease = Object(
         ),
         Field("spec", 2, LeaseSpec, "The specification of the Lease."),
     ],
-    gvk=GroupVersionKind(GROUP, VERSION, "Lease"),
 )
 
-LeaseList = Object(
-    "io.k8s.api.coordination.v1.LeaseList",
+LeaseList = _KINDS.kind(
+    "LeaseList",
     "A list of Leases.",
     [
-        _API_VERSION,
-        _KIND,
         Field(
             "metadata",
             1,
@@ -79,5 +74,4 @@ LeaseList = Object(
         ),
         Field("items", 2, ListOf(Lease), "The Leases.", required=True),
     ],
-    gvk=GroupVersionKind(GROUP, VERSION, "LeaseList"),
 )

@@ -14,8 +14,9 @@ from kubeling.api.schema import (
     BOOL,
     INT32,
     STRING,
+    TYPE_META_TERSE,
     Field,
-    GroupVersionKind,
+    Kinds,
     ListOf,
     MapOf,
     Object,
@@ -35,8 +36,7 @@ __all__ = [
 GROUP = "discovery.k8s.io"
 VERSION = "v1"
 
-_API_VERSION = Field("apiVersion", 0, STRING, "Versioned schema of this object.")
-_KIND = Field("kind", 0, STRING, "REST resource this object represents, in CamelCase.")
+_KINDS = Kinds("io.k8s.api.discovery.v1.", GROUP, VERSION, TYPE_META_TERSE)
 _PROTOCOLS = ("SCTP", "TCP", "UDP")
 
 EndpointConditions = Object(
@@ -112,12 +112,10 @@ EndpointPort = Object(
     ],
 )
 
-EndpointSlice = Object(
-    "io.k8s.api.discovery.v1.EndpointSlice",
+EndpointSlice = _KINDS.kind(
+    "EndpointSlice",
     "A subset of the endpoints that implement a service.",
     [
-        _API_VERSION,
-        _KIND,
         Field(
             "metadata",
             1,
@@ -148,15 +146,12 @@ EndpointSlice = Object(
             list_type="atomic",
         ),
     ],
-    gvk=GroupVersionKind(GROUP, VERSION, "EndpointSlice"),
 )
 
-EndpointSliceList = Object(
-    "io.k8s.api.discovery.v1.EndpointSliceList",
+EndpointSliceList = _KINDS.kind(
+    "EndpointSliceList",
     "A list of EndpointSlices.",
     [
-        _API_VERSION,
-        _KIND,
         Field(
             "metadata",
             1,
@@ -165,5 +160,4 @@ EndpointSliceList = Object(
         ),
         Field("items", 2, ListOf(EndpointSlice), "The EndpointSlices.", required=True),
     ],
-    gvk=GroupVersionKind(GROUP, VERSION, "EndpointSliceList"),
 )

@@ -14,8 +14,9 @@ from kubeling.api.schema import (
     MICRO_TIME,
     STRING,
     TIME,
+    TYPE_META_TERSE,
     Field,
-    GroupVersionKind,
+    Kinds,
     ListOf,
     Object,
     Ref,
@@ -26,8 +27,7 @@ __all__ = ["Event", "EventList", "EventSeries"]
 GROUP = "events.k8s.io"
 VERSION = "v1"
 
-_API_VERSION = Field("apiVersion", 0, STRING, "Versioned schema of this object.")
-_KIND = Field("kind", 0, STRING, "REST resource this object represents, in CamelCase.")
+_KINDS = Kinds("io.k8s.api.events.v1.", GROUP, VERSION, TYPE_META_TERSE)
 _OBJECT_REFERENCE = Ref("io.k8s.api.core.v1.ObjectReference")
 
 EventSeries = Object(
@@ -51,12 +51,10 @@ EventSeries = Object(
     ],
 )
 
-Event = Object(
-    "io.k8s.api.events.v1.Event",
+Event = _KINDS.kind(
+    "Event",
     "A report of an event somewhere in the cluster, usually a state change.",
     [
-        _API_VERSION,
-        _KIND,
         Field(
             "metadata",
             1,
@@ -93,15 +91,12 @@ Event = Object(
         ),
         Field("deprecatedCount", 15, INT32, "core/v1 Event count, kept for compatibility."),
     ],
-    gvk=GroupVersionKind(GROUP, VERSION, "Event"),
 )
 
-EventList = Object(
-    "io.k8s.api.events.v1.EventList",
+EventList = _KINDS.kind(
+    "EventList",
     "A list of Events.",
     [
-        _API_VERSION,
-        _KIND,
         Field(
             "metadata",
             1,
@@ -110,5 +105,4 @@ EventList = Object(
         ),
         Field("items", 2, ListOf(Event), "The Events.", required=True),
     ],
-    gvk=GroupVersionKind(GROUP, VERSION, "EventList"),
 )

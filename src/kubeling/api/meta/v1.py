@@ -36,11 +36,14 @@ from kubeling.api.schema import (
     RAW_EXTENSION,
     STRING,
     TIME,
+    TYPE_META_GO,
     Field,
     GroupVersionKind,
+    Kinds,
     ListOf,
     MapOf,
     Object,
+    list_kind,
 )
 
 __all__ = [
@@ -79,18 +82,42 @@ __all__ = [
     "WatchEvent",
 ]
 
-_API_VERSION = Field(
-    "apiVersion",
-    0,
-    STRING,
-    "APIVersion defines the versioned schema of this representation of an object.",
-)
-_KIND = Field(
-    "kind",
-    0,
-    STRING,
-    "Kind is a string value representing the REST resource this object represents.",
-)
+_PACKAGE = "io.k8s.apimachinery.pkg.apis.meta.v1."
+_KINDS = Kinds(_PACKAGE, "", "v1", TYPE_META_GO)
+_META_KINDS = Kinds(_PACKAGE, "meta.k8s.io", "v1", TYPE_META_GO)
+
+
+# The write options every mutating request carries, each at its own protobuf number.
+
+
+def _dry_run(proto: int) -> Field:
+    return Field(
+        "dryRun",
+        proto,
+        ListOf(STRING),
+        "When present, indicates that modifications should not be persisted.",
+        list_type="atomic",
+    )
+
+
+def _field_manager(proto: int) -> Field:
+    return Field(
+        "fieldManager",
+        proto,
+        STRING,
+        "FieldManager is a name associated with the actor or entity that is making these changes.",
+    )
+
+
+def _field_validation(proto: int) -> Field:
+    return Field(
+        "fieldValidation",
+        proto,
+        STRING,
+        "FieldValidation instructs the server on how to handle objects in the request "
+        "containing unknown or duplicate fields.",
+        enum=("Ignore", "Strict", "Warn"),
+    )
 
 
 ManagedFieldsEntry = Object(
@@ -416,12 +443,10 @@ Preconditions = Object(
     ],
 )
 
-DeleteOptions = Object(
-    "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions",
+DeleteOptions = _KINDS.kind(
+    "DeleteOptions",
     "DeleteOptions may be provided when deleting an API object.",
     [
-        _API_VERSION,
-        _KIND,
         Field(
             "gracePeriodSeconds",
             1,
@@ -440,13 +465,7 @@ DeleteOptions = Object(
         Field(
             "propagationPolicy", 4, STRING, "Whether and how garbage collection will be performed."
         ),
-        Field(
-            "dryRun",
-            5,
-            ListOf(STRING),
-            "When present, indicates that modifications should not be persisted.",
-            list_type="atomic",
-        ),
+        _dry_run(5),
         Field(
             "ignoreStoreReadErrorWithClusterBreakingPotential",
             6,
@@ -455,7 +474,6 @@ DeleteOptions = Object(
             "normal deletion flow fails with a corrupt object error.",
         ),
     ],
-    gvk=GroupVersionKind("", "v1", "DeleteOptions"),
 )
 
 StatusCause = Object(
@@ -516,12 +534,10 @@ StatusDetails = Object(
     ],
 )
 
-Status = Object(
-    "io.k8s.apimachinery.pkg.apis.meta.v1.Status",
+Status = _KINDS.kind(
+    "Status",
     "Status is a return value for calls that don't return other objects.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 1, ListMeta, "Standard list metadata."),
         Field("status", 2, STRING, "Status of the operation."),
         Field(
@@ -542,7 +558,6 @@ Status = Object(
         ),
         Field("code", 6, INT32, "Suggested HTTP return code for this status, 0 if not set."),
     ],
-    gvk=GroupVersionKind("", "v1", "Status"),
 )
 
 WatchEvent = Object(
@@ -612,13 +627,11 @@ ServerAddressByClientCIDR = Object(
     ],
 )
 
-APIVersions = Object(
-    "io.k8s.apimachinery.pkg.apis.meta.v1.APIVersions",
+APIVersions = _KINDS.kind(
+    "APIVersions",
     "APIVersions lists the versions that are available, to allow clients to discover the API at "
     "/api, which is the root path of the legacy v1 API.",
     [
-        _API_VERSION,
-        _KIND,
         Field(
             "versions",
             1,
@@ -636,15 +649,12 @@ APIVersions = Object(
             list_type="atomic",
         ),
     ],
-    gvk=GroupVersionKind("", "v1", "APIVersions"),
 )
 
-APIGroup = Object(
-    "io.k8s.apimachinery.pkg.apis.meta.v1.APIGroup",
+APIGroup = _KINDS.kind(
+    "APIGroup",
     "APIGroup contains the name, the supported versions, and the preferred version of a group.",
     [
-        _API_VERSION,
-        _KIND,
         Field("name", 1, STRING, "Name is the name of the group.", required=True),
         Field(
             "versions",
@@ -669,15 +679,12 @@ APIGroup = Object(
             list_type="atomic",
         ),
     ],
-    gvk=GroupVersionKind("", "v1", "APIGroup"),
 )
 
-APIGroupList = Object(
-    "io.k8s.apimachinery.pkg.apis.meta.v1.APIGroupList",
+APIGroupList = _KINDS.kind(
+    "APIGroupList",
     "APIGroupList is a list of APIGroup, to allow clients to discover the API at /apis.",
     [
-        _API_VERSION,
-        _KIND,
         Field(
             "groups",
             1,
@@ -687,7 +694,6 @@ APIGroupList = Object(
             list_type="atomic",
         ),
     ],
-    gvk=GroupVersionKind("", "v1", "APIGroupList"),
 )
 
 APIResource = Object(
@@ -750,13 +756,11 @@ APIResource = Object(
     ],
 )
 
-APIResourceList = Object(
-    "io.k8s.apimachinery.pkg.apis.meta.v1.APIResourceList",
+APIResourceList = _KINDS.kind(
+    "APIResourceList",
     "APIResourceList is a list of APIResource, it is used to expose the name of the resources "
     "supported in a specific group and version.",
     [
-        _API_VERSION,
-        _KIND,
         Field(
             "groupVersion",
             1,
@@ -773,16 +777,13 @@ APIResourceList = Object(
             list_type="atomic",
         ),
     ],
-    gvk=GroupVersionKind("", "v1", "APIResourceList"),
 )
 
 
-TableOptions = Object(
-    "io.k8s.apimachinery.pkg.apis.meta.v1.TableOptions",
+TableOptions = _META_KINDS.kind(
+    "TableOptions",
     "TableOptions are used when a Table is requested by the caller.",
     [
-        _API_VERSION,
-        _KIND,
         Field(
             "includeObject",
             1,
@@ -792,7 +793,6 @@ TableOptions = Object(
             enum=("Metadata", "None", "Object"),
         ),
     ],
-    gvk=GroupVersionKind("meta.k8s.io", "v1", "TableOptions"),
 )
 
 TableColumnDefinition = Object(
@@ -892,12 +892,10 @@ TableRow = Object(
     ],
 )
 
-Table = Object(
-    "io.k8s.apimachinery.pkg.apis.meta.v1.Table",
+Table = _META_KINDS.kind(
+    "Table",
     "Table is a tabular representation of a set of API resources.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 0, ListMeta, "Standard list metadata."),
         Field(
             "columnDefinitions",
@@ -916,44 +914,26 @@ Table = Object(
             list_type="atomic",
         ),
     ],
-    gvk=GroupVersionKind("meta.k8s.io", "v1", "Table"),
 )
 
-PartialObjectMetadata = Object(
-    "io.k8s.apimachinery.pkg.apis.meta.v1.PartialObjectMetadata",
+PartialObjectMetadata = _META_KINDS.kind(
+    "PartialObjectMetadata",
     "PartialObjectMetadata is a generic representation of any object with ObjectMeta.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 1, ObjectMeta, "Standard object's metadata."),
     ],
-    gvk=GroupVersionKind("meta.k8s.io", "v1", "PartialObjectMetadata"),
 )
 
-PartialObjectMetadataList = Object(
-    "io.k8s.apimachinery.pkg.apis.meta.v1.PartialObjectMetadataList",
+PartialObjectMetadataList = list_kind(
+    PartialObjectMetadata,
     "PartialObjectMetadataList contains a list of objects containing only their metadata.",
-    [
-        _API_VERSION,
-        _KIND,
-        Field("metadata", 1, ListMeta, "Standard list metadata."),
-        Field(
-            "items",
-            2,
-            ListOf(PartialObjectMetadata),
-            "Items contains each of the included items.",
-            required=True,
-        ),
-    ],
-    gvk=GroupVersionKind("meta.k8s.io", "v1", "PartialObjectMetadataList"),
+    "Items contains each of the included items.",
 )
 
-GetOptions = Object(
-    "io.k8s.apimachinery.pkg.apis.meta.v1.GetOptions",
+GetOptions = _META_KINDS.kind(
+    "GetOptions",
     "GetOptions is the standard query options to the standard REST get call.",
     [
-        _API_VERSION,
-        _KIND,
         Field(
             "resourceVersion",
             1,
@@ -962,15 +942,12 @@ GetOptions = Object(
             "from.",
         ),
     ],
-    gvk=GroupVersionKind("meta.k8s.io", "v1", "GetOptions"),
 )
 
-ListOptions = Object(
-    "io.k8s.apimachinery.pkg.apis.meta.v1.ListOptions",
+ListOptions = _META_KINDS.kind(
+    "ListOptions",
     "ListOptions is the query options to a standard REST list call.",
     [
-        _API_VERSION,
-        _KIND,
         Field(
             "labelSelector",
             1,
@@ -1028,102 +1005,35 @@ ListOptions = Object(
             "with synthetic events for the current state.",
         ),
     ],
-    gvk=GroupVersionKind("meta.k8s.io", "v1", "ListOptions"),
 )
 
-CreateOptions = Object(
-    "io.k8s.apimachinery.pkg.apis.meta.v1.CreateOptions",
+CreateOptions = _META_KINDS.kind(
+    "CreateOptions",
     "CreateOptions may be provided when creating an API object.",
     [
-        _API_VERSION,
-        _KIND,
-        Field(
-            "dryRun",
-            1,
-            ListOf(STRING),
-            "When present, indicates that modifications should not be persisted.",
-            list_type="atomic",
-        ),
-        Field(
-            "fieldManager",
-            3,
-            STRING,
-            "FieldManager is a name associated with the actor or entity that is making these "
-            "changes.",
-        ),
-        Field(
-            "fieldValidation",
-            4,
-            STRING,
-            "FieldValidation instructs the server on how to handle objects in the request "
-            "containing unknown or duplicate fields.",
-            enum=("Ignore", "Strict", "Warn"),
-        ),
+        _dry_run(1),
+        _field_manager(3),
+        _field_validation(4),
     ],
-    gvk=GroupVersionKind("meta.k8s.io", "v1", "CreateOptions"),
 )
 
-PatchOptions = Object(
-    "io.k8s.apimachinery.pkg.apis.meta.v1.PatchOptions",
+PatchOptions = _META_KINDS.kind(
+    "PatchOptions",
     "PatchOptions may be provided when patching an API object.",
     [
-        _API_VERSION,
-        _KIND,
-        Field(
-            "dryRun",
-            1,
-            ListOf(STRING),
-            "When present, indicates that modifications should not be persisted.",
-            list_type="atomic",
-        ),
+        _dry_run(1),
         Field("force", 2, BOOL, 'Force is going to "force" Apply requests.'),
-        Field(
-            "fieldManager",
-            3,
-            STRING,
-            "FieldManager is a name associated with the actor or entity that is making these "
-            "changes.",
-        ),
-        Field(
-            "fieldValidation",
-            4,
-            STRING,
-            "FieldValidation instructs the server on how to handle objects in the request "
-            "containing unknown or duplicate fields.",
-            enum=("Ignore", "Strict", "Warn"),
-        ),
+        _field_manager(3),
+        _field_validation(4),
     ],
-    gvk=GroupVersionKind("meta.k8s.io", "v1", "PatchOptions"),
 )
 
-UpdateOptions = Object(
-    "io.k8s.apimachinery.pkg.apis.meta.v1.UpdateOptions",
+UpdateOptions = _META_KINDS.kind(
+    "UpdateOptions",
     "UpdateOptions may be provided when updating an API object.",
     [
-        _API_VERSION,
-        _KIND,
-        Field(
-            "dryRun",
-            1,
-            ListOf(STRING),
-            "When present, indicates that modifications should not be persisted.",
-            list_type="atomic",
-        ),
-        Field(
-            "fieldManager",
-            2,
-            STRING,
-            "FieldManager is a name associated with the actor or entity that is making these "
-            "changes.",
-        ),
-        Field(
-            "fieldValidation",
-            3,
-            STRING,
-            "FieldValidation instructs the server on how to handle objects in the request "
-            "containing unknown or duplicate fields.",
-            enum=("Ignore", "Strict", "Warn"),
-        ),
+        _dry_run(1),
+        _field_manager(2),
+        _field_validation(3),
     ],
-    gvk=GroupVersionKind("meta.k8s.io", "v1", "UpdateOptions"),
 )

@@ -20,12 +20,14 @@ from kubeling.api.schema import (
     INT32,
     INT_OR_STRING,
     STRING,
+    TYPE_META_TERSE,
     Embedded,
     Field,
-    GroupVersionKind,
+    Kinds,
     ListOf,
     Object,
     Ref,
+    list_kind,
 )
 
 __all__ = [
@@ -61,16 +63,10 @@ __all__ = [
 GROUP = "networking.k8s.io"
 VERSION = "v1"
 
-_API_VERSION = Field("apiVersion", 0, STRING, "Versioned schema of this object.")
-_KIND = Field("kind", 0, STRING, "REST resource this object represents, in CamelCase.")
+_KINDS = Kinds("io.k8s.api.networking.v1.", GROUP, VERSION, TYPE_META_TERSE)
 _OBJECT_META = Ref("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
-_LIST_META = Ref("io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta")
 _LABEL_SELECTOR = Ref("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector")
 _PROTOCOLS = ("SCTP", "TCP", "UDP")
-
-
-def _gvk(kind: str) -> GroupVersionKind:
-    return GroupVersionKind(GROUP, VERSION, kind)
 
 
 # --- Ingress -----------------------------------------------------------------
@@ -258,30 +254,17 @@ IngressStatus = Object(
     [Field("loadBalancer", 1, IngressLoadBalancerStatus, "Status of the load balancer.")],
 )
 
-Ingress = Object(
-    "io.k8s.api.networking.v1.Ingress",
+Ingress = _KINDS.kind(
+    "Ingress",
     "Rules that let inbound connections reach the endpoints of backends.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 1, _OBJECT_META, "Standard object's metadata."),
         Field("spec", 2, IngressSpec, "Desired state of the Ingress."),
         Field("status", 3, IngressStatus, "Current state of the Ingress."),
     ],
-    gvk=_gvk("Ingress"),
 )
 
-IngressList = Object(
-    "io.k8s.api.networking.v1.IngressList",
-    "A list of Ingresses.",
-    [
-        _API_VERSION,
-        _KIND,
-        Field("metadata", 1, _LIST_META, "Standard list metadata."),
-        Field("items", 2, ListOf(Ingress), "The Ingresses.", required=True),
-    ],
-    gvk=_gvk("IngressList"),
-)
+IngressList = list_kind(Ingress, "A list of Ingresses.", "The Ingresses.")
 
 # --- IngressClass ------------------------------------------------------------
 
@@ -311,29 +294,16 @@ IngressClassSpec = Object(
     ],
 )
 
-IngressClass = Object(
-    "io.k8s.api.networking.v1.IngressClass",
+IngressClass = _KINDS.kind(
+    "IngressClass",
     "The class of an Ingress, naming the controller that implements it.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 1, _OBJECT_META, "Standard object's metadata."),
         Field("spec", 2, IngressClassSpec, "Desired state of the IngressClass."),
     ],
-    gvk=_gvk("IngressClass"),
 )
 
-IngressClassList = Object(
-    "io.k8s.api.networking.v1.IngressClassList",
-    "A list of IngressClasses.",
-    [
-        _API_VERSION,
-        _KIND,
-        Field("metadata", 1, _LIST_META, "Standard list metadata."),
-        Field("items", 2, ListOf(IngressClass), "The IngressClasses.", required=True),
-    ],
-    gvk=_gvk("IngressClassList"),
-)
+IngressClassList = list_kind(IngressClass, "A list of IngressClasses.", "The IngressClasses.")
 
 # --- NetworkPolicy -----------------------------------------------------------
 
@@ -460,26 +430,13 @@ NetworkPolicySpec = Object(
     ],
 )
 
-NetworkPolicy = Object(
-    "io.k8s.api.networking.v1.NetworkPolicy",
+NetworkPolicy = _KINDS.kind(
+    "NetworkPolicy",
     "What network traffic is allowed for a set of pods.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 1, _OBJECT_META, "Standard object's metadata."),
         Field("spec", 2, NetworkPolicySpec, "Desired behavior of this NetworkPolicy."),
     ],
-    gvk=_gvk("NetworkPolicy"),
 )
 
-NetworkPolicyList = Object(
-    "io.k8s.api.networking.v1.NetworkPolicyList",
-    "A list of NetworkPolicies.",
-    [
-        _API_VERSION,
-        _KIND,
-        Field("metadata", 1, _LIST_META, "Standard list metadata."),
-        Field("items", 2, ListOf(NetworkPolicy), "The NetworkPolicies.", required=True),
-    ],
-    gvk=_gvk("NetworkPolicyList"),
-)
+NetworkPolicyList = list_kind(NetworkPolicy, "A list of NetworkPolicies.", "The NetworkPolicies.")

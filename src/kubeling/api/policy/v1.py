@@ -14,11 +14,12 @@ from kubeling.api.schema import (
     STRING,
     TIME,
     Field,
-    GroupVersionKind,
-    ListOf,
+    Kinds,
     MapOf,
     Object,
     Ref,
+    conditions,
+    list_kind,
 )
 
 __all__ = [
@@ -30,29 +31,13 @@ __all__ = [
 ]
 
 _POLICY = "io.k8s.api.policy.v1."
+_KINDS = Kinds(_POLICY, "policy", "v1")
 _META = "io.k8s.apimachinery.pkg.apis.meta.v1."
 
 _OBJECT_META = Ref(_META + "ObjectMeta")
-_LIST_META = Ref(_META + "ListMeta")
 _LABEL_SELECTOR = Ref(_META + "LabelSelector")
 _CONDITION = Ref(_META + "Condition")
 _DELETE_OPTIONS = Ref(_META + "DeleteOptions")
-
-
-def _kind(kind: str, doc: str, fields: list[Field]) -> Object:
-    """A top-level kind of policy/v1, with apiVersion and kind first."""
-    return Object(
-        _POLICY + kind,
-        doc,
-        [
-            Field(
-                "apiVersion", 0, STRING, "The versioned schema of this representation of an object."
-            ),
-            Field("kind", 0, STRING, "The REST resource this object represents, in CamelCase."),
-            *fields,
-        ],
-        gvk=GroupVersionKind("policy", "v1", kind),
-    )
 
 
 PodDisruptionBudgetSpec = Object(
@@ -109,20 +94,11 @@ PodDisruptionBudgetStatus = Object(
         Field("currentHealthy", 4, INT32, "Current number of healthy pods.", required=True),
         Field("desiredHealthy", 5, INT32, "Minimum desired number of healthy pods.", required=True),
         Field("expectedPods", 6, INT32, "Total pods counted by the budget.", required=True),
-        Field(
-            "conditions",
-            7,
-            ListOf(_CONDITION),
-            "Conditions of the budget, e.g. DisruptionAllowed.",
-            patch_strategy="merge",
-            patch_merge_key="type",
-            list_type="map",
-            list_map_keys=("type",),
-        ),
+        conditions(_CONDITION, 7, "Conditions of the budget, e.g. DisruptionAllowed."),
     ],
 )
 
-PodDisruptionBudget = _kind(
+PodDisruptionBudget = _KINDS.kind(
     "PodDisruptionBudget",
     "The maximum disruption that can be caused to a collection of pods.",
     [
@@ -132,22 +108,11 @@ PodDisruptionBudget = _kind(
     ],
 )
 
-PodDisruptionBudgetList = _kind(
-    "PodDisruptionBudgetList",
-    "A list of PodDisruptionBudgets.",
-    [
-        Field("metadata", 1, _LIST_META, "Standard list metadata."),
-        Field(
-            "items",
-            2,
-            ListOf(PodDisruptionBudget),
-            "The PodDisruptionBudgets.",
-            required=True,
-        ),
-    ],
+PodDisruptionBudgetList = list_kind(
+    PodDisruptionBudget, "A list of PodDisruptionBudgets.", "The PodDisruptionBudgets."
 )
 
-Eviction = _kind(
+Eviction = _KINDS.kind(
     "Eviction",
     "Evicts a pod from its node, subject to disruption budgets (pods/eviction).",
     [

@@ -12,7 +12,16 @@ watches; the rules it writes back are ordinary ``rules``.
 
 from __future__ import annotations
 
-from kubeling.api.schema import STRING, Field, GroupVersionKind, ListOf, Object, Ref
+from kubeling.api.schema import (
+    STRING,
+    TYPE_META_TERSE,
+    Field,
+    Kinds,
+    ListOf,
+    Object,
+    Ref,
+    list_kind,
+)
 
 __all__ = [
     "AggregationRule",
@@ -33,17 +42,10 @@ GROUP = "rbac.authorization.k8s.io"
 VERSION = "v1"
 
 _OBJECT_META = Ref("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
-_LIST_META = Ref("io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta")
 _LABEL_SELECTOR = Ref("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector")
 
-_API_VERSION = Field("apiVersion", 0, STRING, "Versioned schema of this object.")
-_KIND = Field("kind", 0, STRING, "REST resource this object represents, in CamelCase.")
+_KINDS = Kinds("io.k8s.api.rbac.v1.", GROUP, VERSION, TYPE_META_TERSE)
 _METADATA = Field("metadata", 1, _OBJECT_META, "Standard object's metadata.")
-_LIST_METADATA = Field("metadata", 1, _LIST_META, "Standard list metadata.")
-
-
-def _gvk(kind: str) -> GroupVersionKind:
-    return GroupVersionKind(GROUP, VERSION, kind)
 
 
 PolicyRule = Object(
@@ -100,24 +102,19 @@ Subject = Object(
     ],
 )
 
-Role = Object(
-    "io.k8s.api.rbac.v1.Role",
+Role = _KINDS.kind(
+    "Role",
     "A namespaced, logical grouping of PolicyRules.",
     [
-        _API_VERSION,
-        _KIND,
         _METADATA,
         Field("rules", 2, ListOf(PolicyRule), "The PolicyRules of this Role."),
     ],
-    gvk=_gvk("Role"),
 )
 
-ClusterRole = Object(
-    "io.k8s.api.rbac.v1.ClusterRole",
+ClusterRole = _KINDS.kind(
+    "ClusterRole",
     "A cluster-level, logical grouping of PolicyRules.",
     [
-        _API_VERSION,
-        _KIND,
         _METADATA,
         Field("rules", 2, ListOf(PolicyRule), "The PolicyRules of this ClusterRole."),
         Field(
@@ -127,15 +124,12 @@ ClusterRole = Object(
             "If set, rules are controller-managed and built from matching ClusterRoles.",
         ),
     ],
-    gvk=_gvk("ClusterRole"),
 )
 
-RoleBinding = Object(
-    "io.k8s.api.rbac.v1.RoleBinding",
+RoleBinding = _KINDS.kind(
+    "RoleBinding",
     "Grants the permissions of a Role or ClusterRole within a namespace.",
     [
-        _API_VERSION,
-        _KIND,
         _METADATA,
         Field("subjects", 2, ListOf(Subject), "The objects the role applies to."),
         Field(
@@ -146,66 +140,24 @@ RoleBinding = Object(
             required=True,
         ),
     ],
-    gvk=_gvk("RoleBinding"),
 )
 
-ClusterRoleBinding = Object(
-    "io.k8s.api.rbac.v1.ClusterRoleBinding",
+ClusterRoleBinding = _KINDS.kind(
+    "ClusterRoleBinding",
     "Grants the permissions of a ClusterRole cluster-wide.",
     [
-        _API_VERSION,
-        _KIND,
         _METADATA,
         Field("subjects", 2, ListOf(Subject), "The objects the role applies to."),
         Field("roleRef", 3, RoleRef, "The ClusterRole being bound; immutable.", required=True),
     ],
-    gvk=_gvk("ClusterRoleBinding"),
 )
 
-RoleList = Object(
-    "io.k8s.api.rbac.v1.RoleList",
-    "A list of Roles.",
-    [
-        _API_VERSION,
-        _KIND,
-        _LIST_METADATA,
-        Field("items", 2, ListOf(Role), "The Roles.", required=True),
-    ],
-    gvk=_gvk("RoleList"),
-)
+RoleList = list_kind(Role, "A list of Roles.", "The Roles.")
 
-ClusterRoleList = Object(
-    "io.k8s.api.rbac.v1.ClusterRoleList",
-    "A list of ClusterRoles.",
-    [
-        _API_VERSION,
-        _KIND,
-        _LIST_METADATA,
-        Field("items", 2, ListOf(ClusterRole), "The ClusterRoles.", required=True),
-    ],
-    gvk=_gvk("ClusterRoleList"),
-)
+ClusterRoleList = list_kind(ClusterRole, "A list of ClusterRoles.", "The ClusterRoles.")
 
-RoleBindingList = Object(
-    "io.k8s.api.rbac.v1.RoleBindingList",
-    "A list of RoleBindings.",
-    [
-        _API_VERSION,
-        _KIND,
-        _LIST_METADATA,
-        Field("items", 2, ListOf(RoleBinding), "The RoleBindings.", required=True),
-    ],
-    gvk=_gvk("RoleBindingList"),
-)
+RoleBindingList = list_kind(RoleBinding, "A list of RoleBindings.", "The RoleBindings.")
 
-ClusterRoleBindingList = Object(
-    "io.k8s.api.rbac.v1.ClusterRoleBindingList",
-    "A list of ClusterRoleBindings.",
-    [
-        _API_VERSION,
-        _KIND,
-        _LIST_METADATA,
-        Field("items", 2, ListOf(ClusterRoleBinding), "The ClusterRoleBindings.", required=True),
-    ],
-    gvk=_gvk("ClusterRoleBindingList"),
+ClusterRoleBindingList = list_kind(
+    ClusterRoleBinding, "A list of ClusterRoleBindings.", "The ClusterRoleBindings."
 )

@@ -7,22 +7,28 @@ meaning): the Priority admission plugin copies it into ``pod.spec.priority``.
 
 from __future__ import annotations
 
-from kubeling.api.schema import BOOL, INT32, STRING, Field, GroupVersionKind, ListOf, Object, Ref
+from kubeling.api.schema import (
+    BOOL,
+    INT32,
+    STRING,
+    TYPE_META_TERSE,
+    Field,
+    Kinds,
+    ListOf,
+    Ref,
+)
 
 __all__ = ["PriorityClass", "PriorityClassList"]
 
 GROUP = "scheduling.k8s.io"
 VERSION = "v1"
 
-_API_VERSION = Field("apiVersion", 0, STRING, "Versioned schema of this object.")
-_KIND = Field("kind", 0, STRING, "REST resource this object represents, in CamelCase.")
+_KINDS = Kinds("io.k8s.api.scheduling.v1.", GROUP, VERSION, TYPE_META_TERSE)
 
-PriorityClass = Object(
-    "io.k8s.api.scheduling.v1.PriorityClass",
+PriorityClass = _KINDS.kind(
+    "PriorityClass",
     "Maps a priority class name to the integer priority pods receive.",
     [
-        _API_VERSION,
-        _KIND,
         Field(
             "metadata",
             1,
@@ -45,15 +51,12 @@ PriorityClass = Object(
             enum=("Never", "PreemptLowerPriority"),
         ),
     ],
-    gvk=GroupVersionKind(GROUP, VERSION, "PriorityClass"),
 )
 
-PriorityClassList = Object(
-    "io.k8s.api.scheduling.v1.PriorityClassList",
+PriorityClassList = _KINDS.kind(
+    "PriorityClassList",
     "A list of PriorityClasses.",
     [
-        _API_VERSION,
-        _KIND,
         Field(
             "metadata",
             1,
@@ -62,5 +65,4 @@ PriorityClassList = Object(
         ),
         Field("items", 2, ListOf(PriorityClass), "The PriorityClasses.", required=True),
     ],
-    gvk=GroupVersionKind(GROUP, VERSION, "PriorityClassList"),
 )

@@ -18,12 +18,14 @@ from kubeling.api.schema import (
     QUANTITY,
     STRING,
     TIME,
+    TYPE_META_TERSE,
     Field,
-    GroupVersionKind,
+    Kinds,
     ListOf,
     MapOf,
     Object,
     Ref,
+    list_kind,
 )
 
 __all__ = [
@@ -51,38 +53,16 @@ __all__ = [
 GROUP = "storage.k8s.io"
 VERSION = "v1"
 
-_API_VERSION = Field("apiVersion", 0, STRING, "Versioned schema of this object.")
-_KIND = Field("kind", 0, STRING, "REST resource this object represents, in CamelCase.")
+_KINDS = Kinds("io.k8s.api.storage.v1.", GROUP, VERSION, TYPE_META_TERSE)
 _OBJECT_META = Ref("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
-_LIST_META = Ref("io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta")
-
-
-def _gvk(kind: str) -> GroupVersionKind:
-    return GroupVersionKind(GROUP, VERSION, kind)
-
-
-def _list(item: Object, kind: str, doc: str) -> Object:
-    return Object(
-        f"io.k8s.api.storage.v1.{kind}List",
-        f"A list of {doc}.",
-        [
-            _API_VERSION,
-            _KIND,
-            Field("metadata", 1, _LIST_META, "Standard list metadata."),
-            Field("items", 2, ListOf(item), f"The {doc}.", required=True),
-        ],
-        gvk=_gvk(f"{kind}List"),
-    )
 
 
 # --- StorageClass ------------------------------------------------------------
 
-StorageClass = Object(
-    "io.k8s.api.storage.v1.StorageClass",
+StorageClass = _KINDS.kind(
+    "StorageClass",
     "Parameters for a class of dynamically provisioned storage.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 1, _OBJECT_META, "Standard object's metadata."),
         Field("provisioner", 2, STRING, "Type of the provisioner; immutable.", required=True),
         Field("parameters", 3, MapOf(STRING), "Parameters for the provisioner; immutable."),
@@ -116,10 +96,9 @@ StorageClass = Object(
             list_type="atomic",
         ),
     ],
-    gvk=_gvk("StorageClass"),
 )
 
-StorageClassList = _list(StorageClass, "StorageClass", "StorageClasses")
+StorageClassList = list_kind(StorageClass, "A list of StorageClasses.", "The StorageClasses.")
 
 # --- CSIDriver ---------------------------------------------------------------
 
@@ -185,19 +164,16 @@ CSIDriverSpec = Object(
     ],
 )
 
-CSIDriver = Object(
-    "io.k8s.api.storage.v1.CSIDriver",
+CSIDriver = _KINDS.kind(
+    "CSIDriver",
     "A CSI volume driver deployed on the cluster.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 1, _OBJECT_META, "Standard object's metadata; name is the driver's."),
         Field("spec", 2, CSIDriverSpec, "The specification of the CSI driver.", required=True),
     ],
-    gvk=_gvk("CSIDriver"),
 )
 
-CSIDriverList = _list(CSIDriver, "CSIDriver", "CSIDrivers")
+CSIDriverList = list_kind(CSIDriver, "A list of CSIDrivers.", "The CSIDrivers.")
 
 # --- CSINode -----------------------------------------------------------------
 
@@ -249,19 +225,16 @@ CSINodeSpec = Object(
     ],
 )
 
-CSINode = Object(
-    "io.k8s.api.storage.v1.CSINode",
+CSINode = _KINDS.kind(
+    "CSINode",
     "All CSI drivers installed on a node; named after the node.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 1, _OBJECT_META, "Standard object's metadata; name is the node's."),
         Field("spec", 2, CSINodeSpec, "The specification of the CSINode.", required=True),
     ],
-    gvk=_gvk("CSINode"),
 )
 
-CSINodeList = _list(CSINode, "CSINode", "CSINodes")
+CSINodeList = list_kind(CSINode, "A list of CSINodes.", "The CSINodes.")
 
 # --- VolumeAttachment --------------------------------------------------------
 
@@ -316,12 +289,10 @@ VolumeAttachmentStatus = Object(
     ],
 )
 
-VolumeAttachment = Object(
-    "io.k8s.api.storage.v1.VolumeAttachment",
+VolumeAttachment = _KINDS.kind(
+    "VolumeAttachment",
     "The intent to attach a volume to, or detach it from, a node.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 1, _OBJECT_META, "Standard object's metadata."),
         Field(
             "spec",
@@ -332,19 +303,18 @@ VolumeAttachment = Object(
         ),
         Field("status", 3, VolumeAttachmentStatus, "Status of the request."),
     ],
-    gvk=_gvk("VolumeAttachment"),
 )
 
-VolumeAttachmentList = _list(VolumeAttachment, "VolumeAttachment", "VolumeAttachments")
+VolumeAttachmentList = list_kind(
+    VolumeAttachment, "A list of VolumeAttachments.", "The VolumeAttachments."
+)
 
 # --- CSIStorageCapacity ------------------------------------------------------
 
-CSIStorageCapacity = Object(
-    "io.k8s.api.storage.v1.CSIStorageCapacity",
+CSIStorageCapacity = _KINDS.kind(
+    "CSIStorageCapacity",
     "The result of one CSI GetCapacity call for a storage class and topology.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 1, _OBJECT_META, "Standard object's metadata."),
         Field(
             "nodeTopology",
@@ -362,7 +332,8 @@ CSIStorageCapacity = Object(
         Field("capacity", 4, QUANTITY, "Available capacity reported by the driver."),
         Field("maximumVolumeSize", 5, QUANTITY, "Largest volume that can be created."),
     ],
-    gvk=_gvk("CSIStorageCapacity"),
 )
 
-CSIStorageCapacityList = _list(CSIStorageCapacity, "CSIStorageCapacity", "CSIStorageCapacities")
+CSIStorageCapacityList = list_kind(
+    CSIStorageCapacity, "A list of CSIStorageCapacities.", "The CSIStorageCapacities."
+)

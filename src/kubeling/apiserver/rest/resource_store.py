@@ -134,6 +134,10 @@ class ResourceStore:
 
     # -- helpers -------------------------------------------------------------
 
+    def now(self) -> str:
+        """This store's clock as a metav1.Time, for the times a write stamps."""
+        return objects.now_rfc3339(self._clock())
+
     @property
     def namespaced(self) -> bool:
         return self.resource.namespaced

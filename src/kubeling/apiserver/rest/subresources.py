@@ -22,7 +22,7 @@ from kubeling.api.patch import PatchError, apply_json_patch, apply_merge_patch
 from kubeling.apiserver.rest.options import DeleteOptions, WriteOptions
 from kubeling.apiserver.rest.resource_store import ResourceStore, patch_status
 
-__all__ = ["Binding", "Eviction", "Finalize", "Scale"]
+__all__ = ["Binding", "Eviction", "Finalize", "Scale", "set_pod_condition"]
 
 Obj = dict[str, Any]
 
@@ -30,6 +30,37 @@ Obj = dict[str, Any]
 def _meta(obj: Obj) -> dict[str, Any]:
     meta = obj.get("metadata")
     return meta if isinstance(meta, dict) else {}
+
+
+def set_pod_condition(
+    conditions: list[Obj], condition_type: str, status: str, *, now: str
+) -> list[Obj]:
+    """The pod's conditions with ``condition_type`` set to ``status`` (podutil.UpdatePodCondition).
+
+    The condition keeps its place in the list; its ``lastTransitionTime`` is
+    ``now`` unless the status stays what it was, and its reason, message and
+    probe time are cleared, as the binding's bare condition carries none.
+
+    >>> gated = {"type": "PodScheduled", "status": "False", "reason": "SchedulingGated"}
+    >>> [scheduled] = set_pod_condition([gated], "PodScheduled", "True", now="2025-01-02T03:04:05Z")
+    >>> scheduled["status"], scheduled["lastTransitionTime"], "reason" in scheduled
+    ('True', '2025-01-02T03:04:05Z', False)
+    """
+    condition: Obj = {
+        "type": condition_type,
+        "status": status,
+        "lastProbeTime": None,
+        "lastTransitionTime": now,
+    }
+    result = list(conditions)
+    for index, old in enumerate(result):
+        if isinstance(old, dict) and old.get("type") == condition_type:
+            if old.get("status") == status:
+                condition["lastTransitionTime"] = old.get("lastTransitionTime")
+            result[index] = condition
+            return result
+    result.append(condition)
+    return result
 
 
 class Scale:
@@ -144,20 +175,10 @@ class Binding:
             raise errors.conflict("pods", name, f'pod {name} is already assigned to node "{bound}"')
         updated = copy.deepcopy(pod)
         updated["spec"]["nodeName"] = node
-        conditions = [
-            c
-            for c in (updated.get("status") or {}).get("conditions") or []
-            if c.get("type") != "PodScheduled"
-        ]
-        conditions.append(
-            {
-                "type": "PodScheduled",
-                "status": "True",
-                "lastProbeTime": None,
-                "lastTransitionTime": _meta(updated).get("creationTimestamp"),
-            }
+        status = updated.setdefault("status", {})
+        status["conditions"] = set_pod_condition(
+            status.get("conditions") or [], "PodScheduled", "True", now=self.pods.now()
         )
-        updated.setdefault("status", {})["conditions"] = conditions
         await self.pods.update(namespace, name, updated, options, internal=True)
         return {
             "kind": "Status",

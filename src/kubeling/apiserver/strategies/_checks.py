@@ -1,4 +1,4 @@
-"""Small field checks shared by the core strategies.
+"""Small field checks shared by the strategies.
 
 These are the apimachinery ``util/validation`` helpers that ``naming`` does
 not cover yet (port numbers and names, config keys, IP addresses), plus safe
@@ -14,11 +14,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from kubeling.api import naming
-from kubeling.api.field import FieldError, FieldPath, invalid, required
+from kubeling.api.field import FieldError, FieldPath, forbidden, invalid, not_supported, required
 from kubeling.api.quantity import Quantity, QuantityParseError, parse_quantity
 
 __all__ = [
     "MAX_SECRET_SIZE",
+    "PROTOCOLS",
+    "TAINT_EFFECTS",
     "as_list",
     "as_map",
     "dns_label_errors",
@@ -29,12 +31,20 @@ __all__ = [
     "is_valid_port_name",
     "is_valid_port_num",
     "nonnegative",
+    "one_volume_source_errors",
     "quantity_of",
+    "required_one_of",
     "validate_port_num_or_name",
 ]
 
 MAX_SECRET_SIZE: Final = 1024 * 1024
 """1 MiB: the most a Secret's or a ConfigMap's data may hold (``core.MaxSecretSize``)."""
+
+PROTOCOLS: Final = ("SCTP", "TCP", "UDP")
+"""A port's ``protocol`` (container, service and endpoints ports alike)."""
+
+TAINT_EFFECTS: Final = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+"""A node taint's ``effect``, also what a pod's tolerations may name."""
 
 _CONFIG_KEY_FMT: Final = "[-._a-zA-Z0-9]+"
 _CONFIG_KEY_RE: Final = re.compile("^" + _CONFIG_KEY_FMT + r"\Z")
@@ -147,6 +157,40 @@ def nonnegative(value: object, path: FieldPath) -> list[FieldError]:
     """``must be greater than or equal to 0`` for a negative integer."""
     if isinstance(value, int) and not isinstance(value, bool) and value < 0:
         return [invalid(path, value, "must be greater than or equal to 0")]
+    return []
+
+
+def required_one_of(value: object, path: FieldPath, allowed: Sequence[str]) -> list[FieldError]:
+    """A required enum: ``Required value`` when empty, ``Unsupported value`` when not allowed.
+
+    >>> print(required_one_of("", FieldPath("spec", "type"), ("A", "B"))[0])
+    spec.type: Required value
+    >>> print(required_one_of("C", FieldPath("spec", "type"), ("A", "B"))[0])
+    spec.type: Unsupported value: "C": supported values: "A", "B"
+    """
+    if not value:
+        return [required(path, "")]
+    if value not in allowed:
+        return [not_supported(path, value, allowed)]
+    return []
+
+
+def one_volume_source_errors(
+    body: Mapping[str, Any], sources: Sequence[str], path: FieldPath
+) -> list[FieldError]:
+    """A volume (or a PersistentVolume's spec) sets exactly one of ``sources``.
+
+    >>> sources, spec = ("nfs", "csi"), FieldPath("spec")
+    >>> [str(e) for e in one_volume_source_errors({}, sources, spec)]
+    ['spec: Required value: must specify a volume type']
+    >>> [str(e) for e in one_volume_source_errors({"nfs": {}, "csi": {}}, sources, spec)]
+    ['spec.csi: Forbidden: may not specify more than 1 volume type']
+    """
+    present = [source for source in sources if body.get(source) is not None]
+    if not present:
+        return [required(path, "must specify a volume type")]
+    if len(present) > 1:
+        return [forbidden(path.child(present[1]), "may not specify more than 1 volume type")]
     return []
 
 

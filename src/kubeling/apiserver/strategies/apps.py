@@ -131,21 +131,33 @@ def immutable_selector_errors(
     return [invalid(path, go_label_selector(new_selector), _IMMUTABLE)]
 
 
-def _replica_template_errors(
-    spec: Mapping[str, Any], *, selector_message: str, deadline_message: str
-) -> list[FieldError]:
-    """``ValidatePodTemplateSpecForReplicaSet`` (and its DaemonSet twin) under ``spec``."""
+def _selector_and_template_errors(spec: Mapping[str, Any]) -> list[FieldError]:
+    """A ReplicaSet's (and a Deployment's) selector and ``ValidatePodTemplateSpecForReplicaSet``.
+
+    Both kinds use the same rules and texts: upstream's ReplicaSet rule reuses
+    the Deployment's empty-selector message.
+    """
     selector = spec.get("selector")
+    errs = selector_errors(
+        selector, _SPEC.child("selector"), empty_message="empty selector is invalid for deployment"
+    )
     try:
         label_selector_as_selector(selector if isinstance(selector, Mapping) else None)
     except SelectorParseError:
-        return [invalid(_SPEC.child("selector"), go_label_selector(selector), selector_message)]
+        errs.append(
+            invalid(_SPEC.child("selector"), go_label_selector(selector), "invalid label selector")
+        )
+        return errs
     template = spec.get("template")
-    errs = template_match_errors(selector, template, spec_path=_SPEC, invalid_message=None)
+    errs.extend(template_match_errors(selector, template, spec_path=_SPEC, invalid_message=None))
     errs.extend(
         validate_pod_template(template if template is not None else {}, _SPEC.child("template"))
     )
-    errs.extend(_always_restart_errors(template, deadline_message=deadline_message))
+    errs.extend(
+        _always_restart_errors(
+            template, deadline_message="activeDeadlineSeconds in ReplicaSet is not Supported"
+        )
+    )
     return errs
 
 
@@ -216,20 +228,7 @@ class DeploymentStrategy(WorkloadStrategy):
     def validate_spec(self, spec: Mapping[str, Any]) -> list[FieldError]:
         """``ValidateDeploymentSpec``."""
         errs = nonnegative(spec.get("replicas"), _SPEC.child("replicas"))
-        errs.extend(
-            selector_errors(
-                spec.get("selector"),
-                _SPEC.child("selector"),
-                empty_message="empty selector is invalid for deployment",
-            )
-        )
-        errs.extend(
-            _replica_template_errors(
-                spec,
-                selector_message="invalid label selector",
-                deadline_message="activeDeadlineSeconds in ReplicaSet is not Supported",
-            )
-        )
+        errs.extend(_selector_and_template_errors(spec))
         errs.extend(self._strategy_errors(as_map(spec.get("strategy"))))
         min_ready = spec.get("minReadySeconds", 0)
         errs.extend(nonnegative(min_ready, _SPEC.child("minReadySeconds")))
@@ -297,21 +296,7 @@ class ReplicaSetStrategy(WorkloadStrategy):
         errs = self.validate_metadata(obj, namespaced=namespaced)
         errs.extend(nonnegative(spec.get("replicas"), _SPEC.child("replicas")))
         errs.extend(nonnegative(spec.get("minReadySeconds"), _SPEC.child("minReadySeconds")))
-        errs.extend(
-            selector_errors(
-                spec.get("selector"),
-                _SPEC.child("selector"),
-                # sic: upstream's ReplicaSet rule reuses the Deployment text
-                empty_message="empty selector is invalid for deployment",
-            )
-        )
-        errs.extend(
-            _replica_template_errors(
-                spec,
-                selector_message="invalid label selector",
-                deadline_message="activeDeadlineSeconds in ReplicaSet is not Supported",
-            )
-        )
+        errs.extend(_selector_and_template_errors(spec))
         return errs
 
     def validate_update(

@@ -51,6 +51,7 @@ from kubeling.api.field import (
     required,
 )
 from kubeling.api.labels import SelectorParseError, label_selector_as_selector
+from kubeling.apiserver.strategies._checks import required_one_of
 from kubeling.apiserver.strategies.apps import WorkloadStrategy, immutable_selector_errors
 from kubeling.apiserver.strategies.cronschedule import (
     CronParseError,
@@ -511,10 +512,7 @@ class CronJobStrategy(WorkloadStrategy):
         if old is None or old.get("timeZone") != zone:
             errs.extend(_time_zone_errors(zone, _SPEC.child("timeZone")))
         policy = spec.get("concurrencyPolicy", "")
-        if not policy:
-            errs.append(required(_SPEC.child("concurrencyPolicy"), ""))
-        elif policy not in _CONCURRENCY:
-            errs.append(not_supported(_SPEC.child("concurrencyPolicy"), policy, list(_CONCURRENCY)))
+        errs.extend(required_one_of(policy, _SPEC.child("concurrencyPolicy"), _CONCURRENCY))
         errs.extend(_job_template_errors(as_map(spec.get("jobTemplate"))))
         for key in ("successfulJobsHistoryLimit", "failedJobsHistoryLimit"):
             errs.extend(nonnegative(spec.get(key), _SPEC.child(key)))

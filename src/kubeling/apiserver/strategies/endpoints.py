@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any
 
-from kubeling.api.field import FieldError, FieldPath, invalid, not_supported, required
+from kubeling.api.field import FieldError, FieldPath, invalid, required
 from kubeling.apiserver.rest.strategy import Strategy
-from kubeling.apiserver.strategies._checks import as_list, as_map, is_valid_ip, is_valid_port_num
+from kubeling.apiserver.strategies._checks import (
+    PROTOCOLS,
+    as_list,
+    as_map,
+    is_valid_ip,
+    is_valid_port_num,
+    required_one_of,
+)
 
 __all__ = ["EndpointsStrategy"]
 
 Obj = dict[str, Any]
-
-PROTOCOLS: Final = ("SCTP", "TCP", "UDP")
 
 
 class EndpointsStrategy(Strategy):
@@ -46,8 +51,5 @@ class EndpointsStrategy(Strategy):
                     invalid(here.child("port"), number, m) for m in is_valid_port_num(number)
                 )
                 protocol = port_body.get("protocol")
-                if not protocol:
-                    errs.append(required(here.child("protocol"), ""))
-                elif protocol not in PROTOCOLS:
-                    errs.append(not_supported(here.child("protocol"), protocol, PROTOCOLS))
+                errs.extend(required_one_of(protocol, here.child("protocol"), PROTOCOLS))
         return errs

@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from kubeling.api.field import FieldError, FieldPath, invalid, not_supported, required
+from kubeling.api.field import FieldError, FieldPath, invalid
 from kubeling.apiserver.rest.strategy import Strategy
-from kubeling.apiserver.strategies._checks import as_list, as_map, quantity_of
+from kubeling.apiserver.strategies._checks import (
+    as_list,
+    as_map,
+    quantity_of,
+    required_one_of,
+)
 
 __all__ = ["LimitRangeStrategy"]
 
@@ -24,10 +29,7 @@ class LimitRangeStrategy(Strategy):
             path = FieldPath("spec", "limits").index(i)
             body = as_map(limit)
             kind = body.get("type")
-            if not kind:
-                errs.append(required(path.child("type"), ""))
-            elif kind not in LIMIT_TYPES:
-                errs.append(not_supported(path.child("type"), kind, LIMIT_TYPES))
+            errs.extend(required_one_of(kind, path.child("type"), LIMIT_TYPES))
             for key in _QUANTITY_MAPS:
                 for name, raw in as_map(body.get(key)).items():
                     if quantity_of(raw) is None:

@@ -8,7 +8,7 @@ resources with a ``/status`` subresource the status written on create is kept.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any
 
 from kubeling.api import naming
 from kubeling.api.field import (
@@ -17,17 +17,18 @@ from kubeling.api.field import (
     FieldPath,
     forbidden,
     invalid,
-    not_supported,
-    required,
 )
 from kubeling.apiserver.rest.strategy import Strategy
-from kubeling.apiserver.strategies._checks import as_list, as_map
+from kubeling.apiserver.strategies._checks import (
+    TAINT_EFFECTS,
+    as_list,
+    as_map,
+    required_one_of,
+)
 
 __all__ = ["NodeStrategy", "validate_taints"]
 
 Obj = dict[str, Any]
-
-TAINT_EFFECTS: Final = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 
 
 def validate_taints(taints: list[Any], path: FieldPath) -> list[FieldError]:
@@ -44,10 +45,7 @@ def validate_taints(taints: list[Any], path: FieldPath) -> list[FieldError]:
         if problems:
             errs.append(invalid(here.child("value"), value, ";".join(problems)))
         effect = str(body.get("effect") or "")
-        if not effect:
-            errs.append(required(here.child("effect"), ""))
-        elif effect not in TAINT_EFFECTS:
-            errs.append(not_supported(here.child("effect"), effect, TAINT_EFFECTS))
+        errs.extend(required_one_of(effect, here.child("effect"), TAINT_EFFECTS))
         if (key, effect) in seen:
             errs.append(
                 FieldError(

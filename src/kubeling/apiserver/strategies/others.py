@@ -53,6 +53,7 @@ from kubeling.api.goformat import go_quote
 from kubeling.apiserver.customresources import conditions as crd_conditions
 from kubeling.apiserver.customresources.scale import validate_scale_subresource
 from kubeling.apiserver.rest.strategy import Strategy
+from kubeling.apiserver.strategies._checks import is_valid_port_name, required_one_of
 from kubeling.apiserver.strategies.apps import (
     WorkloadStrategy,
     int_or_percent_value,
@@ -148,10 +149,7 @@ class EndpointSliceStrategy(Strategy):
         errs = self.validate_metadata(obj, namespaced=namespaced)
         address_type = obj.get("addressType", "")
         path = FieldPath("addressType")
-        if not address_type:
-            errs.append(required(path, ""))
-        elif address_type not in _ADDRESS_TYPES:
-            errs.append(not_supported(path, address_type, list(_ADDRESS_TYPES)))
+        errs.extend(required_one_of(address_type, path, _ADDRESS_TYPES))
         return errs
 
     def validate_update(
@@ -174,23 +172,6 @@ _WILDCARD_MSG: Final = (
     "which must consist of lower case alphanumeric characters, '-' or '.' and end with an "
     "alphanumeric character"
 )
-_PORT_NAME_RE: Final = re.compile(r"^[-a-z0-9]+\Z")
-
-
-def _port_name_errors(name: str) -> list[str]:
-    """``IsValidPortName`` (IANA_SVC_NAME)."""
-    errs: list[str] = []
-    if len(name) > 15:
-        errs.append("must be no more than 15 characters")
-    if not _PORT_NAME_RE.match(name):
-        errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
-    if not re.search("[a-z]", name):
-        errs.append("must contain at least one letter (a-z)")
-    if "--" in name:
-        errs.append("must not contain consecutive hyphens")
-    if name.startswith("-") or name.endswith("-"):
-        errs.append("must not begin or end with a hyphen")
-    return errs
 
 
 def _backend_errors(backend: Mapping[str, Any], path: FieldPath) -> list[FieldError]:
@@ -225,7 +206,7 @@ def _backend_errors(backend: Mapping[str, Any], path: FieldPath) -> list[FieldEr
     elif port_name:
         errs.extend(
             invalid(path.child("service", "port", "name"), port_name, msg)
-            for msg in _port_name_errors(port_name)
+            for msg in is_valid_port_name(port_name)
         )
     elif number:
         if not (is_int(number) and 1 <= number <= 65535):
@@ -1002,10 +983,7 @@ class CustomResourceDefinitionStrategy(Strategy):
                 invalid(_SPEC.child("group"), group, "should be a domain with at least one dot")
             )
         scope = spec.get("scope", "")
-        if not scope:
-            errs.append(required(_SPEC.child("scope"), ""))
-        elif scope not in _CRD_SCOPES:
-            errs.append(not_supported(_SPEC.child("scope"), scope, list(_CRD_SCOPES)))
+        errs.extend(required_one_of(scope, _SPEC.child("scope"), _CRD_SCOPES))
         versions = as_list(spec.get("versions"))
         seen: set[str] = set()
         unique = True

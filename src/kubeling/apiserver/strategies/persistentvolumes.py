@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from kubeling.api.field import FieldError, FieldPath, forbidden, not_supported, required
 from kubeling.apiserver.rest.strategy import Strategy
-from kubeling.apiserver.strategies._checks import as_list, as_map
+from kubeling.apiserver.strategies._checks import as_list, as_map, one_volume_source_errors
 
 __all__ = ["ACCESS_MODES", "PersistentVolumeStrategy", "validate_access_modes"]
 
@@ -94,13 +94,7 @@ class PersistentVolumeStrategy(Strategy):
             errs.append(required(path.child("capacity"), ""))
         elif "storage" not in as_map(spec.get("capacity")):
             errs.append(required(path.child("capacity").key("storage"), ""))
-        sources = [s for s in _PV_SOURCES if spec.get(s) is not None]
-        if not sources:
-            errs.append(required(path, "must specify a volume type"))
-        elif len(sources) > 1:
-            errs.append(
-                forbidden(path.child(sources[1]), "may not specify more than 1 volume type")
-            )
+        errs.extend(one_volume_source_errors(spec, _PV_SOURCES, path))
         policy = spec.get("persistentVolumeReclaimPolicy")
         if policy and policy not in RECLAIM_POLICIES:
             errs.append(

@@ -47,6 +47,8 @@ from kubeling.api.labels import validate_labels
 from kubeling.api.quantity import Quantity
 from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.strategies._checks import (
+    PROTOCOLS,
+    TAINT_EFFECTS,
     as_list,
     as_map,
     dns_label_errors,
@@ -54,7 +56,9 @@ from kubeling.apiserver.strategies._checks import (
     is_valid_port_name,
     is_valid_port_num,
     nonnegative,
+    one_volume_source_errors,
     quantity_of,
+    required_one_of,
     validate_port_num_or_name,
 )
 
@@ -82,9 +86,7 @@ RESTART_POLICIES: Final = ("Always", "OnFailure", "Never")
 DNS_POLICIES: Final = ("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None")
 PULL_POLICIES: Final = ("Always", "IfNotPresent", "Never")
 TERMINATION_MESSAGE_POLICIES: Final = ("File", "FallbackToLogsOnError")
-PROTOCOLS: Final = ("SCTP", "TCP", "UDP")
 TOLERATION_OPERATORS: Final = ("Equal", "Exists")
-TAINT_EFFECTS: Final = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 
 _VOLUME_SOURCES: Final = (
     "hostPath",
@@ -376,6 +378,17 @@ def _validate_probe(probe: object, path: FieldPath, *, must_succeed_once: bool) 
     return errs
 
 
+def _unique_name_errors(name: object, path: FieldPath, seen: set[str]) -> list[FieldError]:
+    """A required DNS label, unique among ``seen`` (container and volume names); records it."""
+    if not name:
+        return [required(path, "")]
+    errs = dns_label_errors(str(name), path)
+    if name in seen:
+        errs.append(duplicate(path, name))
+    seen.add(str(name))
+    return errs
+
+
 def _validate_container(
     container: Mapping[str, Any],
     path: FieldPath,
@@ -385,14 +398,7 @@ def _validate_container(
     init: bool,
 ) -> list[FieldError]:
     errs: list[FieldError] = []
-    name = container.get("name")
-    if not name:
-        errs.append(required(path.child("name"), ""))
-    else:
-        errs.extend(dns_label_errors(str(name), path.child("name")))
-        if name in names:
-            errs.append(duplicate(path.child("name"), name))
-        names.add(str(name))
+    errs.extend(_unique_name_errors(container.get("name"), path.child("name"), names))
     image = container.get("image")
     if not image:
         errs.append(required(path.child("image"), ""))
@@ -401,21 +407,13 @@ def _validate_container(
             invalid(path.child("image"), image, "must not have leading or trailing whitespace")
         )
     policy = container.get("imagePullPolicy")
-    if not policy:
-        errs.append(required(path.child("imagePullPolicy"), ""))
-    elif policy not in PULL_POLICIES:
-        errs.append(not_supported(path.child("imagePullPolicy"), policy, PULL_POLICIES))
+    errs.extend(required_one_of(policy, path.child("imagePullPolicy"), PULL_POLICIES))
     message_policy = container.get("terminationMessagePolicy")
-    if not message_policy:
-        errs.append(required(path.child("terminationMessagePolicy"), ""))
-    elif message_policy not in TERMINATION_MESSAGE_POLICIES:
-        errs.append(
-            not_supported(
-                path.child("terminationMessagePolicy"),
-                message_policy,
-                TERMINATION_MESSAGE_POLICIES,
-            )
+    errs.extend(
+        required_one_of(
+            message_policy, path.child("terminationMessagePolicy"), TERMINATION_MESSAGE_POLICIES
         )
+    )
     port_names: set[str] = set()
     for i, port in enumerate(as_list(container.get("ports"))):
         here = path.child("ports").index(i)
@@ -441,10 +439,7 @@ def _validate_container(
                 invalid(here.child("hostPort"), host_port, m) for m in is_valid_port_num(host_port)
             )
         protocol = body.get("protocol")
-        if not protocol:
-            errs.append(required(here.child("protocol"), ""))
-        elif protocol not in PROTOCOLS:
-            errs.append(not_supported(here.child("protocol"), protocol, PROTOCOLS))
+        errs.extend(required_one_of(protocol, here.child("protocol"), PROTOCOLS))
     for i, env in enumerate(as_list(container.get("env"))):
         if not as_map(env).get("name"):
             errs.append(required(path.child("env").index(i).child("name"), ""))
@@ -500,21 +495,8 @@ def _validate_volumes(volumes: list[Any], path: FieldPath) -> tuple[list[FieldEr
     for i, volume in enumerate(volumes):
         here = path.index(i)
         body = as_map(volume)
-        name = body.get("name")
-        if not name:
-            errs.append(required(here.child("name"), ""))
-        else:
-            errs.extend(dns_label_errors(str(name), here.child("name")))
-            if name in names:
-                errs.append(duplicate(here.child("name"), name))
-            names.add(str(name))
-        sources = [source for source in _VOLUME_SOURCES if body.get(source) is not None]
-        if not sources:
-            errs.append(required(here, "must specify a volume type"))
-        elif len(sources) > 1:
-            errs.append(
-                forbidden(here.child(sources[1]), "may not specify more than 1 volume type")
-            )
+        errs.extend(_unique_name_errors(body.get("name"), here.child("name"), names))
+        errs.extend(one_volume_source_errors(body, _VOLUME_SOURCES, here))
         for source in ("secret", "configMap", "downwardAPI", "projected"):
             mode = as_map(body.get(source)).get("defaultMode")
             if isinstance(mode, int) and not 0 <= mode <= 0o777:
@@ -599,16 +581,10 @@ def validate_pod_spec(spec: Mapping[str, Any], path: FieldPath = _SPEC) -> list[
             )
         )
     restart = spec.get("restartPolicy")
-    if not restart:
-        errs.append(required(path.child("restartPolicy"), ""))
-    elif restart not in RESTART_POLICIES:
-        errs.append(not_supported(path.child("restartPolicy"), restart, RESTART_POLICIES))
+    errs.extend(required_one_of(restart, path.child("restartPolicy"), RESTART_POLICIES))
     dns = spec.get("dnsPolicy")
-    if not dns:
-        errs.append(required(path.child("dnsPolicy"), ""))
-    elif dns not in DNS_POLICIES:
-        errs.append(not_supported(path.child("dnsPolicy"), dns, DNS_POLICIES))
-    elif dns == "None" and not spec.get("dnsConfig"):
+    errs.extend(required_one_of(dns, path.child("dnsPolicy"), DNS_POLICIES))
+    if dns == "None" and not spec.get("dnsConfig"):
         errs.append(
             required(path.child("dnsConfig"), "must provide `dnsConfig` when `dnsPolicy` is None")
         )

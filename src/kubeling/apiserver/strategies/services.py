@@ -42,12 +42,14 @@ from kubeling.api.field import (
 from kubeling.api.labels import validate_labels
 from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.strategies._checks import (
+    PROTOCOLS,
     as_list,
     as_map,
     dns_label_errors,
     go_string_slice,
     is_valid_ip,
     is_valid_port_num,
+    required_one_of,
     validate_port_num_or_name,
 )
 from kubeling.apiserver.strategies.ranges import (
@@ -71,7 +73,6 @@ Obj = dict[str, Any]
 
 SERVICE_TYPES: Final = ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort")
 SESSION_AFFINITIES: Final = ("ClientIP", "None")
-PROTOCOLS: Final = ("SCTP", "TCP", "UDP")
 TRAFFIC_POLICIES: Final = ("Cluster", "Local")
 IP_FAMILY_POLICIES: Final = ("SingleStack", "PreferDualStack", "RequireDualStack")
 IP_FAMILIES: Final = ("IPv4", "IPv6")
@@ -291,10 +292,7 @@ class ServiceStrategy(Strategy):
         errs = self.validate_metadata(obj, namespaced=namespaced)
         spec = _spec(obj)
         kind = spec.get("type")
-        if not kind:
-            errs.append(required(_SPEC.child("type"), ""))
-        elif kind not in SERVICE_TYPES:
-            errs.append(not_supported(_SPEC.child("type"), kind, SERVICE_TYPES))
+        errs.extend(required_one_of(kind, _SPEC.child("type"), SERVICE_TYPES))
         headless = spec.get("clusterIP") == "None"
         ports = as_list(spec.get("ports"))
         if not ports and not headless and kind != "ExternalName":
@@ -321,10 +319,7 @@ class ServiceStrategy(Strategy):
                 continue
             errs.extend(invalid(path, ip, m) for m in is_valid_ip(ip))
         affinity = spec.get("sessionAffinity")
-        if not affinity:
-            errs.append(required(_SPEC.child("sessionAffinity"), ""))
-        elif affinity not in SESSION_AFFINITIES:
-            errs.append(not_supported(_SPEC.child("sessionAffinity"), affinity, SESSION_AFFINITIES))
+        errs.extend(required_one_of(affinity, _SPEC.child("sessionAffinity"), SESSION_AFFINITIES))
         for key in ("externalTrafficPolicy", "internalTrafficPolicy"):
             policy = spec.get(key)
             if policy and policy not in TRAFFIC_POLICIES:
@@ -371,10 +366,7 @@ class ServiceStrategy(Strategy):
             number = body.get("port")
             errs.extend(invalid(path.child("port"), number, m) for m in is_valid_port_num(number))
             protocol = body.get("protocol")
-            if not protocol:
-                errs.append(required(path.child("protocol"), ""))
-            elif protocol not in PROTOCOLS:
-                errs.append(not_supported(path.child("protocol"), protocol, PROTOCOLS))
+            errs.extend(required_one_of(protocol, path.child("protocol"), PROTOCOLS))
             errs.extend(validate_port_num_or_name(body.get("targetPort"), path.child("targetPort")))
             node_port = body.get("nodePort")
             if node_port:

@@ -34,11 +34,14 @@ def cluster_present() -> bool:
 
 
 def test_refs_resolve_except_the_cluster_ones() -> None:
-    """Only the claim spec is declared elsewhere; it resolves once cluster.py is there."""
+    """Only the claim spec is declared elsewhere; it resolves once cluster.py is there.
+
+    The lists name their ListMeta by Ref too (``schema.list_kind``); meta/v1 declares it.
+    """
     expected = set() if cluster_present() else set(CLUSTER_REFS)
     assert unresolved_refs(POD_OBJECTS) == expected
     direct = {r.name for obj in POD_OBJECTS for f in obj.fields for r in _refs(f.type)}
-    assert direct == CLUSTER_REFS
+    assert direct == {*CLUSTER_REFS, meta.ListMeta.name}
 
 
 def _refs(spec: schema.TypeSpec) -> list[Ref]:
@@ -640,7 +643,7 @@ def test_types_required_and_enums() -> None:
     assert pod.PodStatus.field("startTime").type is schema.TIME
     assert pod.PodSpec.field("volumes").type == ListOf(pod.Volume)
     assert pod.Pod.field("metadata").type is meta.ObjectMeta
-    assert pod.PodList.field("metadata").type is meta.ListMeta
+    assert pod.PodList.field("metadata").resolved() is meta.ListMeta
     assert pod.PersistentVolumeClaimTemplate.field("spec").type == Ref(
         "io.k8s.api.core.v1.PersistentVolumeClaimSpec"
     )
@@ -654,6 +657,9 @@ def test_types_required_and_enums() -> None:
         "imageID",
     }
     assert pod.PodList.field("items").required
+    # EphemeralContainer inlines EphemeralContainerCommon: the same fields, enums included.
+    for name in ("imagePullPolicy", "terminationMessagePolicy"):
+        assert pod.EphemeralContainer.field(name).enum == pod.Container.field(name).enum != ()
     assert pod.PodSpec.field("restartPolicy").enum == ("Always", "Never", "OnFailure")
     assert pod.PodSpec.field("dnsPolicy").enum == (
         "ClusterFirst",

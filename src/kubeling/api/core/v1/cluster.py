@@ -41,12 +41,15 @@ from kubeling.api.schema import (
     TIME,
     Embedded,
     Field,
-    GroupVersionKind,
+    Kinds,
     ListOf,
     MapOf,
     Object,
     Ref,
     TypeSpec,
+    conditions,
+    inlined,
+    list_kind,
 )
 
 __all__ = [
@@ -162,6 +165,7 @@ __all__ = [
 ]
 
 _CORE = "io.k8s.api.core.v1."
+_KINDS = Kinds(_CORE, "", "v1")
 _META = "io.k8s.apimachinery.pkg.apis.meta.v1."
 
 # meta/v1 (kubeling.api.meta.v1).
@@ -179,59 +183,13 @@ _NODE_SELECTOR = Ref(_CORE + "NodeSelector")
 _POD_TEMPLATE_SPEC = Ref(_CORE + "PodTemplateSpec")
 _POD_STATUS = Ref(_CORE + "PodStatus")
 
-_GROUP, _VERSION = "", "v1"
-
 _QUANTITIES = MapOf(QUANTITY)
 _STRINGS = ListOf(STRING)
 _PROTOCOLS = ("SCTP", "TCP", "UDP")
 
 
-def _type_meta() -> list[Field]:
-    """apiVersion and kind: not in the protobuf message but in its envelope."""
-    return [
-        Field("apiVersion", 0, STRING, "The versioned schema of this representation of an object."),
-        Field("kind", 0, STRING, "The REST resource this object represents, in CamelCase."),
-    ]
-
-
-def _kind(kind: str, doc: str, fields: list[Field]) -> Object:
-    """A top-level kind of the core group."""
-    return Object(
-        _CORE + kind,
-        doc,
-        [*_type_meta(), *fields],
-        gvk=GroupVersionKind(_GROUP, _VERSION, kind),
-    )
-
-
-def _list(kind: str, doc: str, item: TypeSpec, items_doc: str) -> Object:
-    """A list kind: ListMeta at 1, the items at 2."""
-    return _kind(
-        kind,
-        doc,
-        [
-            Field("metadata", 1, _LIST_META, "Standard list metadata."),
-            Field("items", 2, ListOf(item), items_doc, required=True),
-        ],
-    )
-
-
 def _metadata(*, required: bool = False) -> Field:
     return Field("metadata", 1, _OBJECT_META, "Standard object's metadata.", required=required)
-
-
-def _conditions(item: TypeSpec, proto: int, doc: str) -> Field:
-    """A ``conditions`` list merged and keyed by ``type``."""
-    return Field(
-        "conditions",
-        proto,
-        ListOf(item),
-        doc,
-        patch_strategy="merge",
-        patch_merge_key="type",
-        list_type="map",
-        list_map_keys=("type",),
-    )
 
 
 # --- Shared references ------------------------------------------------------
@@ -297,11 +255,11 @@ NamespaceStatus = Object(
             "The current lifecycle phase of the namespace.",
             enum=("Active", "Terminating"),
         ),
-        _conditions(NamespaceCondition, 2, "The latest observations of the namespace's state."),
+        conditions(NamespaceCondition, 2, "The latest observations of the namespace's state."),
     ],
 )
 
-Namespace = _kind(
+Namespace = _KINDS.kind(
     "Namespace",
     "A scope for names.",
     [
@@ -311,7 +269,7 @@ Namespace = _kind(
     ],
 )
 
-NamespaceList = _list("NamespaceList", "A list of Namespaces.", Namespace, "The Namespaces.")
+NamespaceList = list_kind(Namespace, "A list of Namespaces.", "The Namespaces.")
 
 # --- Node -------------------------------------------------------------------
 
@@ -526,7 +484,7 @@ NodeStatus = Object(
             "Deprecated lifecycle phase, never populated.",
             enum=("Pending", "Running", "Terminated"),
         ),
-        _conditions(NodeCondition, 4, "Current observed node conditions."),
+        conditions(NodeCondition, 4, "Current observed node conditions."),
         Field(
             "addresses",
             5,
@@ -568,7 +526,7 @@ NodeStatus = Object(
     ],
 )
 
-Node = _kind(
+Node = _KINDS.kind(
     "Node",
     "A worker node.",
     [
@@ -578,7 +536,7 @@ Node = _kind(
     ],
 )
 
-NodeList = _list("NodeList", "A list of Nodes.", Node, "The nodes.")
+NodeList = list_kind(Node, "A list of Nodes.", "The nodes.")
 
 PodSignature = Object(
     _CORE + "PodSignature",
@@ -800,11 +758,11 @@ ServiceStatus = Object(
     "The current status of a service.",
     [
         Field("loadBalancer", 1, LoadBalancerStatus, "Status of the load-balancer, if any."),
-        _conditions(_CONDITION, 2, "Current service state."),
+        conditions(_CONDITION, 2, "Current service state."),
     ],
 )
 
-Service = _kind(
+Service = _KINDS.kind(
     "Service",
     "A named abstraction of a software service: ports and a selector over pods.",
     [
@@ -814,7 +772,7 @@ Service = _kind(
     ],
 )
 
-ServiceList = _list("ServiceList", "A list of Services.", Service, "The services.")
+ServiceList = list_kind(Service, "A list of Services.", "The services.")
 
 EndpointAddress = Object(
     _CORE + "EndpointAddress",
@@ -866,7 +824,7 @@ EndpointSubset = Object(
     ],
 )
 
-Endpoints = _kind(
+Endpoints = _KINDS.kind(
     "Endpoints",
     "The endpoints that implement a service.",
     [
@@ -881,11 +839,11 @@ Endpoints = _kind(
     ],
 )
 
-EndpointsList = _list("EndpointsList", "A list of Endpoints.", Endpoints, "The endpoints.")
+EndpointsList = list_kind(Endpoints, "A list of Endpoints.", "The endpoints.")
 
 # --- ConfigMap, Secret, ServiceAccount ---------------------------------------
 
-ConfigMap = _kind(
+ConfigMap = _KINDS.kind(
     "ConfigMap",
     "Configuration data for pods to consume.",
     [
@@ -896,9 +854,9 @@ ConfigMap = _kind(
     ],
 )
 
-ConfigMapList = _list("ConfigMapList", "A list of ConfigMaps.", ConfigMap, "The ConfigMaps.")
+ConfigMapList = list_kind(ConfigMap, "A list of ConfigMaps.", "The ConfigMaps.")
 
-Secret = _kind(
+Secret = _KINDS.kind(
     "Secret",
     "Secret data of a certain type.",
     [
@@ -910,9 +868,9 @@ Secret = _kind(
     ],
 )
 
-SecretList = _list("SecretList", "A list of Secrets.", Secret, "The secrets.")
+SecretList = list_kind(Secret, "A list of Secrets.", "The secrets.")
 
-ServiceAccount = _kind(
+ServiceAccount = _KINDS.kind(
     "ServiceAccount",
     "An identity for processes in pods, with the secrets it may use.",
     [
@@ -943,8 +901,8 @@ ServiceAccount = _kind(
     ],
 )
 
-ServiceAccountList = _list(
-    "ServiceAccountList", "A list of ServiceAccounts.", ServiceAccount, "The service accounts."
+ServiceAccountList = list_kind(
+    ServiceAccount, "A list of ServiceAccounts.", "The service accounts."
 )
 
 # --- Event ------------------------------------------------------------------
@@ -967,7 +925,7 @@ EventSeries = Object(
     ],
 )
 
-Event = _kind(
+Event = _KINDS.kind(
     "Event",
     "A report of an event somewhere in the cluster.",
     [
@@ -995,7 +953,7 @@ Event = _kind(
     ],
 )
 
-EventList = _list("EventList", "A list of Events.", Event, "The events.")
+EventList = list_kind(Event, "A list of Events.", "The events.")
 
 # --- PersistentVolume and PersistentVolumeClaim -------------------------------
 
@@ -1108,7 +1066,7 @@ PersistentVolumeClaimStatus = Object(
             list_type="atomic",
         ),
         Field("capacity", 3, _QUANTITIES, "The actual resources of the backing volume."),
-        _conditions(PersistentVolumeClaimCondition, 4, "Current conditions of the claim."),
+        conditions(PersistentVolumeClaimCondition, 4, "Current conditions of the claim."),
         Field("allocatedResources", 5, _QUANTITIES, "The resources allocated to the claim."),
         Field(
             "allocatedResourceStatuses",
@@ -1132,7 +1090,7 @@ PersistentVolumeClaimStatus = Object(
     ],
 )
 
-PersistentVolumeClaim = _kind(
+PersistentVolumeClaim = _KINDS.kind(
     "PersistentVolumeClaim",
     "A user's request for and claim to a persistent volume.",
     [
@@ -1142,11 +1100,8 @@ PersistentVolumeClaim = _kind(
     ],
 )
 
-PersistentVolumeClaimList = _list(
-    "PersistentVolumeClaimList",
-    "A list of PersistentVolumeClaims.",
-    PersistentVolumeClaim,
-    "The persistent volume claims.",
+PersistentVolumeClaimList = list_kind(
+    PersistentVolumeClaim, "A list of PersistentVolumeClaims.", "The persistent volume claims."
 )
 
 GlusterfsPersistentVolumeSource = Object(
@@ -1382,7 +1337,7 @@ PersistentVolumeSpec = Object(
     [
         Field("capacity", 1, _QUANTITIES, "The volume's resources and capacity."),
         # PersistentVolumeSource, inlined (protobuf field 2): see ``embedded``.
-        *(Field(name, 0, type_, doc) for name, _, type_, doc in _PV_SOURCES),
+        *inlined(PersistentVolumeSource),
         Field(
             "accessModes", 3, _STRINGS, "All ways the volume can be mounted.", list_type="atomic"
         ),
@@ -1436,7 +1391,7 @@ PersistentVolumeStatus = Object(
     ],
 )
 
-PersistentVolume = _kind(
+PersistentVolume = _KINDS.kind(
     "PersistentVolume",
     "A storage resource provisioned by an administrator.",
     [
@@ -1446,11 +1401,8 @@ PersistentVolume = _kind(
     ],
 )
 
-PersistentVolumeList = _list(
-    "PersistentVolumeList",
-    "A list of PersistentVolumes.",
-    PersistentVolume,
-    "The persistent volumes.",
+PersistentVolumeList = list_kind(
+    PersistentVolume, "A list of PersistentVolumes.", "The persistent volumes."
 )
 
 # --- LimitRange and ResourceQuota --------------------------------------------
@@ -1488,13 +1440,13 @@ LimitRangeSpec = Object(
     ],
 )
 
-LimitRange = _kind(
+LimitRange = _KINDS.kind(
     "LimitRange",
     "Resource usage limits for each kind of resource in a namespace.",
     [_metadata(), Field("spec", 2, LimitRangeSpec, "The limits enforced.")],
 )
 
-LimitRangeList = _list("LimitRangeList", "A list of LimitRanges.", LimitRange, "The LimitRanges.")
+LimitRangeList = list_kind(LimitRange, "A list of LimitRanges.", "The LimitRanges.")
 
 ScopedResourceSelectorRequirement = Object(
     _CORE + "ScopedResourceSelectorRequirement",
@@ -1562,7 +1514,7 @@ ResourceQuotaStatus = Object(
     ],
 )
 
-ResourceQuota = _kind(
+ResourceQuota = _KINDS.kind(
     "ResourceQuota",
     "Aggregate quota restrictions enforced per namespace.",
     [
@@ -1572,9 +1524,7 @@ ResourceQuota = _kind(
     ],
 )
 
-ResourceQuotaList = _list(
-    "ResourceQuotaList", "A list of ResourceQuotas.", ResourceQuota, "The ResourceQuotas."
-)
+ResourceQuotaList = list_kind(ResourceQuota, "A list of ResourceQuotas.", "The ResourceQuotas.")
 
 # --- ReplicationController -------------------------------------
 
@@ -1630,11 +1580,11 @@ ReplicationControllerStatus = Object(
         Field("readyReplicas", 4, INT32, "Ready replicas."),
         Field("availableReplicas", 5, INT32, "Replicas ready for at least minReadySeconds."),
         Field("observedGeneration", 3, INT64, "The most recently observed generation."),
-        _conditions(ReplicationControllerCondition, 6, "The latest observations of the state."),
+        conditions(ReplicationControllerCondition, 6, "The latest observations of the state."),
     ],
 )
 
-ReplicationController = _kind(
+ReplicationController = _KINDS.kind(
     "ReplicationController",
     "The configuration of a replication controller.",
     [
@@ -1644,11 +1594,8 @@ ReplicationController = _kind(
     ],
 )
 
-ReplicationControllerList = _list(
-    "ReplicationControllerList",
-    "A list of ReplicationControllers.",
-    ReplicationController,
-    "The replication controllers.",
+ReplicationControllerList = list_kind(
+    ReplicationController, "A list of ReplicationControllers.", "The replication controllers."
 )
 
 # --- ComponentStatus --------------------------------------------------------
@@ -1666,17 +1613,14 @@ ComponentCondition = Object(
     ],
 )
 
-ComponentStatus = _kind(
+ComponentStatus = _KINDS.kind(
     "ComponentStatus",
     "Cluster validation info (deprecated).",
-    [_metadata(), _conditions(ComponentCondition, 2, "The observed component conditions.")],
+    [_metadata(), conditions(ComponentCondition, 2, "The observed component conditions.")],
 )
 
-ComponentStatusList = _list(
-    "ComponentStatusList",
-    "A list of ComponentStatuses (deprecated).",
-    ComponentStatus,
-    "The ComponentStatus objects.",
+ComponentStatusList = list_kind(
+    ComponentStatus, "A list of ComponentStatuses (deprecated).", "The ComponentStatus objects."
 )
 
 # --- Topology (StorageClass.allowedTopologies) ------------------------------
@@ -1713,13 +1657,13 @@ TopologySelectorTerm = Object(
 
 # --- Subresource bodies, query options and internal kinds --------------------
 
-PodStatusResult = _kind(
+PodStatusResult = _KINDS.kind(
     "PodStatusResult",
     "A PodStatus wrapper returned by the kubelet.",
     [_metadata(), Field("status", 2, _POD_STATUS, "The most recently observed status of the pod.")],
 )
 
-PodLogOptions = _kind(
+PodLogOptions = _KINDS.kind(
     "PodLogOptions",
     "Query options of a pod's log request.",
     [
@@ -1741,7 +1685,7 @@ PodLogOptions = _kind(
     ],
 )
 
-PodAttachOptions = _kind(
+PodAttachOptions = _KINDS.kind(
     "PodAttachOptions",
     "Query options of a pod's attach request.",
     [
@@ -1753,7 +1697,7 @@ PodAttachOptions = _kind(
     ],
 )
 
-PodExecOptions = _kind(
+PodExecOptions = _KINDS.kind(
     "PodExecOptions",
     "Query options of a pod's exec request.",
     [
@@ -1768,31 +1712,31 @@ PodExecOptions = _kind(
     ],
 )
 
-PodPortForwardOptions = _kind(
+PodPortForwardOptions = _KINDS.kind(
     "PodPortForwardOptions",
     "Query options of a pod's port-forward request over WebSockets.",
     [Field("ports", 1, ListOf(INT32), "The ports to forward.", list_type="atomic")],
 )
 
-PodProxyOptions = _kind(
+PodProxyOptions = _KINDS.kind(
     "PodProxyOptions",
     "Query options of a proxy request to a pod.",
     [Field("path", 1, STRING, "The URL path of the proxy request.")],
 )
 
-NodeProxyOptions = _kind(
+NodeProxyOptions = _KINDS.kind(
     "NodeProxyOptions",
     "Query options of a proxy request to a node.",
     [Field("path", 1, STRING, "The URL path of the proxy request.")],
 )
 
-ServiceProxyOptions = _kind(
+ServiceProxyOptions = _KINDS.kind(
     "ServiceProxyOptions",
     "Query options of a proxy request to a service.",
     [Field("path", 1, STRING, "The URL path of the proxy request.")],
 )
 
-RangeAllocation = _kind(
+RangeAllocation = _KINDS.kind(
     "RangeAllocation",
     "An allocation bitmap over a range (internal).",
     [
@@ -1802,13 +1746,13 @@ RangeAllocation = _kind(
     ],
 )
 
-SerializedReference = _kind(
+SerializedReference = _KINDS.kind(
     "SerializedReference",
     "A serialized reference to an object.",
     [Field("reference", 1, _OBJECT_REFERENCE, "The reference to an object.")],
 )
 
-List = _kind(
+List = _KINDS.kind(
     "List",
     "A list of objects of any kind.",
     [

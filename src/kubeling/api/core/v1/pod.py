@@ -28,7 +28,9 @@ only: no field refers to them, so no OpenAPI document describes them.
 
 from __future__ import annotations
 
-from kubeling.api.meta.v1 import LabelSelector, ListMeta, ObjectMeta
+from dataclasses import replace
+
+from kubeling.api.meta.v1 import LabelSelector, ObjectMeta
 from kubeling.api.schema import (
     BOOL,
     INT32,
@@ -37,13 +39,17 @@ from kubeling.api.schema import (
     QUANTITY,
     STRING,
     TIME,
+    TYPE_META_GO,
     Embedded,
     Field,
-    GroupVersionKind,
+    Kinds,
     ListOf,
     MapOf,
     Object,
     Ref,
+    conditions,
+    inlined,
+    list_kind,
 )
 
 __all__ = [
@@ -170,18 +176,8 @@ __all__ = [
     "WindowsSecurityContextOptions",
 ]
 
-_API_VERSION = Field(
-    "apiVersion",
-    0,
-    STRING,
-    "APIVersion defines the versioned schema of this representation of an object.",
-)
-_KIND = Field(
-    "kind",
-    0,
-    STRING,
-    "Kind is a string value representing the REST resource this object represents.",
-)
+
+_KINDS = Kinds("io.k8s.api.core.v1.", "", "v1", TYPE_META_GO)
 
 
 # -- References and selectors ---------------------------------------------------
@@ -1482,200 +1478,7 @@ Volume = Object(
     "Volume represents a named volume in a pod that may be accessed by any container in the pod.",
     [
         Field("name", 1, STRING, "Name of the volume.", required=True),
-        Field(
-            "hostPath",
-            0,
-            HostPathVolumeSource,
-            "HostPath represents a pre-existing file or directory on the host machine that is "
-            "directly exposed to the container.",
-        ),
-        Field(
-            "emptyDir",
-            0,
-            EmptyDirVolumeSource,
-            "EmptyDir represents a temporary directory that shares a pod's lifetime.",
-        ),
-        Field(
-            "gcePersistentDisk",
-            0,
-            GCEPersistentDiskVolumeSource,
-            "GcePersistentDisk represents a GCE Disk resource that is attached to a kubelet's "
-            "host machine and then exposed to the pod.",
-        ),
-        Field(
-            "awsElasticBlockStore",
-            0,
-            AWSElasticBlockStoreVolumeSource,
-            "AwsElasticBlockStore represents an AWS Disk resource that is attached to a kubelet's "
-            "host machine and then exposed to the pod.",
-        ),
-        Field(
-            "gitRepo",
-            0,
-            GitRepoVolumeSource,
-            "GitRepo represents a git repository at a particular revision.",
-        ),
-        Field(
-            "secret",
-            0,
-            SecretVolumeSource,
-            "Secret represents a secret that should populate this volume.",
-        ),
-        Field(
-            "nfs",
-            0,
-            NFSVolumeSource,
-            "Nfs represents an NFS mount on the host that shares a pod's lifetime.",
-        ),
-        Field(
-            "iscsi",
-            0,
-            ISCSIVolumeSource,
-            "Iscsi represents an ISCSI Disk resource that is attached to a kubelet's host machine "
-            "and then exposed to the pod.",
-        ),
-        Field(
-            "glusterfs",
-            0,
-            GlusterfsVolumeSource,
-            "Glusterfs represents a Glusterfs mount on the host that shares a pod's lifetime.",
-        ),
-        Field(
-            "persistentVolumeClaim",
-            0,
-            PersistentVolumeClaimVolumeSource,
-            "PersistentVolumeClaimVolumeSource represents a reference to a PersistentVolumeClaim "
-            "in the same namespace.",
-        ),
-        Field(
-            "rbd",
-            0,
-            RBDVolumeSource,
-            "Rbd represents a Rados Block Device mount on the host that shares a pod's lifetime.",
-        ),
-        Field(
-            "flexVolume",
-            0,
-            FlexVolumeSource,
-            "FlexVolume represents a generic volume resource that is provisioned/attached using "
-            "an exec based plugin.",
-        ),
-        Field(
-            "cinder",
-            0,
-            CinderVolumeSource,
-            "Cinder represents a cinder volume attached and mounted on kubelets host machine.",
-        ),
-        Field(
-            "cephfs",
-            0,
-            CephFSVolumeSource,
-            "CephFS represents a Ceph FS mount on the host that shares a pod's lifetime.",
-        ),
-        Field(
-            "flocker",
-            0,
-            FlockerVolumeSource,
-            "Flocker represents a Flocker volume attached to a kubelet's host machine.",
-        ),
-        Field(
-            "downwardAPI",
-            0,
-            DownwardAPIVolumeSource,
-            "DownwardAPI represents downward API about the pod that should populate this volume.",
-        ),
-        Field(
-            "fc",
-            0,
-            FCVolumeSource,
-            "Fc represents a Fibre Channel resource that is attached to a kubelet's host machine "
-            "and then exposed to the pod.",
-        ),
-        Field(
-            "azureFile",
-            0,
-            AzureFileVolumeSource,
-            "AzureFile represents an Azure File Service mount on the host and bind mount to the "
-            "pod.",
-        ),
-        Field(
-            "configMap",
-            0,
-            ConfigMapVolumeSource,
-            "ConfigMap represents a configMap that should populate this volume.",
-        ),
-        Field(
-            "vsphereVolume",
-            0,
-            VsphereVirtualDiskVolumeSource,
-            "VsphereVolume represents a vSphere volume attached and mounted on kubelets host "
-            "machine.",
-        ),
-        Field(
-            "quobyte",
-            0,
-            QuobyteVolumeSource,
-            "Quobyte represents a Quobyte mount on the host that shares a pod's lifetime.",
-        ),
-        Field(
-            "azureDisk",
-            0,
-            AzureDiskVolumeSource,
-            "AzureDisk represents an Azure Data Disk mount on the host and bind mount to the pod.",
-        ),
-        Field(
-            "photonPersistentDisk",
-            0,
-            PhotonPersistentDiskVolumeSource,
-            "PhotonPersistentDisk represents a PhotonController persistent disk attached and "
-            "mounted on kubelets host machine.",
-        ),
-        Field(
-            "projected",
-            0,
-            ProjectedVolumeSource,
-            "Projected items for all in one resources secrets, configmaps, and downward API.",
-        ),
-        Field(
-            "portworxVolume",
-            0,
-            PortworxVolumeSource,
-            "PortworxVolume represents a portworx volume attached and mounted on kubelets host "
-            "machine.",
-        ),
-        Field(
-            "scaleIO",
-            0,
-            ScaleIOVolumeSource,
-            "ScaleIO represents a ScaleIO persistent volume attached and mounted on Kubernetes "
-            "nodes.",
-        ),
-        Field(
-            "storageos",
-            0,
-            StorageOSVolumeSource,
-            "StorageOS represents a StorageOS volume attached and mounted on Kubernetes nodes.",
-        ),
-        Field(
-            "csi",
-            0,
-            CSIVolumeSource,
-            "Csi (Container Storage Interface) represents ephemeral storage that is handled by "
-            "certain external CSI drivers.",
-        ),
-        Field(
-            "ephemeral",
-            0,
-            EphemeralVolumeSource,
-            "Ephemeral represents a volume that is handled by a cluster storage driver.",
-        ),
-        Field(
-            "image",
-            0,
-            ImageVolumeSource,
-            "Image represents an OCI object (a container image or artifact) pulled and mounted on "
-            "the kubelet's host machine.",
-        ),
+        *inlined(VolumeSource),
     ],
     embedded=[Embedded(2, VolumeSource, "volumeSource")],
 )
@@ -1900,10 +1703,7 @@ Probe = Object(
     "Probe describes a health check to be performed against a container to determine whether it "
     "is alive or ready to receive traffic.",
     [
-        Field("exec", 0, ExecAction, "Exec specifies a command to execute in the container."),
-        Field("httpGet", 0, HTTPGetAction, "HTTPGet specifies an HTTP GET request to perform."),
-        Field("tcpSocket", 0, TCPSocketAction, "TCPSocket specifies a connection to a TCP port."),
-        Field("grpc", 0, GRPCAction, "GRPC specifies a GRPC HealthCheckRequest."),
+        *inlined(ProbeHandler),
         Field(
             "initialDelaySeconds",
             2,
@@ -2393,141 +2193,26 @@ Container = Object(
     ],
 )
 
+# Go's EphemeralContainerCommon is a copy of Container's fields, described for
+# ephemeral containers where they differ.
+_EPHEMERAL_DOCS = {
+    "name": "Name of the ephemeral container specified as a DNS_LABEL.",
+    "ports": "Ports are not allowed for ephemeral containers.",
+    "resources": "Resources are not allowed for ephemeral containers.",
+    "restartPolicy": "Restart policy for the container to manage the restart behavior of each "
+    "container within a pod.",
+    "livenessProbe": "Probes are not allowed for ephemeral containers.",
+    "readinessProbe": "Probes are not allowed for ephemeral containers.",
+    "startupProbe": "Probes are not allowed for ephemeral containers.",
+    "lifecycle": "Lifecycle is not allowed for ephemeral containers.",
+    "securityContext": "Optional: SecurityContext defines the security options the ephemeral "
+    "container should be run with.",
+}
+
 EphemeralContainerCommon = Object(
     "io.k8s.api.core.v1.EphemeralContainerCommon",
     "The fields of Container that EphemeralContainer inlines.",
-    [
-        Field(
-            "name",
-            1,
-            STRING,
-            "Name of the ephemeral container specified as a DNS_LABEL.",
-            required=True,
-        ),
-        Field("image", 2, STRING, "Container image name."),
-        Field("command", 3, ListOf(STRING), "Entrypoint array.", list_type="atomic"),
-        Field("args", 4, ListOf(STRING), "Arguments to the entrypoint.", list_type="atomic"),
-        Field("workingDir", 5, STRING, "Container's working directory."),
-        Field(
-            "ports",
-            6,
-            ListOf(ContainerPort),
-            "Ports are not allowed for ephemeral containers.",
-            patch_strategy="merge",
-            patch_merge_key="containerPort",
-            list_type="map",
-            list_map_keys=("containerPort", "protocol"),
-        ),
-        Field(
-            "envFrom",
-            19,
-            ListOf(EnvFromSource),
-            "List of sources to populate environment variables in the container.",
-            list_type="atomic",
-        ),
-        Field(
-            "env",
-            7,
-            ListOf(EnvVar),
-            "List of environment variables to set in the container.",
-            patch_strategy="merge",
-            patch_merge_key="name",
-            list_type="map",
-            list_map_keys=("name",),
-        ),
-        Field(
-            "resources",
-            8,
-            ResourceRequirements,
-            "Resources are not allowed for ephemeral containers.",
-        ),
-        Field(
-            "resizePolicy",
-            23,
-            ListOf(ContainerResizePolicy),
-            "Resources resize policy for the container.",
-            list_type="atomic",
-        ),
-        Field(
-            "restartPolicy",
-            24,
-            STRING,
-            "Restart policy for the container to manage the restart behavior of each container "
-            "within a pod.",
-        ),
-        Field(
-            "volumeMounts",
-            9,
-            ListOf(VolumeMount),
-            "Pod volumes to mount into the container's filesystem.",
-            patch_strategy="merge",
-            patch_merge_key="mountPath",
-            list_type="map",
-            list_map_keys=("mountPath",),
-        ),
-        Field(
-            "volumeDevices",
-            21,
-            ListOf(VolumeDevice),
-            "VolumeDevices is the list of block devices to be used by the container.",
-            patch_strategy="merge",
-            patch_merge_key="devicePath",
-            list_type="map",
-            list_map_keys=("devicePath",),
-        ),
-        Field("livenessProbe", 10, Probe, "Probes are not allowed for ephemeral containers."),
-        Field("readinessProbe", 11, Probe, "Probes are not allowed for ephemeral containers."),
-        Field("startupProbe", 22, Probe, "Probes are not allowed for ephemeral containers."),
-        Field("lifecycle", 12, Lifecycle, "Lifecycle is not allowed for ephemeral containers."),
-        Field(
-            "terminationMessagePath",
-            13,
-            STRING,
-            "Optional: Path at which the file to which the container's termination message will "
-            "be written is mounted into the container's filesystem.",
-        ),
-        Field(
-            "terminationMessagePolicy",
-            20,
-            STRING,
-            "Indicate how the termination message should be populated.",
-            enum=("FallbackToLogsOnError", "File"),
-        ),
-        Field(
-            "imagePullPolicy",
-            14,
-            STRING,
-            "Image pull policy.",
-            enum=("Always", "IfNotPresent", "Never"),
-        ),
-        Field(
-            "securityContext",
-            15,
-            SecurityContext,
-            "Optional: SecurityContext defines the security options the ephemeral container "
-            "should be run with.",
-        ),
-        Field(
-            "stdin",
-            16,
-            BOOL,
-            "Whether this container should allocate a buffer for stdin in the container runtime.",
-        ),
-        Field(
-            "stdinOnce",
-            17,
-            BOOL,
-            "Whether the container runtime should close the stdin channel after it has been "
-            "opened by a single attach.",
-        ),
-        Field(
-            "tty",
-            18,
-            BOOL,
-            "Whether this container should allocate a TTY for itself, also requires 'stdin' to be "
-            "true.",
-        ),
-    ],
+    [replace(f, doc=_EPHEMERAL_DOCS.get(f.json, f.doc)) for f in Container.fields],
 )
 
 EphemeralContainer = Object(
@@ -2535,129 +2220,7 @@ EphemeralContainer = Object(
     "An EphemeralContainer is a temporary container that you may add to an existing Pod for "
     "user-initiated activities such as debugging.",
     [
-        Field(
-            "name",
-            0,
-            STRING,
-            "Name of the ephemeral container specified as a DNS_LABEL.",
-            required=True,
-        ),
-        Field("image", 0, STRING, "Container image name."),
-        Field("command", 0, ListOf(STRING), "Entrypoint array.", list_type="atomic"),
-        Field("args", 0, ListOf(STRING), "Arguments to the entrypoint.", list_type="atomic"),
-        Field("workingDir", 0, STRING, "Container's working directory."),
-        Field(
-            "ports",
-            0,
-            ListOf(ContainerPort),
-            "Ports are not allowed for ephemeral containers.",
-            patch_strategy="merge",
-            patch_merge_key="containerPort",
-            list_type="map",
-            list_map_keys=("containerPort", "protocol"),
-        ),
-        Field(
-            "envFrom",
-            0,
-            ListOf(EnvFromSource),
-            "List of sources to populate environment variables in the container.",
-            list_type="atomic",
-        ),
-        Field(
-            "env",
-            0,
-            ListOf(EnvVar),
-            "List of environment variables to set in the container.",
-            patch_strategy="merge",
-            patch_merge_key="name",
-            list_type="map",
-            list_map_keys=("name",),
-        ),
-        Field(
-            "resources",
-            0,
-            ResourceRequirements,
-            "Resources are not allowed for ephemeral containers.",
-        ),
-        Field(
-            "resizePolicy",
-            0,
-            ListOf(ContainerResizePolicy),
-            "Resources resize policy for the container.",
-            list_type="atomic",
-        ),
-        Field(
-            "restartPolicy",
-            0,
-            STRING,
-            "Restart policy for the container to manage the restart behavior of each container "
-            "within a pod.",
-        ),
-        Field(
-            "volumeMounts",
-            0,
-            ListOf(VolumeMount),
-            "Pod volumes to mount into the container's filesystem.",
-            patch_strategy="merge",
-            patch_merge_key="mountPath",
-            list_type="map",
-            list_map_keys=("mountPath",),
-        ),
-        Field(
-            "volumeDevices",
-            0,
-            ListOf(VolumeDevice),
-            "VolumeDevices is the list of block devices to be used by the container.",
-            patch_strategy="merge",
-            patch_merge_key="devicePath",
-            list_type="map",
-            list_map_keys=("devicePath",),
-        ),
-        Field("livenessProbe", 0, Probe, "Probes are not allowed for ephemeral containers."),
-        Field("readinessProbe", 0, Probe, "Probes are not allowed for ephemeral containers."),
-        Field("startupProbe", 0, Probe, "Probes are not allowed for ephemeral containers."),
-        Field("lifecycle", 0, Lifecycle, "Lifecycle is not allowed for ephemeral containers."),
-        Field(
-            "terminationMessagePath",
-            0,
-            STRING,
-            "Optional: Path at which the file to which the container's termination message will "
-            "be written is mounted into the container's filesystem.",
-        ),
-        Field(
-            "terminationMessagePolicy",
-            0,
-            STRING,
-            "Indicate how the termination message should be populated.",
-        ),
-        Field("imagePullPolicy", 0, STRING, "Image pull policy."),
-        Field(
-            "securityContext",
-            0,
-            SecurityContext,
-            "Optional: SecurityContext defines the security options the ephemeral container "
-            "should be run with.",
-        ),
-        Field(
-            "stdin",
-            0,
-            BOOL,
-            "Whether this container should allocate a buffer for stdin in the container runtime.",
-        ),
-        Field(
-            "stdinOnce",
-            0,
-            BOOL,
-            "Whether the container runtime should close the stdin channel after it has been "
-            "opened by a single attach.",
-        ),
-        Field(
-            "tty",
-            0,
-            BOOL,
-            "Whether this container should allocate a TTY for itself, also requires 'stdin' to be "
-            "true.",
-        ),
+        *inlined(EphemeralContainerCommon),
         Field(
             "targetContainerName",
             2,
@@ -3783,16 +3346,7 @@ PodStatus = Object(
             "lifecycle.",
             enum=("Failed", "Pending", "Running", "Succeeded", "Unknown"),
         ),
-        Field(
-            "conditions",
-            2,
-            ListOf(PodCondition),
-            "Current service state of pod.",
-            patch_strategy="merge",
-            patch_merge_key="type",
-            list_type="map",
-            list_map_keys=("type",),
-        ),
+        conditions(PodCondition, 2, "Current service state of pod."),
         Field(
             "message",
             3,
@@ -3894,30 +3448,17 @@ PodStatus = Object(
 
 # -- The kinds ------------------------------------------------------------------
 
-Pod = Object(
-    "io.k8s.api.core.v1.Pod",
+Pod = _KINDS.kind(
+    "Pod",
     "Pod is a collection of containers that can run on a host.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 1, ObjectMeta, "Standard object's metadata."),
         Field("spec", 2, PodSpec, "Specification of the desired behavior of the pod."),
         Field("status", 3, PodStatus, "Most recently observed status of the pod."),
     ],
-    gvk=GroupVersionKind("", "v1", "Pod"),
 )
 
-PodList = Object(
-    "io.k8s.api.core.v1.PodList",
-    "PodList is a list of Pods.",
-    [
-        _API_VERSION,
-        _KIND,
-        Field("metadata", 1, ListMeta, "Standard list metadata."),
-        Field("items", 2, ListOf(Pod), "List of pods.", required=True),
-    ],
-    gvk=GroupVersionKind("", "v1", "PodList"),
-)
+PodList = list_kind(Pod, "PodList is a list of Pods.", "List of pods.")
 
 PodTemplateSpec = Object(
     "io.k8s.api.core.v1.PodTemplateSpec",
@@ -3928,12 +3469,10 @@ PodTemplateSpec = Object(
     ],
 )
 
-PodTemplate = Object(
-    "io.k8s.api.core.v1.PodTemplate",
+PodTemplate = _KINDS.kind(
+    "PodTemplate",
     "PodTemplate describes a template for creating copies of a predefined pod.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 1, ObjectMeta, "Standard object's metadata."),
         Field(
             "template",
@@ -3942,27 +3481,16 @@ PodTemplate = Object(
             "Template defines the pods that will be created from this pod template.",
         ),
     ],
-    gvk=GroupVersionKind("", "v1", "PodTemplate"),
 )
 
-PodTemplateList = Object(
-    "io.k8s.api.core.v1.PodTemplateList",
-    "PodTemplateList is a list of PodTemplates.",
-    [
-        _API_VERSION,
-        _KIND,
-        Field("metadata", 1, ListMeta, "Standard list metadata."),
-        Field("items", 2, ListOf(PodTemplate), "List of pod templates.", required=True),
-    ],
-    gvk=GroupVersionKind("", "v1", "PodTemplateList"),
+PodTemplateList = list_kind(
+    PodTemplate, "PodTemplateList is a list of PodTemplates.", "List of pod templates."
 )
 
-Binding = Object(
-    "io.k8s.api.core.v1.Binding",
+Binding = _KINDS.kind(
+    "Binding",
     "Binding ties one object to another; for example, a pod is bound to a node by a scheduler.",
     [
-        _API_VERSION,
-        _KIND,
         Field("metadata", 1, ObjectMeta, "Standard object's metadata."),
         Field(
             "target",
@@ -3972,5 +3500,4 @@ Binding = Object(
             required=True,
         ),
     ],
-    gvk=GroupVersionKind("", "v1", "Binding"),
 )
