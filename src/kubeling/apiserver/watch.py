@@ -16,7 +16,10 @@ Kubernetes' semantics:
   BOOKMARK events carrying only the resource version.
 
 Events come from the resource's watch cache (``watch_cache``): one store
-watch per resource, however many clients watch it.
+watch per stored resource, however many clients watch it, through whichever
+of its served versions. The cache holds storage-version objects; selectors
+apply to them (with the served version's field labels) and each event's
+object is converted to the served version on its way out.
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ async def watch_events(
         current, after = cache.list_objects(prefix)
         for obj in current:
             if rest.matches(obj, options):
-                yield {"type": "ADDED", "object": obj}
+                yield {"type": "ADDED", "object": rest.served.outgoing(obj)}
         if options.send_initial_events and options.allow_watch_bookmarks:
             yield bookmark(after, initial_end=True)
     else:
@@ -111,4 +114,6 @@ def _convert(rest: ResourceStore, event: CacheEvent, options: ListOptions) -> Ob
     if not kind:
         return None
     # "raw": the object's JSON, encoded once in the cache for every watcher
-    return {"type": kind, "object": event.obj, "raw": event.raw}
+    # (re-encoded for a version the object is converted to)
+    obj, raw = rest.served.encoded_event(event.obj or {}, event.raw)
+    return {"type": kind, "object": obj, "raw": raw}

@@ -5,8 +5,11 @@ registered like a built-in resource (discovery, OpenAPI, the generic REST
 store, the watch cache, Table output) with a strategy built from its
 structural schema; when the CRD goes away (or stops serving a version), the
 resource is unregistered. Objects are stored under
-``/registry/<group>/<plural>/...``, shared by every version (conversion
-strategy ``None``: versions differ only in their apiVersion).
+``/registry/<group>/<plural>/...`` in the CRD's storage version, shared by
+every version with one watch cache: each version declares the ``None``
+conversion (``api/conversion.none_conversion``: versions differ only in their
+apiVersion), the same mechanism that serves events.k8s.io Events from core
+ones.
 
 The registrar follows the CRD resource's watch cache, so CRDs created through
 any API server sharing the store are picked up.
@@ -20,6 +23,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from kubeling.api.conversion import none_conversion
 from kubeling.api.field import FieldError
 from kubeling.api.schema import STRING, Field, GroupVersionKind, Object, Ref
 from kubeling.apiserver.customresources import structural
@@ -78,6 +82,8 @@ def resources_of(crd: Mapping[str, Any]) -> list[tuple[Resource, Mapping[str, An
     group, plural, kind = spec.get("group", ""), names.get("plural", ""), names.get("kind", "")
     if not (group and plural and kind):
         return []
+    stored = [v.get("name", "") for v in spec.get("versions") or [] if v.get("storage")]
+    storage = GroupVersionKind(group, stored[0] if stored else "", kind)
     out = []
     for version in spec.get("versions") or []:
         if not version.get("served"):
@@ -126,6 +132,7 @@ def resources_of(crd: Mapping[str, Any]) -> list[tuple[Resource, Mapping[str, An
             categories=tuple(names.get("categories") or ()),
             subresources=tuple(subresources),
             list_kind=names.get("listKind") or f"{kind}List",
+            conversion=none_conversion(storage, GroupVersionKind(group, name, kind)),
         )
         out.append((resource, schema, crd_printer(version.get("additionalPrinterColumns"))))
     return out
@@ -162,15 +169,11 @@ class CustomResourceRegistrar:
                 )
         for key in list(self._served):
             if key not in wanted:
-                rest = self.registry.lookup(*key)
                 self.registry.remove(*key)
                 self._served.pop(key)
-                if rest is not None:
-                    await rest.watch_cache().stop()
         for key, (resource, schema, printer, rv) in wanted.items():
             if self._served.get(key) == rv:
                 continue
-            old = self.registry.lookup(*key)
             status = any(s.name == "status" for s in resource.subresources)
             rest = self.registry.add(
                 resource,
@@ -180,8 +183,6 @@ class CustomResourceRegistrar:
                 printer=printer,
                 openapi_schema=schema,
             )
-            if old is not None:
-                await old.watch_cache().stop()
             await rest.watch_cache().ensure_started()
             self._served[key] = rv
             log.info(
@@ -190,6 +191,9 @@ class CustomResourceRegistrar:
                 resource.version,
                 resource.plural,
             )
+        # caches no version serves from any more (CRD gone, storage version changed)
+        for cache in self.registry.retired_caches():
+            await cache.stop()
 
     async def start(self) -> None:
         await self.sync()
