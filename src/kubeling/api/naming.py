@@ -36,6 +36,7 @@ __all__ = [
     "name_is_dns1035_label",
     "name_is_dns_label",
     "name_is_dns_subdomain",
+    "name_is_path_segment",
     "regex_error",
 ]
 
@@ -233,6 +234,17 @@ def name_is_dns_label(name: str, *, prefix: bool) -> list[str]:
 def name_is_dns1035_label(name: str, *, prefix: bool) -> list[str]:
     """Validate an object name (or ``generateName``) as a DNS-1035 label."""
     return is_dns1035_label(_mask_trailing_dash(name) if prefix else name)
+
+
+def name_is_path_segment(name: str, *, prefix: bool) -> list[str]:
+    """``path.ValidatePathSegmentName``: any name that is one URL path segment.
+
+    >>> name_is_path_segment("a/b", prefix=False), name_is_path_segment("..", prefix=False)
+    (["may not contain '/'"], ["may not be '..'"])
+    """
+    if not prefix and name in (".", ".."):
+        return [f"may not be '{name}'"]
+    return [f"may not contain '{bad}'" for bad in ("/", "%") if bad in name]
 
 
 # The apiserver's names.SimpleNameGenerator: 5 characters from an alphabet

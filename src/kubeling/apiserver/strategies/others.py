@@ -38,6 +38,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 from kubeling.api import naming
+from kubeling.api.conversion.autoscaling import drop_round_trip_annotations
 from kubeling.api.field import (
     FieldError,
     FieldPath,
@@ -405,11 +406,7 @@ class NetworkPolicyStrategy(Strategy):
 _RBAC_GROUP: Final = "rbac.authorization.k8s.io"
 
 
-def _path_segment_name(name: str, *, prefix: bool) -> list[str]:
-    """``path.IsValidPathSegmentName`` (``ValidateRBACName``)."""
-    if not prefix and name in (".", ".."):
-        return [f"may not be '{name}'"]
-    return [f"may not contain '{bad}'" for bad in ("/", "%") if bad in name]
+_path_segment_name = naming.name_is_path_segment  # ``ValidateRBACName``
 
 
 def _rule_errors(rule: Mapping[str, Any], path: FieldPath, *, namespaced: bool) -> list[FieldError]:
@@ -733,12 +730,20 @@ def _scale_rules(rules: object, *, window: int, policies: list[Obj]) -> Obj:
 
 
 class HorizontalPodAutoscalerStrategy(Strategy):
-    """autoscaling/v2 HorizontalPodAutoscalers."""
+    """HorizontalPodAutoscalers, in their storage version autoscaling/v2 (both
+    served versions write through it)."""
 
     has_status_subresource = True
     initial_status: ClassVar[Mapping[str, Any]] = {"desiredReplicas": 0}
 
     def default(self, obj: Obj) -> None:
+        # autoscaling/v2 keeps nothing in autoscaling/v1's round-trip annotations
+        meta = obj.get("metadata")
+        if isinstance(meta, dict):
+            kept = drop_round_trip_annotations(meta)
+            if kept is not meta:
+                meta.clear()
+                meta.update(kept)
         spec = child_dict(obj, "spec")
         set_default(spec, "minReplicas", 1)
         if not spec.get("metrics"):
