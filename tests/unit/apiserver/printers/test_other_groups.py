@@ -327,3 +327,51 @@ def test_converted_versions_print_like_their_storage_version(
     assert rest.printer is not None
     assert rest.printer.cells(obj, NOW) == cells
     assert rest.printer.columns == printer_for(rest.resource.storage_gvk.group, plural).columns
+
+
+def test_hpa_more_than_two_metrics() -> None:
+    """TARGETS shows two metrics then counts the rest."""
+    metric = {
+        "type": "Pods",
+        "pods": {
+            "metric": {"name": "qps"},
+            "target": {"type": "AverageValue", "averageValue": "1k"},
+        },
+    }
+    obj = {
+        "metadata": meta("web"),
+        "spec": {
+            "scaleTargetRef": {"kind": "Deployment", "name": "w"},
+            "maxReplicas": 3,
+            "metrics": [metric] * 3,
+        },
+    }
+    cells = printer_for("autoscaling", "horizontalpodautoscalers").cells(obj, NOW)
+    assert cells[2] == "<unknown>/1k, <unknown>/1k + 1 more..."
+
+
+def test_unknown_resource_gets_default_table() -> None:
+    """Resources without a printer get NAME and CREATED AT (a date column)."""
+    assert printer_for("example.com", "widgets") is DEFAULT
+    assert [(c.name, c.type, c.format) for c in DEFAULT.columns] == [
+        ("Name", "string", "name"),
+        ("Created At", "date", ""),
+    ]
+
+
+def test_ipaddress_sends_age_beyond_its_columns() -> None:
+    """Upstream's ipaddresses row has an extra age cell that kubectl ignores."""
+    printer = printer_for("networking.k8s.io", "ipaddresses")
+    obj = {
+        "metadata": meta("10.96.0.1"),
+        "spec": {
+            "parentRef": {
+                "group": "",
+                "resource": "services",
+                "namespace": "default",
+                "name": "kubernetes",
+            }
+        },
+    }
+    assert [c.name for c in printer.columns] == ["Name", "ParentRef"]
+    assert printer.cells(obj, NOW) == ["10.96.0.1", "services/default/kubernetes", "60s"]
