@@ -492,3 +492,88 @@ def test_autoscaling_v1_and_v2_apis_share_hpas(
     assert after.metadata.annotations is None
     names = sorted(h.metadata.name for h in v1.list_namespaced_horizontal_pod_autoscaler(ns).items)
     assert names == ["mem", "web"]
+
+
+# -- a CustomResourceDefinition with two versions (the None conversion) ------------------
+
+WIDGETS = textwrap.dedent(
+    """
+    apiVersion: apiextensions.k8s.io/v1
+    kind: CustomResourceDefinition
+    metadata: {name: widgets.example.com}
+    spec:
+      group: example.com
+      scope: Namespaced
+      names: {plural: widgets, singular: widget, kind: Widget}
+      versions:
+      - name: v2
+        served: true
+        storage: true
+        schema:
+          openAPIV3Schema:
+            type: object
+            properties:
+              spec: {type: object, properties: {size: {type: integer}}}
+      - name: v1
+        served: true
+        storage: false
+        schema:
+          openAPIV3Schema:
+            type: object
+            properties:
+              spec: {type: object, properties: {size: {type: integer}}}
+    """
+)
+
+
+def test_custom_resource_versions_share_one_stored_object(server: RunningServer) -> None:
+    """A Widget written as v1 is stored as v2 and read, listed and watched as either."""
+    server.kubectl("apply", "-f", "-", input=WIDGETS)
+    deadline = time.monotonic() + 10
+    while any(
+        server.kubectl("get", "--raw", f"/apis/example.com/{v}", check=False).returncode
+        for v in ("v1", "v2")
+    ):
+        assert time.monotonic() < deadline, "the CRD's versions were never served"
+        time.sleep(0.2)
+    ns = _namespace(server, "crd-versions")
+    widget = f"apiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: w, namespace: {ns}}}\n"
+    server.kubectl("create", "-f", "-", input=widget + "spec: {size: 2}\n")
+    as_v2 = server.kubectl_json("get", "widgets.v2.example.com", "w", "-n", ns)
+    as_v1 = server.kubectl_json("get", "widgets.v1.example.com", "w", "-n", ns)
+    assert (as_v2["apiVersion"], as_v1["apiVersion"]) == ("example.com/v2", "example.com/v1")
+    assert as_v2["spec"] == as_v1["spec"] == {"size": 2}
+    listed = json.loads(
+        server.kubectl("get", "--raw", f"/apis/example.com/v1/namespaces/{ns}/widgets").stdout
+    )
+    rv = listed["metadata"]["resourceVersion"]
+    assert [i["apiVersion"] for i in listed["items"]] == ["example.com/v1"]
+    server.kubectl(
+        "patch",
+        "widgets.v2.example.com",
+        "w",
+        "-n",
+        ns,
+        "--type=merge",
+        "-p",
+        '{"spec":{"size":3}}',
+    )
+    raw = server.kubectl(
+        "get",
+        "--raw",
+        f"/apis/example.com/v1/namespaces/{ns}/widgets?watch=true&resourceVersion={rv}"
+        "&timeoutSeconds=1",
+    ).stdout
+    (event,) = [json.loads(line) for line in raw.splitlines() if line.strip()]
+    assert event["type"] == "MODIFIED"
+    assert (event["object"]["apiVersion"], event["object"]["spec"]) == (
+        "example.com/v1",
+        {"size": 3},
+    )
+
+    def widget_hash(version: str) -> str:
+        doc = json.loads(server.kubectl("get", "--raw", f"/apis/example.com/{version}").stdout)
+        (entry,) = [r for r in doc["resources"] if r["name"] == "widgets"]
+        return str(entry["storageVersionHash"])
+
+    assert widget_hash("v1") == widget_hash("v2")
