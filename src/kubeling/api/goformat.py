@@ -74,13 +74,16 @@ def _go_float(number: float) -> str:
     return f"{prefix}{mantissa}e{exp_sign}{abs(sci_exponent):02d}"
 
 
-def go_json(value: Any) -> str:
+def go_json(value: Any, *, sort_keys: bool = True) -> str:
     """Marshal ``value`` as Go's ``encoding/json`` does: compact, HTML-safe.
+
+    Go sorts the keys of maps; a struct keeps its fields' declaration order,
+    which ``sort_keys=False`` keeps from the dicts' insertion order.
 
     >>> go_json({"b": ["<x>"], "a": 1})
     '{"a":1,"b":["\\\\u003cx\\\\u003e"]}'
     """
-    text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    text = json.dumps(value, separators=(",", ":"), sort_keys=sort_keys, ensure_ascii=False)
     return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")

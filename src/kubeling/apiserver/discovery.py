@@ -8,7 +8,10 @@ Two forms, both generated from the registry (see KUBECTL-CONTRACT.md §2):
 - legacy: ``APIVersions`` (``/api``), ``APIGroupList`` (``/apis``),
   ``APIGroup`` (``/apis/<group>``) and one ``APIResourceList`` per
   group-version, which ``kubectl auth can-i``, ``drain`` and the Python
-  client's DynamicClient fetch directly.
+  client's DynamicClient fetch directly. Each stored resource carries its
+  ``storageVersionHash``, computed from its *storage* version, so versions
+  sharing storage (core/v1 and events.k8s.io/v1 Events) show the same hash
+  (the aggregated document has no such field).
 """
 
 from __future__ import annotations
@@ -164,6 +167,8 @@ def api_resource_list(resources: Iterable[Resource], group: str, version: str) -
             entry["shortNames"] = list(resource.short_names)
         if resource.categories:
             entry["categories"] = list(resource.categories)
+        if resource.storage_version_hash:
+            entry["storageVersionHash"] = resource.storage_version_hash
         entries.append(entry)
         for sub in resource.subresources:
             sub_entry: Obj = {

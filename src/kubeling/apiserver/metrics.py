@@ -130,13 +130,14 @@ class Metrics:
         )
         yield "# TYPE apiserver_storage_objects gauge"
         watchers = []
-        for rest in registry:
-            stats = rest.watch_cache().statistics()
+        # one series per stored resource: versions sharing storage share its cache
+        for stored in registry.stored_resources():
+            stats = stored.cache.statistics()
             yield (
                 f"apiserver_storage_objects"
-                f"{_labels((('resource', rest.resource.group_resource),))} {stats['objects']}"
+                f"{_labels((('resource', stored.group_resource),))} {stats['objects']}"
             )
-            gvk = rest.resource.gvk
+            gvk = stored.storage
             watchers.append(
                 f"apiserver_registered_watchers"
                 f"{_labels((('group', gvk.group), ('version', gvk.version), ('kind', gvk.kind)))}"

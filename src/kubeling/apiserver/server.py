@@ -151,7 +151,9 @@ class ApiServer:
         await self._bootstrap()
         # Watch caches follow the store from start-up, so that any resourceVersion
         # handed out since then can be watched from.
-        await asyncio.gather(*(rest.watch_cache().ensure_started() for rest in registry))
+        await asyncio.gather(
+            *(stored.cache.ensure_started() for stored in registry.stored_resources())
+        )
         self._crds = CustomResourceRegistrar(registry)
         await self._crds.start()
         token_requests, issuer_discovery = None, None
@@ -215,8 +217,8 @@ class ApiServer:
         # End the open watches first (their handlers would otherwise hold the
         # shutdown), then stop taking requests, then the caches, then the store.
         if self.registry is not None:
-            for rest in self.registry:
-                rest.watch_cache().end_watches()
+            for stored in self.registry.stored_resources():
+                stored.cache.end_watches()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -228,7 +230,9 @@ class ApiServer:
         if self._crds is not None:
             await self._crds.stop()
         if self.registry is not None:
-            await asyncio.gather(*(rest.watch_cache().stop() for rest in self.registry))
+            caches = [stored.cache for stored in self.registry.stored_resources()]
+            caches += self.registry.retired_caches()
+            await asyncio.gather(*(cache.stop() for cache in caches))
         if self.store is not None:
             await self.store.close()
             self.store = None

@@ -16,7 +16,10 @@ Kubernetes' semantics:
   BOOKMARK events carrying only the resource version.
 
 Events come from the resource's watch cache (``watch_cache``): one store
-watch per resource, however many clients watch it.
+watch per stored resource, however many clients watch it, through whichever
+of its served versions. The cache holds storage-version objects; selectors
+apply to them (with the served version's field labels) and each event's
+object is converted to the served version on its way out.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from kubeling.api import errors
 from kubeling.apiserver.rest import objects
 from kubeling.apiserver.rest.options import ListOptions
 from kubeling.apiserver.rest.resource_store import ResourceStore
-from kubeling.apiserver.watch_cache import CacheEvent
+from kubeling.apiserver.watch_cache import CachedObject, CacheEvent
 
 __all__ = ["IDLE", "watch_events"]
 
@@ -73,7 +76,7 @@ async def watch_events(
         current, after = cache.list_entries(prefix)
         for _, cached in current:
             if rest.matches_cached(cached, options):
-                yield {"type": "ADDED", "object": cached.decode(), "raw": cached.raw}
+                yield _event("ADDED", rest, cached)
         if options.send_initial_events and options.allow_watch_bookmarks:
             yield bookmark(after, initial_end=True)
     else:
@@ -128,20 +131,30 @@ def _convert(rest: ResourceStore, event: CacheEvent, options: ListOptions) -> Ob
         # It stopped matching: DELETED, carrying the object as it was (with the
         # change's resourceVersion), as Kubernetes' cacher sends it.
         assert event.prev is not None
-        last = event.prev.decode()
+        last = rest.served.outgoing(event.prev.decode())
         last.setdefault("metadata", {})["resourceVersion"] = str(event.revision)
         return {"type": "DELETED", "object": last}
     else:
         kind = ""
     if not kind:
         return None
-    return _LazyEvent(kind, now)
+    return _event(kind, rest, now)
+
+
+def _event(kind: str, rest: ResourceStore, cached: CachedObject) -> Obj:
+    """``{"type", "object", "raw"}``: ``raw`` is the JSON to send; the object is
+    decoded only if read (Table output), and converted for a version that is
+    not the storage version."""
+    if rest.served.conversion is not None:
+        served = rest.served.outgoing(cached.decode())
+        return {"type": kind, "object": served, "raw": rest.served.encoded(cached)}
+    return _LazyEvent(kind, cached)
 
 
 class _LazyEvent(dict[str, Any]):
     """``{"type", "object", "raw"}`` whose ``object`` is decoded only when read."""
 
-    def __init__(self, kind: str, cached: Any) -> None:
+    def __init__(self, kind: str, cached: CachedObject) -> None:
         super().__init__(type=kind, raw=cached.raw)
         self._cached = cached
 

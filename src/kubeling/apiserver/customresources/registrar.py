@@ -6,8 +6,11 @@ store, the watch cache, Table output) under the CRD's *accepted* names
 (``status.acceptedNames``, which the naming controller decides) with a
 strategy built from its structural schema; when the CRD goes away (or stops
 serving a version), the resource is unregistered. Objects are stored under
-``/registry/<group>/<plural>/...``, shared by every version (conversion
-strategy ``None``: versions differ only in their apiVersion).
+``/registry/<group>/<plural>/...`` in the CRD's storage version, shared by
+every version with one watch cache: each version declares the ``None``
+conversion (``api/conversion.none_conversion``: versions differ only in their
+apiVersion), the same mechanism that serves events.k8s.io Events from core
+ones.
 
 A terminating CRD stays served, so that its objects can still be read,
 patched (to drop their finalizers) and deleted while the finalizing
@@ -34,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from kubeling.api import errors
+from kubeling.api.conversion import none_conversion
 from kubeling.api.field import FieldError
 from kubeling.api.schema import STRING, Field, GroupVersionKind, Object, Ref
 from kubeling.apiserver.customresources import conditions, structural
@@ -52,7 +56,7 @@ __all__ = [
     "TERMINATING_VERBS",
     "CustomResourceRegistrar",
     "CustomResourceStrategy",
-    "ServedVersion",
+    "ServedCrdVersion",
     "resources_of",
     "storage_prefix",
     "storage_resource",
@@ -166,7 +170,7 @@ def storage_resource(crd: Mapping[str, Any]) -> Resource | None:
 
 
 @dataclass(frozen=True, slots=True)
-class ServedVersion:
+class ServedCrdVersion:
     """One served version of an established CRD, ready to register."""
 
     resource: Resource
@@ -176,7 +180,7 @@ class ServedVersion:
     terminating: bool
 
 
-def resources_of(crd: Mapping[str, Any]) -> list[ServedVersion]:
+def resources_of(crd: Mapping[str, Any]) -> list[ServedCrdVersion]:
     """Each served version of an established CRD, under its accepted names.
 
     As the apiextensions server does, a CRD is served once ``Established``
@@ -192,6 +196,8 @@ def resources_of(crd: Mapping[str, Any]) -> list[ServedVersion]:
     if not (group and plural and kind):
         return []
     terminating = conditions.is_true(crd, conditions.TERMINATING)
+    stored = [v.get("name", "") for v in spec.get("versions") or [] if v.get("storage")]
+    storage = GroupVersionKind(group, stored[0] if stored else "", kind)
     out = []
     for version in spec.get("versions") or []:
         if not version.get("served"):
@@ -230,9 +236,10 @@ def resources_of(crd: Mapping[str, Any]) -> list[ServedVersion]:
             subresources=tuple(subresources),
             list_kind=accepted.get("listKind") or f"{kind}List",
             advertised_verbs=TERMINATING_VERBS if terminating else None,
+            conversion=none_conversion(storage, GroupVersionKind(group, name, kind)),
         )
         out.append(
-            ServedVersion(
+            ServedCrdVersion(
                 resource,
                 schema,
                 crd_printer(version.get("additionalPrinterColumns")),
@@ -280,7 +287,7 @@ class CustomResourceRegistrar:
         cache = crds.watch_cache()
         await cache.ensure_started()
         objs, revision = cache.list_objects("/")
-        wanted: dict[tuple[str, str, str], tuple[ServedVersion, str]] = {}
+        wanted: dict[tuple[str, str, str], tuple[ServedCrdVersion, str]] = {}
         for crd in objs:
             fingerprint = _fingerprint(crd)
             for served in resources_of(crd):
@@ -291,11 +298,8 @@ class CustomResourceRegistrar:
                 )
         for key in list(self._served):
             if key not in wanted:
-                rest = self.registry.lookup(*key)
                 self.registry.remove(*key)
                 self._served.pop(key)
-                if rest is not None:
-                    await rest.watch_cache().stop()
                 log.info("stopped serving custom resource %s/%s %s", *key)
         for key, (served, fingerprint) in wanted.items():
             current = self.registry.lookup(*key)
@@ -303,9 +307,12 @@ class CustomResourceRegistrar:
                 self._refresh(current, served)
                 continue
             await self._serve(key, served, fingerprint)
+        # caches no version serves from any more (CRD gone, storage version changed)
+        for retired in self.registry.retired_caches():
+            await retired.stop()
         return revision
 
-    def _refresh(self, rest: ResourceStore, served: ServedVersion) -> None:
+    def _refresh(self, rest: ResourceStore, served: ServedCrdVersion) -> None:
         """Same spec and names: only whether the CRD terminates may have changed."""
         if isinstance(rest.strategy, CustomResourceStrategy):
             rest.strategy.terminating = served.terminating
@@ -313,10 +320,9 @@ class CustomResourceRegistrar:
             self.registry.redeclare(served.resource)
 
     async def _serve(
-        self, key: tuple[str, str, str], served: ServedVersion, fingerprint: str
+        self, key: tuple[str, str, str], served: ServedCrdVersion, fingerprint: str
     ) -> None:
         resource = served.resource
-        old = self.registry.lookup(*key)
         strategy = CustomResourceStrategy(
             served.schema,
             status=any(s.name == "status" for s in resource.subresources),
@@ -332,8 +338,6 @@ class CustomResourceRegistrar:
             printer=served.printer,
             openapi_schema=served.schema,
         )
-        if old is not None:
-            await old.watch_cache().stop()
         await rest.watch_cache().ensure_started()
         self._served[key] = fingerprint
         log.info(

@@ -2,8 +2,8 @@
 
 TARGETS renders each metric as ``current/target`` (``cpu: 40%/80%``,
 ``<unknown>`` before the controller reports), at most two of them, then
-``+ N more...``. An ``autoscaling/v1`` object is read through its
-``targetCPUUtilizationPercentage`` the way the v1 conversion maps it.
+``+ N more...``. It reads ``autoscaling/v2`` objects, the storage version;
+``autoscaling/v1`` ones are converted to it first (``Printer.reading``).
 """
 
 from __future__ import annotations
@@ -27,22 +27,6 @@ from kubeling.apiserver.printers.interface import Cell, Column, Printer, age_col
 __all__ = ["PRINTERS", "format_hpa_metrics"]
 
 _UNKNOWN: Final = "<unknown>"
-
-
-def _v1_metrics(spec: Mapping[str, Any], status: Mapping[str, Any]) -> tuple[list[Any], list[Any]]:
-    """Metric specs and statuses of an ``autoscaling/v1`` object, as the conversion builds them."""
-    specs: list[Any] = []
-    statuses: list[Any] = []
-    if has(spec, "targetCPUUtilizationPercentage"):
-        target = {
-            "type": "Utilization",
-            "averageUtilization": spec["targetCPUUtilizationPercentage"],
-        }
-        specs.append({"type": "Resource", "resource": {"name": "cpu", "target": target}})
-    if has(status, "currentCPUUtilizationPercentage"):
-        current = {"averageUtilization": status["currentCPUUtilizationPercentage"]}
-        statuses.append({"type": "Resource", "resource": {"name": "cpu", "current": current}})
-    return specs, statuses
 
 
 def _status_part(statuses: Sequence[Any], index: int, key: str) -> Mapping[str, Any] | None:
@@ -120,10 +104,7 @@ def format_hpa_metrics(specs: Sequence[Any], statuses: Sequence[Any]) -> str:
 def _hpa_row(obj: Mapping[str, Any], now: datetime.datetime) -> list[Cell]:
     spec = mapping(obj, "spec")
     status = mapping(obj, "status")
-    if "metrics" in spec or "currentMetrics" in status:
-        specs, statuses = list(spec.get("metrics") or []), list(status.get("currentMetrics") or [])
-    else:
-        specs, statuses = _v1_metrics(spec, status)
+    specs, statuses = list(spec.get("metrics") or []), list(status.get("currentMetrics") or [])
     target = mapping(spec, "scaleTargetRef")
     return [
         name(obj),

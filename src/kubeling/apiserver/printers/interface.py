@@ -147,3 +147,16 @@ class Printer:
     def column_definitions(self) -> list[ColumnDefinitionDict]:
         """The ``columnDefinitions`` list."""
         return [column.to_json() for column in self.columns]
+
+    def reading(self, convert: Callable[[Mapping[str, Any]], Mapping[str, Any]]) -> Printer:
+        """This printer over objects first passed through ``convert``.
+
+        A version served by conversion prints with its storage version's
+        printer, as Kubernetes prints every version from its internal one.
+        """
+        row, conditions = self.row, self.conditions
+        return Printer(
+            self.columns,
+            lambda obj, now: row(convert(obj), now),
+            lambda obj: conditions(convert(obj)),
+        )

@@ -1,5 +1,8 @@
 """Which printer serves which resource: ``(group, plural) -> Printer``.
 
+Versions served by conversion (events.k8s.io/v1 Events, autoscaling/v1
+HorizontalPodAutoscalers) print with their storage version's printer, over
+the object converted back (``Printer.reading``, wired by the registry).
 Resources without a printer upstream (roles, cluster roles, limit ranges,
 custom resource definitions, ...) get ``DEFAULT``, apiserver's default table
 convertor: NAME and ``Created At``, the creation time as an RFC 3339 UTC
@@ -22,7 +25,6 @@ from kubeling.apiserver.printers import (
     coordination,
     core,
     discovery,
-    events,
     networking,
     node,
     policy,
@@ -60,7 +62,6 @@ _BY_GROUP: Final[Mapping[str, Mapping[str, Printer]]] = {
     "autoscaling": autoscaling.PRINTERS,
     "coordination.k8s.io": coordination.PRINTERS,
     "discovery.k8s.io": discovery.PRINTERS,
-    "events.k8s.io": events.PRINTERS,
     "networking.k8s.io": networking.PRINTERS,
     "rbac.authorization.k8s.io": rbac.PRINTERS,
     "policy": policy.PRINTERS,

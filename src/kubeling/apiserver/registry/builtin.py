@@ -4,6 +4,11 @@ Each row names the resource as Kubernetes 1.32 does (group, version, kind,
 plural, singular, scope, short names, categories, subresources) and points at
 its type declaration by OpenAPI definition name. Discovery, OpenAPI, routing
 and the REST handlers are all generated from this table.
+
+A version Kubernetes stores as another one names its conversion
+(``api/conversion``): events.k8s.io/v1 Events are stored as core/v1 Events,
+autoscaling/v1 HorizontalPodAutoscalers as autoscaling/v2 ones. Within a
+group, the first row of a resource is its preferred version.
 """
 
 from __future__ import annotations
@@ -11,6 +16,9 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
+from kubeling.api.conversion import Conversion
+from kubeling.api.conversion.autoscaling import HPA_V1
+from kubeling.api.conversion.events import EVENTS_V1
 from kubeling.api.schema import DEFINITIONS, GroupVersionKind
 from kubeling.apiserver.registry.resource import ALL_VERBS, Resource, Subresource
 
@@ -54,6 +62,9 @@ class _Row:
     subresources: tuple[str, ...] = ()
     verbs: tuple[str, ...] = ALL_VERBS
     definition: str = ""
+    conversion: Conversion | None = None
+    #: False for resources with no storage (reviews, bindings, componentstatuses)
+    stored: bool = True
 
 
 _ALL = ("all",)
@@ -124,8 +135,17 @@ _ROWS: tuple[_Row, ...] = (
         ("status", "scale"),
     ),
     _Row("", "v1", "PodTemplate", "podtemplates", True),
-    _Row("", "v1", "Binding", "bindings", True, verbs=_CREATE),
-    _Row("", "v1", "ComponentStatus", "componentstatuses", False, ("cs",), verbs=_GET_LIST),
+    _Row("", "v1", "Binding", "bindings", True, verbs=_CREATE, stored=False),
+    _Row(
+        "",
+        "v1",
+        "ComponentStatus",
+        "componentstatuses",
+        False,
+        ("cs",),
+        verbs=_GET_LIST,
+        stored=False,
+    ),
     # apps/v1
     _Row("apps", "v1", "Deployment", "deployments", True, ("deploy",), _ALL, ("status", "scale")),
     _Row("apps", "v1", "ReplicaSet", "replicasets", True, ("rs",), _ALL, ("status", "scale")),
@@ -135,7 +155,7 @@ _ROWS: tuple[_Row, ...] = (
     # batch/v1
     _Row("batch", "v1", "Job", "jobs", True, (), _ALL, ("status",)),
     _Row("batch", "v1", "CronJob", "cronjobs", True, ("cj",), _ALL, ("status",)),
-    # autoscaling
+    # autoscaling: v2 (preferred, stored) and v1
     _Row(
         "autoscaling",
         "v2",
@@ -145,6 +165,17 @@ _ROWS: tuple[_Row, ...] = (
         ("hpa",),
         _ALL,
         ("status",),
+    ),
+    _Row(
+        "autoscaling",
+        "v1",
+        "HorizontalPodAutoscaler",
+        "horizontalpodautoscalers",
+        True,
+        ("hpa",),
+        _ALL,
+        ("status",),
+        conversion=HPA_V1,
     ),
     # policy/v1
     _Row(
@@ -160,7 +191,7 @@ _ROWS: tuple[_Row, ...] = (
     # coordination, discovery, events
     _Row("coordination.k8s.io", "v1", "Lease", "leases", True),
     _Row("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", True),
-    _Row("events.k8s.io", "v1", "Event", "events", True, ("ev",)),
+    _Row("events.k8s.io", "v1", "Event", "events", True, ("ev",), conversion=EVENTS_V1),
     # networking.k8s.io/v1
     _Row("networking.k8s.io", "v1", "Ingress", "ingresses", True, ("ing",), (), ("status",)),
     _Row("networking.k8s.io", "v1", "IngressClass", "ingressclasses", False),
@@ -197,6 +228,7 @@ _ROWS: tuple[_Row, ...] = (
         "selfsubjectaccessreviews",
         False,
         verbs=_CREATE,
+        stored=False,
     ),
     _Row(
         "authorization.k8s.io",
@@ -205,6 +237,7 @@ _ROWS: tuple[_Row, ...] = (
         "selfsubjectrulesreviews",
         False,
         verbs=_CREATE,
+        stored=False,
     ),
     _Row(
         "authorization.k8s.io",
@@ -213,6 +246,7 @@ _ROWS: tuple[_Row, ...] = (
         "subjectaccessreviews",
         False,
         verbs=_CREATE,
+        stored=False,
     ),
     _Row(
         "authorization.k8s.io",
@@ -221,8 +255,17 @@ _ROWS: tuple[_Row, ...] = (
         "localsubjectaccessreviews",
         True,
         verbs=_CREATE,
+        stored=False,
     ),
-    _Row("authentication.k8s.io", "v1", "TokenReview", "tokenreviews", False, verbs=_CREATE),
+    _Row(
+        "authentication.k8s.io",
+        "v1",
+        "TokenReview",
+        "tokenreviews",
+        False,
+        verbs=_CREATE,
+        stored=False,
+    ),
     _Row(
         "authentication.k8s.io",
         "v1",
@@ -230,6 +273,7 @@ _ROWS: tuple[_Row, ...] = (
         "selfsubjectreviews",
         False,
         verbs=_CREATE,
+        stored=False,
     ),
 )
 
@@ -288,6 +332,8 @@ def builtin_resources() -> list[Resource]:
                 categories=row.categories,
                 verbs=row.verbs,
                 subresources=tuple(_subresource(row, s) for s in row.subresources),
+                conversion=row.conversion,
+                stored=row.stored,
             )
         )
     return resources

@@ -3,19 +3,31 @@
 Built-in resources are registered at start; custom resources join and leave
 as their CustomResourceDefinitions do (``customresources.registrar``). Lookups
 are by the names a URL carries, and by short name or kind for discovery.
+
+Several served versions may keep their objects under one storage prefix
+(core/v1 and events.k8s.io/v1 Events in ``/registry/events``, both
+HorizontalPodAutoscaler versions in ``/registry/horizontalpodautoscalers``,
+every version of a CRD): they then share one ``StoredResource``, whose watch
+cache holds the storage-version objects every one of them serves from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from kubeling.api.schema import GroupVersionKind
+from kubeling.apiserver.printers.interface import Printer
+from kubeling.apiserver.printers.registry import printer_for
 from kubeling.apiserver.registry.resource import Resource
-from kubeling.apiserver.rest.resource_store import NamespaceCheck, ResourceStore
+from kubeling.apiserver.rest.resource_store import NamespaceCheck, ResourceStore, selectable
+from kubeling.apiserver.rest.served_version import ServedVersion
 from kubeling.apiserver.rest.strategy import Strategy
+from kubeling.apiserver.watch_cache import WatchCache
 from kubeling.storage import Store
 
-__all__ = ["GENERATION_TRACKED", "Registry"]
+__all__ = ["GENERATION_TRACKED", "Registry", "StoredResource"]
 
 GENERATION_TRACKED = frozenset(
     {
@@ -43,6 +55,31 @@ def default_strategy(resource: Resource) -> Strategy:
     return strategy
 
 
+@dataclass(frozen=True, slots=True)
+class StoredResource:
+    """Objects under one storage prefix, in one storage version, and their watch cache."""
+
+    prefix: str
+    storage: GroupVersionKind
+    plural: str
+    cache: WatchCache
+
+    @property
+    def group_resource(self) -> str:
+        """``events``, ``horizontalpodautoscalers.autoscaling``: the stored resource."""
+        group = self.storage.group
+        return f"{self.plural}.{group}" if group else self.plural
+
+
+def _converted_printer(resource: Resource) -> Printer | None:
+    """A converted version's Table: its storage version's printer, over the
+    object converted back to the storage version."""
+    if resource.conversion is None:
+        return None
+    stored = printer_for(resource.conversion.storage.group, resource.plural)
+    return stored.reading(resource.conversion.to_storage)
+
+
 class Registry:
     """Every served resource and the ResourceStore that serves it."""
 
@@ -50,6 +87,9 @@ class Registry:
         self.store = store
         self._namespace_check = namespace_check
         self._stores: dict[tuple[str, str, str], ResourceStore] = {}
+        self._stored: dict[str, StoredResource] = {}
+        # caches no served version uses any more, for their owner to stop
+        self._retired: list[WatchCache] = []
         #: Bumped on every add and remove, so derived documents know to rebuild.
         self.generation = 0
 
@@ -64,22 +104,40 @@ class Registry:
         openapi_schema: Mapping[str, Any] | None = None,
     ) -> ResourceStore:
         """Serve ``resource``; built-ins are stored under ``/registry/<plural>``,
-        custom resources pass ``/registry/<group>/<plural>``."""
+        custom resources pass ``/registry/<group>/<plural>``.
+
+        Versions stored under the same prefix share its watch cache; a
+        version whose storage version differs from the prefix's current one
+        (a CRD that changed its storage version) gets a new cache, and the
+        old one is retired (see ``retired_caches``).
+        """
         if storage_prefix is None:
             storage_prefix = f"/registry/{resource.plural}"
-            if resource.group == "events.k8s.io":
-                # TODO(events): share core/v1 events' storage once the two
-                # versions are converted into each other.
-                storage_prefix = "/registry/events.k8s.io/events"
+        strategy = strategy or default_strategy(resource)
+        stored = self._stored.get(storage_prefix)
+        if stored is None or stored.storage != resource.storage_gvk:
+            if stored is not None:
+                self._retired.append(stored.cache)
+            # Every version's strategy reads storage-version objects, so any of
+            # them tells the cache what selectors need.
+            cache = WatchCache(
+                self.store,
+                storage_prefix,
+                ServedVersion(resource).storage_typed,
+                selectable(strategy, namespaced=resource.namespaced),
+            )
+            stored = StoredResource(storage_prefix, resource.storage_gvk, resource.plural, cache)
+            self._stored[storage_prefix] = stored
         rest = ResourceStore(
             resource,
             self.store,
-            strategy=strategy or default_strategy(resource),
+            strategy=strategy,
             storage_prefix=storage_prefix,
             namespace_check=self._namespace_check,
             custom=custom,
-            printer=printer,
+            printer=printer or _converted_printer(resource),
             openapi_schema=openapi_schema,
+            watch_cache=stored.cache,
         )
         self.generation += 1
         self._stores[(resource.group, resource.version, resource.plural)] = rest
@@ -94,8 +152,25 @@ class Registry:
             self.generation += 1
 
     def remove(self, group: str, version: str, plural: str) -> None:
-        self._stores.pop((group, version, plural), None)
+        """Stop serving a version; its cache is retired once no version uses it."""
+        rest = self._stores.pop((group, version, plural), None)
         self.generation += 1
+        if rest is None:
+            return
+        if any(other.storage_prefix == rest.storage_prefix for other in self._stores.values()):
+            return
+        stored = self._stored.pop(rest.storage_prefix, None)
+        if stored is not None:
+            self._retired.append(stored.cache)
+
+    def stored_resources(self) -> list[StoredResource]:
+        """Every storage prefix served, with its shared watch cache."""
+        return list(self._stored.values())
+
+    def retired_caches(self) -> list[WatchCache]:
+        """Caches no served version uses any more (handed over once, to be stopped)."""
+        retired, self._retired = self._retired, []
+        return retired
 
     def openapi_schema(self, resource: Resource) -> Mapping[str, Any] | None:
         """A custom resource's OpenAPI v3 schema (None for built-ins)."""

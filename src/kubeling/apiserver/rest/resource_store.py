@@ -40,8 +40,9 @@ from kubeling.apiserver.registry.resource import Resource
 from kubeling.apiserver.rest import objects
 from kubeling.apiserver.rest.decoding import check_fields, check_kind
 from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
+from kubeling.apiserver.rest.served_version import ServedVersion
 from kubeling.apiserver.rest.strategy import StatusStrategy, Strategy
-from kubeling.apiserver.watch_cache import CachedObject, WatchCache
+from kubeling.apiserver.watch_cache import CachedObject, Selectable, WatchCache
 from kubeling.storage import (
     CompactedError,
     ConflictError,
@@ -94,6 +95,16 @@ def _meta(obj: Mapping[str, Any]) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
+def selectable(strategy: Strategy, *, namespaced: bool) -> Selectable:
+    """What a watch cache keeps for selectors: each stored object's labels and the
+    strategy's selectable fields (of the storage version)."""
+
+    def of(obj: Obj) -> tuple[Mapping[str, str], Mapping[str, str]]:
+        return _meta(obj).get("labels") or {}, strategy.field_set(obj, namespaced=namespaced)
+
+    return of
+
+
 class ResourceStore:
     """Serves one Resource from the store, following its Strategy."""
 
@@ -109,8 +120,11 @@ class ResourceStore:
         custom: bool = False,
         printer: Any = None,
         openapi_schema: Mapping[str, Any] | None = None,
+        watch_cache: WatchCache | None = None,
     ) -> None:
         self.resource = resource
+        #: Where this version meets the stored objects (conversion, selectors).
+        self.served = ServedVersion(resource)
         #: A custom resource (CRD): no strategic merge patch, schema from the CRD.
         self.custom = custom
         #: The Table printer, when not the built-in one for the resource.
@@ -122,13 +136,17 @@ class ResourceStore:
         self.storage_prefix = storage_prefix or f"/registry/{resource.plural}"
         self._namespace_check = namespace_check
         self._clock = clock or (lambda: datetime.datetime.now(datetime.UTC))
-        self._watch_cache: WatchCache | None = None
+        #: Shared by every version stored under the same prefix (the registry's).
+        self._watch_cache = watch_cache
 
     def watch_cache(self) -> WatchCache:
-        """This resource's watch cache, created on first use."""
+        """This resource's watch cache (of storage-version objects), created on first use."""
         if self._watch_cache is None:
             self._watch_cache = WatchCache(
-                self.store, self.storage_prefix, self._typed, self._selectable
+                self.store,
+                self.storage_prefix,
+                self.served.storage_typed,
+                selectable(self.strategy, namespaced=self.namespaced),
             )
         return self._watch_cache
 
@@ -166,10 +184,10 @@ class ResourceStore:
         return value
 
     def _invalid(self, obj: Mapping[str, Any], problems: list[Any]) -> errors.StatusError:
+        # named by the storage kind, as Kubernetes names its internal kind
+        kind = self.served.storage
         return errors.invalid(
-            self.resource.kind
-            if not self.resource.group
-            else f"{self.resource.kind}.{self.resource.group}",
+            kind.kind if not kind.group else f"{kind.kind}.{kind.group}",
             str(_meta(obj).get("name", "")),
             problems,
         )
@@ -200,8 +218,8 @@ class ResourceStore:
             entries = _meta(old).get("managedFields")
         try:
             meta["managedFields"] = managed_update(
-                old,
-                new,
+                None if old is None else self.served.outgoing(old),
+                self.served.outgoing(new),
                 manager=options.field_manager or "unknown",
                 managed_fields=list(entries or []),
                 type=self.resource.type,
@@ -220,12 +238,7 @@ class ResourceStore:
         kv = await self.store.get(self.key(namespace, name))
         if kv is None:
             raise self._not_found(name)
-        return objects.decode(kv)
-
-    def _selectable(self, obj: Mapping[str, Any]) -> tuple[Mapping[str, str], Mapping[str, str]]:
-        """(labels, selectable fields) of ``obj``: what selectors read."""
-        labels = _meta(obj).get("labels") or {}
-        return labels, self.strategy.field_set(obj, namespaced=self.namespaced)
+        return self.served.outgoing(objects.decode(kv))
 
     def matches(self, obj: Mapping[str, Any], options: ListOptions) -> bool:
         """Whether ``obj`` passes the list's label and field selectors."""
@@ -234,24 +247,30 @@ class ResourceStore:
             if not options.label_selector.matches(obj_labels):
                 return False
         if not options.field_selector.is_empty():
-            field_values = self.strategy.field_set(obj, namespaced=self.namespaced)
+            field_values = self.served.field_set(
+                self.strategy.field_set(obj, namespaced=self.namespaced)
+            )
             if not options.field_selector.matches(field_values):
                 return False
         return True
 
-    @staticmethod
-    def matches_cached(cached: CachedObject, options: ListOptions) -> bool:
-        """:meth:`matches` for a watch-cache entry, which keeps what selectors read."""
-        return options.label_selector.matches(cached.labels) and options.field_selector.matches(
-            cached.fields
-        )
+    def matches_cached(self, cached: CachedObject, options: ListOptions) -> bool:
+        """:meth:`matches` for a watch-cache entry, which keeps what selectors read
+        (the storage version's fields, seen through this version's labels)."""
+        if not options.label_selector.matches(cached.labels):
+            return False
+        if options.field_selector.is_empty():
+            return True
+        return options.field_selector.matches(self.served.field_set(cached.fields))
 
     def check_field_selector(self, options: ListOptions) -> None:
         """400 for a field selector naming a field this resource does not support."""
         if options.field_selector.is_empty():
             return
         probe = {"metadata": {"name": "", "namespace": ""}}
-        supported = set(self.strategy.field_set(probe, namespaced=self.namespaced))
+        supported = set(
+            self.served.field_set(self.strategy.field_set(probe, namespaced=self.namespaced))
+        )
         for term in options.field_selector.terms() or ():
             if term.field not in supported:
                 raise errors.bad_request(f"field label not supported: {term.field}")
@@ -287,7 +306,7 @@ class ResourceStore:
                             # a filtered page overshot: continue from this key
                             token = _continue_from(page, kv, prefix)
                             break
-                        items.append(obj)
+                        items.append(self.served.outgoing(obj))
                 else:
                     token = page.continue_token
                     remaining = page.remaining
@@ -337,7 +356,7 @@ class ResourceStore:
         entries, revision = cache.list_entries(prefix)
         filtering = not options.label_selector.is_empty() or not options.field_selector.is_empty()
         items = [
-            cached.raw
+            self.served.encoded(cached)
             for _, cached in entries
             if not filtering or self.matches_cached(cached, options)
         ]
@@ -360,7 +379,7 @@ class ResourceStore:
         items = []
         for _, cached in entries:
             if self.matches_cached(cached, options):
-                item = cached.decode()
+                item = self.served.outgoing(cached.decode())
                 item.pop("apiVersion", None)
                 item.pop("kind", None)
                 items.append(item)
@@ -417,6 +436,7 @@ class ResourceStore:
     ) -> Obj:
         obj = self._prepare_new(body, namespace)
         self.check_fields(obj, options, duplicates=duplicates)
+        obj = self.served.incoming(obj)
         meta = obj["metadata"]
         if self.namespaced and self._namespace_check is not None:
             refused = await self._namespace_check(meta.get("namespace", ""))
@@ -442,7 +462,7 @@ class ResourceStore:
                 existing = await self.store.get(self.key(namespace, meta["name"]))
                 if existing is not None:
                     raise errors.already_exists(self.resource.group_resource, meta["name"])
-                return obj
+                return self.served.outgoing(obj)
             await self.strategy.allocate(obj)
             key = self.key(meta.get("namespace", ""), meta["name"])
             try:
@@ -460,7 +480,7 @@ class ResourceStore:
                 raise
             # what was stored is obj itself: no need to decode it again
             obj["metadata"]["resourceVersion"] = str(kv.mod_revision)
-            return obj
+            return self.served.outgoing(obj)
         raise AssertionError("unreachable")
 
     # -- update and patch ----------------------------------------------------
@@ -514,7 +534,7 @@ class ResourceStore:
                 new_meta[kept] = old_meta[kept]
             else:
                 new_meta.pop(kept, None)
-        self._typed(new)
+        new = self.served.incoming(self._typed(new))
         if internal:
             pass  # the API server's own write (binding, finalize): no strategy rules
         elif subresource == "status":
@@ -650,7 +670,7 @@ class ResourceStore:
         if not internal:
             self.check_fields(body, options, duplicates=duplicates)
         expected = _meta(body).get("resourceVersion") or None
-        return await self._write(
+        written = await self._write(
             namespace,
             name,
             lambda old: self._merge_update(
@@ -659,6 +679,7 @@ class ResourceStore:
             expected_rv=expected,
             options=options,
         )
+        return self.served.outgoing(written)
 
     async def patch(
         self,
@@ -683,14 +704,15 @@ class ResourceStore:
             )
 
         def compute(old: Obj) -> Obj:
+            view = self.served.outgoing(old)  # the patch is written against this version
             try:
                 if patch_type == "json":
-                    patched = apply_json_patch(old, patch)
+                    patched = apply_json_patch(view, patch)
                 elif patch_type == "merge":
-                    patched = apply_merge_patch(old, patch)
+                    patched = apply_merge_patch(view, patch)
                 else:
                     meta = DeclaredPatchMeta(self.resource.type)
-                    patched = apply_strategic_merge_patch(old, patch, meta)
+                    patched = apply_strategic_merge_patch(view, patch, meta)
             except PatchError as err:
                 raise patch_status(err) from err
             if not isinstance(patched, dict):
@@ -702,7 +724,7 @@ class ResourceStore:
             return self._merge_update(patched, old, subresource=subresource, track=options)
 
         obj = await self._write(namespace, name, compute, expected_rv=None, options=options)
-        return WriteResult(obj)
+        return WriteResult(self.served.outgoing(obj))
 
     async def _apply(
         self, namespace: str, name: str, body: Any, options: WriteOptions, *, subresource: str
@@ -734,7 +756,7 @@ class ResourceStore:
         def run(live: Obj | None) -> Obj:
             try:
                 result, _ = managed_apply(
-                    live,
+                    None if live is None else self.served.outgoing(live),
                     applied,
                     manager=options.field_manager,
                     managed_fields=list(_meta(live).get("managedFields") or []) if live else [],
@@ -783,7 +805,7 @@ class ResourceStore:
             return self._merge_update(run(old), old, subresource=subresource)
 
         obj = await self._write(namespace, name, compute, expected_rv=None, options=options)
-        return WriteResult(obj)
+        return WriteResult(self.served.outgoing(obj))
 
     # -- delete --------------------------------------------------------------
 
@@ -834,7 +856,7 @@ class ResourceStore:
             held = finalizers or self.strategy.finalizers_pending(obj)
             if not held and not grace:
                 if options.dry_run:
-                    return obj, True
+                    return self.served.outgoing(obj), True
                 try:
                     deleted = await self.store.delete(
                         key, preconditions=Preconditions(mod_revision=kv.mod_revision)
@@ -845,7 +867,7 @@ class ResourceStore:
                     raise self._not_found(name) from None
                 gone = objects.decode(deleted.prev_kv, revision=deleted.revision)
                 await self.strategy.release(gone)
-                return self._typed(gone), True
+                return self.served.outgoing(self.served.storage_typed(gone)), True
             updated = copy.deepcopy(obj)
             umeta = updated["metadata"]
             if not umeta.get("deletionTimestamp"):
@@ -860,7 +882,7 @@ class ResourceStore:
                 umeta["finalizers"] = finalizers
             self.strategy.prepare_for_deletion(updated)
             if options.dry_run:
-                return updated, False
+                return self.served.outgoing(updated), False
             try:
                 new_kv = await self.store.update(
                     key,
@@ -871,7 +893,7 @@ class ResourceStore:
                 continue
             except KeyNotFoundError:
                 raise self._not_found(name) from None
-            return self._typed(objects.decode(new_kv)), False
+            return self.served.outgoing(self.served.storage_typed(objects.decode(new_kv))), False
 
     async def delete_collection(
         self, namespace: str, list_options: ListOptions, options: DeleteOptions

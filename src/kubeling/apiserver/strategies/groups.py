@@ -17,6 +17,7 @@ from kubeling.apiserver.strategies.apps import (
     StatefulSetStrategy,
 )
 from kubeling.apiserver.strategies.batch import CronJobStrategy, JobStrategy
+from kubeling.apiserver.strategies.events import StructuredEventStrategy
 from kubeling.apiserver.strategies.others import (
     ClusterRoleBindingStrategy,
     ClusterRoleStrategy,
@@ -57,6 +58,7 @@ def group_strategies() -> dict[tuple[str, str], Strategy]:
         ("policy", "poddisruptionbudgets"): PodDisruptionBudgetStrategy(),
         ("coordination.k8s.io", "leases"): LeaseStrategy(),
         ("discovery.k8s.io", "endpointslices"): EndpointSliceStrategy(),
+        ("events.k8s.io", "events"): StructuredEventStrategy(),
         ("networking.k8s.io", "ingresses"): IngressStrategy(),
         ("networking.k8s.io", "ingressclasses"): IngressClassStrategy(),
         ("networking.k8s.io", "networkpolicies"): NetworkPolicyStrategy(),

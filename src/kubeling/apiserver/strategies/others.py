@@ -40,6 +40,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 from kubeling.api import naming
+from kubeling.api.conversion.autoscaling import drop_round_trip_annotations
 from kubeling.api.field import (
     FieldError,
     FieldPath,
@@ -712,12 +713,20 @@ def _scale_rules(rules: object, *, window: int, policies: list[Obj]) -> Obj:
 
 
 class HorizontalPodAutoscalerStrategy(Strategy):
-    """autoscaling/v2 HorizontalPodAutoscalers."""
+    """HorizontalPodAutoscalers, in their storage version autoscaling/v2 (both
+    served versions write through it)."""
 
     has_status_subresource = True
     initial_status: ClassVar[Mapping[str, Any]] = {"desiredReplicas": 0}
 
     def default(self, obj: Obj) -> None:
+        # autoscaling/v2 keeps nothing in autoscaling/v1's round-trip annotations
+        meta = obj.get("metadata")
+        if isinstance(meta, dict):
+            kept = drop_round_trip_annotations(meta)
+            if kept is not meta:
+                meta.clear()
+                meta.update(kept)
         spec = child_dict(obj, "spec")
         set_default(spec, "minReplicas", 1)
         if not spec.get("metrics"):

@@ -7,6 +7,9 @@ from typing import Any
 import pytest
 
 from kubeling.apiserver.printers import DEFAULT, printer_for
+from kubeling.apiserver.registry.builtin import builtin_resources
+from kubeling.apiserver.registry.registry import Registry
+from kubeling.storage.memory import MemoryStore
 from tests.unit.apiserver.printers._support import NOW, ago
 
 
@@ -208,21 +211,6 @@ def meta(name: str = "x", age: float = 60, **extra: Any) -> dict[str, Any]:
             id="hpa-v2",
         ),
         pytest.param(
-            "autoscaling",
-            "horizontalpodautoscalers",
-            {
-                "metadata": meta("web"),
-                "spec": {
-                    "scaleTargetRef": {"kind": "Deployment", "name": "web"},
-                    "maxReplicas": 5,
-                    "targetCPUUtilizationPercentage": 50,
-                },
-                "status": {"currentReplicas": 1},
-            },
-            ["web", "Deployment/web", "cpu: <unknown>/50%", "<unset>", 5, 1, "60s"],
-            id="hpa-v1",
-        ),
-        pytest.param(
             "apiextensions.k8s.io",
             "customresourcedefinitions",
             {
@@ -277,30 +265,68 @@ def test_group_printers(group: str, plural: str, obj: dict[str, Any], cells: lis
     assert printer_for(group, plural).cells(obj, NOW) == cells
 
 
-def test_events_k8s_io_uses_core_table() -> None:
-    """events.k8s.io events print like core events after renaming their fields."""
-    event = {
-        "metadata": {"name": "e1"},
-        "regarding": {"kind": "Pod", "name": "web"},
-        "note": "Started container",
-        "reason": "Started",
-        "type": "Normal",
-        "reportingController": "kubelet",
-        "reportingInstance": "node1",
-        "eventTime": "2024-06-01T11:59:30.000000Z",
-    }
-    assert printer_for("events.k8s.io", "events").cells(event, NOW) == [
-        "30s",
-        "Normal",
-        "Started",
-        "pod/web",
-        "",
-        "kubelet, node1",
-        "Started container",
-        "30s",
-        1,
-        "e1",
-    ]
+@pytest.mark.parametrize(
+    ("group", "version", "plural", "obj", "cells"),
+    [
+        pytest.param(
+            "autoscaling",
+            "v1",
+            "horizontalpodautoscalers",
+            {
+                "metadata": meta("web"),
+                "spec": {
+                    "scaleTargetRef": {"kind": "Deployment", "name": "web"},
+                    "maxReplicas": 5,
+                    "targetCPUUtilizationPercentage": 50,
+                },
+                "status": {"currentReplicas": 1},
+            },
+            ["web", "Deployment/web", "cpu: <unknown>/50%", "<unset>", 5, 1, "60s"],
+            id="hpa-v1",
+        ),
+        pytest.param(
+            "events.k8s.io",
+            "v1",
+            "events",
+            {
+                "metadata": {"name": "e1"},
+                "regarding": {"kind": "Pod", "name": "web"},
+                "note": "Started container",
+                "reason": "Started",
+                "type": "Normal",
+                "reportingController": "kubelet",
+                "reportingInstance": "node1",
+                "eventTime": "2024-06-01T11:59:30.000000Z",
+            },
+            [
+                "30s",
+                "Normal",
+                "Started",
+                "pod/web",
+                "",
+                "kubelet, node1",
+                "Started container",
+                "30s",
+                1,
+                "e1",
+            ],
+            id="events.k8s.io",
+        ),
+    ],
+)
+def test_converted_versions_print_like_their_storage_version(
+    group: str, version: str, plural: str, obj: dict[str, Any], cells: list[Any]
+) -> None:
+    """A version served by conversion prints its storage version's table, over the
+    object converted back (as Kubernetes prints every version from its internal one)."""
+    registry = Registry(MemoryStore())
+    for resource in builtin_resources():
+        registry.add(resource)
+    rest = registry.lookup(group, version, plural)
+    assert rest is not None
+    assert rest.printer is not None
+    assert rest.printer.cells(obj, NOW) == cells
+    assert rest.printer.columns == printer_for(rest.resource.storage_gvk.group, plural).columns
 
 
 def test_hpa_more_than_two_metrics() -> None:
