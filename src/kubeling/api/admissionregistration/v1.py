@@ -191,6 +191,7 @@ NamedRuleWithOperations = Object(
         *_RULE_FIELDS,
     ],
     embedded=[Embedded(2, RuleWithOperations, "ruleWithOperations")],
+    atomic=True,
 )
 
 ServiceReference = Object(
@@ -365,6 +366,7 @@ ParamKind = Object(
         Field("apiVersion", 1, STRING, "API group/version of the parameter resources."),
         Field("kind", 2, STRING, "Kind of the parameter resources."),
     ],
+    atomic=True,
 )
 
 MatchResources = Object(
@@ -400,6 +402,7 @@ MatchResources = Object(
             enum=_MATCH_POLICIES,
         ),
     ],
+    atomic=True,
 )
 
 Validation = Object(
@@ -437,6 +440,7 @@ Variable = Object(
             "expression", 2, STRING, "CEL expression giving the variable's value.", required=True
         ),
     ],
+    atomic=True,
 )
 
 ValidatingAdmissionPolicySpec = Object(
@@ -544,6 +548,7 @@ ParamRef = Object(
             enum=("Allow", "Deny"),
         ),
     ],
+    atomic=True,
 )
 
 ValidatingAdmissionPolicyBindingSpec = Object(

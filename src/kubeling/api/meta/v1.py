@@ -154,6 +154,7 @@ OwnerReference = Object(
             "deleted until this reference is removed.",
         ),
     ],
+    atomic=True,
 )
 
 ObjectMeta = Object(
@@ -329,6 +330,7 @@ LabelSelector = Object(
             list_type="atomic",
         ),
     ],
+    atomic=True,
 )
 
 FieldSelectorRequirement = Object(

@@ -209,6 +209,7 @@ ObjectReference = Object(
             "contain a valid JSON/Go field access statement.",
         ),
     ],
+    atomic=True,
 )
 
 LocalObjectReference = Object(
@@ -218,6 +219,7 @@ LocalObjectReference = Object(
     [
         Field("name", 1, STRING, "Name of the referent."),
     ],
+    atomic=True,
 )
 
 TypedLocalObjectReference = Object(
@@ -229,6 +231,7 @@ TypedLocalObjectReference = Object(
         Field("kind", 2, STRING, "Kind is the type of resource being referenced.", required=True),
         Field("name", 3, STRING, "Name is the name of resource being referenced.", required=True),
     ],
+    atomic=True,
 )
 
 ObjectFieldSelector = Object(
@@ -249,6 +252,7 @@ ObjectFieldSelector = Object(
             required=True,
         ),
     ],
+    atomic=True,
 )
 
 ResourceFieldSelector = Object(
@@ -269,6 +273,7 @@ ResourceFieldSelector = Object(
             'Specifies the output format of the exposed resources, defaults to "1".',
         ),
     ],
+    atomic=True,
 )
 
 ConfigMapKeySelector = Object(
@@ -280,6 +285,7 @@ ConfigMapKeySelector = Object(
         Field("optional", 3, BOOL, "Specify whether the ConfigMap or its key must be defined."),
     ],
     embedded=[Embedded(1, LocalObjectReference, "localObjectReference")],
+    atomic=True,
 )
 
 SecretKeySelector = Object(
@@ -291,6 +297,7 @@ SecretKeySelector = Object(
         Field("optional", 3, BOOL, "Specify whether the Secret or its key must be defined."),
     ],
     embedded=[Embedded(1, LocalObjectReference, "localObjectReference")],
+    atomic=True,
 )
 
 # -- Volumes: every VolumeSource and what they embed ----------------------------
@@ -2707,6 +2714,7 @@ NodeSelectorTerm = Object(
             list_type="atomic",
         ),
     ],
+    atomic=True,
 )
 
 PreferredSchedulingTerm = Object(
@@ -2746,6 +2754,7 @@ NodeSelector = Object(
             list_type="atomic",
         ),
     ],
+    atomic=True,
 )
 
 NodeAffinity = Object(
