@@ -323,3 +323,89 @@ spec:
     port_fields = entry["fieldsV1"]["f:spec"]["f:ports"]
     assert list(port_fields) == ['k:{"port":80,"protocol":"TCP"}']
     assert port_fields['k:{"port":80,"protocol":"TCP"}'] == {".": {}, "f:port": {}}
+
+
+ATOMIC = textwrap.dedent(
+    """
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: atomic
+    spec:
+      selector: {matchLabels: {app: atomic}}
+      template:
+        metadata: {labels: {app: atomic}}
+        spec:
+          containers:
+          - name: web
+            image: python:3.12
+            env:
+            - name: TOKEN
+              valueFrom: {secretKeyRef: {name: token, key: value}}
+    """
+)
+
+SECRET_KEY_REF = (
+    '.spec.template.spec.containers[name="web"].env[name="TOKEN"].valueFrom.secretKeyRef'
+)
+
+
+def test_server_side_apply_owns_atomic_structs_whole(server: RunningServer, tmp_path: Path) -> None:
+    """+structType=atomic: kubectl owns ``f:selector`` whole; another manager adding
+    ``optional`` to a secretKeyRef it owns conflicts on the whole secretKeyRef."""
+    manifest = tmp_path / "atomic.yaml"
+    manifest.write_text(ATOMIC)
+    server.kubectl("apply", "--server-side", "-f", str(manifest))
+    deployment = server.kubectl_json("get", "deploy", "atomic", "--show-managed-fields")
+    [mine] = [
+        e
+        for e in deployment["metadata"]["managedFields"]  # type: ignore[index]
+        if e["manager"] == "kubectl"
+    ]
+    assert mine["fieldsV1"]["f:spec"]["f:selector"] == {}
+    env = mine["fieldsV1"]["f:spec"]["f:template"]["f:spec"]["f:containers"]['k:{"name":"web"}']
+    assert env["f:env"]['k:{"name":"TOKEN"}']["f:valueFrom"] == {"f:secretKeyRef": {}}
+
+    other = tmp_path / "other.yaml"
+    other.write_text(
+        textwrap.dedent(
+            """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: atomic
+            spec:
+              template:
+                spec:
+                  containers:
+                  - name: web
+                    env:
+                    - name: TOKEN
+                      valueFrom: {secretKeyRef: {name: token, key: value, optional: true}}
+            """
+        )
+    )
+    apply_other = ("apply", "--server-side", "--field-manager=ops", "-f", str(other))
+    conflict = server.kubectl(*apply_other, check=False)
+    assert conflict.returncode == 1
+    assert (
+        f'Apply failed with 1 conflict: conflict with "kubectl": {SECRET_KEY_REF}'
+        in conflict.stderr
+    )
+    server.kubectl(*apply_other, "--force-conflicts")
+    deployment = server.kubectl_json("get", "deploy", "atomic", "--show-managed-fields")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]  # type: ignore[index]
+    assert container["env"][0]["valueFrom"]["secretKeyRef"] == {
+        "name": "token",
+        "key": "value",
+        "optional": True,
+    }
+    owners = {
+        e["manager"]: e["fieldsV1"]["f:spec"]["f:template"]["f:spec"]["f:containers"][
+            'k:{"name":"web"}'
+        ]["f:env"]['k:{"name":"TOKEN"}']
+        for e in deployment["metadata"]["managedFields"]  # type: ignore[index]
+        if e["manager"] in ("kubectl", "ops")
+    }
+    assert owners["ops"]["f:valueFrom"] == {"f:secretKeyRef": {}}
+    assert "f:valueFrom" not in owners["kubectl"]

@@ -188,7 +188,10 @@ class Field:
     which travel in the protobuf envelope). ``patch_strategy`` and
     ``patch_merge_key`` are the ``x-kubernetes-patch-*`` extensions;
     ``list_type``/``list_map_keys``/``map_type`` the ``x-kubernetes-list-*``
-    and ``x-kubernetes-map-type`` ones. ``enum`` lists the allowed values where
+    and ``x-kubernetes-map-type`` ones; on a field of an object type,
+    ``map_type`` is the Go field's ``+structType`` and overrides the type's
+    own (PersistentVolumeSpec's ``claimRef`` is a granular ObjectReference).
+    ``enum`` lists the allowed values where
     the API reference gives them. ``default`` is the OpenAPI ``default`` of a
     scalar (the ``+default`` markers of Kubernetes' types); server-side apply
     reads it for list-map keys a configuration leaves out.
@@ -206,6 +209,10 @@ class Field:
     map_type: str | None = None
     enum: tuple[str, ...] = ()
     default: str | int | bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.map_type not in (None, "atomic", "granular"):
+            raise ValueError(f"{self.json}: map_type must be atomic or granular")
 
     def resolved(self) -> Scalar | ListOf | MapOf | Object:
         return resolve(self.type)
@@ -252,7 +259,11 @@ class Object:
     ``preserve_unknown`` keeps fields that are not declared (as
     ``x-kubernetes-preserve-unknown-fields``). ``embedded`` lists the structs
     Go inlines (:class:`Embedded`): each of their JSON fields must be declared
-    here too, with proto 0.
+    here too, with proto 0. ``atomic`` is the Go type's ``+structType=atomic``
+    (the default is granular): server-side apply owns, merges and conflicts on
+    such a struct as one value, as on a scalar, and its OpenAPI definition
+    says ``x-kubernetes-map-type: atomic``. A struct embedded inline is not a
+    value of its own, so this applies only where a field holds the type.
     """
 
     name: str
@@ -261,6 +272,7 @@ class Object:
     gvk: GroupVersionKind | None = None
     preserve_unknown: bool = False
     embedded: Sequence[Embedded] = ()
+    atomic: bool = False
     _by_json: dict[str, Field] = field(init=False, repr=False)
     _flattened: frozenset[str] = field(init=False, repr=False)
 

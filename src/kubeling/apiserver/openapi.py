@@ -430,6 +430,8 @@ class _Schemas:
             schema["x-kubernetes-group-version-kind"] = _gvk_extension(obj.gvk)
         if obj.preserve_unknown:
             schema["x-kubernetes-preserve-unknown-fields"] = True
+        if obj.atomic:
+            schema["x-kubernetes-map-type"] = "atomic"
         return schema
 
     def field_schema(self, f: Field) -> dict[str, Any]:

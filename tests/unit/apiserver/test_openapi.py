@@ -428,3 +428,48 @@ def test_real_declarations() -> None:
     patch_operation(apps, GroupVersionKind("apps", "v1", "Deployment"))
     v2 = build_v2(resources)
     assert_refs_resolve(v2, "#/definitions/", v2["definitions"])
+
+
+def test_atomic_structs_carry_the_map_type_extension() -> None:
+    """A +structType=atomic type's definition says ``x-kubernetes-map-type: atomic`` (v3 and
+    v2); granular types say nothing; a field's +structType=granular shows on its property."""
+    for module in (
+        "kubeling.api.core.v1.pod",
+        "kubeling.api.core.v1.cluster",
+        "kubeling.api.apps.v1",
+    ):
+        importlib.import_module(module)
+    deployments = Resource(
+        "apps",
+        "v1",
+        "Deployment",
+        "deployments",
+        "deployment",
+        True,
+        DEFINITIONS["io.k8s.api.apps.v1.Deployment"],
+    )
+    volumes = Resource(
+        "",
+        "v1",
+        "PersistentVolume",
+        "persistentvolumes",
+        "persistentvolume",
+        False,
+        DEFINITIONS["io.k8s.api.core.v1.PersistentVolume"],
+    )
+    selector = "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"
+    docs = build_v3([deployments, volumes])
+    apps = docs["apis/apps/v1"].document["components"]["schemas"]
+    core = docs["api/v1"].document["components"]["schemas"]
+    v2 = build_v2([deployments, volumes])["definitions"]
+    for schemas in (apps, v2):
+        assert schemas[selector]["x-kubernetes-map-type"] == "atomic"
+        assert schemas[selector]["type"] == "object"
+        assert "x-kubernetes-map-type" not in schemas["io.k8s.api.apps.v1.DeploymentSpec"]
+    for schemas in (core, v2):
+        assert schemas["io.k8s.api.core.v1.ObjectReference"]["x-kubernetes-map-type"] == "atomic"
+        claim_ref = schemas["io.k8s.api.core.v1.PersistentVolumeSpec"]["properties"]["claimRef"]
+        assert claim_ref["x-kubernetes-map-type"] == "granular"
+    assert core["io.k8s.api.core.v1.PersistentVolumeSpec"]["properties"]["claimRef"]["allOf"] == [
+        {"$ref": "#/components/schemas/io.k8s.api.core.v1.ObjectReference"}
+    ]

@@ -172,6 +172,7 @@ NamedRuleWithOperations = Object(
         *_RULE_FIELDS,
     ],
     embedded=[Embedded(2, RuleWithOperations, "ruleWithOperations")],
+    atomic=True,
 )
 
 ServiceReference = Object(
@@ -344,6 +345,7 @@ ParamKind = Object(
         Field("apiVersion", 1, STRING, "API group/version of the parameter resources."),
         Field("kind", 2, STRING, "Kind of the parameter resources."),
     ],
+    atomic=True,
 )
 
 MatchResources = Object(
@@ -379,6 +381,7 @@ MatchResources = Object(
             enum=_MATCH_POLICIES,
         ),
     ],
+    atomic=True,
 )
 
 Validation = Object(
@@ -416,6 +419,7 @@ Variable = Object(
             "expression", 2, STRING, "CEL expression giving the variable's value.", required=True
         ),
     ],
+    atomic=True,
 )
 
 ValidatingAdmissionPolicySpec = Object(
@@ -520,6 +524,7 @@ ParamRef = Object(
             enum=("Allow", "Deny"),
         ),
     ],
+    atomic=True,
 )
 
 ValidatingAdmissionPolicyBindingSpec = Object(

@@ -83,6 +83,7 @@ CrossVersionObjectReference = Object(
         Field("name", 2, STRING, "The name of the referent.", required=True),
         Field("apiVersion", 3, STRING, "The API version of the referent."),
     ],
+    atomic=True,
 )
 
 HorizontalPodAutoscalerSpec = Object(

@@ -11,7 +11,8 @@ serialization and sets compare by value:
 
 A set holds *members*. Like structured-merge-diff's ``ToFieldSet``:
 
-- scalars, atomic lists and atomic maps are members and never have children;
+- scalars, atomic lists, atomic maps and atomic structs are members and
+  never have children: a manager owns ``f:selector``, not its matchLabels;
 - items of map- and set-type lists are members (a map-type item also has its
   fields as children), and so are entries of maps and of schema-less objects;
 - a field of a declared object is a member only when its value is null or an
@@ -23,7 +24,9 @@ carries a ``".": {}`` entry.
 Types come from :mod:`kubeling.api.schema`: lists are map-type when declared
 ``list_type="map"`` (keyed by ``list_map_keys``) or when they have a
 ``patch_merge_key`` and no list type, set-type when declared ``"set"``, and
-atomic otherwise. Schema-less subtrees (no declaration, ``JSON``,
+atomic otherwise. Structs are atomic when their type is declared ``atomic``
+(``+structType=atomic``) unless the field says ``map_type="granular"``, maps
+when the field says ``map_type="atomic"``. Schema-less subtrees (no declaration, ``JSON``,
 ``RAW_EXTENSION``, undeclared fields of ``preserve_unknown`` objects) are
 walked as structured-merge-diff's deduced type: objects by key, lists atomic.
 """
@@ -278,11 +281,13 @@ def _shape(spec: TypeSpec | None, fld: Field | None = None) -> _Shape:
     t = resolve(spec)
     if isinstance(t, Scalar):
         return _DEDUCED if t in (JSON, RAW_EXTENSION, FIELDS_V1) else _Shape("scalar")
-    atomic_map = fld is not None and fld.map_type == "atomic"
+    map_type = fld.map_type if fld is not None else None
     if isinstance(t, Object):
-        return _Shape("atomic") if atomic_map else _Shape("struct", obj=t)
+        # The field's +structType, if it has one, overrides the type's.
+        atomic = map_type == "atomic" if map_type is not None else t.atomic
+        return _Shape("atomic") if atomic else _Shape("struct", obj=t)
     if isinstance(t, MapOf):
-        return _Shape("atomic") if atomic_map else _Shape("map", item=t.value)
+        return _Shape("atomic") if map_type == "atomic" else _Shape("map", item=t.value)
     assert isinstance(t, ListOf)
     list_type = fld.list_type if fld is not None else None
     merge_key = fld.patch_merge_key if fld is not None else None
@@ -445,8 +450,8 @@ def merge(live: Any, config: Any, type: Object | None) -> Any:
 
     Objects and maps merge key by key; map-type lists merge item by item on
     their keys (live order, new items appended in config order); set-type
-    lists are unioned; everything else (scalars, atomic lists and maps,
-    schema-less lists) is replaced by config's value.
+    lists are unioned; everything else (scalars, atomic lists, maps and
+    structs, schema-less lists) is replaced by config's value.
     """
     return _merge(live, config, _shape(type) if type is not None else _DEDUCED)
 

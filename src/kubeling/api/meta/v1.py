@@ -181,6 +181,7 @@ OwnerReference = Object(
             "deleted until this reference is removed.",
         ),
     ],
+    atomic=True,
 )
 
 ObjectMeta = Object(
@@ -356,6 +357,7 @@ LabelSelector = Object(
             list_type="atomic",
         ),
     ],
+    atomic=True,
 )
 
 FieldSelectorRequirement = Object(

@@ -78,6 +78,7 @@ ServiceBackendPort = Object(
         Field("name", 1, STRING, "Name of the port on the Service; excludes number."),
         Field("number", 2, INT32, "Numerical port on the Service; excludes name."),
     ],
+    atomic=True,
 )
 
 IngressServiceBackend = Object(

@@ -83,6 +83,7 @@ RoleRef = Object(
         Field("kind", 2, STRING, "Kind of the referenced role.", required=True),
         Field("name", 3, STRING, "Name of the referenced role.", required=True),
     ],
+    atomic=True,
 )
 
 Subject = Object(
@@ -100,6 +101,7 @@ Subject = Object(
         Field("name", 3, STRING, "Name of the subject.", required=True),
         Field("namespace", 4, STRING, "Namespace of the subject, for namespaced kinds."),
     ],
+    atomic=True,
 )
 
 Role = _KINDS.kind(

@@ -17,7 +17,7 @@ from kubeling.api.schema import Object
 pod_module = importlib.import_module("kubeling.api.core.v1.pod")
 Pod: Object = pod_module.Pod
 
-# Real field names (so declared structs, map-type and set-type lists are hit)
+# Real field names (so declared structs, atomic structs, map-type and set-type lists are hit)
 # mixed with unknown ones (schema-less subtrees).
 _NAMES = st.sampled_from(
     [
@@ -26,6 +26,9 @@ _NAMES = st.sampled_from(
         "env", "value", "args", "resources", "limits", "cpu", "volumes", "emptyDir",
         "status", "conditions", "type", "template", "replicas", "selector",
         "matchLabels", "apiVersion", "kind", "tolerations", "key", "zzz",
+        # atomic structs (+structType=atomic) and lists of them
+        "valueFrom", "fieldRef", "secretKeyRef", "affinity", "nodeAffinity",
+        "requiredDuringSchedulingIgnoredDuringExecution", "ownerReferences", "imagePullSecrets",
     ]
 )  # fmt: skip
 _SCALARS = st.one_of(

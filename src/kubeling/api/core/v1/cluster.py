@@ -201,6 +201,7 @@ SecretReference = Object(
         Field("name", 1, STRING, "Name of the referenced secret."),
         Field("namespace", 2, STRING, "Namespace in which the secret name is unique."),
     ],
+    atomic=True,
 )
 
 TypedObjectReference = Object(
@@ -783,6 +784,7 @@ EndpointAddress = Object(
         Field("nodeName", 4, STRING, "The node hosting the endpoint."),
         Field("targetRef", 2, _OBJECT_REFERENCE, "The object providing the endpoint."),
     ],
+    atomic=True,
 )
 
 EndpointPort = Object(
@@ -794,6 +796,7 @@ EndpointPort = Object(
         Field("protocol", 3, STRING, "IP protocol of the port; TCP by default.", enum=_PROTOCOLS),
         Field("appProtocol", 4, STRING, "Application protocol of the port."),
     ],
+    atomic=True,
 )
 
 EndpointSubset = Object(
@@ -1341,7 +1344,13 @@ PersistentVolumeSpec = Object(
         Field(
             "accessModes", 3, _STRINGS, "All ways the volume can be mounted.", list_type="atomic"
         ),
-        Field("claimRef", 4, _OBJECT_REFERENCE, "The claim bound to this volume."),
+        Field(
+            "claimRef",
+            4,
+            _OBJECT_REFERENCE,
+            "The claim bound to this volume.",
+            map_type="granular",  # +structType=granular, unlike ObjectReference itself
+        ),
         Field(
             "persistentVolumeReclaimPolicy",
             5,
@@ -1491,6 +1500,7 @@ ScopeSelector = Object(
             list_type="atomic",
         ),
     ],
+    atomic=True,
 )
 
 ResourceQuotaSpec = Object(
@@ -1653,6 +1663,7 @@ TopologySelectorTerm = Object(
             list_type="atomic",
         ),
     ],
+    atomic=True,
 )
 
 # --- Subresource bodies, query options and internal kinds --------------------

@@ -205,6 +205,7 @@ ObjectReference = Object(
             "contain a valid JSON/Go field access statement.",
         ),
     ],
+    atomic=True,
 )
 
 LocalObjectReference = Object(
@@ -214,6 +215,7 @@ LocalObjectReference = Object(
     [
         Field("name", 1, STRING, "Name of the referent."),
     ],
+    atomic=True,
 )
 
 TypedLocalObjectReference = Object(
@@ -225,6 +227,7 @@ TypedLocalObjectReference = Object(
         Field("kind", 2, STRING, "Kind is the type of resource being referenced.", required=True),
         Field("name", 3, STRING, "Name is the name of resource being referenced.", required=True),
     ],
+    atomic=True,
 )
 
 ObjectFieldSelector = Object(
@@ -245,6 +248,7 @@ ObjectFieldSelector = Object(
             required=True,
         ),
     ],
+    atomic=True,
 )
 
 ResourceFieldSelector = Object(
@@ -265,6 +269,7 @@ ResourceFieldSelector = Object(
             'Specifies the output format of the exposed resources, defaults to "1".',
         ),
     ],
+    atomic=True,
 )
 
 ConfigMapKeySelector = Object(
@@ -276,6 +281,7 @@ ConfigMapKeySelector = Object(
         Field("optional", 3, BOOL, "Specify whether the ConfigMap or its key must be defined."),
     ],
     embedded=[Embedded(1, LocalObjectReference, "localObjectReference")],
+    atomic=True,
 )
 
 SecretKeySelector = Object(
@@ -287,6 +293,7 @@ SecretKeySelector = Object(
         Field("optional", 3, BOOL, "Specify whether the Secret or its key must be defined."),
     ],
     embedded=[Embedded(1, LocalObjectReference, "localObjectReference")],
+    atomic=True,
 )
 
 # -- Volumes: every VolumeSource and what they embed ----------------------------
@@ -2270,6 +2277,7 @@ NodeSelectorTerm = Object(
             list_type="atomic",
         ),
     ],
+    atomic=True,
 )
 
 PreferredSchedulingTerm = Object(
@@ -2309,6 +2317,7 @@ NodeSelector = Object(
             list_type="atomic",
         ),
     ],
+    atomic=True,
 )
 
 NodeAffinity = Object(
