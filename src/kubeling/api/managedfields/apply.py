@@ -27,9 +27,10 @@ When the live object has no managedFields at all (it predates them), its
 fields are first given to an Update entry ``before-first-apply``, as
 Kubernetes does, so an apply can conflict with them.
 
-Not modelled: version conversion of entries, the default values of list
-keys (a port applied without ``protocol`` does not match one with
-``protocol: TCP``) and kubectl's last-applied-configuration upgrade.
+List-map items are named by their keys, a key left out by its declared
+default (a port applied without ``protocol`` is the live ``protocol: TCP``
+one). Not modelled: version conversion of entries and kubectl's
+last-applied-configuration upgrade.
 """
 
 from __future__ import annotations
