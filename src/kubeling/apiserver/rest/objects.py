@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from kubeling.api.timestamps import format_time
 from kubeling.storage import KeyValue
 
 __all__ = [
@@ -32,8 +33,7 @@ def now_rfc3339(now: datetime.datetime | None = None) -> str:
     >>> now_rfc3339(datetime.datetime(2024, 1, 2, 3, 4, 5, 678, tzinfo=datetime.UTC))
     '2024-01-02T03:04:05Z'
     """
-    moment = now or datetime.datetime.now(datetime.UTC)
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_time(now)
 
 
 def prefix_for(storage_prefix: str, namespace: str) -> str:
