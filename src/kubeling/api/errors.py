@@ -33,6 +33,7 @@ from kubeling.api.goformat import go_quote
 from kubeling.api.groupversion import GroupKind, GroupResource
 
 __all__ = [
+    "CAUSE_UNEXPECTED_SERVER_RESPONSE",
     "Status",
     "StatusCause",
     "StatusCauseDict",
@@ -46,6 +47,7 @@ __all__ = [
     "conflict",
     "forbidden",
     "generate_name_conflict",
+    "generic_server_response",
     "gone",
     "internal_error",
     "invalid",
@@ -457,6 +459,97 @@ def timeout(message: str, retry_after_seconds: int = 0) -> StatusError:
     """504 Timeout: ``Timeout: <message>``."""
     details = StatusDetails(retry_after_seconds=retry_after_seconds)
     return _error(504, StatusReason.TIMEOUT, f"Timeout: {message}", details)
+
+
+# The cause type a client adds when the server's answer was not a Status at all.
+CAUSE_UNEXPECTED_SERVER_RESPONSE: Final = "UnexpectedServerResponse"
+
+# generic_server_response: the reason and message a bare HTTP code stands for.
+_GENERIC_RESPONSES: Final[dict[int, tuple[StatusReason, str]]] = {
+    400: (StatusReason.BAD_REQUEST, "the server rejected our request for an unknown reason"),
+    401: (StatusReason.UNAUTHORIZED, "the server has asked for the client to provide credentials"),
+    404: (StatusReason.NOT_FOUND, "the server could not find the requested resource"),
+    405: (
+        StatusReason.METHOD_NOT_ALLOWED,
+        "the server does not allow this method on the requested resource",
+    ),
+    409: (StatusReason.CONFLICT, "the server reported a conflict"),
+    422: (StatusReason.INVALID, "the server rejected our request due to an error in our request"),
+    429: (
+        StatusReason.TOO_MANY_REQUESTS,
+        "the server has received too many requests and has asked us to try again later",
+    ),
+    503: (StatusReason.SERVICE_UNAVAILABLE, "the server is currently unable to handle the request"),
+    504: (
+        StatusReason.TIMEOUT,
+        "the server was unable to return a response in the time allotted, "
+        "but may still be processing the request",
+    ),
+}
+
+
+def generic_server_response(
+    code: int,
+    verb: str,
+    resource: GroupResource | str,
+    name: str,
+    server_message: str,
+    *,
+    retry_after_seconds: int = 0,
+    unexpected: bool = False,
+) -> StatusError:
+    """The error a client makes of an HTTP failure that carried no ``Status`` body.
+
+    apimachinery's ``NewGenericServerResponse``: the code picks the reason and a
+    fixed message (403, 406 and 415 keep the server's own text, a 409 to a POST
+    is AlreadyExists), suffixed with the verb, resource and name when known.
+    ``unexpected`` records ``server_message`` as an ``UnexpectedServerResponse``
+    cause (the body was not in the API's format at all).
+
+    >>> str(generic_server_response(404, "GET", "pods", "web", ""))
+    'the server could not find the requested resource (get pods web)'
+    """
+    gr = _gr(resource)
+    reason, message = (
+        StatusReason.UNKNOWN,
+        (f"the server responded with the status code {code} but did not return more information"),
+    )
+    if code in _GENERIC_RESPONSES:
+        reason, message = _GENERIC_RESPONSES[code]
+        if code == 409 and verb.upper() == "POST":
+            reason = StatusReason.ALREADY_EXISTS
+    elif code == 403:
+        reason, message = StatusReason.FORBIDDEN, server_message
+    elif code == 406:
+        reason = StatusReason.NOT_ACCEPTABLE
+        message = (
+            server_message
+            if server_message and server_message != "unknown"
+            else "the server was unable to respond with a content type that the client supports"
+        )
+    elif code == 415:
+        reason, message = StatusReason.UNSUPPORTED_MEDIA_TYPE, server_message
+    elif code >= 500:
+        reason = StatusReason.INTERNAL_ERROR
+        message = (
+            f"an error on the server ({go_quote(server_message)}) "
+            "has prevented the request from succeeding"
+        )
+    if not gr.is_empty():
+        message += f" ({verb.lower()} {gr} {name})" if name else f" ({verb.lower()} {gr})"
+    causes = (
+        (StatusCause(reason=CAUSE_UNEXPECTED_SERVER_RESPONSE, message=server_message),)
+        if unexpected
+        else ()
+    )
+    details = StatusDetails(
+        name=name,
+        group=gr.group,
+        kind=gr.resource,
+        causes=causes,
+        retry_after_seconds=retry_after_seconds,
+    )
+    return _error(code, reason, message, details)
 
 
 def _find_status(err: BaseException | None) -> Status | None:

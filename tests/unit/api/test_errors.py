@@ -294,3 +294,65 @@ def test_from_status_round_trips() -> None:
     rebuilt = StatusError.from_status(original.to_status())
     assert rebuilt.status == original.status
     assert errors.is_invalid(rebuilt)
+
+
+@pytest.mark.parametrize(
+    ("code", "verb", "resource", "name", "server_message", "reason", "message"),
+    [
+        (403, "GET", "pods", "p", "you shall not", "Forbidden", "you shall not (get pods p)"),
+        (
+            406,
+            "GET",
+            "",
+            "",
+            "unknown",
+            "NotAcceptable",
+            "the server was unable to respond with a content type that the client supports",
+        ),
+        (
+            415,
+            "PATCH",
+            "deployments.apps",
+            "d",
+            "bad type",
+            "UnsupportedMediaType",
+            "bad type (patch deployments.apps d)",
+        ),
+        (409, "PUT", "pods", "p", "", "Conflict", "the server reported a conflict (put pods p)"),
+        (
+            422,
+            "POST",
+            "pods",
+            "",
+            "",
+            "Invalid",
+            "the server rejected our request due to an error in our request (post pods)",
+        ),
+        (
+            418,
+            "GET",
+            "",
+            "",
+            "teapot",
+            "",
+            "the server responded with the status code 418 but did not return more information",
+        ),
+    ],
+)
+def test_generic_server_response(
+    code: int,
+    verb: str,
+    resource: str,
+    name: str,
+    server_message: str,
+    reason: str,
+    message: str,
+) -> None:
+    """NewGenericServerResponse: the reason and message a bare HTTP code stands for."""
+    err = errors.generic_server_response(
+        code, verb, resource, name, server_message, retry_after_seconds=3
+    )
+    assert (err.code, err.reason, err.message) == (code, reason, message)
+    assert err.details is not None
+    assert err.details.retry_after_seconds == 3
+    assert err.details.causes == ()
