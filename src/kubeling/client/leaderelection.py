@@ -324,11 +324,20 @@ class LeaderElector:
         )
         try:
             async with asyncio.timeout(self.config.renew_deadline):
-                released_ok = await self._write(released, create=False)
-        except TimeoutError:
-            released_ok = False
-        if not released_ok:
-            logger.warning("failed to release lease %s", self._describe())
+                if await self._write(released, create=False):
+                    return
+                # A renewal cut off by the cancellation may have reached the server after all,
+                # leaving our copy's resourceVersion stale: reread, and release if still ours.
+                current = await self.leases.get(self.config.name, namespace=self.config.namespace)
+                if LeaderElectionRecord.from_lease(current).holder_identity != self.config.identity:
+                    return
+                self._lease = current
+                if await self._write(released, create=False):
+                    return
+        except (TimeoutError, StatusError, TransportError) as error:
+            logger.warning("failed to release lease %s: %s", self._describe(), error)
+            return
+        logger.warning("failed to release lease %s", self._describe())
 
     def _set_observed(self, record: LeaderElectionRecord) -> None:
         self._observed = record

@@ -115,6 +115,8 @@ class ApiClient:
         if self._session is not None:
             session, self._session = self._session, None
             await session.close()
+            # Let the transports' close callbacks run before the caller's loop may end.
+            await asyncio.sleep(0)
 
     def resource(self, resource: Resource) -> ResourceClient:
         """The verbs on ``resource``: ``client.resource(PODS).get("web", namespace="default")``."""
@@ -507,6 +509,7 @@ class ResourceClient:
             client_timeout=timeout,
         ) as response:
             pending = bytearray()
+            ended = False
             try:
                 async for chunk in response.content.iter_any():
                     pending += chunk
@@ -515,8 +518,15 @@ class ResourceClient:
                         del pending[: end + 1]
                         if line.strip():
                             yield _watch_event(line)
+                ended = True
             except (aiohttp.ClientError, TimeoutError) as error:
                 raise TransportError(f"watch {self.resource}: {error or 'timed out'}") from error
+            finally:
+                if not ended:
+                    # Stopped mid-stream (closed early, or failed): HTTP/1.1 cannot end a
+                    # streamed response but by dropping its connection, so drop it now rather
+                    # than leave a TLS shutdown pending that may outlive the event loop.
+                    _abort(response)
             if bytes(pending).strip():
                 yield _watch_event(bytes(pending))
 
@@ -555,6 +565,12 @@ class ResourceClient:
         if not isinstance(result, dict):
             raise TransportError(f"{method} {path}: expected a JSON object, got {result!r:.80}")
         return result
+
+
+def _abort(response: aiohttp.ClientResponse) -> None:
+    connection = response.connection
+    if connection is not None and connection.transport is not None:
+        connection.transport.abort()
 
 
 def _encode(body: object) -> bytes:

@@ -32,7 +32,9 @@ class FakeLeases:
         self.lease: Obj | None = None
         self.version = 0
         self.down = False
+        self.slow_updates = False  # an update lands, but its answer takes long to come back
         self.writes: list[str] = []
+        self.written = asyncio.Event()
 
     def _check(self) -> None:
         if self.down:
@@ -62,13 +64,17 @@ class FakeLeases:
                 body["metadata"]["name"],
                 "the object has been modified",
             )
-        return self._store(body, "update")
+        stored = self._store(body, "update")
+        if self.slow_updates:
+            await asyncio.sleep(60)
+        return stored
 
     def _store(self, body: Mapping[str, Any], verb: str) -> Obj:
         self.version += 1
         self.lease = copy.deepcopy(dict(body))
         self.lease["metadata"]["resourceVersion"] = str(self.version)
         self.writes.append(f"{verb}:{body['spec'].get('holderIdentity', '')}")
+        self.written.set()
         return copy.deepcopy(self.lease)
 
     @property
@@ -243,3 +249,19 @@ async def test_a_failing_lead_function_stops_leading_and_propagates() -> None:
         await asyncio.wait_for(elector.run(), 5)
     assert stopped.is_set()
     assert leases.record.holder_identity == ""
+
+
+async def test_release_after_a_renewal_cut_off_by_cancellation() -> None:
+    """Cancelled while a renewal it sent is in flight (stored, unanswered): the elector's copy
+    of the Lease is stale, yet the release rereads it and still gives the Lease up."""
+    leases = FakeLeases()
+    a = Candidate(leases, "a")
+    a.start()
+    await asyncio.wait_for(a.leading.wait(), 5)
+    leases.slow_updates = True
+    leases.written.clear()
+    await asyncio.wait_for(leases.written.wait(), 5)  # a renewal landed; its answer hangs
+    leases.slow_updates = False
+    await a.stop()
+    assert leases.record.holder_identity == ""
+    assert leases.record.lease_duration_seconds == 1
