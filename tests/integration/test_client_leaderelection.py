@@ -1,5 +1,5 @@
 """Leader election on a real Lease: two candidates, exactly one leads, the other takes over
-as soon as the first releases. Timings are short (lease 2 s, renew 1.5 s, retry 0.25 s)."""
+as soon as the first releases. Timings are short (lease 4 s, renew 3 s, retry 0.25 s)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ class Candidate:
                 namespace="kube-system",
                 name="test-controller",
                 identity=identity,
-                lease_duration=2.0,
-                renew_deadline=1.5,
+                lease_duration=4.0,
+                renew_deadline=3.0,
                 retry_period=0.25,
             ),
             on_started_leading=self._lead,
@@ -57,7 +57,7 @@ async def test_one_leader_and_a_prompt_takeover_after_release(
         lease = await leases.get("test-controller", namespace="kube-system")
         spec = lease["spec"]
         assert spec["holderIdentity"] == "candidate-a"
-        assert spec["leaseDurationSeconds"] == 2
+        assert spec["leaseDurationSeconds"] == 4
         assert spec["leaseTransitions"] == 0
         assert MICRO_TIME.fullmatch(spec["acquireTime"])
         assert MICRO_TIME.fullmatch(spec["renewTime"])

@@ -2,7 +2,7 @@
 
 The fake store behaves like the API server for one kind: create fails if the Lease exists,
 update fails with 409 Conflict unless the resourceVersion is current. Timings are short
-(lease 1 s, renew 0.5 s, retry 0.05 s) so that expiry and take-over happen within a test.
+(lease 2 s, renew 1 s, retry 0.1 s) so that expiry and take-over happen within a test.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ class FakeLeases:
 
 
 def _config(identity: str, **overrides: Any) -> LeaderElectionConfig:
-    timings: dict[str, Any] = {"lease_duration": 1.0, "renew_deadline": 0.5, "retry_period": 0.05}
+    timings: dict[str, Any] = {"lease_duration": 2.0, "renew_deadline": 1.0, "retry_period": 0.1}
     return LeaderElectionConfig(
         namespace="kube-system", name="kube-scheduler", identity=identity, **(timings | overrides)
     )
@@ -152,17 +152,18 @@ async def test_the_first_candidate_creates_the_lease_and_leads() -> None:
     leases = FakeLeases()
     a = Candidate(leases, "a")
     a.start()
-    await asyncio.wait_for(a.leading.wait(), 5)
+    await asyncio.wait_for(a.leading.wait(), 10)
     record = leases.record
     assert (record.holder_identity, record.lease_duration_seconds, record.leader_transitions) == (
         "a",
-        1,
+        2,
         0,
     )
     assert MICRO_TIME.fullmatch(record.acquire_time)
     assert MICRO_TIME.fullmatch(record.renew_time)
     first_renewal = record.renew_time
-    await asyncio.sleep(0.2)
+    leases.written.clear()
+    await asyncio.wait_for(leases.written.wait(), 10)
     assert leases.record.renew_time > first_renewal
     assert leases.record.acquire_time == record.acquire_time
     assert a.elector.is_leader()
@@ -175,16 +176,16 @@ async def test_only_one_of_two_candidates_leads_and_the_other_takes_over_on_rele
     leases = FakeLeases()
     a, b = Candidate(leases, "a"), Candidate(leases, "b")
     a.start()
-    await asyncio.wait_for(a.leading.wait(), 5)
+    await asyncio.wait_for(a.leading.wait(), 10)
     b.start()
-    await asyncio.sleep(0.3)
-    assert not b.leading.is_set()
+    await asyncio.sleep(0.5)
+    assert not b.leading.is_set()  # a keeps renewing well within its 2 s lease
     assert b.leaders == ["a"]
     await a.stop()
     assert a.lead_cancelled
     assert a.stopped.is_set()
     assert leases.writes[-1] == "update:"  # released: empty holder
-    await asyncio.wait_for(b.leading.wait(), 5)
+    await asyncio.wait_for(b.leading.wait(), 10)
     record = leases.record
     assert (record.holder_identity, record.leader_transitions) == ("b", 1)
     await b.stop()
@@ -195,14 +196,14 @@ async def test_a_stale_lease_is_taken_over_after_its_duration() -> None:
     leases = FakeLeases()
     a = Candidate(leases, "a", release_on_cancel=False)
     a.start()
-    await asyncio.wait_for(a.leading.wait(), 5)
+    await asyncio.wait_for(a.leading.wait(), 10)
     await a.stop()
     assert leases.record.holder_identity == "a"
     b = Candidate(leases, "b")
     b.start()
-    await asyncio.sleep(0.4)
+    await asyncio.sleep(0.8)
     assert not b.leading.is_set()  # still within a's lease, by b's clock
-    await asyncio.wait_for(b.leading.wait(), 5)
+    await asyncio.wait_for(b.leading.wait(), 10)
     assert (leases.record.holder_identity, leases.record.leader_transitions) == ("b", 1)
     await b.stop()
 
@@ -212,12 +213,12 @@ async def test_a_leader_that_cannot_renew_stops_leading() -> None:
     leases = FakeLeases()
     a = Candidate(leases, "a")
     a.start()
-    await asyncio.wait_for(a.leading.wait(), 5)
+    await asyncio.wait_for(a.leading.wait(), 10)
     leases.down = True
-    await asyncio.wait_for(a.stopped.wait(), 5)
+    await asyncio.wait_for(a.stopped.wait(), 10)
     assert a.lead_cancelled
     assert a.task is not None
-    await asyncio.wait_for(a.task, 5)  # run() returned on its own
+    await asyncio.wait_for(a.task, 10)  # run() returned on its own
 
 
 async def test_racing_candidates_never_both_lead() -> None:
@@ -226,7 +227,11 @@ async def test_racing_candidates_never_both_lead() -> None:
     candidates = [Candidate(leases, f"c{i}") for i in range(6)]
     for candidate in candidates:
         candidate.start()
-    await asyncio.sleep(0.5)
+    waiters = [asyncio.create_task(c.leading.wait()) for c in candidates]
+    await asyncio.wait(waiters, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+    for waiter in waiters:
+        waiter.cancel()
+    await asyncio.sleep(0.3)  # the others keep trying meanwhile
     leaders = [c for c in candidates if c.leading.is_set()]
     assert len(leaders) == 1
     assert leases.record.holder_identity == leaders[0].elector.config.identity
@@ -246,7 +251,7 @@ async def test_a_failing_lead_function_stops_leading_and_propagates() -> None:
         leases, _config("a"), on_started_leading=lead, on_stopped_leading=stopped.set
     )
     with pytest.raises(RuntimeError, match="scheduler crashed"):
-        await asyncio.wait_for(elector.run(), 5)
+        await asyncio.wait_for(elector.run(), 10)
     assert stopped.is_set()
     assert leases.record.holder_identity == ""
 
@@ -257,10 +262,10 @@ async def test_release_after_a_renewal_cut_off_by_cancellation() -> None:
     leases = FakeLeases()
     a = Candidate(leases, "a")
     a.start()
-    await asyncio.wait_for(a.leading.wait(), 5)
+    await asyncio.wait_for(a.leading.wait(), 10)
     leases.slow_updates = True
     leases.written.clear()
-    await asyncio.wait_for(leases.written.wait(), 5)  # a renewal landed; its answer hangs
+    await asyncio.wait_for(leases.written.wait(), 10)  # a renewal landed; its answer hangs
     leases.slow_updates = False
     await a.stop()
     assert leases.record.holder_identity == ""
