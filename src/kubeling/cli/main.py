@@ -28,11 +28,7 @@ def _default_datastore(data_dir: Path) -> str:
 async def _serve(args: argparse.Namespace) -> int:
     from kubeling.cli.serve import ServeOptions, serve
 
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        format="time=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
-        stream=sys.stderr,
-    )
+    _logging(args.log_level)
     data_dir: Path = args.data_dir
     options = ServeOptions(
         data_dir=data_dir,
@@ -41,8 +37,30 @@ async def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         service_account_issuer=args.service_account_issuer,
         api_audiences=tuple(a for a in args.api_audiences.split(",") if a),
+        controllers=("*",) if args.command == "up" else None,
     )
     return await serve(options)
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format="time=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
+        stream=sys.stderr,
+    )
+
+
+async def _controller_manager(args: argparse.Namespace) -> int:
+    from kubeling.client import load_client_config
+    from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
+
+    _logging(args.log_level)
+    options = ControllerManagerOptions(
+        controllers=tuple(c for c in args.controllers.split(",") if c),
+        leader_elect=args.leader_elect == "true",
+    )
+    await run_controller_manager(load_client_config(args.kubeconfig), options)
+    return 0
 
 
 async def _store_info(args: argparse.Namespace) -> int:
@@ -62,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     for name, help_text in (
-        ("up", "run the all-in-one cluster on this machine (today: the API server)"),
+        ("up", "run the all-in-one cluster on this machine (API server and controllers)"),
         ("server", "run the API server"),
     ):
         cmd = sub.add_parser(name, help=help_text)
@@ -87,6 +105,19 @@ def _parser() -> argparse.ArgumentParser:
             help="debug logs one line per API request",
         )
         cmd.set_defaults(run=_serve)
+
+    manager = sub.add_parser("controller-manager", help="run the controllers against an API server")
+    manager.add_argument("--kubeconfig", type=Path, default=DEFAULT_DATA_DIR / "kubeconfig.yaml")
+    manager.add_argument(
+        "--controllers",
+        default="*",
+        help="comma-separated: * for all, name to add, -name to leave out",
+    )
+    manager.add_argument("--leader-elect", choices=["true", "false"], default="true")
+    manager.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    manager.set_defaults(run=_controller_manager)
 
     info = sub.add_parser("store-info", help="print a datastore's revision and key count")
     info.add_argument("--datastore", required=True)

@@ -8,7 +8,9 @@ SIGTERM, then stop every component in reverse order.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import logging
 import signal
 import socket
 import time
@@ -18,9 +20,13 @@ from pathlib import Path
 from kubeling.apiserver.auth.serviceaccount_tokens import DEFAULT_ISSUER
 from kubeling.apiserver.server import ApiServer, ApiServerConfig
 from kubeling.cli.kubeconfig import write_kubeconfig
+from kubeling.client import load_client_config
+from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
 from kubeling.pki import Pki, ensure_pki
 
 __all__ = ["ServeOptions", "serve"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +38,8 @@ class ServeOptions:
     banner: bool = True
     service_account_issuer: str | None = None  # None: Kubernetes' default for cluster.local
     api_audiences: tuple[str, ...] = ()
+    #: Run the controller manager in this process too (``kubeling up``), with these controllers.
+    controllers: tuple[str, ...] | None = None
 
 
 def _server_ips(bind_address: str) -> list[str]:
@@ -72,6 +80,7 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    components: list[asyncio.Task[None]] = []
     try:
         await server.start()
         host = "127.0.0.1" if options.bind_address in ("0.0.0.0", "::") else options.bind_address
@@ -84,6 +93,7 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
             client_cert_pem=pki.admin_cert.read_bytes(),
             client_key_pem=pki.admin_key.read_bytes(),
         )
+        components = _start_components(options, kubeconfig)
         _freeze_startup_objects()
         if options.banner:
             elapsed = time.monotonic() - started
@@ -94,5 +104,38 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+        await _stop_components(components)
         await server.stop()
     return 0
+
+
+def _start_components(options: ServeOptions, kubeconfig: Path) -> list[asyncio.Task[None]]:
+    """The other control-plane components of ``kubeling up``, as clients of the server
+    just started (through its kubeconfig, as they would run on another machine)."""
+    tasks: list[asyncio.Task[None]] = []
+    if options.controllers is not None:
+        config = load_client_config(kubeconfig)
+        manager = run_controller_manager(
+            config,
+            ControllerManagerOptions(controllers=options.controllers),
+            # A stable identity: after a restart this process still holds its Lease
+            # instead of waiting for it to expire.
+            identity=f"{socket.gethostname()}_kubeling-up",
+        )
+        tasks.append(asyncio.create_task(manager, name="controller-manager"))
+    for task in tasks:
+        task.add_done_callback(_report_exit)
+    return tasks
+
+
+def _report_exit(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s stopped", task.get_name(), exc_info=task.exception())
+
+
+async def _stop_components(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

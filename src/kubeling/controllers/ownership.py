@@ -1,0 +1,128 @@
+"""Controller references: who owns an object, and claiming objects by selector.
+
+An object has at most one ``ownerReference`` with ``controller: true``: its
+controller. Like Kubernetes' ``ControllerRefManager``, a controller *claims*
+the objects its selector matches: it keeps those it already controls, adopts
+matching orphans (adding its reference with a patch that fails if the object
+was replaced meanwhile) and releases those it controls that stopped matching.
+It never adopts while it is itself being deleted, and re-reads itself from
+the API before the first adoption (a cached owner may already be gone).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from kubeling.api import errors
+from kubeling.api.labels import Selector
+from kubeling.client import ResourceClient
+
+__all__ = ["claim", "controller_of", "new_controller_ref"]
+
+Obj = dict[str, Any]
+
+
+def controller_of(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The ownerReference with ``controller: true``, if any."""
+    for ref in (obj.get("metadata") or {}).get("ownerReferences") or ():
+        if isinstance(ref, Mapping) and ref.get("controller"):
+            return ref
+    return None
+
+
+def new_controller_ref(owner: Mapping[str, Any], api_version: str, kind: str) -> Obj:
+    """The reference a controller puts on what it creates or adopts."""
+    meta = owner.get("metadata") or {}
+    return {
+        "apiVersion": api_version,
+        "kind": kind,
+        "name": meta.get("name", ""),
+        "uid": meta.get("uid", ""),
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+async def claim(
+    owner: Mapping[str, Any],
+    *,
+    api_version: str,
+    kind: str,
+    selector: Selector,
+    candidates: Sequence[Mapping[str, Any]],
+    client: ResourceClient,
+    recheck_owner: Callable[[], Awaitable[Mapping[str, Any]]],
+) -> list[Mapping[str, Any]]:
+    """The candidates ``owner`` controls after adopting and releasing as needed.
+
+    ``candidates`` are the objects in the owner's namespace (from a cache);
+    ``client`` writes them; ``recheck_owner`` reads the owner from the API
+    (not a cache). An object that vanished or changed under a patch is
+    skipped: the next sync sees it as it is.
+    """
+    owner_meta = owner.get("metadata") or {}
+    uid = owner_meta.get("uid")
+    deleting = bool(owner_meta.get("deletionTimestamp"))
+    checked = False
+    claimed: list[Mapping[str, Any]] = []
+    for obj in candidates:
+        meta = obj.get("metadata") or {}
+        labels = meta.get("labels") or {}
+        ref = controller_of(obj)
+        if ref is not None:
+            if ref.get("uid") != uid:
+                continue  # someone else's
+            if selector.matches(labels) or deleting:
+                claimed.append(obj)
+                continue
+            await _patch(client, obj, _release_patch(obj, str(uid)))
+            continue
+        if deleting or meta.get("deletionTimestamp") or not selector.matches(labels):
+            continue
+        if not checked:
+            fresh = await recheck_owner()
+            fresh_meta = fresh.get("metadata") or {}
+            if fresh_meta.get("uid") != uid or fresh_meta.get("deletionTimestamp"):
+                return claimed  # replaced or being deleted: adopt nothing
+            checked = True
+        adopted = await _patch(client, obj, _adopt_patch(obj, owner, api_version, kind))
+        if adopted is not None:
+            claimed.append(adopted)
+    return claimed
+
+
+def _adopt_patch(
+    obj: Mapping[str, Any], owner: Mapping[str, Any], api_version: str, kind: str
+) -> Obj:
+    # the object's uid in the patch: the patch fails if the object was replaced
+    return {
+        "metadata": {
+            "ownerReferences": [new_controller_ref(owner, api_version, kind)],
+            "uid": (obj.get("metadata") or {}).get("uid", ""),
+        }
+    }
+
+
+def _release_patch(obj: Mapping[str, Any], owner_uid: str) -> Obj:
+    return {
+        "metadata": {
+            "ownerReferences": [{"$patch": "delete", "uid": owner_uid}],
+            "uid": (obj.get("metadata") or {}).get("uid", ""),
+        }
+    }
+
+
+async def _patch(client: ResourceClient, obj: Mapping[str, Any], patch: Obj) -> Obj | None:
+    meta = obj.get("metadata") or {}
+    try:
+        return await client.patch(
+            str(meta.get("name", "")),
+            json.dumps(patch).encode(),
+            namespace=str(meta.get("namespace") or ""),
+        )
+    except errors.StatusError as err:
+        if err.code in (404, 409, 422):
+            return None  # gone or replaced since the cache saw it
+        raise
