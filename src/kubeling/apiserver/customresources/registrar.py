@@ -42,6 +42,8 @@ class CustomResourceStrategy(Strategy):
     def __init__(self, schema: Mapping[str, Any], *, status: bool) -> None:
         self.schema = schema
         self.has_status_subresource = status
+        #: The compiled x-kubernetes-validations rules (None when there are none).
+        self.rules = structural.RuleSet.compile(schema)
 
     def unknown_fields(self, obj: Mapping[str, Any]) -> list[str]:
         return structural.unknown_fields(obj, self.schema)
@@ -53,13 +55,23 @@ class CustomResourceStrategy(Strategy):
     def validate(self, obj: Mapping[str, Any], *, namespaced: bool) -> list[FieldError]:
         return [
             *self.validate_metadata(obj, namespaced=namespaced),
-            *structural.validate(obj, self.schema),
+            *structural.validate(obj, self.schema, rules=self.rules),
         ]
 
     def validate_update(
         self, new: Mapping[str, Any], old: Mapping[str, Any], *, namespaced: bool
     ) -> list[FieldError]:
-        return self.validate(new, namespaced=namespaced)
+        return [
+            *self.validate_metadata(new, namespaced=namespaced),
+            *structural.validate(new, self.schema, rules=self.rules, old=old),
+        ]
+
+    def validate_status_update(
+        self, new: Mapping[str, Any], old: Mapping[str, Any], *, namespaced: bool
+    ) -> list[FieldError]:
+        # As upstream: the rules run over the whole object, so ratcheting
+        # keeps unchanged spec rules from failing a status write.
+        return self.validate_update(new, old, namespaced=namespaced)
 
 
 def _condition(crd: Mapping[str, Any], kind: str) -> bool:

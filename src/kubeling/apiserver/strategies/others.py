@@ -23,8 +23,9 @@ rules clients meet in practice:
 - apiextensions.k8s.io CustomResourceDefinition: names (defaulted
   ``singular`` and ``listKind``), ``metadata.name == <plural>.<group>``, one
   storage version, a structural schema per version, immutable group and
-  plural. On create the status is what the apiextensions controllers write
-  at once for names that do not conflict: ``acceptedNames`` and the
+  plural, and ``x-kubernetes-validations`` rules that compile. On create
+  the status is what the apiextensions controllers write at once for names
+  that do not conflict: ``acceptedNames`` and the
   ``NamesAccepted``/``Established`` conditions (a strategy cannot see other
   CRDs, so conflicts between CRDs are not detected here).
 """
@@ -48,6 +49,7 @@ from kubeling.api.field import (
     too_long,
 )
 from kubeling.api.goformat import go_quote
+from kubeling.apiserver.customresources.validation_rules import crd_rule_errors
 from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.strategies.apps import (
     WorkloadStrategy,
@@ -1029,6 +1031,7 @@ class CustomResourceDefinitionStrategy(Strategy):
                 errs.append(required(schema_path, "schemas are required"))
             else:
                 errs.extend(_structural_errors(schema, schema_path))
+                errs.extend(crd_rule_errors(schema, schema_path))
         if not versions:
             errs.append(required(_SPEC.child("versions"), ""))
         if not unique:
