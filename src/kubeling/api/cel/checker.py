@@ -18,8 +18,10 @@ The checker walks the tree once, bottom-up:
   every overload whose parameters accept the argument types is kept, and the
   result type is theirs, or ``dyn`` when they disagree. None left is the
   familiar ``found no matching overload for '_+_' applied to '(int, string)'``;
-- list and map literals must be homogeneous (Kubernetes turns this on):
-  ``[1, 'a']`` is ``expected type 'int' but found 'string'``;
+- a list or map literal has the common type of its elements, or ``dyn``
+  when they differ (``validators`` then refuses mixed literals, as
+  Kubernetes does: ``[1, 'a']`` is ``expected type 'int' but found
+  'string'``);
 - a comprehension types its range, binds the loop variable, and checks the
   step against the accumulator.
 
@@ -85,6 +87,8 @@ class CheckedExpr:
     type_constants: dict[int, TypeValue] = field(default_factory=dict)
     #: Whether the expression refers to each declared variable, by name.
     references: set[str] = field(default_factory=set)
+    #: The type of every node, by id (for the checks that follow, see ``validators``).
+    types: dict[int, CelType] = field(default_factory=dict)
 
 
 def check(
@@ -93,13 +97,13 @@ def check(
     """Type-check ``expr``; problems go to ``issues`` (the result is then unusable)."""
     checker = _Checker(variables, library, issues)
     result = checker.visit(expr)
-    checked = CheckedExpr(
+    return CheckedExpr(
         expr,
         checker.final(result),
         checker.type_constants,
         checker.references,
+        {node: checker.final(t) for node, t in checker.node_types.items()},
     )
-    return checked
 
 
 def _literal_type(value: Any) -> CelType:
@@ -140,6 +144,7 @@ class _Checker:
         self.bindings: types.Bindings = {}
         self.type_constants: dict[int, TypeValue] = {}
         self.references: set[str] = set()
+        self.node_types: dict[int, CelType] = {}
         self._fresh = itertools.count(1)
 
     # -- helpers ----------------------------------------------------------
@@ -181,6 +186,11 @@ class _Checker:
     # -- nodes ------------------------------------------------------------
 
     def visit(self, expr: Expr) -> CelType:
+        t = self._visit(expr)
+        self.node_types[expr.id] = t
+        return t
+
+    def _visit(self, expr: Expr) -> CelType:
         if isinstance(expr, Literal):
             return _literal_type(expr.value)
         if isinstance(expr, Ident):
@@ -307,29 +317,32 @@ class _Checker:
             f"found no matching overload for '{expr.function}' applied to '{signature}'",
         )
 
-    def _homogeneous(self, items: list[tuple[Expr, CelType]]) -> CelType:
-        """The common type of literal elements, reporting the first that differs."""
+    def _join(self, element_types: list[CelType]) -> CelType:
+        """The element type of a literal: the common type, or ``dyn`` if they differ.
+
+        (Kubernetes refuses mixed literals, but in a separate check that runs
+        after this one: see ``validators``.)
+        """
         common: CelType | None = None
-        for item, t in items:
+        for t in element_types:
             if t.kind is Kind.ERROR:
                 continue
             if common is None:
                 common = t
-            elif not self.assignable(common, t):
-                self.error(
-                    item.offset,
-                    f"expected type '{self.final(common)}' but found '{self.final(t)}'",
-                )
+            elif self.assignable(common, t):
+                common = common if common.is_dyn else t if t.is_dyn else common
+            else:
+                common = types.DYN
         return common if common is not None else self.fresh()
 
     def visit_list(self, expr: ListExpr) -> CelType:
-        items = []
+        element_types = []
         for index, element in enumerate(expr.elements):
             t = self.visit(element)
             if index in expr.optional_indices:
                 t = self._unwrap_optional(element, t)
-            items.append((element, t))
-        return types.list_of(self._homogeneous(items))
+            element_types.append(t)
+        return types.list_of(self._join(element_types))
 
     def _unwrap_optional(self, element: Expr, t: CelType) -> CelType:
         inner = self.fresh()
@@ -342,12 +355,12 @@ class _Checker:
     def visit_map(self, expr: MapExpr) -> CelType:
         keys, values = [], []
         for entry in expr.entries:
-            keys.append((entry.key, self.visit(entry.key)))
+            keys.append(self.visit(entry.key))
             value = self.visit(entry.value)
             if entry.optional:
                 value = self._unwrap_optional(entry.value, value)
-            values.append((entry.value, value))
-        return types.map_of(self._homogeneous(keys), self._homogeneous(values))
+            values.append(value)
+        return types.map_of(self._join(keys), self._join(values))
 
     def visit_comprehension(self, expr: Comprehension) -> CelType:
         range_type = types.substitute(self.visit(expr.iter_range), self.bindings, free_to_dyn=False)

@@ -51,7 +51,8 @@ from kubeling.api.cel.values import INT64_MAX, INT64_MIN, UINT64_MAX, Uint
 
 __all__ = ["MAX_DEPTH", "parse"]
 
-#: Nesting deeper than this is refused, as cel-go does (and Python's stack needs).
+#: Nesting of expressions (in parentheses, arguments, list elements...) deeper
+#: than this is refused, as cel-go does.
 MAX_DEPTH: Final = 250
 
 _EXPR_START: Final = (
@@ -204,7 +205,7 @@ class _Parser:
             ops = []
             while self.peek.kind is TokenKind.NOT:
                 ops.append(self.advance())
-            return self._wrap_unary(ops, "!_", self._nested(self._member))
+            return self._wrap_unary(ops, "!_", self._member())
         if token.kind is TokenKind.MINUS:
             ops = []
             while self.peek.kind is TokenKind.MINUS:
@@ -215,8 +216,8 @@ class _Parser:
                 self.advance()
                 literal = self._number(number, negative=True, offset=ops[-1].offset)
                 return self._wrap_unary(ops[:-1], "-_", self._member_suffixes(literal))
-            return self._wrap_unary(ops, "-_", self._nested(self._member))
-        return self._nested(self._member)
+            return self._wrap_unary(ops, "-_", self._member())
+        return self._member()
 
     def _wrap_unary(self, ops: list[Token], function: str, operand: Expr) -> Expr:
         for op in reversed(ops):

@@ -10,18 +10,15 @@ Any node of a CRD's schema may carry rules::
       reason: FieldValueForbidden          # or FieldValueRequired, FieldValueDuplicate
       fieldPath: ".x"                      # where the error points, below the node
 
-This module does what apiextensions-apiserver's ``schema/cel`` package does:
+This module does at run time what apiextensions-apiserver's ``schema/cel``
+package does (``validation_rule_checks`` checks the rules when the CRD is
+written): ``RuleSet`` holds the compiled rules of a schema, in a tree shaped
+like the schema, each rule compiled against the CEL type of its node
+(``self``, and ``oldSelf`` of the same type), and ``RuleSet.validate`` walks
+an object (and, on update, the old object beside it) to run them. Every
+failed rule is one field error at the node's path::
 
-- ``crd_rule_errors`` checks the rules of a CRD version when the CRD is
-  created or updated: the fields of each rule, then each rule compiled
-  against the CEL type of its node (``self``, and ``oldSelf`` of the same
-  type). A rule that does not compile makes the CRD invalid (422), with
-  Kubernetes' message and the rule printed as Go prints it.
-- ``RuleSet`` holds the compiled rules of a schema, in a tree shaped like
-  the schema, and ``RuleSet.validate`` walks an object (and, on update, the
-  old object beside it) to run them. Every failed rule is one field error at
-  the node's path: ``spec: Invalid value: "object": replicas must be <=
-  maxReplicas``.
+    spec: Invalid value: "object": replicas must be <= maxReplicas
 
 Rules that read ``oldSelf`` (transition rules) run only on update, and only
 where the old value can be matched with the new one: through object fields,
@@ -42,7 +39,7 @@ budget``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -55,15 +52,23 @@ from kubeling.api.field import (
     FieldPath,
     duplicate,
     forbidden,
-    internal_error,
     invalid,
-    not_supported,
     required,
 )
 from kubeling.api.goformat import go_quote
 from kubeling.apiserver.warnings import add_warning
 
-__all__ = ["BLOCKING", "RuleSet", "blocked", "crd_rule_errors"]
+__all__ = [
+    "BLOCKING",
+    "RULES_KEY",
+    "CompiledRule",
+    "RuleSet",
+    "blocked",
+    "compile_rule",
+    "normalize_field_path",
+    "rule_source",
+    "unsupported_schema",
+]
 
 Schema = Mapping[str, Any]
 
@@ -72,13 +77,8 @@ PER_CALL_LIMIT: Final = 1_000_000
 RUNTIME_BUDGET: Final = 10_000_000
 MAX_MESSAGE_EXPRESSION_BYTES: Final = 5 * 1024
 
-_REASONS: Final = (
-    "FieldValueDuplicate",
-    "FieldValueForbidden",
-    "FieldValueInvalid",
-    "FieldValueRequired",
-)
-_RULES: Final = "x-kubernetes-validations"
+RULES_KEY: Final = "x-kubernetes-validations"
+ROOT_PATH: Final = "<nil>"
 
 #: Schema errors that keep the rules from running: the object does not have
 #: the shape the rules were written for.
@@ -96,7 +96,7 @@ BLOCKING: Final = frozenset(
 def blocked() -> FieldError:
     """The error that stands for the rules when schema errors kept them from running."""
     return invalid(
-        "<nil>",
+        ROOT_PATH,
         "null",
         "some validation rules were not checked because the object was invalid; "
         "correct the existing errors to complete validation",
@@ -106,46 +106,14 @@ def blocked() -> FieldError:
 # -- the rules of one node ------------------------------------------------------
 
 
-def _rule_source(rule: Mapping[str, Any]) -> str:
+def rule_source(rule: Mapping[str, Any]) -> str:
     return str(rule.get("rule") or "")
 
 
 def rule_error_string(rule: Mapping[str, Any]) -> str:
     """The rule as error messages name it: its message, or else its text."""
     message = str(rule.get("message") or "").strip()
-    return message or _rule_source(rule).strip()
-
-
-class GoRule:
-    """A rule printed as Go's ``%#v`` prints apiextensions' ValidationRule.
-
-    Kubernetes puts the whole rule struct in the message of a CRD whose rule
-    does not compile. A set pointer prints as an address in Go; a fixed
-    placeholder address is printed here.
-    """
-
-    def __init__(self, rule: Mapping[str, Any]) -> None:
-        self.rule = rule
-
-    def __str__(self) -> str:
-        rule = self.rule
-        reason = rule.get("reason")
-        optional_old_self = rule.get("optionalOldSelf")
-        reason_text = (
-            "(*apiextensions.FieldValueErrorReason)(nil)"
-            if reason is None
-            else "(*apiextensions.FieldValueErrorReason)(0xc000a1b2c0)"
-        )
-        optional_text = "(*bool)(nil)" if optional_old_self is None else "(*bool)(0xc000a1b2c8)"
-        return (
-            "apiextensions.ValidationRule{"
-            f"Rule:{go_quote(str(rule.get('rule') or ''))}, "
-            f"Message:{go_quote(str(rule.get('message') or ''))}, "
-            f"MessageExpression:{go_quote(str(rule.get('messageExpression') or ''))}, "
-            f"Reason:{reason_text}, "
-            f"FieldPath:{go_quote(str(rule.get('fieldPath') or ''))}, "
-            f"OptionalOldSelf:{optional_text}}}"
-        )
+    return message or rule_source(rule).strip()
 
 
 @dataclass
@@ -175,7 +143,7 @@ def _environment(node_type: types.CelType, *, optional_old_self: bool) -> Enviro
 def compile_rule(rule: Mapping[str, Any], schema: Schema, node_type: types.CelType) -> CompiledRule:
     """Compile one rule (and its messageExpression) against its node's type."""
     compiled = CompiledRule(rule)
-    text = _rule_source(rule)
+    text = rule_source(rule)
     if not text.strip():
         return compiled
     env = _environment(node_type, optional_old_self=compiled.optional_old_self)
@@ -289,12 +257,12 @@ class RuleSet:
             return None
         node_type = schema_type(schema, name, resource_root=resource_root)
         node = cls(schema, node_type, resource_root)
-        raw_rules = schema.get(_RULES)
+        raw_rules = schema.get(RULES_KEY)
         if isinstance(raw_rules, list) and raw_rules:
             for raw in raw_rules:
                 rule = raw if isinstance(raw, Mapping) else {}
                 if node_type is None:
-                    node.rules.append(CompiledRule(rule, error=_unsupported(schema)))
+                    node.rules.append(CompiledRule(rule, error=unsupported_schema(schema)))
                 else:
                     node.rules.append(compile_rule(rule, schema, node_type))
         for prop, sub in (schema.get("properties") or {}).items():
@@ -325,7 +293,7 @@ def _embedded(schema: Schema) -> bool:
     return bool(schema.get("x-kubernetes-embedded-resource"))
 
 
-def _unsupported(schema: Schema) -> str:
+def unsupported_schema(schema: Schema) -> str:
     preserve = "true" if schema.get("x-kubernetes-preserve-unknown-fields") else "false"
     return (
         "rule declared on schema that does not support validation rules type: "
@@ -334,7 +302,7 @@ def _unsupported(schema: Schema) -> str:
 
 
 def _has_rules(schema: Schema) -> bool:
-    if schema.get(_RULES):
+    if schema.get(RULES_KEY):
         return True
     children: list[Any] = list((schema.get("properties") or {}).values())
     children += [schema.get("items"), schema.get("additionalProperties")]
@@ -390,7 +358,8 @@ class _Run:
     def _run_rules(
         self, node: RuleSet, path: FieldPath | None, new: Any, old: Any, *, unchanged: bool
     ) -> None:
-        shown_path = str(path) if path else ""
+        # the root's path is Go's nil path, which prints as "<nil>"
+        shown_path = str(path) if path else ROOT_PATH
         value_type = str(node.schema.get("type", ""))
         if self.budget <= 0:
             self.errors.append(
@@ -466,7 +435,8 @@ class _Run:
             return
         error_path = path
         if compiled.field_path:
-            error_path = f"{path}.{compiled.field_path}" if path else compiled.field_path
+            below = path != ROOT_PATH
+            error_path = f"{path}.{compiled.field_path}" if below else compiled.field_path
         detail = self._message(compiled, variables, error_path, value_type)
         error = _error_for_reason(rule.get("reason"), error_path, value_type, detail)
         if not compiled.uses_old_self and unchanged:
@@ -543,138 +513,3 @@ def json_equal(a: Any, b: Any) -> bool:
             and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
         )
     return type(a) is type(b) and a == b
-
-
-# -- checking the rules of a CRD --------------------------------------------------
-
-
-def crd_rule_errors(schema: Schema, path: FieldPath) -> list[FieldError]:
-    """Problems with the ``x-kubernetes-validations`` of a CRD version's schema."""
-    errors, _ = _check_node(schema, path, name="selfType", resource_root=True, forbid_old=None)
-    return errors
-
-
-def _check_node(
-    schema: Schema,
-    path: FieldPath,
-    *,
-    name: str,
-    resource_root: bool,
-    forbid_old: FieldPath | None,
-) -> tuple[list[FieldError], bool]:
-    """Field errors of this subtree, and whether any were schema (not CEL) errors."""
-    errors: list[FieldError] = []
-    schema_problem = False
-    for child_path, child, child_name, child_forbid in _children(schema, path, name, forbid_old):
-        child_errors, child_schema_problem = _check_node(
-            child,
-            child_path,
-            name=child_name,
-            resource_root=_embedded(child),
-            forbid_old=child_forbid,
-        )
-        errors.extend(child_errors)
-        schema_problem = schema_problem or child_schema_problem
-    raw_rules = schema.get(_RULES)
-    if not isinstance(raw_rules, list) or not raw_rules:
-        return errors, schema_problem
-    rules = [r if isinstance(r, Mapping) else {} for r in raw_rules]
-    field_errors = [
-        error
-        for index, rule in enumerate(rules)
-        for error in _rule_field_errors(rule, schema, path.child(_RULES).index(index))
-    ]
-    errors.extend(field_errors)
-    schema_problem = schema_problem or bool(field_errors)
-    if schema_problem:
-        return errors, schema_problem
-    node_type = schema_type(schema, name, resource_root=resource_root)
-    if node_type is None:
-        errors.append(internal_error(path.child(_RULES), _unsupported(schema)))
-        return errors, schema_problem
-    for index, rule in enumerate(rules):
-        here = path.child(_RULES).index(index)
-        compiled = compile_rule(rule, schema, node_type)
-        if compiled.error:
-            errors.append(invalid(here.child("rule"), GoRule(rule), compiled.error))
-        if compiled.message_error:
-            errors.append(
-                invalid(here.child("messageExpression"), GoRule(rule), compiled.message_error)
-            )
-        if compiled.uses_old_self and forbid_old is not None:
-            errors.append(
-                invalid(
-                    here.child("rule"),
-                    _rule_source(rule),
-                    "oldSelf cannot be used on the uncorrelatable portion of the schema "
-                    f"within {forbid_old}",
-                )
-            )
-        elif (
-            compiled.program is not None
-            and not compiled.uses_old_self
-            and rule.get("optionalOldSelf") is not None
-        ):
-            errors.append(
-                invalid(
-                    here.child("optionalOldSelf"),
-                    bool(rule.get("optionalOldSelf")),
-                    "may not be set if oldSelf is not used in rule",
-                )
-            )
-    return errors, schema_problem
-
-
-def _children(
-    schema: Schema, path: FieldPath, name: str, forbid_old: FieldPath | None
-) -> Iterator[tuple[FieldPath, Schema, str, FieldPath | None]]:
-    for prop, sub in (schema.get("properties") or {}).items():
-        if isinstance(sub, Mapping):
-            yield path.child("properties").key(str(prop)), sub, f"{name}.{prop}", forbid_old
-    items = schema.get("items")
-    if isinstance(items, Mapping):
-        here = path.child("items")
-        # only the items of a map list can be matched with their old selves
-        uncorrelatable = schema.get("x-kubernetes-list-type") != "map"
-        yield here, items, f"{name}.@idx", forbid_old or (here if uncorrelatable else None)
-    additional = schema.get("additionalProperties")
-    if isinstance(additional, Mapping):
-        yield path.child("additionalProperties"), additional, f"{name}.@elem", forbid_old
-
-
-def _rule_field_errors(
-    rule: Mapping[str, Any], schema: Schema, here: FieldPath
-) -> list[FieldError]:
-    """The checks of a rule's own fields (``ValidateCustomResourceDefinitionOpenAPISchema``)."""
-    errors: list[FieldError] = []
-    text = _rule_source(rule).strip()
-    message = str(rule.get("message") or "")
-    message_expression = str(rule.get("messageExpression") or "")
-    field_path = str(rule.get("fieldPath") or "")
-    at_message, at_path = here.child("message"), here.child("fieldPath")
-    if not text:
-        errors.append(required(here.child("rule"), "rule is not specified"))
-    elif message and not message.strip():
-        errors.append(invalid(at_message, message, "message must be non-empty if specified"))
-    elif _has_newline(message.strip()):
-        errors.append(invalid(at_message, message, "message must not contain line breaks"))
-    elif _has_newline(text) and not message.strip():
-        detail = "message must be specified if rule contains line breaks"
-        errors.append(required(at_message, detail))
-    if message_expression and not message_expression.strip():
-        detail = "messageExpression must be non-empty if specified"
-        errors.append(required(here.child("messageExpression"), detail))
-    reason = rule.get("reason")
-    if reason is not None and reason not in _REASONS:
-        errors.append(not_supported(here.child("reason"), reason, list(_REASONS)))
-    if field_path and not field_path.strip():
-        errors.append(invalid(at_path, field_path, "fieldPath must be non-empty if specified"))
-    if _has_newline(field_path):
-        errors.append(invalid(at_path, field_path, "fieldPath must not contain line breaks"))
-    if field_path and normalize_field_path(field_path, schema) is None:
-        errors.append(invalid(at_path, field_path, "fieldPath must be a valid path"))
-    return errors
-
-
-def _has_newline(text: str) -> bool:
-    return "\n" in text or "\r" in text

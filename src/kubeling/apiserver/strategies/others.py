@@ -49,7 +49,7 @@ from kubeling.api.field import (
     too_long,
 )
 from kubeling.api.goformat import go_quote
-from kubeling.apiserver.customresources.validation_rules import crd_rule_errors
+from kubeling.apiserver.customresources.validation_rule_checks import crd_rule_errors
 from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.strategies.apps import (
     WorkloadStrategy,
