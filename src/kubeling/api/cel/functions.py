@@ -140,7 +140,9 @@ def value_has_type(value: Any, t: CelType) -> bool:
         return value is None
     if t.kind is Kind.OPAQUE:
         if t.name == "optional_type":
-            return isinstance(value, Optional)
+            if not isinstance(value, Optional):
+                return False
+            return not (value.has_value and t.params) or value_has_type(value.value, t.params[0])
         try:
             return type_name(value) == t.name
         except EvalError:

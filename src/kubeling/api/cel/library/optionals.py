@@ -3,9 +3,10 @@
 ``self.?spec.?replicas`` is ``optional.of(n)`` when the field is set and
 ``optional.none()`` when it is not; ``.orValue(1)`` then gives a default.
 Functions: ``optional.of``, ``optional.ofNonZeroValue``, ``optional.none``,
-``hasValue``, ``value``, ``orValue``, ``or``, and the optional index
-``list[?i]`` / ``map[?k]``. (The ``?.`` selection itself is handled by the
-parser, the checker and the interpreter.)
+``hasValue``, ``value``, ``orValue``, ``or``, the optional index
+``list[?i]`` / ``map[?k]``, and indexing into an optional (``a.?b[0]``).
+(The ``?.`` selection itself is handled by the parser, the checker and the
+interpreter.)
 
 >>> OPTIONALS.functions["orValue"].overloads[0].impl(NONE, 5)
 5
@@ -13,6 +14,7 @@ parser, the checker and the interpreter.)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
 
 from kubeling.api.cel import types as t
@@ -85,3 +87,23 @@ OPTIONALS.add(
     overload("list_optindex_optional_int", [t.list_of(_A), t.INT], _OPT_A, _index_list),
     overload("map_optindex_optional_value", [t.map_of(_K, _V), _K], t.optional_of(_V), _index_map),
 )
+
+
+def _chained(index: Callable[[Any, Any], Optional]) -> Callable[[Optional, Any], Optional]:
+    """Indexing an optional list or map: none stays none (``a.?b[0]``)."""
+
+    def chained(container: Optional, key: Any) -> Optional:
+        return index(container.value, key) if container.has_value else NONE
+
+    return chained
+
+
+_OPT_LIST, _OPT_MAP = t.optional_of(t.list_of(_A)), t.optional_of(t.map_of(_K, _V))
+for _function, _kind in (("_[?_]", "optindex"), ("_[_]", "index")):
+    OPTIONALS.add(
+        _function,
+        overload(f"optional_list_{_kind}_int", [_OPT_LIST, t.INT], _OPT_A, _chained(_index_list)),
+        overload(
+            f"optional_map_{_kind}_value", [_OPT_MAP, _K], t.optional_of(_V), _chained(_index_map)
+        ),
+    )
