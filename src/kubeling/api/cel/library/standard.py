@@ -274,7 +274,10 @@ def index_list(items: list[Any], index: Any) -> Any:
         raise EvalError(f"unsupported index type '{type_name(index)}' in list")
     if not 0 <= index < len(items):
         raise EvalError(f"index out of bounds: {index}")
-    return items[index]
+    item = items[index]
+    if isinstance(item, EvalError):
+        raise item  # an element that did not convert from its schema
+    return item
 
 
 def index_map(mapping: dict[Any, Any], key: Any) -> Any:
