@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
-from kubeling.api.cel.openapi import schema_type
+from kubeling.api.cel.openapi import escape, schema_type
 from kubeling.api.field import (
     FieldError,
     FieldPath,
@@ -169,7 +169,8 @@ def _children(
 ) -> Iterator[tuple[FieldPath, Schema, str, FieldPath | None]]:
     for prop, sub in (schema.get("properties") or {}).items():
         if isinstance(sub, Mapping):
-            yield path.child("properties").key(str(prop)), sub, f"{name}.{prop}", forbid_old
+            child_name = f"{name}.{escape(str(prop)) or prop}"
+            yield path.child("properties").key(str(prop)), sub, child_name, forbid_old
     items = schema.get("items")
     if isinstance(items, Mapping):
         here = path.child("items")

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from kubeling.api.cel import CompileError, CostLimitExceeded, Environment, Program, types
-from kubeling.api.cel.openapi import schema_type, to_value
+from kubeling.api.cel.openapi import escape, schema_type, to_value
 from kubeling.api.cel.values import NONE, Optional
 from kubeling.api.field import (
     FieldError,
@@ -267,7 +267,8 @@ class RuleSet:
                     node.rules.append(compile_rule(rule, schema, node_type))
         for prop, sub in (schema.get("properties") or {}).items():
             if isinstance(sub, Mapping):
-                child = cls._build(sub, f"{name}.{prop}", resource_root=_embedded(sub))
+                child_name = f"{name}.{escape(str(prop)) or prop}"
+                child = cls._build(sub, child_name, resource_root=_embedded(sub))
                 if child is not None:
                     node.properties[str(prop)] = child
         items = schema.get("items")
