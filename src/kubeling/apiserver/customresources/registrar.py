@@ -88,6 +88,8 @@ class CustomResourceStrategy(Strategy):
         self.group_resource = group_resource
         #: Set while the CRD terminates: no new objects.
         self.terminating = False
+        #: The compiled x-kubernetes-validations rules (None when there are none).
+        self.rules = structural.RuleSet.compile(schema)
 
     def admit_create(self) -> None:
         if self.terminating:
@@ -117,14 +119,25 @@ class CustomResourceStrategy(Strategy):
     def validate(self, obj: Mapping[str, Any], *, namespaced: bool) -> list[FieldError]:
         return [
             *self.validate_metadata(obj, namespaced=namespaced),
-            *structural.validate(obj, self.schema),
+            *structural.validate(obj, self.schema, rules=self.rules),
             *self._scale_errors(obj),
         ]
 
     def validate_update(
         self, new: Mapping[str, Any], old: Mapping[str, Any], *, namespaced: bool
     ) -> list[FieldError]:
-        return self.validate(new, namespaced=namespaced)
+        return [
+            *self.validate_metadata(new, namespaced=namespaced),
+            *structural.validate(new, self.schema, rules=self.rules, old=old),
+            *self._scale_errors(new),
+        ]
+
+    def validate_status_update(
+        self, new: Mapping[str, Any], old: Mapping[str, Any], *, namespaced: bool
+    ) -> list[FieldError]:
+        # As upstream: the rules run over the whole object, so ratcheting
+        # keeps unchanged spec rules from failing a status write.
+        return self.validate_update(new, old, namespaced=namespaced)
 
 
 def storage_prefix(crd: Mapping[str, Any]) -> str:

@@ -10,10 +10,12 @@ A CustomResourceDefinition version carries an OpenAPI v3 schema
 3. validated: types, ``required``, ``enum``, numeric and length bounds,
    ``pattern`` and item counts, each failure one field error worded as
    Kubernetes words it (``spec.replicas: Invalid value: "string":
-   spec.replicas in body must be of type integer: "string"``).
+   spec.replicas in body must be of type integer: "string"``); then the
+   CEL rules of ``x-kubernetes-validations`` (``validation_rules``), unless
+   a schema error means the object does not have the shape they expect.
 
 Functions take plain dicts and never raise on odd schemas: a schema keyword
-that is not understood is ignored here (validation rules in CEL come later).
+that is not understood is ignored here.
 """
 
 from __future__ import annotations
@@ -23,9 +25,18 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from kubeling.api.field import FieldError, invalid, not_supported, required, too_long, too_many
+from kubeling.api.field import (
+    FieldError,
+    invalid,
+    not_supported,
+    required,
+    too_long,
+    too_many,
+    type_invalid,
+)
+from kubeling.apiserver.customresources.validation_rules import BLOCKING, RuleSet, blocked
 
-__all__ = ["default", "prune", "unknown_fields", "validate"]
+__all__ = ["RuleSet", "default", "prune", "unknown_fields", "validate"]
 
 Schema = Mapping[str, Any]
 
@@ -127,10 +138,27 @@ def _go_value(value: Any) -> str:
     return str(value)
 
 
-def validate(obj: Any, schema: Schema, path: str = "") -> list[FieldError]:
-    """Every schema violation in ``obj`` (metadata is validated elsewhere)."""
+def validate(
+    obj: Any,
+    schema: Schema,
+    path: str = "",
+    *,
+    rules: RuleSet | None = None,
+    old: Any = None,
+) -> list[FieldError]:
+    """Every schema violation in ``obj`` (metadata is validated elsewhere).
+
+    With ``rules`` (the schema's compiled ``x-kubernetes-validations``) they
+    run too, against ``old`` on an update, unless a type, required, enum or
+    size error already makes the object unfit for them.
+    """
     errors: list[FieldError] = []
     _validate(obj, schema, path, errors, root=not path)
+    if rules is not None:
+        if any(error.type in BLOCKING for error in errors):
+            errors.append(blocked())
+        else:
+            errors.extend(rules.validate(obj, old))
     return errors
 
 
@@ -140,9 +168,8 @@ def _validate(value: Any, schema: Schema, path: str, out: list[FieldError], *, r
         if not schema.get("nullable"):
             type_name = schema.get("type")
             if type_name:
-                out.append(
-                    invalid(path, "null", f'{shown} in body must be of type {type_name}: "null"')
-                )
+                detail = f'{shown} in body must be of type {type_name}: "null"'
+                out.append(type_invalid(path, "null", detail))
         return
     type_name = schema.get("type")
     if schema.get("x-kubernetes-int-or-string"):
@@ -155,7 +182,8 @@ def _validate(value: Any, schema: Schema, path: str, out: list[FieldError], *, r
             (name for name, test in _JSON_TYPE.items() if name != "number" and test(value)),
             "number",
         )
-        out.append(invalid(path, value, f'{shown} in body must be of type {type_name}: "{actual}"'))
+        detail = f'{shown} in body must be of type {type_name}: "{actual}"'
+        out.append(type_invalid(path, value, detail))
         return
     enum = schema.get("enum")
     if isinstance(enum, list) and value not in enum:

@@ -539,6 +539,9 @@ class ResourceStore:
             pass  # the API server's own write (binding, finalize): no strategy rules
         elif subresource == "status":
             self.status_strategy.prepare_for_update(new, old)
+            problems = self.status_strategy.validate_update(new, old, namespaced=self.namespaced)
+            if problems:
+                raise self._invalid(new, problems)
         else:
             self.strategy.default(new)
             self.strategy.prepare_for_update(new, old)

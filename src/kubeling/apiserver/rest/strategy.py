@@ -106,6 +106,12 @@ class Strategy:
         """Every field error of an update (immutable fields included)."""
         return self.validate_metadata(new, namespaced=namespaced)
 
+    def validate_status_update(
+        self, new: Mapping[str, Any], old: Mapping[str, Any], *, namespaced: bool
+    ) -> list[FieldError]:
+        """Every field error of a write to ``/status`` (none by default)."""
+        return []
+
     def validate_metadata(self, obj: Mapping[str, Any], *, namespaced: bool) -> list[FieldError]:
         meta = _meta(obj)
         errors: list[FieldError] = []
@@ -184,4 +190,4 @@ class StatusStrategy:
     def validate_update(
         self, new: Mapping[str, Any], old: Mapping[str, Any], *, namespaced: bool
     ) -> list[FieldError]:
-        return []
+        return self.main.validate_status_update(new, old, namespaced=namespaced)

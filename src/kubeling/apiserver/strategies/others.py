@@ -28,7 +28,7 @@ rules clients meet in practice:
   its names and establish it. The first delete keeps the CRD, adding the
   ``customresourcecleanup.apiextensions.k8s.io`` finalizer and the
   ``Terminating`` condition; the finalizing controller deletes its objects
-  and then releases it.
+  and then releases it. ``x-kubernetes-validations`` rules must compile.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ from kubeling.api.field import (
 from kubeling.api.goformat import go_quote
 from kubeling.apiserver.customresources import conditions as crd_conditions
 from kubeling.apiserver.customresources.scale import validate_scale_subresource
+from kubeling.apiserver.customresources.validation_rule_checks import crd_rule_errors
 from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.strategies._checks import is_valid_port_name, required_one_of
 from kubeling.apiserver.strategies.apps import (
@@ -1016,6 +1017,7 @@ class CustomResourceDefinitionStrategy(Strategy):
                 errs.append(required(schema_path, "schemas are required"))
             else:
                 errs.extend(_structural_errors(schema, schema_path))
+                errs.extend(crd_rule_errors(schema, schema_path))
         if not versions:
             errs.append(required(_SPEC.child("versions"), ""))
         if not unique:
