@@ -1,0 +1,1 @@
+"""The scheduler (placeholder while it is built)."""
