@@ -246,6 +246,35 @@ async def test_topology_spread_balances_across_zones() -> None:
     assert sorted(zones) == ["a", "a", "b", "b"]
 
 
+async def test_spread_rejected_pod_waits_for_a_relevant_pod_event() -> None:
+    """Its own status patch and status-only updates of bound pods do not requeue it."""
+    scheduler, cluster, clock = new_scheduler()
+    cluster.add_node(make_node("a1", labels={ZONE: "a"}))
+    cluster.add_node(make_node("b1", labels={ZONE: "b"}, taints=[taint("gone")]))
+    constraint = {
+        "maxSkew": 1,
+        "topologyKey": ZONE,
+        "whenUnsatisfiable": "DoNotSchedule",
+        "labelSelector": {"matchLabels": {"app": "web"}},
+        "nodeAffinityPolicy": "Ignore",
+    }
+    web = {"app": "web"}
+    cluster.add_pod(make_pod("w0", labels=web, node_name="a1"))
+    spec = {"topologySpreadConstraints": [constraint]}
+    cluster.add_pod(make_pod("w1", labels=web, spec=spec))
+    await scheduler.schedule_pending()
+    assert scheduler.queue.unschedulable_keys() == ["uid-default-w1"]
+    running = {**cluster.pod("w0"), "status": {"phase": "Running"}}
+    scheduler.on_pod_update(cluster.pod("w0"), running)
+    assert scheduler.queue.unschedulable_keys() == ["uid-default-w1"]
+    scheduler.on_pod_delete(running)
+    assert scheduler.queue.backoff_keys() == ["uid-default-w1"]
+    clock.advance(1)
+    scheduler.flush_backoff()
+    await scheduler.schedule_pending()
+    assert cluster.node_of("w1") == "a1"
+
+
 async def test_default_spreading_of_replicaset_pods() -> None:
     """Pods without constraints spread by the system defaults through their ReplicaSet."""
     scheduler, cluster, _ = new_scheduler()

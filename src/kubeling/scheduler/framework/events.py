@@ -29,6 +29,7 @@ __all__ = [
     "EventResource",
     "QueueingHint",
     "QueueingHintFn",
+    "assigned_pod_may_matter",
     "node_update_events",
     "pod_update_events",
 ]
@@ -204,3 +205,26 @@ def pod_update_events(old: Obj, new: Obj) -> list[ClusterEvent]:
     if not actions:
         actions.append(ActionType.UPDATE_OTHER)
     return [ClusterEvent(resource, action) for action in actions]
+
+
+def assigned_pod_may_matter(pod: Obj, old: Obj | None, new: Obj | None) -> QueueingHint:
+    """A hint for plugins that count other pods by their labels (spreading, affinity).
+
+    Only bound pods are counted, so a change to a pod still waiting (including the
+    scheduler's own status updates) cannot help; neither can an update that leaves the
+    labels alone (a pod's affinity and namespace are immutable). A bound pod appearing,
+    leaving, or being relabelled may.
+
+    >>> bound = {"metadata": {"labels": {"a": "1"}}, "spec": {"nodeName": "n"}}
+    >>> hint = assigned_pod_may_matter
+    >>> hint({}, bound, bound).name, hint({}, None, bound).name
+    ('SKIP', 'QUEUE')
+    """
+    for changed in (old, new):
+        if changed is not None and not (changed.get("spec") or {}).get("nodeName"):
+            return QueueingHint.SKIP
+    if old is not None and new is not None:
+        old_labels = (old.get("metadata") or {}).get("labels") or {}
+        if old_labels == ((new.get("metadata") or {}).get("labels") or {}):
+            return QueueingHint.SKIP
+    return QueueingHint.QUEUE

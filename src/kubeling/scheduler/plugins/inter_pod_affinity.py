@@ -39,6 +39,7 @@ from kubeling.scheduler.framework.events import (
     ClusterEvent,
     ClusterEventWithHint,
     EventResource,
+    assigned_pod_may_matter,
 )
 from kubeling.scheduler.framework.interfaces import Handle, Plugin
 from kubeling.scheduler.framework.objects import ObjectKind
@@ -311,7 +312,9 @@ class InterPodAffinity:
     def events_to_register(self) -> Sequence[ClusterEventWithHint]:
         """Pods appearing, changing or leaving; nodes appearing or relabelled."""
         return [
-            ClusterEventWithHint(ClusterEvent(EventResource.POD, ActionType.ALL)),
+            ClusterEventWithHint(
+                ClusterEvent(EventResource.POD, ActionType.ALL), assigned_pod_may_matter
+            ),
             ClusterEventWithHint(
                 ClusterEvent(EventResource.NODE, ActionType.ADD | ActionType.UPDATE_NODE_LABEL)
             ),

@@ -46,6 +46,7 @@ from kubeling.scheduler.framework.events import (
     ClusterEvent,
     ClusterEventWithHint,
     EventResource,
+    assigned_pod_may_matter,
 )
 from kubeling.scheduler.framework.interfaces import Handle, Plugin
 from kubeling.scheduler.framework.objects import ClusterObjects, ObjectKind
@@ -445,7 +446,9 @@ class PodTopologySpread:
             | ActionType.UPDATE_NODE_TAINT
         )
         return [
-            ClusterEventWithHint(ClusterEvent(EventResource.POD, ActionType.ALL)),
+            ClusterEventWithHint(
+                ClusterEvent(EventResource.POD, ActionType.ALL), assigned_pod_may_matter
+            ),
             ClusterEventWithHint(ClusterEvent(EventResource.NODE, node_actions)),
         ]
 
