@@ -160,7 +160,7 @@ def test_filter_first_rejection_wins_and_errors_are_wrapped() -> None:
     status = framework.run_filter_plugins(CycleState(), POD, framework.snapshot.list()[0])
     assert status.code is Code.ERROR
     assert status.plugin == "A"
-    assert status.message() == "boom"
+    assert status.message() == 'running "A" filter plugin: boom'
 
 
 def test_scores_are_normalized_weighted_and_checked() -> None:

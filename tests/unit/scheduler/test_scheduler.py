@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from kubeling.scheduler.framework.objects import ObjectKind
-from kubeling.scheduler.framework.profile import default_profile
+import random
 
-from .fakes import ZONE, make_node, make_pod, new_scheduler, taint
+from kubeling.scheduler.framework.objects import ObjectKind
+from kubeling.scheduler.framework.profile import PluginSpec, Profile, default_profile
+from kubeling.scheduler.registry import IN_TREE
+from kubeling.scheduler.scheduler import Scheduler
+
+from .fakes import ZONE, FakeClock, FakeCluster, make_node, make_pod, new_scheduler, taint
 
 CONTROL_PLANE = "node-role.kubernetes.io/control-plane"
 
@@ -435,3 +439,33 @@ async def test_round_robin_start_index_over_many_nodes() -> None:
     assert second is not None
     assert 144 <= int(second.node_name[1:]) < 288
     assert scheduler._next_start_node_index == 288
+
+
+async def test_plugin_error_is_a_scheduler_error_with_backoff() -> None:
+    """An exception in a Filter plugin fails the attempt with SchedulerError, then retries."""
+
+    class Boom:
+        name = "Boom"
+
+        def filter(self, state: object, pod: object, node: object) -> object:
+            raise RuntimeError("boom")
+
+    registry = {**IN_TREE, "Boom": lambda args, handle: Boom()}
+    profile = Profile(plugins=(PluginSpec("PrioritySort"), PluginSpec("Boom")))
+    cluster = FakeCluster()
+    scheduler = Scheduler(
+        effects=cluster.effects(),
+        profile=profile,
+        registry=registry,
+        clock=FakeClock(),
+        rng=random.Random(0),
+    )
+    cluster.scheduler = scheduler
+    cluster.add_node(make_node("n"))
+    cluster.add_pod(make_pod("p"))
+    await scheduler.schedule_pending()
+    condition = cluster.condition("p")
+    assert condition is not None
+    assert condition["reason"] == "SchedulerError"
+    assert condition["message"] == 'running "Boom" filter plugin: boom'
+    assert scheduler.queue.backoff_keys() == ["uid-default-p"]

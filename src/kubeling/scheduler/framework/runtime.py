@@ -306,12 +306,12 @@ class Framework:
             try:
                 status = plugin.filter(state, pod, node)
             except Exception as err:  # a plugin bug must not take the scheduler down
-                return Status.as_error(err, name)
+                status = Status.as_error(err, name)
             if not status.is_success():
                 if status.is_rejected():
                     return status.with_plugin(name)
                 message = f'running "{name}" filter plugin: {status.message()}'
-                return Status(Code.ERROR, (message,), name, status.error)
+                return Status(Code.ERROR, (message,), name)
         return success()
 
     def run_filter_plugins_with_nominated_pods(
