@@ -1,0 +1,54 @@
+"""The immutable-per-cycle view of the cluster that every plugin reads.
+
+At the start of each cycle the cache copies the NodeInfos that changed since the
+previous cycle into the snapshot (upstream ``UpdateSnapshot``), so a cycle sees one
+consistent state even if events arrive while it runs, and plugins never see the
+cache's live objects. Nodes are listed in the cache's zone-interleaved order (see
+``node_tree``), the order in which a cycle walks them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kubeling.scheduler.framework.types import NodeInfo
+
+__all__ = ["Snapshot"]
+
+
+class Snapshot:
+    """Node infos by name and in walking order, with the lists some plugins need."""
+
+    def __init__(self, nodes: Sequence[NodeInfo] = ()) -> None:
+        """A snapshot of ``nodes`` (tests build them directly; the cache updates them)."""
+        self.node_info_map: dict[str, NodeInfo] = {}
+        self.node_info_list: list[NodeInfo] = []
+        self.have_pods_with_affinity: list[NodeInfo] = []
+        self.have_pods_with_required_anti_affinity: list[NodeInfo] = []
+        # The cache generation this snapshot reflects.
+        self.generation = 0
+        if nodes:
+            self.node_info_map = {node.name: node for node in nodes}
+            self.rebuild_lists([node.name for node in nodes])
+
+    def rebuild_lists(self, order: Sequence[str]) -> None:
+        """Recompute the ordered lists from ``node_info_map`` in ``order``."""
+        listed = [self.node_info_map[name] for name in order if name in self.node_info_map]
+        self.node_info_list = [info for info in listed if info.node is not None]
+        self.have_pods_with_affinity = [i for i in self.node_info_list if i.pods_with_affinity]
+        self.have_pods_with_required_anti_affinity = [
+            i for i in self.node_info_list if i.pods_with_required_anti_affinity
+        ]
+
+    def get(self, name: str) -> NodeInfo | None:
+        """The node info of a node in the snapshot."""
+        info = self.node_info_map.get(name)
+        return info if info is not None and info.node is not None else None
+
+    def list(self) -> list[NodeInfo]:
+        """Every node, in walking order."""
+        return self.node_info_list
+
+    def num_nodes(self) -> int:
+        """How many nodes there are."""
+        return len(self.node_info_list)

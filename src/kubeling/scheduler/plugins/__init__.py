@@ -1,0 +1,1 @@
+"""The in-tree scheduler plugins, one module each (see ``kubeling.scheduler.registry``)."""

@@ -1,0 +1,1 @@
+"""Table-driven tests, one module per plugin."""
