@@ -51,7 +51,7 @@ from kubeling.apiserver.openapi import (
 from kubeling.apiserver.openapi_protobuf import OpenAPIEncodeError, encode_document
 from kubeling.apiserver.registry.registry import Registry
 
-__all__ = ["V2_PROTOBUF_CONTENT_TYPE", "OpenAPICache", "SwaggerV2", "make_handler"]
+__all__ = ["V2_PROTOBUF_CONTENT_TYPE", "OpenAPICache", "ServedBody", "SwaggerV2", "make_handler"]
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ _NOT_FOUND = json.dumps(
 
 
 @dataclass(slots=True)
-class _Body:
+class ServedBody:
     """Bytes to serve, and their gzip form once asked for."""
 
     raw: bytes
@@ -98,15 +98,15 @@ class _Body:
 class SwaggerV2:
     """One generation's ``/openapi/v2``: JSON, its protobuf form (made once), ETag, build time."""
 
-    json: _Body
+    json: ServedBody
     etag: str
     last_modified: datetime
-    _protobuf: _Body | None = field(default=None)
+    _protobuf: ServedBody | None = field(default=None)
 
-    def protobuf(self) -> _Body:
+    def protobuf(self) -> ServedBody:
         """The gnostic ``Document`` message, encoded from the JSON on first use."""
         if self._protobuf is None:
-            self._protobuf = _Body(encode_document(json.loads(self.json.raw)))
+            self._protobuf = ServedBody(encode_document(json.loads(self.json.raw)))
         return self._protobuf
 
 
@@ -147,7 +147,7 @@ class OpenAPICache:
             ).encode()
             # HTTP dates have whole seconds; If-Modified-Since compares them.
             built = datetime.now(UTC).replace(microsecond=0)
-            self._v2 = SwaggerV2(_Body(body), f'"{document_hash(body)}"', built)
+            self._v2 = SwaggerV2(ServedBody(body), f'"{document_hash(body)}"', built)
         return self._v2
 
 
