@@ -24,12 +24,17 @@ Obj = dict[str, Any]
 
 
 def pod_from_template(
-    template: Mapping[str, Any], owner: Mapping[str, Any], controller_ref: Mapping[str, Any]
+    template: Mapping[str, Any],
+    owner: Mapping[str, Any],
+    controller_ref: Mapping[str, Any],
+    *,
+    generate_name: str = "",
 ) -> Obj:
-    """A new pod for ``owner`` from its pod template."""
+    """A new pod for ``owner`` from its pod template, named ``generate_name`` plus random
+    characters (by default the owner's name and a dash)."""
     meta = template.get("metadata") or {}
     owner_name = str((owner.get("metadata") or {}).get("name", ""))
-    pod_meta: Obj = {"generateName": f"{owner_name}-"}
+    pod_meta: Obj = {"generateName": generate_name or f"{owner_name}-"}
     for field in ("labels", "annotations"):
         if meta.get(field):
             pod_meta[field] = dict(meta[field])
@@ -66,8 +71,9 @@ class PodControl:
         self.recorder.event(owner, NORMAL, "SuccessfulCreate", f"Created pod: {name}")
         return created
 
-    async def delete(self, owner: Mapping[str, Any], pod: Mapping[str, Any]) -> None:
-        """Delete ``pod`` (a pod already gone is not an error)."""
+    async def delete(self, owner: Mapping[str, Any], pod: Mapping[str, Any]) -> bool:
+        """Delete ``pod``; False if it was already gone (not an error, but no deletion of
+        ours for the informer to report)."""
         meta = pod.get("metadata") or {}
         name, namespace = str(meta.get("name", "")), str(meta.get("namespace") or "")
         try:
@@ -76,7 +82,8 @@ class PodControl:
             )
         except errors.StatusError as err:
             if errors.is_not_found(err):
-                return
+                return False
             self.recorder.event(owner, WARNING, "FailedDelete", f"Error deleting: {err.message}")
             raise
         self.recorder.event(owner, NORMAL, "SuccessfulDelete", f"Deleted pod: {name}")
+        return True
