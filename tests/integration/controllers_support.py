@@ -53,16 +53,16 @@ async def fresh_namespace(client: ApiClient) -> str:
 
 
 async def wait_for(
-    probe: Callable[[], Awaitable[T | None]], *, timeout: float = 30.0, what: str = ""
+    probe: Callable[[], Awaitable[T | None]], *, within: float = 30.0, what: str = ""
 ) -> T:
-    """Poll ``probe`` until it returns something other than None (or fail after ``timeout``)."""
-    deadline = time.monotonic() + timeout
+    """Poll ``probe`` until it returns something other than None (or fail after ``within`` s)."""
+    deadline = time.monotonic() + within
     while True:
         value = await probe()
         if value is not None:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what or probe}")
+            raise AssertionError(f"timed out after {within} s waiting for {what or probe}")
         await asyncio.sleep(0.1)
 
 
