@@ -49,6 +49,7 @@ __all__ = [
     "generate_name_conflict",
     "generic_server_response",
     "gone",
+    "has_status_cause",
     "internal_error",
     "invalid",
     "is_already_exists",
@@ -575,6 +576,15 @@ def _matches(err: BaseException | None, reason: StatusReason, code: int | None) 
     if status.reason == reason:
         return True
     return code is not None and status.code == code and status.reason not in _KNOWN_REASONS
+
+
+def has_status_cause(err: BaseException | None, cause_type: str) -> bool:
+    """``HasStatusCause``: the error's details carry a cause of ``cause_type`` (such as
+    ``NamespaceTerminating``, which a create in a namespace being deleted gets)."""
+    status = _find_status(err)
+    if status is None or status.details is None:
+        return False
+    return any(cause.reason == cause_type for cause in status.details.causes)
 
 
 def is_not_found(err: BaseException | None) -> bool:

@@ -9,9 +9,11 @@ from its clock (``deadline - clock()``) and hands the queue seconds.
 from __future__ import annotations
 
 import datetime
+import os
+import zoneinfo
 from collections.abc import Callable
 
-__all__ = ["Clock", "utc_now"]
+__all__ = ["Clock", "local_zone", "utc_now"]
 
 #: A source of the current time (an aware datetime).
 Clock = Callable[[], datetime.datetime]
@@ -20,3 +22,22 @@ Clock = Callable[[], datetime.datetime]
 def utc_now() -> datetime.datetime:
     """The real current time, in UTC."""
     return datetime.datetime.now(datetime.UTC)
+
+
+def local_zone() -> datetime.tzinfo:
+    """This machine's time zone: ``$TZ`` if it names a zone, else ``/etc/localtime``, else UTC.
+
+    Kubernetes reads a CronJob schedule without ``timeZone`` in the controller
+    manager's local zone (Go's ``time.Local``, found the same way).
+    """
+    name = os.environ.get("TZ", "").removeprefix(":")
+    if name:
+        try:
+            return zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            return datetime.UTC  # Go falls back to UTC for a TZ it cannot load
+    try:
+        with open("/etc/localtime", "rb") as tzfile:
+            return zoneinfo.ZoneInfo.from_file(tzfile, key="Local")
+    except (OSError, ValueError):
+        return datetime.UTC

@@ -17,7 +17,15 @@ from kubeling.api import errors
 from kubeling.client import ApiClient, EventBroadcaster, Resource, SharedInformerFactory
 from kubeling.controllers.base import Controller, ControllerContext
 
-__all__ = ["Call", "FakeClient", "RecordingBroadcaster", "cache", "fake_context", "recorded_events"]
+__all__ = [
+    "Call",
+    "FakeClient",
+    "RecordingBroadcaster",
+    "cache",
+    "fake_context",
+    "is_waiting",
+    "recorded_events",
+]
 
 Obj = dict[str, Any]
 
@@ -146,3 +154,9 @@ def recorded_events(controller: Controller) -> list[tuple[str, str, str]]:
     broadcaster = controller.ctx.events
     assert isinstance(broadcaster, RecordingBroadcaster)
     return [(e["type"], e["reason"], e["message"]) for e in broadcaster.recorded]
+
+
+def is_waiting(controller: Controller, key: str) -> bool:
+    """Whether ``key`` is queued for later (``add_after``); white-box, there is no public
+    way to ask the work queue."""
+    return key in controller.queue._waiting

@@ -9,7 +9,12 @@ import pytest
 
 from kubeling.client.resources import JOBS, PODS
 from kubeling.controllers.job import JobController
-from tests.unit.controllers.fakes import FakeClient, cache, fake_context, recorded_events
+from tests.unit.controllers.fakes import (
+    FakeClient,
+    cache,
+    fake_context,
+    recorded_events,
+)
 
 Obj = dict[str, Any]
 NOW = datetime.datetime(2024, 5, 1, 12, 0, 0, tzinfo=datetime.UTC)

@@ -197,13 +197,6 @@ def _managed_elsewhere(job: Mapping[str, Any]) -> bool:
     return managed_by is not None and managed_by != JOB_CONTROLLER_NAME
 
 
-def _namespace_terminating(err: BaseException) -> bool:
-    if not isinstance(err, errors.StatusError):
-        return False
-    details = err.status.details
-    return details is not None and any(c.reason == "NamespaceTerminating" for c in details.causes)
-
-
 def _normalized_status(status: Obj) -> Obj:
     """The status as Go serialises it: zero counters, empty index lists and empty UID
     lists are omitted (``omitempty``); ``ready``/``terminating`` are pointers and stay."""
@@ -916,7 +909,7 @@ class JobController(Controller):
                     continue
                 if not isinstance(result, Exception):
                     raise result
-                if _namespace_terminating(result):
+                if errors.has_status_cause(result, "NamespaceTerminating"):
                     continue  # every later creation fails alike; the namespace is going away
                 failed = True
                 self.expectations.creation_observed(key)  # no pod will show up for it
