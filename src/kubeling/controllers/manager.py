@@ -30,6 +30,8 @@ from kubeling.client.resources import EVENTS, LEASES
 from kubeling.controllers.base import Controller, ControllerContext
 from kubeling.controllers.cronjob import CronJobController
 from kubeling.controllers.job import JobController
+from kubeling.controllers.podgc import PodGCController
+from kubeling.controllers.ttlafterfinished import TTLAfterFinishedController
 
 __all__ = ["CONTROLLERS", "ControllerManagerOptions", "run_controller_manager", "selected"]
 
@@ -41,6 +43,8 @@ USER_AGENT = "kube-controller-manager/v1.32.4+kubeling"
 CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "job": JobController,
     "cronjob": CronJobController,
+    "ttl-after-finished": TTLAfterFinishedController,
+    "podgc": PodGCController,
 }
 
 
