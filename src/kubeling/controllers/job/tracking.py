@@ -22,9 +22,13 @@ from kubeling.controllers.job.util import JOB_TRACKING_FINALIZER
 
 __all__ = [
     "FinalizerExpectations",
+    "fold_counted",
     "has_tracking_finalizer",
+    "normalized_status",
     "remove_tracking_finalizer_patch",
 ]
+
+Obj = dict[str, Any]
 
 
 def has_tracking_finalizer(pod: Mapping[str, Any]) -> bool:
@@ -55,3 +59,34 @@ class FinalizerExpectations:
 
     def forget(self, key: str) -> None:
         self._pending.pop(key, None)
+
+
+def fold_counted(status: Obj, with_finalizer: set[str]) -> bool:
+    """``cleanUncountedPodsWithoutFinalizers``: uncounted UIDs whose pod lost its finalizer
+    (or is gone) move into the counters; True if anything moved."""
+    uncounted = status["uncountedTerminatedPods"]
+    changed = False
+    for field_name, counter in (("succeeded", "succeeded"), ("failed", "failed")):
+        keep = [uid for uid in uncounted[field_name] if uid in with_finalizer]
+        if len(keep) != len(uncounted[field_name]):
+            status[counter] = int(status.get(counter) or 0) + len(uncounted[field_name]) - len(keep)
+            uncounted[field_name] = keep
+            changed = True
+    return changed
+
+
+def normalized_status(status: Obj) -> Obj:
+    """The status as Go serialises it: zero counters, empty index lists and empty UID
+    lists are omitted (``omitempty``); ``ready``/``terminating`` are pointers and stay."""
+    out = dict(status)
+    for key in ("active", "succeeded", "failed"):
+        if not out.get(key):
+            out.pop(key, None)
+    if not out.get("completedIndexes"):
+        out.pop("completedIndexes", None)
+    if not out.get("conditions"):
+        out.pop("conditions", None)
+    uncounted = out.get("uncountedTerminatedPods")
+    if uncounted is not None:
+        out["uncountedTerminatedPods"] = {k: v for k, v in uncounted.items() if v}
+    return out
