@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 import pytest
@@ -338,3 +339,75 @@ async def test_failed_creation_stops_the_slow_start_and_is_retried() -> None:
     assert ("Warning", "FailedCreate", "Error creating: pods is forbidden: exceeded quota") in (
         recorded_events(controller)
     )
+
+
+async def test_replacement_policy_failed_waits_for_terminating_pods() -> None:
+    """podReplacementPolicy Failed: a pod being deleted is neither counted as failed nor
+    replaced until it has failed; TerminatingOrFailed replaces it at once."""
+    deleting = _pod("a", deletionTimestamp=_ts(-1))
+    for policy, replaced in (("Failed", False), ("TerminatingOrFailed", True)):
+        controller, client = _controller(pod_failure_backoff=(0.0, 0.0))
+        cache(controller, JOBS, _job(podReplacementPolicy=policy, status={"startTime": _ts(-60)}))
+        cache(controller, PODS, deleting)
+        await controller.sync("ns/work")
+        assert bool(client.writes("create", "pods")) is replaced
+        status = _statuses(client)[-1]
+        assert status["terminating"] == 1
+        assert status.get("failed", 0) == (1 if replaced else 0)
+
+
+async def test_per_index_backoff_carries_the_failure_count() -> None:
+    """backoffLimitPerIndex: the failed pod of index 0 is held (finalizer kept) until its
+    replacement exists; the replacement carries the index's failure count."""
+    controller, client = _controller(pod_failure_backoff=(1.0, 1.0))  # failed 5 s ago
+    job = _job(
+        completionMode="Indexed",
+        completions=1,
+        parallelism=1,
+        backoffLimit=2**31 - 1,
+        backoffLimitPerIndex=2,
+        status={"startTime": _ts(-600)},
+    )
+    failed = _pod("zero", "Failed", index=0)
+    failed["metadata"]["annotations"]["batch.kubernetes.io/job-index-failure-count"] = "0"
+    cache(controller, JOBS, job)
+    cache(controller, PODS, failed)
+    await controller.sync("ns/work")
+    (created,) = client.writes("create", "pods")
+    annotations = created.body["metadata"]["annotations"]
+    assert annotations["batch.kubernetes.io/job-index-failure-count"] == "1"
+    assert annotations["batch.kubernetes.io/job-completion-index"] == "0"
+    assert client.writes("patch", "pods") == []  # held until the replacement is seen
+
+
+async def test_max_failed_indexes_fails_the_job() -> None:
+    controller, client = _controller()
+    job = _job(
+        completionMode="Indexed",
+        completions=4,
+        parallelism=4,
+        backoffLimit=2**31 - 1,
+        backoffLimitPerIndex=0,
+        maxFailedIndexes=0,
+        status={"startTime": _ts(-60)},
+    )
+    cache(controller, JOBS, job)
+    cache(controller, PODS, _pod("zero", "Failed", index=0), _pod("one", index=1))
+    await controller.sync("ns/work")
+    assert [d.name for d in client.writes("delete", "pods")] == ["one"]
+    cond = _statuses(client)[0]["conditions"][0]
+    assert (cond["type"], cond["reason"]) == ("FailureTarget", "MaxFailedIndexesExceeded")
+
+
+async def test_orphan_matching_the_selector_is_adopted_with_the_finalizer() -> None:
+    controller, client = _controller()
+    cache(controller, JOBS, _job(status={"startTime": _ts(-60)}))
+    client.objects[("jobs", "ns", "work")] = _job()
+    orphan = _pod("stray", finalizer=False, ownerReferences=[])
+    cache(controller, PODS, orphan)
+    await controller.sync("ns/work")
+    (adopt,) = client.writes("patch", "pods")
+    assert adopt.name == "stray"
+    meta = json.loads(adopt.body)["metadata"]  # claim sends the patch as bytes
+    assert meta["finalizers"] == [TRACKING]
+    assert meta["ownerReferences"][0]["uid"] == "job-uid"
