@@ -181,7 +181,7 @@ def job_name(cronjob: Mapping[str, Any], scheduled: datetime.datetime) -> str:
 
     >>> job_name({"metadata": {"name": "hello"}},
     ...          datetime.datetime(2024, 1, 1, 10, 5, tzinfo=datetime.UTC))
-    'hello-28400645'
+    'hello-28401725'
     """
     name = (cronjob.get("metadata") or {}).get("name", "")
     return f"{name}-{int(scheduled.timestamp()) // 60}"
