@@ -28,8 +28,12 @@ from kubeling.client import (
 )
 from kubeling.client.resources import EVENTS, LEASES
 from kubeling.controllers.base import Controller, ControllerContext
+from kubeling.controllers.cronjob import CronJobController
 from kubeling.controllers.garbagecollector import GarbageCollector
+from kubeling.controllers.job import JobController
+from kubeling.controllers.podgc import PodGCController
 from kubeling.controllers.replicaset import ReplicaSetController, ReplicationManager
+from kubeling.controllers.ttlafterfinished import TTLAfterFinishedController
 
 __all__ = ["CONTROLLERS", "ControllerManagerOptions", "run_controller_manager", "selected"]
 
@@ -42,6 +46,10 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "garbage-collector": GarbageCollector,
     "replicaset": ReplicaSetController,
     "replicationcontroller": ReplicationManager,
+    "job": JobController,
+    "cronjob": CronJobController,
+    "ttl-after-finished": TTLAfterFinishedController,
+    "podgc": PodGCController,
 }
 
 

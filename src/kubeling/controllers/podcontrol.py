@@ -25,12 +25,17 @@ Obj = dict[str, Any]
 
 
 def pod_from_template(
-    template: Mapping[str, Any], owner: Mapping[str, Any], controller_ref: Mapping[str, Any]
+    template: Mapping[str, Any],
+    owner: Mapping[str, Any],
+    controller_ref: Mapping[str, Any],
+    *,
+    generate_name: str = "",
 ) -> Obj:
-    """A new pod for ``owner`` from its pod template."""
+    """A new pod for ``owner`` from its pod template, named ``generate_name`` plus random
+    characters (by default the owner's name and a dash)."""
     meta = template.get("metadata") or {}
     owner_name = str((owner.get("metadata") or {}).get("name", ""))
-    pod_meta: Obj = {"generateName": f"{owner_name}-"}
+    pod_meta: Obj = {"generateName": generate_name or f"{owner_name}-"}
     for field in ("labels", "annotations"):
         if meta.get(field):
             pod_meta[field] = dict(meta[field])
@@ -70,7 +75,8 @@ class PodControl:
         return created
 
     async def delete(self, owner: Mapping[str, Any], pod: Mapping[str, Any]) -> bool:
-        """Delete ``pod``; False if it was already gone (not an error)."""
+        """Delete ``pod``; False if it was already gone (not an error, but no deletion of
+        ours for the informer to report)."""
         meta = pod.get("metadata") or {}
         name, namespace = str(meta.get("name", "")), str(meta.get("namespace") or "")
         try:
