@@ -28,6 +28,11 @@ from kubeling.client import (
 )
 from kubeling.client.resources import EVENTS, LEASES
 from kubeling.controllers.base import Controller, ControllerContext
+from kubeling.controllers.endpoints import EndpointsController
+from kubeling.controllers.endpointslice import EndpointSliceController
+from kubeling.controllers.namespace import NamespaceController
+from kubeling.controllers.rootcacertpublisher import RootCACertPublisher
+from kubeling.controllers.serviceaccount import ServiceAccountsController
 
 __all__ = ["CONTROLLERS", "ControllerManagerOptions", "run_controller_manager", "selected"]
 
@@ -36,7 +41,13 @@ log = logging.getLogger(__name__)
 USER_AGENT = "kube-controller-manager/v1.32.4+kubeling"
 
 #: Every controller by its ``--controllers`` name, in start order.
-CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {}
+CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
+    "endpoints": EndpointsController,
+    "endpointslice": EndpointSliceController,
+    "namespace": NamespaceController,
+    "serviceaccount": ServiceAccountsController,
+    "root-ca-cert-publisher": RootCACertPublisher,
+}
 
 
 @dataclass(frozen=True, slots=True)
