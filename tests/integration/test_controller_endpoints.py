@@ -359,3 +359,56 @@ async def test_kubectl_shows_endpoints_and_slices(
     described = kubeling_server.kubectl("describe", "svc", "web", "-n", namespace).stdout
     assert "Endpoints:" in described
     assert "10.7.0.1:8080,10.7.0.2:8080" in described
+
+
+async def test_endpoints_of_selectorless_services_are_mirrored_to_slices(
+    api_client: ApiClient, kubeling_server: RunningServer, namespace: str
+) -> None:
+    """The mirroring controller copies hand-written Endpoints into slices, and removes them."""
+    await create_service(api_client, namespace, "ext", ports=WEB_PORTS)
+    manual = {
+        "metadata": {"name": "ext", "namespace": namespace, "labels": {"team": "db"}},
+        "subsets": [
+            {
+                "addresses": [{"ip": "192.0.2.1"}],
+                "notReadyAddresses": [{"ip": "192.0.2.2"}],
+                "ports": [{"name": "http", "port": 5432}],
+            }
+        ],
+    }
+    await api_client.resource(ENDPOINTS).create(manual)
+    async with controller_manager(kubeling_server, "endpointslicemirroring"):
+
+        async def mirrored(expected: dict[str, bool]) -> list[Obj] | None:
+            slices = await slices_of(api_client, namespace, "ext")
+            return slices if slice_readiness(slices) == expected else None
+
+        (slice_,) = await eventually(
+            lambda: mirrored({"192.0.2.1": True, "192.0.2.2": False}), what="mirrored slice"
+        )
+        labels = slice_["metadata"]["labels"]
+        assert labels["endpointslice.kubernetes.io/managed-by"] == (
+            "endpointslicemirroring-controller.k8s.io"
+        )
+        assert labels["team"] == "db"
+        assert slice_["metadata"]["ownerReferences"][0]["kind"] == "Endpoints"
+        assert slice_["ports"] == [{"name": "http", "protocol": "TCP", "port": 5432}]
+
+        current = await api_client.resource(ENDPOINTS).get("ext", namespace=namespace)
+        current["subsets"][0]["addresses"].append({"ip": "192.0.2.3"})
+        await api_client.resource(ENDPOINTS).update(current)
+        await eventually(
+            lambda: mirrored({"192.0.2.1": True, "192.0.2.2": False, "192.0.2.3": True}),
+            what="the update mirrored",
+        )
+
+        await api_client.resource(ENDPOINTS).patch(
+            "ext",
+            {"metadata": {"labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}}},
+            namespace=namespace,
+        )
+
+        async def unmirrored() -> bool:
+            return not await slices_of(api_client, namespace, "ext")
+
+        await eventually(unmirrored, what="skip-mirror removes the slices")

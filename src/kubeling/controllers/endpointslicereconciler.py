@@ -62,11 +62,15 @@ __all__ = [
     "ZONE_LABEL",
     "SliceChanges",
     "address_types",
+    "endpoint_key",
     "endpoint_ports",
+    "endpoints_equal_beyond_key",
     "owned_by",
     "pod_to_endpoint",
+    "port_map_key",
     "reconcile_slices",
     "slice_labels",
+    "slice_name_prefix",
 ]
 
 Obj = dict[str, Any]
@@ -205,8 +209,9 @@ def owned_by(slice_: Mapping[str, Any], service: Mapping[str, Any]) -> bool:
     )
 
 
-def _prefix(service_name: str) -> str:
-    # a dash when the name leaves room for one (prettier generated names)
+def slice_name_prefix(service_name: str) -> str:
+    """The ``generateName`` of a service's slices: the name and a dash, when that
+    leaves a valid name prefix."""
     prefix = f"{service_name}-"
     return service_name if name_is_dns_subdomain(prefix, prefix=True) else prefix
 
@@ -217,7 +222,7 @@ def _new_slice(service: Mapping[str, Any], ports: list[Obj], address_type: str) 
         "apiVersion": "discovery.k8s.io/v1",
         "kind": "EndpointSlice",
         "metadata": {
-            "generateName": _prefix(str(meta.get("name", ""))),
+            "generateName": slice_name_prefix(str(meta.get("name", ""))),
             "namespace": meta.get("namespace", ""),
             "ownerReferences": [
                 {
@@ -241,8 +246,9 @@ def _new_slice(service: Mapping[str, Any], ports: list[Obj], address_type: str) 
 # -- keys and comparisons -----------------------------------------------------------------
 
 
-def _port_map_key(ports: Sequence[Mapping[str, Any]]) -> str:
-    # the API server defaults name to "" and protocol to TCP: compare in that form
+def port_map_key(ports: Sequence[Mapping[str, Any]]) -> str:
+    """Identifies a set of slice ports, whatever their order (the API server
+    defaults ``name`` to "" and ``protocol`` to TCP: compared in that form)."""
     normalized = sorted(
         (
             str(p.get("name") or ""),
@@ -255,9 +261,9 @@ def _port_map_key(ports: Sequence[Mapping[str, Any]]) -> str:
     return json.dumps(normalized)
 
 
-def _endpoint_key(endpoint: Mapping[str, Any]) -> tuple[tuple[str, ...], str, str, str]:
-    # Only addresses, hostname and the pod identify an endpoint: everything else
-    # (conditions, node, zone) is updated in place.
+def endpoint_key(endpoint: Mapping[str, Any]) -> tuple[tuple[str, ...], str, str, str]:
+    """What identifies an endpoint: its addresses, hostname and target; everything
+    else (conditions, node, zone) is updated in place."""
     ref = endpoint.get("targetRef") if isinstance(endpoint.get("targetRef"), Mapping) else {}
     assert isinstance(ref, Mapping)
     return (
@@ -275,7 +281,7 @@ def _ref_without_version(endpoint: Mapping[str, Any]) -> object:
     return {k: v for k, v in ref.items() if k != "resourceVersion"}
 
 
-def _equal_beyond_key(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+def endpoints_equal_beyond_key(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     """``EndpointsEqualBeyondHash``: node, zone, conditions and the pod reference."""
     if a.get("nodeName") != b.get("nodeName") or a.get("zone") != b.get("zone"):
         return False
@@ -353,12 +359,12 @@ def _reconcile_port_group(
         kept: list[Obj] = []
         changed = False
         for endpoint in slice_.get("endpoints") or ():
-            key = _endpoint_key(endpoint)
+            key = endpoint_key(endpoint)
             wanted = desired.pop(key, None)
             if wanted is None:
                 continue
             kept.append(wanted)
-            changed = changed or not _equal_beyond_key(wanted, endpoint)
+            changed = changed or not endpoints_equal_beyond_key(wanted, endpoint)
         labels, labels_changed = slice_labels(slice_, service)
         if changed or len(kept) != len(slice_.get("endpoints") or ()):
             if not kept:
@@ -422,7 +428,7 @@ def _reconcile_address_type(
     existing_by_ports: dict[str, list[Mapping[str, Any]]] = {}
     for slice_ in existing:
         if owned_by(slice_, service):
-            key = _port_map_key(slice_.get("ports") or ())
+            key = port_map_key(slice_.get("ports") or ())
             existing_by_ports.setdefault(key, []).append(slice_)
         else:
             changes.delete.append(dict(slice_))  # an older service's, same name
@@ -434,7 +440,7 @@ def _reconcile_address_type(
         if not should_pod_be_in_endpoints(pod, include_terminating=True):
             continue
         ports = endpoint_ports(service, pod)
-        key = _port_map_key(ports)
+        key = port_map_key(ports)
         group = desired_by_ports.setdefault(key, {})
         ports_by_key.setdefault(key, ports)
         node_name = str(_spec(pod).get("nodeName") or "")
@@ -448,7 +454,7 @@ def _reconcile_address_type(
             continue
         endpoint = pod_to_endpoint(pod, node, service, address_type)
         if endpoint["addresses"]:
-            group[_endpoint_key(endpoint)] = endpoint
+            group[endpoint_key(endpoint)] = endpoint
     for key, desired in desired_by_ports.items():
         changes.extend(
             _reconcile_port_group(

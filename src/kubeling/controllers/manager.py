@@ -30,6 +30,7 @@ from kubeling.client.resources import EVENTS, LEASES
 from kubeling.controllers.base import Controller, ControllerContext
 from kubeling.controllers.endpoints import EndpointsController
 from kubeling.controllers.endpointslice import EndpointSliceController
+from kubeling.controllers.endpointslicemirroring import EndpointSliceMirroringController
 from kubeling.controllers.namespace import NamespaceController
 from kubeling.controllers.rootcacertpublisher import RootCACertPublisher
 from kubeling.controllers.serviceaccount import ServiceAccountsController
@@ -44,6 +45,7 @@ USER_AGENT = "kube-controller-manager/v1.32.4+kubeling"
 CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "endpoints": EndpointsController,
     "endpointslice": EndpointSliceController,
+    "endpointslicemirroring": EndpointSliceMirroringController,
     "namespace": NamespaceController,
     "serviceaccount": ServiceAccountsController,
     "root-ca-cert-publisher": RootCACertPublisher,
