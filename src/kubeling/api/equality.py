@@ -23,16 +23,10 @@ def _semantic(value: object) -> object:
     return value
 
 
-def _empty_is_none(value: object) -> object:
-    return None if value in ([], {}) else value
-
-
 def semantic_equal(a: object, b: object) -> bool:
     """``apiequality.Semantic.DeepEqual`` on JSON: nil, empty and absent are one.
 
     >>> semantic_equal({"a": [], "b": None}, {}), semantic_equal({"a": 1}, {"a": 2})
     (True, False)
-    >>> semantic_equal(None, {}), semantic_equal([], None)
-    (True, True)
     """
-    return _empty_is_none(_semantic(a)) == _empty_is_none(_semantic(b))
+    return _semantic(a) == _semantic(b)

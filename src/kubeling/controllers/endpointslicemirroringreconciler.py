@@ -175,8 +175,9 @@ def _unchanged(
         for k, v in (_meta(slice_).get("labels") or {}).items()
         if k not in (MANAGED_BY_LABEL, SERVICE_NAME_LABEL)
     }
-    return semantic_equal(_meta(endpoints).get("labels"), labels) and semantic_equal(
-        _mirrored_annotations(endpoints), _meta(slice_).get("annotations")
+    # nil and empty maps are equal here: compare as maps
+    return semantic_equal(_meta(endpoints).get("labels") or {}, labels) and semantic_equal(
+        _mirrored_annotations(endpoints), _meta(slice_).get("annotations") or {}
     )
 
 

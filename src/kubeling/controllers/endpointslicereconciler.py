@@ -300,8 +300,8 @@ def _is_placeholder_of(slice_: Mapping[str, Any], placeholder: Mapping[str, Any]
         and (a.get("labels") or {}) == (b.get("labels") or {})
         and semantic_equal(a.get("ownerReferences"), b.get("ownerReferences"))
         and slice_.get("addressType") == placeholder.get("addressType")
-        and semantic_equal(slice_.get("endpoints"), placeholder.get("endpoints"))
-        and semantic_equal(slice_.get("ports"), placeholder.get("ports"))
+        and semantic_equal(slice_.get("endpoints") or [], placeholder.get("endpoints") or [])
+        and semantic_equal(slice_.get("ports") or [], placeholder.get("ports") or [])
     )
 
 

@@ -106,3 +106,12 @@ def test_port_changes_recycle_the_slice_and_emptied_groups_go() -> None:
     assert changes.update[0]["ports"][0]["port"] == 8080
     emptied = mirror_slices(endpoints({"ports": [HTTP]}), existing)
     assert [s["metadata"]["name"] for s in emptied.delete] == ["ext-0"]
+
+
+def test_labels_absent_on_both_sides_are_unchanged() -> None:
+    """No labels on the Endpoints and only the reserved ones on the slice: nothing to do."""
+    source = endpoints({"addresses": [{"ip": "10.0.0.1"}], "ports": [HTTP]})
+    existing = stored(mirror_slices(source, []))
+    existing[0]["metadata"].pop("annotations", None)
+    again = mirror_slices(source, existing)
+    assert (again.create, again.update, again.delete) == ([], [], [])

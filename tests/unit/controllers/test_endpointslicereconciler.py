@@ -334,3 +334,12 @@ def test_nothing_is_created_for_a_service_being_deleted() -> None:
     svc = service()
     svc["metadata"]["deletionTimestamp"] = "2024-01-01T00:00:00Z"
     assert reconcile(svc, [pod(1)]).create == []
+
+
+def test_a_placeholder_read_back_without_lists_is_still_the_placeholder() -> None:
+    """An empty list the API leaves out is no reason to rewrite the placeholder."""
+    existing = stored(reconcile(service(), []))
+    del existing[0]["endpoints"]
+    del existing[0]["ports"]
+    again = reconcile(service(), [], existing)
+    assert (again.create, again.update, again.delete) == ([], [], [])
