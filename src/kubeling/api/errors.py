@@ -379,7 +379,8 @@ def forbidden(
     causes: Sequence[StatusCause] = (),
 ) -> StatusError:
     """403 Forbidden: ``pods "x" is forbidden: <err>``, ``pods is forbidden: <err>``
-    without a name, ``forbidden: <err>`` without a resource; ``causes`` go in the details."""
+    without a name, ``forbidden: <err>`` without a resource; ``causes`` say why to
+    clients that branch on them (:data:`CAUSE_NAMESPACE_TERMINATING`)."""
     gr = _gr(resource)
     if gr.is_empty():
         message = f"forbidden: {err}"
@@ -471,8 +472,8 @@ def timeout(message: str, retry_after_seconds: int = 0) -> StatusError:
 
 # The cause type a client adds when the server's answer was not a Status at all.
 CAUSE_UNEXPECTED_SERVER_RESPONSE: Final = "UnexpectedServerResponse"
-# The cause type of a creation refused because its namespace is being deleted
-# (core/v1 ``NamespaceTerminatingCause``): controllers stop creating, quietly.
+# The cause of a create refused because its namespace is terminating
+# (``v1.NamespaceTerminatingCause``): controllers drop such work rather than retry.
 CAUSE_NAMESPACE_TERMINATING: Final = "NamespaceTerminating"
 
 # generic_server_response: the reason and message a bare HTTP code stands for.

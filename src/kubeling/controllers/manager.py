@@ -29,10 +29,16 @@ from kubeling.client import (
 from kubeling.client.resources import EVENTS, LEASES
 from kubeling.controllers.base import Controller, ControllerContext
 from kubeling.controllers.cronjob import CronJobController
+from kubeling.controllers.endpoints import EndpointsController
+from kubeling.controllers.endpointslice import EndpointSliceController
+from kubeling.controllers.endpointslicemirroring import EndpointSliceMirroringController
 from kubeling.controllers.garbagecollector import GarbageCollector
 from kubeling.controllers.job import JobController
+from kubeling.controllers.namespace import NamespaceController
 from kubeling.controllers.podgc import PodGCController
 from kubeling.controllers.replicaset import ReplicaSetController, ReplicationManager
+from kubeling.controllers.rootcacertpublisher import RootCACertPublisher
+from kubeling.controllers.serviceaccount import ServiceAccountsController
 from kubeling.controllers.ttlafterfinished import TTLAfterFinishedController
 
 __all__ = ["CONTROLLERS", "ControllerManagerOptions", "run_controller_manager", "selected"]
@@ -50,6 +56,12 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "cronjob": CronJobController,
     "ttl-after-finished": TTLAfterFinishedController,
     "podgc": PodGCController,
+    "endpoints": EndpointsController,
+    "endpointslice": EndpointSliceController,
+    "endpointslicemirroring": EndpointSliceMirroringController,
+    "namespace": NamespaceController,
+    "serviceaccount": ServiceAccountsController,
+    "root-ca-cert-publisher": RootCACertPublisher,
 }
 
 
