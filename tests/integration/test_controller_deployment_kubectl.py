@@ -79,6 +79,12 @@ async def test_rollout_status_waits_and_reports_success(
     kubeling_server: RunningServer, api_client: ApiClient, kubelet: PacedKubelet
 ) -> None:
     await _apply(kubeling_server, deployment_manifest("status", replicas=3))
+
+    async def all_updated() -> bool:
+        d = await get_deployment(api_client, NS, "status")
+        return d.get("status", {}).get("updatedReplicas") == 3
+
+    await eventually(all_updated, what="3 updated replicas")
     waiting = await _kubectl(
         kubeling_server, "rollout", "status", "deployment/status", "--timeout=2s"
     )
