@@ -87,9 +87,10 @@ def find_new_replica_set(deployment: RS, replica_sets: Iterable[RS]) -> RS | Non
 
 
 def find_old_replica_sets(deployment: RS, replica_sets: Sequence[RS]) -> list[RS]:
-    """Every ReplicaSet but the new one (``FindOldReplicaSets``' second result)."""
+    """Every ReplicaSet but the new one, oldest first (``FindOldReplicaSets``' second
+    result: Go's finding of the new one sorts the list in place)."""
     new = find_new_replica_set(deployment, replica_sets)
-    return [rs for rs in replica_sets if new is None or uid(rs) != uid(new)]
+    return [rs for rs in by_creation(replica_sets) if new is None or uid(rs) != uid(new)]
 
 
 def find_active_or_latest(new: RS | None, old: Sequence[RS]) -> RS | None:

@@ -59,7 +59,7 @@ def test_the_new_replica_set_is_the_oldest_with_the_template() -> None:
     new = find_new_replica_set(d, [late_twin, old, early_twin])
     assert new is not None
     assert new["metadata"]["name"] == "twin-a"  # same time: by name
-    assert _names(find_old_replica_sets(d, [late_twin, old, early_twin])) == ["twin-b", "old"]
+    assert _names(find_old_replica_sets(d, [late_twin, old, early_twin])) == ["old", "twin-b"]
     assert find_new_replica_set(d, [old]) is None
 
 
