@@ -25,6 +25,7 @@ __all__ = [
     "PacedKubelet",
     "deployment_manifest",
     "eventually",
+    "get_deployment",
     "owned_pods",
     "replica_sets_of",
     "running_deployment_controller",
