@@ -1,9 +1,8 @@
 """The Deployment controller against a real API server.
 
-The controller manager runs the ``deployment`` controller in-process; a
-test-only stand-in (:mod:`tests.support.fake_replicasets`) turns ReplicaSets
-into pods until the ReplicaSet controller is merged, and the tests play the
-kubelet by marking pods Ready (:class:`~tests.support.deployments.PacedKubelet`).
+The controller manager runs the ``deployment`` and ``replicaset`` controllers
+in-process; the tests play the kubelet by marking pods Ready
+(:class:`~tests.support.deployments.PacedKubelet`).
 """
 
 from __future__ import annotations
@@ -29,9 +28,8 @@ from tests.support.deployments import (
     get_deployment,
     owned_pods,
     replica_sets_of,
-    running_deployment_controller,
+    running_controllers,
 )
-from tests.support.fake_replicasets import running_fake_replicasets
 
 NS = "default"
 REVISION = "deployment.kubernetes.io/revision"
@@ -44,16 +42,9 @@ def config(kubeling_server: RunningServer) -> ClientConfig:
 
 
 @pytest.fixture
-async def replicasets(api_client: ApiClient) -> AsyncIterator[None]:
-    """The ReplicaSet stand-in, for the whole test."""
-    async with running_fake_replicasets(api_client, NS):
-        yield
-
-
-@pytest.fixture
-async def controllers(config: ClientConfig, replicasets: None) -> AsyncIterator[None]:
-    """The deployment controller and the ReplicaSet stand-in."""
-    async with running_deployment_controller(config):
+async def controllers(config: ClientConfig) -> AsyncIterator[None]:
+    """The deployment and replicaset controllers, for the whole test."""
+    async with running_controllers(config):
         yield
 
 
@@ -396,7 +387,7 @@ async def test_the_rollback_annotation_restores_the_previous_template(
 
 
 async def test_a_hash_collision_bumps_collision_count(
-    api_client: ApiClient, config: ClientConfig, replicasets: None
+    api_client: ApiClient, config: ClientConfig
 ) -> None:
     """The name the new ReplicaSet would get is taken by a ReplicaSet that is not the
     Deployment's: collisionCount goes to 1 and the ReplicaSet gets another name."""
@@ -415,7 +406,7 @@ async def test_a_hash_collision_bumps_collision_count(
         },
     }
     await api_client.resource(REPLICASETS).create(squatter, namespace=NS)
-    async with running_deployment_controller(config), PacedKubelet(api_client, NS).running():
+    async with running_controllers(config), PacedKubelet(api_client, NS).running():
         await eventually(_rollout_complete(api_client, "coll", 1, "v1"), what="rollout")
     d = await get_deployment(api_client, NS, "coll")
     assert d["status"]["collisionCount"] == 1
@@ -440,12 +431,12 @@ async def test_an_orphan_replica_set_is_adopted_and_scaled_down(
 
 
 async def test_a_restarted_controller_manager_converges_without_duplicates(
-    api_client: ApiClient, config: ClientConfig, replicasets: None
+    api_client: ApiClient, config: ClientConfig
 ) -> None:
     """The controller manager is cancelled again and again in the middle of a rollout;
     each new one picks up where the cluster is: one new ReplicaSet, no extra pods."""
     await _create(api_client, deployment_manifest("crash", replicas=4))
-    async with PacedKubelet(api_client, NS).running(), running_deployment_controller(config):
+    async with PacedKubelet(api_client, NS).running(), running_controllers(config):
         await eventually(_rollout_complete(api_client, "crash", 4, "v1"), what="first")
     await _patch(api_client, "crash", _to_version("v2"))
     done = _rollout_complete(api_client, "crash", 4, "v2")
@@ -458,7 +449,7 @@ async def test_a_restarted_controller_manager_converges_without_duplicates(
         deadline = loop.time() + 60
         while not await done():
             assert loop.time() < deadline, "no convergence after restarts"
-            async with running_deployment_controller(config):
+            async with running_controllers(config):
                 await asyncio.sleep(0.4)
             restarts += 1
             if await done():

@@ -1,8 +1,9 @@
 """``kubectl rollout status|history|undo|restart|pause|resume``, ``scale`` and ``describe``
 against the Deployment controller.
 
-Real kubectl (1.32) runs in a thread while the controller manager, the
-ReplicaSet stand-in and the test's kubelet run on the event loop; kubectl
+Real kubectl (1.32) runs in a thread while the controller manager (the
+deployment and replicaset controllers) and the test's kubelet run on the
+event loop; kubectl
 does rollbacks on the client (it patches the Deployment with an old
 ReplicaSet's template), so these tests check that the controller's
 ReplicaSets, annotations and status are what kubectl reads.
@@ -26,9 +27,8 @@ from tests.support.deployments import (
     eventually,
     get_deployment,
     replica_sets_of,
-    running_deployment_controller,
+    running_controllers,
 )
-from tests.support.fake_replicasets import running_fake_replicasets
 
 NS = "default"
 Obj = dict[str, Any]
@@ -41,11 +41,7 @@ async def kubelet(
     """Controllers running, and a kubelet that readies nothing until a test allows it."""
     config = load_client_config(kubeling_server.kubeconfig)
     kubelet = PacedKubelet(api_client, NS, allow=lambda pod: False)
-    async with (
-        running_deployment_controller(config),
-        running_fake_replicasets(api_client, NS),
-        kubelet.running(),
-    ):
+    async with running_controllers(config), kubelet.running():
         yield kubelet
 
 

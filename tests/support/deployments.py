@@ -1,10 +1,10 @@
 """Helpers for the Deployment controller's tests: manifests, a paced kubelet, waiting.
 
-Tests run the controller manager (``deployment`` only) in-process against a
-real ``kubeling server``, with :mod:`tests.support.fake_replicasets` standing
-in for the ReplicaSet controller. :class:`PacedKubelet` makes pods Ready the
-way a slow kubelet would: one at a time, only those a test allows, so that a
-rollout moves in small steps a sampler can watch.
+Tests run the controller manager (the ``deployment`` and ``replicaset``
+controllers) in-process against a real ``kubeling server``. There is no
+kubelet: :class:`PacedKubelet` makes pods Ready the way a slow one would,
+one at a time and only those a test allows, so that a rollout moves in small
+steps a sampler can watch.
 """
 
 from __future__ import annotations
@@ -15,20 +15,21 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 from kubeling.api import errors
+from kubeling.api.timestamps import format_time
 from kubeling.client import ApiClient, ClientConfig, TransportError
 from kubeling.client.resources import DEPLOYMENTS, PODS, REPLICASETS
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
 from kubeling.controllers.pods import is_pod_active, is_pod_ready
-from tests.support.fake_replicasets import mark_ready
 
 __all__ = [
     "PacedKubelet",
     "deployment_manifest",
     "eventually",
     "get_deployment",
+    "mark_ready",
     "owned_pods",
     "replica_sets_of",
-    "running_deployment_controller",
+    "running_controllers",
 ]
 
 Obj = dict[str, Any]
@@ -94,6 +95,24 @@ async def get_deployment(client: ApiClient, namespace: str, name: str) -> Obj:
     return await client.resource(DEPLOYMENTS).get(name, namespace=namespace)
 
 
+async def mark_ready(client: ApiClient, pod: Mapping[str, Any]) -> None:
+    """Report ``pod`` Running with Ready=True since now (what a kubelet would write)."""
+    now = format_time()
+    meta = pod["metadata"]
+    status = {
+        "phase": "Running",
+        "conditions": [
+            {"type": "Ready", "status": "True", "lastTransitionTime": now},
+            {"type": "ContainersReady", "status": "True", "lastTransitionTime": now},
+        ],
+        "startTime": now,
+    }
+    with contextlib.suppress(errors.StatusError):  # deleted meanwhile
+        await client.resource(PODS).patch(
+            meta["name"], {"status": status}, namespace=meta["namespace"], subresource="status"
+        )
+
+
 class PacedKubelet:
     """Marks pods Ready one at a time, every ``pace`` seconds, if ``allow(pod)``."""
 
@@ -135,11 +154,12 @@ class PacedKubelet:
 
 
 @contextlib.asynccontextmanager
-async def running_deployment_controller(config: ClientConfig) -> AsyncIterator[asyncio.Task[None]]:
-    """The controller manager with the deployment controller only, for the block."""
+async def running_controllers(config: ClientConfig) -> AsyncIterator[asyncio.Task[None]]:
+    """The controller manager with the deployment and replicaset controllers, for the block."""
     task = asyncio.create_task(
         run_controller_manager(
-            config, ControllerManagerOptions(controllers=("deployment",), leader_elect=False)
+            config,
+            ControllerManagerOptions(controllers=("deployment", "replicaset"), leader_elect=False),
         )
     )
     try:

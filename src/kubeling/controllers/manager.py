@@ -30,6 +30,7 @@ from kubeling.client.resources import EVENTS, LEASES
 from kubeling.controllers.base import Controller, ControllerContext
 from kubeling.controllers.deployment import DeploymentController
 from kubeling.controllers.garbagecollector import GarbageCollector
+from kubeling.controllers.replicaset import ReplicaSetController, ReplicationManager
 
 __all__ = ["CONTROLLERS", "ControllerManagerOptions", "run_controller_manager", "selected"]
 
@@ -39,8 +40,10 @@ USER_AGENT = "kube-controller-manager/v1.32.4+kubeling"
 
 #: Every controller by its ``--controllers`` name, in start order.
 CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
-    "deployment": DeploymentController,
     "garbage-collector": GarbageCollector,
+    "replicaset": ReplicaSetController,
+    "replicationcontroller": ReplicationManager,
+    "deployment": DeploymentController,
 }
 
 

@@ -19,9 +19,18 @@ from kubeling.api import errors
 from kubeling.api.labels import Selector
 from kubeling.client import ResourceClient
 
-__all__ = ["claim", "controller_of", "new_controller_ref"]
+__all__ = [
+    "CONTROLLER_UID_INDEX",
+    "claim",
+    "controller_of",
+    "controller_uid_index",
+    "new_controller_ref",
+]
 
 Obj = dict[str, Any]
+
+#: The cache index of objects by their controller's uid (register :func:`controller_uid_index`).
+CONTROLLER_UID_INDEX = "controllerUID"
 
 
 def controller_of(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -30,6 +39,12 @@ def controller_of(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
         if isinstance(ref, Mapping) and ref.get("controller"):
             return ref
     return None
+
+
+def controller_uid_index(obj: Mapping[str, Any]) -> list[str]:
+    """The index function of :data:`CONTROLLER_UID_INDEX`: the controller's uid, if any."""
+    ref = controller_of(obj)
+    return [str(ref["uid"])] if ref is not None and ref.get("uid") else []
 
 
 def new_controller_ref(owner: Mapping[str, Any], api_version: str, kind: str) -> Obj:

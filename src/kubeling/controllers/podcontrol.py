@@ -5,7 +5,8 @@ labels, annotations, finalizers and spec, a ``generateName`` of the owner's
 name and a dash, and the owner's controller reference. Creations and
 deletions record ``SuccessfulCreate``/``FailedCreate`` and
 ``SuccessfulDelete``/``FailedDelete`` Events on the owner, with Kubernetes'
-messages.
+messages. A creation refused because the namespace is being deleted records
+nothing: every other creation there would fail the same way.
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ class PodControl:
         try:
             created = await self.pods.create(pod, namespace=namespace)
         except errors.StatusError as err:
-            if not errors.is_already_exists(err):
+            if not errors.is_already_exists(err) and not errors.has_status_cause(
+                err, errors.CAUSE_NAMESPACE_TERMINATING
+            ):
                 self.recorder.event(
                     owner, WARNING, "FailedCreate", f"Error creating: {err.message}"
                 )
@@ -66,8 +69,8 @@ class PodControl:
         self.recorder.event(owner, NORMAL, "SuccessfulCreate", f"Created pod: {name}")
         return created
 
-    async def delete(self, owner: Mapping[str, Any], pod: Mapping[str, Any]) -> None:
-        """Delete ``pod`` (a pod already gone is not an error)."""
+    async def delete(self, owner: Mapping[str, Any], pod: Mapping[str, Any]) -> bool:
+        """Delete ``pod``; False if it was already gone (not an error)."""
         meta = pod.get("metadata") or {}
         name, namespace = str(meta.get("name", "")), str(meta.get("namespace") or "")
         try:
@@ -76,7 +79,8 @@ class PodControl:
             )
         except errors.StatusError as err:
             if errors.is_not_found(err):
-                return
+                return False
             self.recorder.event(owner, WARNING, "FailedDelete", f"Error deleting: {err.message}")
             raise
         self.recorder.event(owner, NORMAL, "SuccessfulDelete", f"Deleted pod: {name}")
+        return True

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from kubeling.api import errors
 from kubeling.api.errors import StatusError
 from kubeling.apiserver.registry.builtin import builtin_resources
 from kubeling.apiserver.registry.registry import Registry
@@ -234,3 +235,48 @@ async def test_bad_input_is_a_4xx_status() -> None:
         await rest.patch("ns", "a", "json", [{"op": "remove", "path": "/nope"}], W)
     assert bad_patch.value.code in (400, 422)
     assert (await rest.get("ns", "a"))["data"] == {"k": "a"}
+
+
+async def test_finalizers_must_be_qualified_names() -> None:
+    """ValidateFinalizers: each finalizer is a qualified name, reported at the list."""
+    rest = _rest("configmaps")
+    body = {"metadata": {"name": "a", "finalizers": ["example.com/ok", "not ok!"]}}
+    with pytest.raises(StatusError) as info:
+        await rest.create("ns", body, W)
+    assert info.value.code == 422
+    assert info.value.message.startswith(
+        'ConfigMap "a" is invalid: metadata.finalizers: Invalid value: "not ok!": name part '
+        "must consist of alphanumeric characters"
+    )
+    made = await rest.create("ns", {"metadata": {"name": "b", "finalizers": ["kubernetes"]}}, W)
+    assert made["metadata"]["finalizers"] == ["kubernetes"]
+
+
+async def test_creating_in_a_terminating_namespace_is_forbidden_with_its_cause() -> None:
+    """NamespaceLifecycle's refusal carries the NamespaceTerminating cause controllers check."""
+
+    async def terminating(namespace: str) -> str | None:
+        why = "because it is being terminated"
+        return f"unable to create new content in namespace {namespace} {why}"
+
+    registry = Registry(MemoryStore(), namespace_check=terminating)
+    for resource in builtin_resources():
+        registry.add(resource)
+    rest = registry.lookup("", "v1", "pods")
+    assert rest is not None
+    with pytest.raises(StatusError) as info:
+        await rest.create("gone", {"metadata": {"generateName": "web-"}}, W)
+    assert info.value.code == 403
+    assert info.value.message == (
+        'pods "web-" is forbidden: unable to create new content in namespace gone because '
+        "it is being terminated"
+    )
+    assert info.value.to_status()["details"]["causes"] == [
+        {
+            "reason": "NamespaceTerminating",
+            "message": "namespace gone is being terminated",
+            "field": "metadata.namespace",
+        }
+    ]
+    assert errors.has_status_cause(info.value, errors.CAUSE_NAMESPACE_TERMINATING)
+    assert not errors.has_status_cause(info.value, "FieldValueInvalid")

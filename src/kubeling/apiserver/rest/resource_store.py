@@ -442,7 +442,12 @@ class ResourceStore:
             refused = await self._namespace_check(meta.get("namespace", ""))
             if refused:
                 name = meta.get("name") or meta.get("generateName", "")
-                raise errors.forbidden(self.resource.group_resource, name, refused)
+                cause = errors.StatusCause(
+                    reason=errors.CAUSE_NAMESPACE_TERMINATING,
+                    message=f"namespace {meta.get('namespace', '')} is being terminated",
+                    field="metadata.namespace",
+                )
+                raise errors.forbidden(self.resource.group_resource, name, refused, causes=(cause,))
         generate = not meta.get("name") and meta.get("generateName")
         if generate:
             # named before the strategy runs: a Job's labels carry its name

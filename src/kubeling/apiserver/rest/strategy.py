@@ -133,6 +133,11 @@ class Strategy:
         labels = meta.get("labels")
         if isinstance(labels, Mapping):
             errors.extend(validate_labels(labels, _META.child("labels")))
+        # ValidateFinalizerName: a qualified name, reported at the list, not the item.
+        for finalizer in meta.get("finalizers") or ():
+            if isinstance(finalizer, str):
+                for msg in naming.is_qualified_name(finalizer):
+                    errors.append(invalid(_META.child("finalizers"), finalizer, msg))
         return errors
 
     async def allocate(self, obj: Obj, old: Obj | None = None) -> None:

@@ -43,7 +43,6 @@ from kubeling.controllers.deployment.rolling import rollout_rolling
 from kubeling.controllers.deployment.sync import (
     DeploymentSync,
     Requeue,
-    namespace_terminating,
     rollback_to,
 )
 from kubeling.controllers.ownership import claim, controller_of
@@ -256,7 +255,7 @@ class DeploymentController(Controller):
         try:
             await self._sync(d, key)
         except errors.StatusError as err:
-            if namespace_terminating(err):
+            if errors.has_status_cause(err, errors.CAUSE_NAMESPACE_TERMINATING):
                 return  # every create would fail the same way: nothing to retry
             raise
 

@@ -86,9 +86,6 @@ from kubeling.controllers.ownership import controller_of, new_controller_ref
 
 __all__ = ["DeploymentSync", "Requeue", "rollback_to"]
 
-#: The cause the API server gives for a create refused in a terminating namespace.
-NAMESPACE_TERMINATING_CAUSE = "NamespaceTerminating"
-
 
 class Requeue:
     """How a sync asks for its Deployment to be looked at again."""
@@ -108,13 +105,6 @@ def rollback_to(deployment: Mapping[str, Any]) -> int | None:
         return parse_go_int(str(value))
     except ValueError:
         return None
-
-
-def namespace_terminating(err: errors.StatusError) -> bool:
-    details = err.details
-    return details is not None and any(
-        cause.reason == NAMESPACE_TERMINATING_CAUSE for cause in details.causes
-    )
 
 
 class DeploymentSync:
@@ -256,7 +246,7 @@ class DeploymentSync:
             if errors.is_already_exists(err):
                 created = await self._ours_or_collision(body, err)
                 already_existed = True
-            elif namespace_terminating(err):
+            elif errors.has_status_cause(err, errors.CAUSE_NAMESPACE_TERMINATING):
                 raise
             else:
                 message = f'Failed to create new replica set "{rs_name}": {err.message}'
