@@ -29,6 +29,7 @@ from kubeling.client import (
 from kubeling.client.resources import EVENTS, LEASES
 from kubeling.controllers.base import Controller, ControllerContext
 from kubeling.controllers.cronjob import CronJobController
+from kubeling.controllers.deployment import DeploymentController
 from kubeling.controllers.endpoints import EndpointsController
 from kubeling.controllers.endpointslice import EndpointSliceController
 from kubeling.controllers.endpointslicemirroring import EndpointSliceMirroringController
@@ -62,6 +63,7 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "namespace": NamespaceController,
     "serviceaccount": ServiceAccountsController,
     "root-ca-cert-publisher": RootCACertPublisher,
+    "deployment": DeploymentController,
 }
 
 

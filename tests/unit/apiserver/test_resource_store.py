@@ -13,15 +13,17 @@ from kubeling.apiserver.registry.builtin import builtin_resources
 from kubeling.apiserver.registry.registry import Registry
 from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
 from kubeling.apiserver.rest.resource_store import ResourceStore
+from kubeling.apiserver.strategies.groups import group_strategies
 from kubeling.storage.memory import MemoryStore
 
 W = WriteOptions()
 
 
-def _rest(plural: str, group: str = "") -> ResourceStore:
+def _rest(plural: str, group: str = "", *, strategies: bool = False) -> ResourceStore:
     registry = Registry(MemoryStore())
+    by_resource = group_strategies() if strategies else {}
     for resource in builtin_resources():
-        registry.add(resource)
+        registry.add(resource, by_resource.get((resource.group, resource.plural)))
     version = "v1" if group != "autoscaling" else "v2"
     rest = registry.lookup(group, version, plural)
     assert rest is not None
@@ -122,6 +124,45 @@ async def test_status_subresource_split() -> None:
     updated = await rest.update("ns", "d", {**with_status, "spec": spec, "status": {}}, W)
     assert updated["status"] == {"replicas": 2}
     assert updated["metadata"]["generation"] == 2
+
+
+async def test_deployment_status_writes_carry_annotations_but_not_labels() -> None:
+    """A Deployment's /status may change its annotations (the controller records the
+    revision there) without a generation bump; labels and spec stay; a ReplicaSet's
+    /status changes nothing but the status."""
+    rest = _rest("deployments", "apps", strategies=True)
+    body = {
+        "metadata": {"name": "d", "labels": {"app": "web"}},
+        "spec": {
+            "selector": {"matchLabels": {"a": "b"}},
+            "template": {
+                "metadata": {"labels": {"a": "b"}},
+                "spec": {"containers": [{"name": "c", "image": "i"}]},
+            },
+        },
+    }
+    created = await rest.create("ns", body, W)
+    meta = {**created["metadata"], "labels": {"app": "other"}}
+    meta["annotations"] = {"deployment.kubernetes.io/revision": "1"}
+    written = await rest.update(
+        "ns",
+        "d",
+        {**created, "metadata": meta, "spec": {}, "status": {"replicas": 1}},
+        W,
+        subresource="status",
+    )
+    assert written["metadata"]["annotations"] == {"deployment.kubernetes.io/revision": "1"}
+    assert written["metadata"]["labels"] == {"app": "web"}
+    assert written["spec"] == created["spec"]
+    assert written["metadata"]["generation"] == 1
+    replicasets = _rest("replicasets", "apps", strategies=True)
+    rs = await replicasets.create("ns", {**body, "metadata": {"name": "r"}}, W)
+    rs_meta = {**rs["metadata"], "annotations": {"x": "y"}}
+    rs_written = await replicasets.update(
+        "ns", "r", {**rs, "metadata": rs_meta, "status": {"replicas": 1}}, W, subresource="status"
+    )
+    assert "annotations" not in rs_written["metadata"]
+    assert rs_written["status"]["replicas"] == 1
 
 
 async def test_list_paging_selectors_and_snapshot() -> None:
