@@ -27,8 +27,10 @@ from kubeling.client import (
     SharedInformerFactory,
 )
 from kubeling.client.resources import EVENTS, LEASES
-from kubeling.controllers.base import Controller, ControllerContext
+from kubeling.controllers.base import DEFAULT_LOCAL_STORAGE_PATH, Controller, ControllerContext
 from kubeling.controllers.garbagecollector import GarbageCollector
+from kubeling.controllers.resourcequota import ResourceQuotaController
+from kubeling.controllers.volume import LocalPathProvisioner, PersistentVolumeBinder
 
 __all__ = ["CONTROLLERS", "ControllerManagerOptions", "run_controller_manager", "selected"]
 
@@ -39,6 +41,9 @@ USER_AGENT = "kube-controller-manager/v1.32.4+kubeling"
 #: Every controller by its ``--controllers`` name, in start order.
 CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "garbage-collector": GarbageCollector,
+    "persistentvolume-binder": PersistentVolumeBinder,
+    "local-path-provisioner": LocalPathProvisioner,
+    "resourcequota": ResourceQuotaController,
 }
 
 
@@ -51,6 +56,8 @@ class ControllerManagerOptions:
     lease_name: str = "kube-controller-manager"
     #: Informer resync (0: none; changes arrive by watch).
     resync_period: float = 0.0
+    #: Where the local-path provisioner puts volumes on each node.
+    local_storage_path: str = DEFAULT_LOCAL_STORAGE_PATH
 
 
 def selected(spec: Sequence[str]) -> list[str]:
@@ -78,7 +85,12 @@ async def run_controller_manager(
     async with ApiClient(config.with_user_agent(USER_AGENT)) as client:
         informers = SharedInformerFactory(client, resync_period=options.resync_period)
         events = EventBroadcaster(client.resource(EVENTS))
-        ctx = ControllerContext(client=client, informers=informers, events=events)
+        ctx = ControllerContext(
+            client=client,
+            informers=informers,
+            events=events,
+            local_storage_path=options.local_storage_path,
+        )
         # Built before the informers start: each registers the informers it reads.
         controllers = [CONTROLLERS[name](ctx) for name in names]
 
