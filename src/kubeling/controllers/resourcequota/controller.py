@@ -9,8 +9,9 @@ What it watches, as the quota monitor does:
 - ResourceQuotas: a new quota, a quota whose ``spec.hard`` changed, a deleted
   one (a status write of its own does not bring it back);
 - every namespaced resource that can be created, listed, watched and deleted
-  (events excepted), found by discovery and again every 30 s so that custom
-  resources can be counted too (``count/widgets.example.com``). A deleted
+  (Events excepted, in both their API groups), found by discovery and again
+  every 30 s so that custom resources can be counted too
+  (``count/widgets.example.com``). A deleted
   object, a pod that finished, a service whose type changed (to or from
   NodePort/LoadBalancer) and a claim whose allocated size changed queue the
   quotas of its namespace that count its resource. So does a new object: in
@@ -58,8 +59,9 @@ Obj = dict[str, Any]
 FULL_RESYNC_PERIOD: Final = 300.0
 #: How often new resources (CRDs) are looked for.
 DISCOVERY_PERIOD: Final = 30.0
-#: Resources never counted (upstream's ignored resources).
-IGNORED: Final = frozenset({GroupResource("", "events")})
+#: Resources never counted: upstream ignores core Events; their events.k8s.io
+#: view is the same objects, and watching every Event twice is not worth it.
+IGNORED: Final = frozenset({GroupResource("", "events"), GroupResource("events.k8s.io", "events")})
 
 
 def _quotable(item: DiscoveredResource) -> bool:
