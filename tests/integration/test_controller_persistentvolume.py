@@ -364,3 +364,48 @@ async def test_the_bound_claims_class_cannot_change(api_client: ApiClient) -> No
     assert caught.value.code == 422
     assert "spec is immutable after creation" in caught.value.message
     assert (await claims.get("fixed", namespace=ns))["spec"]["storageClassName"] == "manual"
+
+
+async def test_a_claim_made_before_any_default_class_gets_one_later(
+    api_client: ApiClient, controllers: None
+) -> None:
+    """The retroactive default StorageClass: the binder sets the class once one is default."""
+    ns = await _namespace(api_client, "retro")
+    classes = api_client.resource(STORAGECLASSES)
+    default_key = "storageclass.kubernetes.io/is-default-class"
+
+    async def class_exists() -> bool:
+        try:
+            await classes.get("local-path")
+        except errors.StatusError:
+            return False
+        return True
+
+    await _eventually(class_exists)
+    await classes.patch("local-path", {"metadata": {"annotations": {default_key: "false"}}})
+    try:
+        claims = api_client.resource(PERSISTENTVOLUMECLAIMS)
+        created = await claims.create(_pvc("early", "1Gi"), namespace=ns)
+        assert "storageClassName" not in created["spec"]
+        await classes.create(
+            {
+                "metadata": {"name": "late", "annotations": {default_key: "true"}},
+                "provisioner": "example.com/nothing",
+            }
+        )
+
+        async def class_given() -> bool:
+            claim = await claims.get("early", namespace=ns)
+            return claim["spec"].get("storageClassName") == "late"
+
+        # The binder looks again at every claim every 15 s.
+        await _eventually(class_given, within=40)
+        await _eventually(lambda: _has_event(api_client, ns, "early", "ExternalProvisioning"))
+        claim = await claims.get("early", namespace=ns)
+        assert claim["metadata"]["annotations"]["volume.kubernetes.io/storage-provisioner"] == (
+            "example.com/nothing"
+        )
+    finally:
+        await classes.patch("local-path", {"metadata": {"annotations": {default_key: "true"}}})
+        with contextlib.suppress(errors.StatusError):
+            await classes.delete("late")

@@ -12,6 +12,7 @@ import pytest
 from kubeling.client import ApiClient, load_client_config
 from kubeling.client.resources import (
     CONFIGMAPS,
+    DEPLOYMENTS,
     NAMESPACES,
     PERSISTENTVOLUMECLAIMS,
     PODS,
@@ -160,6 +161,20 @@ async def test_quota_status_follows_pods_services_configmaps_and_claims(
         },
         namespace=ns,
     )
+    await api_client.resource(DEPLOYMENTS).create(
+        {
+            "metadata": {"name": "web"},
+            "spec": {
+                "replicas": 0,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+                },
+            },
+        },
+        namespace=ns,
+    )
     expected = {
         "pods": "3",
         "count/pods": "3",
@@ -176,7 +191,7 @@ async def test_quota_status_follows_pods_services_configmaps_and_claims(
         "persistentvolumeclaims": "2",
         "requests.storage": "3572Mi",
         "fast.storageclass.storage.k8s.io/requests.storage": "3Gi",
-        "count/deployments.apps": "0",
+        "count/deployments.apps": "1",
     }
     await _eventually(lambda: _used_is(api_client, ns, "compute", expected))
 
