@@ -47,10 +47,10 @@ from kubeling.apiserver.customresources.registrar import CustomResourceRegistrar
 from kubeling.apiserver.openapi_http import make_handler
 from kubeling.apiserver.registry.builtin import builtin_resources
 from kubeling.apiserver.registry.registry import Registry
-from kubeling.apiserver.rest.options import WriteOptions
+from kubeling.apiserver.rest.options import ListOptions, WriteOptions
 from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.rest.token_request import TokenRequests
-from kubeling.apiserver.strategies import core_strategies
+from kubeling.apiserver.strategies import StorageClassLookup, core_strategies
 from kubeling.apiserver.strategies.groups import group_strategies
 from kubeling.pki import identity_from_cert
 from kubeling.storage import Store, open_store
@@ -113,12 +113,30 @@ def _object_lookup(registry: Registry) -> ObjectLookup:
     return lookup
 
 
-def _strategies(store: Store, config: ApiServerConfig) -> dict[tuple[str, str], Strategy]:
+def _storage_classes(registry: Registry) -> StorageClassLookup:
+    """Every StorageClass, from the watch cache (as admission plugins read informers)."""
+
+    async def storage_classes() -> list[dict[str, Any]]:
+        rest = registry.lookup("storage.k8s.io", "v1", "storageclasses")
+        assert rest is not None
+        listed = await rest.list("", ListOptions(resource_version="0"))
+        items: list[dict[str, Any]] = listed.get("items") or []
+        return items
+
+    return storage_classes
+
+
+def _strategies(
+    store: Store, registry: Registry, config: ApiServerConfig
+) -> dict[tuple[str, str], Strategy]:
     """The strategies of built-in resources, by (group, plural)."""
     out: dict[tuple[str, str], Strategy] = {
         ("", plural): strategy
         for plural, strategy in core_strategies(
-            store, service_cidr=config.service_cidr, node_port_range=config.node_port_range
+            store,
+            service_cidr=config.service_cidr,
+            node_port_range=config.node_port_range,
+            storage_classes=_storage_classes(registry),
         ).items()
     }
     out.update(group_strategies())
@@ -144,7 +162,7 @@ class ApiServer:
         config = self.config
         self.store = store = await open_store(config.datastore)
         registry = Registry(store, namespace_check=self._check_namespace)
-        strategies = _strategies(store, config)
+        strategies = _strategies(store, registry, config)
         for resource in builtin_resources():
             registry.add(resource, strategies.get((resource.group, resource.plural)))
         self.registry = registry

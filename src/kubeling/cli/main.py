@@ -38,6 +38,7 @@ async def _serve(args: argparse.Namespace) -> int:
         service_account_issuer=args.service_account_issuer,
         api_audiences=tuple(a for a in args.api_audiences.split(",") if a),
         controllers=("*",) if args.command == "up" else None,
+        local_storage_path=args.default_local_storage_path,
     )
     return await serve(options)
 
@@ -58,6 +59,7 @@ async def _controller_manager(args: argparse.Namespace) -> int:
     options = ControllerManagerOptions(
         controllers=tuple(c for c in args.controllers.split(",") if c),
         leader_elect=args.leader_elect == "true",
+        local_storage_path=str(args.default_local_storage_path.expanduser().resolve()),
     )
     await run_controller_manager(load_client_config(args.kubeconfig), options)
     return 0
@@ -104,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
             choices=["debug", "info", "warning", "error"],
             help="debug logs one line per API request",
         )
+        cmd.add_argument(
+            "--default-local-storage-path",
+            type=Path,
+            help="where local-path volumes live on each node (default: <data dir>/storage)",
+        )
         cmd.set_defaults(run=_serve)
 
     manager = sub.add_parser("controller-manager", help="run the controllers against an API server")
@@ -114,6 +121,12 @@ def _parser() -> argparse.ArgumentParser:
         help="comma-separated: * for all, name to add, -name to leave out",
     )
     manager.add_argument("--leader-elect", choices=["true", "false"], default="true")
+    manager.add_argument(
+        "--default-local-storage-path",
+        type=Path,
+        default=DEFAULT_DATA_DIR / "storage",
+        help="where local-path volumes live on each node",
+    )
     manager.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )

@@ -40,6 +40,8 @@ class ServeOptions:
     api_audiences: tuple[str, ...] = ()
     #: Run the controller manager in this process too (``kubeling up``), with these controllers.
     controllers: tuple[str, ...] | None = None
+    #: The local-path provisioner's base directory (default: ``<data dir>/storage``).
+    local_storage_path: Path | None = None
 
 
 def _server_ips(bind_address: str) -> list[str]:
@@ -117,7 +119,12 @@ def _start_components(options: ServeOptions, kubeconfig: Path) -> list[asyncio.T
         config = load_client_config(kubeconfig)
         manager = run_controller_manager(
             config,
-            ControllerManagerOptions(controllers=options.controllers),
+            ControllerManagerOptions(
+                controllers=options.controllers,
+                local_storage_path=str(
+                    (options.local_storage_path or options.data_dir / "storage").resolve()
+                ),
+            ),
             # A stable identity: after a restart this process still holds its Lease
             # instead of waiting for it to expire.
             identity=f"{socket.gethostname()}_kubeling-up",

@@ -30,9 +30,13 @@ from kubeling.client import (
 )
 from kubeling.client.ratelimit import default_controller_rate_limiter
 
-__all__ = ["Controller", "ControllerContext", "Retry"]
+__all__ = ["DEFAULT_LOCAL_STORAGE_PATH", "Controller", "ControllerContext", "Retry"]
 
 log = logging.getLogger(__name__)
+
+#: Where volumes of the ``local-path`` class live on a node unless configured
+#: (k3s's ``--default-local-storage-path``); ``kubeling up`` uses its data dir.
+DEFAULT_LOCAL_STORAGE_PATH = "/var/lib/kubeling/storage"
 
 
 class Retry(Exception):
@@ -56,6 +60,8 @@ class ControllerContext:
     client: ApiClient
     informers: SharedInformerFactory
     events: EventBroadcaster
+    #: The local-path provisioner's base directory on every node.
+    local_storage_path: str = DEFAULT_LOCAL_STORAGE_PATH
 
     def recorder(self, component: str) -> EventRecorder:
         return self.events.new_recorder(component)

@@ -27,7 +27,7 @@ from kubeling.client import (
     SharedInformerFactory,
 )
 from kubeling.client.resources import EVENTS, LEASES
-from kubeling.controllers.base import Controller, ControllerContext
+from kubeling.controllers.base import DEFAULT_LOCAL_STORAGE_PATH, Controller, ControllerContext
 from kubeling.controllers.cronjob import CronJobController
 from kubeling.controllers.deployment import DeploymentController
 from kubeling.controllers.endpoints import EndpointsController
@@ -38,9 +38,11 @@ from kubeling.controllers.job import JobController
 from kubeling.controllers.namespace import NamespaceController
 from kubeling.controllers.podgc import PodGCController
 from kubeling.controllers.replicaset import ReplicaSetController, ReplicationManager
+from kubeling.controllers.resourcequota import ResourceQuotaController
 from kubeling.controllers.rootcacertpublisher import RootCACertPublisher
 from kubeling.controllers.serviceaccount import ServiceAccountsController
 from kubeling.controllers.ttlafterfinished import TTLAfterFinishedController
+from kubeling.controllers.volume import LocalPathProvisioner, PersistentVolumeBinder
 
 __all__ = ["CONTROLLERS", "ControllerManagerOptions", "run_controller_manager", "selected"]
 
@@ -64,6 +66,9 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "serviceaccount": ServiceAccountsController,
     "root-ca-cert-publisher": RootCACertPublisher,
     "deployment": DeploymentController,
+    "persistentvolume-binder": PersistentVolumeBinder,
+    "local-path-provisioner": LocalPathProvisioner,
+    "resourcequota": ResourceQuotaController,
 }
 
 
@@ -76,6 +81,8 @@ class ControllerManagerOptions:
     lease_name: str = "kube-controller-manager"
     #: Informer resync (0: none; changes arrive by watch).
     resync_period: float = 0.0
+    #: Where the local-path provisioner puts volumes on each node.
+    local_storage_path: str = DEFAULT_LOCAL_STORAGE_PATH
 
 
 def selected(spec: Sequence[str]) -> list[str]:
@@ -103,7 +110,12 @@ async def run_controller_manager(
     async with ApiClient(config.with_user_agent(USER_AGENT)) as client:
         informers = SharedInformerFactory(client, resync_period=options.resync_period)
         events = EventBroadcaster(client.resource(EVENTS))
-        ctx = ControllerContext(client=client, informers=informers, events=events)
+        ctx = ControllerContext(
+            client=client,
+            informers=informers,
+            events=events,
+            local_storage_path=options.local_storage_path,
+        )
         # Built before the informers start: each registers the informers it reads.
         controllers = [CONTROLLERS[name](ctx) for name in names]
 

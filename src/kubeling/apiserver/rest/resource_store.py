@@ -455,6 +455,7 @@ class ResourceStore:
             # named before the strategy runs: a Job's labels carry its name
             meta["name"] = naming.generate_name(str(meta["generateName"]))
         self.strategy.default(obj)
+        await self.strategy.admit(obj)
         self.strategy.prepare_for_create(obj)
         if track:
             _meta(obj).pop("managedFields", None)

@@ -13,6 +13,11 @@ and friends:
   turns them into one 422 Invalid.
 - ``field_set``: the fields a field selector may name for this resource.
 - ``admit_create``: refuse every create for now (a terminating CRD's objects).
+- ``admit``: the mutating admission of a new object, after defaulting and
+  before validation (a claim gets the default StorageClass); it may read
+  other objects, so it is async.
+- ``prepare_for_status_update``: what a write to ``/status`` changes besides
+  the status it carries (a PersistentVolume's ``lastPhaseTransitionTime``).
 
 Built-in resources subclass ``Strategy``; resources without special rules use
 it as it is.
@@ -64,6 +69,10 @@ class Strategy:
         """Raise a StatusError when the resource takes no new objects at all
         right now (the objects of a terminating CRD); called for the create verb."""
 
+    async def admit(self, obj: Obj) -> None:
+        """Mutating admission of a new object, in place: after ``default``,
+        before ``prepare_for_create`` and validation, dry runs included."""
+
     def unknown_fields(self, obj: Mapping[str, Any]) -> list[str]:
         """Paths the resource's own schema does not declare (custom resources);
         built-ins are checked against their type declaration instead."""
@@ -92,6 +101,9 @@ class Strategy:
             meta["generation"] = old_generation
         else:
             meta.pop("generation", None)
+
+    def prepare_for_status_update(self, new: Obj, old: Obj) -> None:
+        """Change a write to ``/status`` in place once only its status is kept."""
 
     def spec_changed(self, new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
         """Whether an update changes what ``generation`` counts (the spec)."""
@@ -202,6 +214,7 @@ class StatusStrategy:
                 kept["metadata"].pop(field, None)
         new.clear()
         new.update(kept)
+        self.main.prepare_for_status_update(new, old)
 
     def validate_update(
         self, new: Mapping[str, Any], old: Mapping[str, Any], *, namespaced: bool
