@@ -28,6 +28,7 @@ from kubeling.client import (
 )
 from kubeling.client.resources import EVENTS, LEASES
 from kubeling.controllers.base import Controller, ControllerContext
+from kubeling.controllers.daemonset import DaemonSetController
 from kubeling.controllers.statefulset import StatefulSetController
 
 __all__ = ["CONTROLLERS", "ControllerManagerOptions", "run_controller_manager", "selected"]
@@ -38,6 +39,7 @@ USER_AGENT = "kube-controller-manager/v1.32.4+kubeling"
 
 #: Every controller by its ``--controllers`` name, in start order.
 CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
+    "daemonset": DaemonSetController,
     "statefulset": StatefulSetController,
 }
 
