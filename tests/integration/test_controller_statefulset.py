@@ -300,6 +300,51 @@ async def test_rolling_update_stops_at_the_partition(
     assert "partitioned roll out complete: 3 new pods have been updated..." in result.stdout
 
 
+async def test_kubectl_rollout_history_and_undo(
+    api_client: ApiClient, controllers: None, kubeling_server: RunningServer
+) -> None:
+    """kubectl lists the set's revisions and rolls back to the previous template, which
+    gets the next revision number instead of a copy."""
+    ns = await _namespace(api_client, "undo")
+    await api_client.resource(STATEFULSETS).create(_statefulset("app", replicas=1), namespace=ns)
+    pods = api_client.resource(PODS)
+
+    async def settled_at(image: str) -> Obj | None:
+        sts = await read(lambda: api_client.resource(STATEFULSETS).get("app", namespace=ns))
+        pod = await _pod(api_client, ns, "app-0")
+        if pod is not None and not pod["metadata"].get("deletionTimestamp"):
+            ready = (pod.get("status") or {}).get("conditions")
+            if not ready:
+                await set_pod_ready(pods, pod)
+        status = sts.get("status") or {}
+        done = (
+            status.get("observedGeneration") == sts["metadata"]["generation"]
+            and status.get("readyReplicas") == 1
+            and status.get("currentRevision") == status.get("updateRevision")
+            and pod is not None
+            and pod["spec"]["containers"][0]["image"] == image
+        )
+        return status if done else None
+
+    first = (await wait_for(lambda: settled_at("nginx:1.0"), what="the first revision"))[
+        "currentRevision"
+    ]
+    kubeling_server.kubectl("set", "image", "statefulset/app", "nginx=nginx:3", "-n", ns)
+    second = (await wait_for(lambda: settled_at("nginx:3"), what="the second revision"))[
+        "currentRevision"
+    ]
+    history = kubeling_server.kubectl("rollout", "history", "statefulset/app", "-n", ns).stdout
+    assert [line.split()[0] for line in history.splitlines()[2:] if line.strip()] == ["1", "2"]
+
+    undo = kubeling_server.kubectl("rollout", "undo", "statefulset/app", "-n", ns)
+    assert "statefulset.apps/app rolled back" in undo.stdout
+    status = await wait_for(lambda: settled_at("nginx:1.0"), what="the rollback")
+    assert status["currentRevision"] == first != second
+    revisions = await read(lambda: api_client.resource(CONTROLLERREVISIONS).list(namespace=ns))
+    numbers = {r["metadata"]["name"]: r["revision"] for r in revisions["items"]}
+    assert numbers == {first: 3, second: 2}
+
+
 async def test_parallel_creates_all_and_replaces_failed_pods(
     api_client: ApiClient, controllers: None
 ) -> None:
