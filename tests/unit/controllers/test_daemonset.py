@@ -9,6 +9,7 @@ import pytest
 
 from kubeling.controllers.daemonset.nodes import (
     FailedPodBackoff,
+    by_age,
     daemon_status,
     plan_node,
     unscheduled_pods_without_node,
@@ -260,6 +261,14 @@ def test_a_node_that_should_not_run_the_pod_loses_it() -> None:
 def test_extra_pods_go_and_the_oldest_stays() -> None:
     plan = _plan([_pod("young", created=5), _pod("old", created=1)])
     assert plan.delete == ["young"]
+
+
+def test_pods_rank_bound_first_then_oldest_then_by_name() -> None:
+    """podByCreationTimestampAndPhase: the first of the list is the pod that stays."""
+    unbound_old = _pod("u", created=0)
+    unbound_old["spec"] = {}
+    pods = [_pod("c", created=2), unbound_old, _pod("b", created=1), _pod("a", created=2)]
+    assert [p["metadata"]["name"] for p in sorted(pods, key=by_age)] == ["b", "a", "c", "u"]
 
 
 def test_failed_pods_are_deleted_with_a_back_off() -> None:
