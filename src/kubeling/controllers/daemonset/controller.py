@@ -28,12 +28,12 @@ import datetime
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Final
 
 from kubeling.api import errors
 from kubeling.api.intstr import IntOrStringError
-from kubeling.api.labels import SelectorParseError, label_selector_as_selector
+from kubeling.api.labels import Selector, SelectorParseError, label_selector_as_selector
 from kubeling.client import DeletedFinalStateUnknown, PatchType, object_key, split_key
 from kubeling.client.events import WARNING
 from kubeling.client.resources import CONTROLLERREVISIONS, DAEMONSETS, NODES, PODS
@@ -83,6 +83,8 @@ log = logging.getLogger(__name__)
 
 Obj = dict[str, Any]
 Pod = Mapping[str, Any]
+#: Reads the set from the API (not the cache) before adopting anything.
+Recheck = Callable[[], Awaitable[Mapping[str, Any]]]
 
 API_VERSION: Final = "apps/v1"
 KIND: Final = "DaemonSet"
@@ -339,8 +341,8 @@ class DaemonSetController(Controller):
     async def _node_pods(
         self,
         ds: Mapping[str, Any],
-        selector: Any,
-        recheck: Callable[[], Any],
+        selector: Selector,
+        recheck: Recheck,
         *,
         include_deleted_terminal: bool = False,
     ) -> dict[str, list[Pod]]:
@@ -373,8 +375,8 @@ class DaemonSetController(Controller):
         hash_: str,
         key: str,
         old: Sequence[Mapping[str, Any]],
-        selector: Any,
-        recheck: Callable[[], Any],
+        selector: Selector,
+        recheck: Recheck,
     ) -> None:
         """``updateDaemonSet``: manage, roll, clean up history."""
         await self._manage(ds, nodes, hash_, selector, recheck)
@@ -389,8 +391,8 @@ class DaemonSetController(Controller):
         ds: Mapping[str, Any],
         nodes: Sequence[Mapping[str, Any]],
         hash_: str,
-        selector: Any,
-        recheck: Callable[[], Any],
+        selector: Selector,
+        recheck: Recheck,
     ) -> None:
         node_pods = await self._node_pods(ds, selector, recheck)
         surge = allows_surge(ds)
@@ -493,8 +495,8 @@ class DaemonSetController(Controller):
         ds: Mapping[str, Any],
         nodes: Sequence[Mapping[str, Any]],
         hash_: str,
-        selector: Any,
-        recheck: Callable[[], Any],
+        selector: Selector,
+        recheck: Recheck,
     ) -> None:
         node_pods = await self._node_pods(ds, selector, recheck)
         desired = 0
@@ -526,7 +528,7 @@ class DaemonSetController(Controller):
     # -- history -------------------------------------------------------------------------
 
     async def _construct_history(
-        self, ds: Mapping[str, Any], selector: Any, recheck: Callable[[], Any]
+        self, ds: Mapping[str, Any], selector: Selector, recheck: Recheck
     ) -> tuple[Mapping[str, Any], list[Mapping[str, Any]]]:
         """``constructHistory``: the current revision (created or renumbered as needed)
         and the old ones."""
@@ -558,8 +560,8 @@ class DaemonSetController(Controller):
         self,
         ds: Mapping[str, Any],
         current: Sequence[Mapping[str, Any]],
-        selector: Any,
-        recheck: Callable[[], Any],
+        selector: Selector,
+        recheck: Recheck,
     ) -> Mapping[str, Any]:
         """``dedupCurHistories``: keep the latest of several equal revisions, relabel the
         pods of the others, delete them."""
@@ -634,8 +636,8 @@ class DaemonSetController(Controller):
         self,
         ds: Mapping[str, Any],
         old: Sequence[Mapping[str, Any]],
-        selector: Any,
-        recheck: Callable[[], Any],
+        selector: Selector,
+        recheck: Recheck,
     ) -> None:
         """``cleanupHistory``: delete the oldest revisions no pod uses beyond the limit."""
         limit = _spec(ds).get("revisionHistoryLimit")
@@ -660,8 +662,8 @@ class DaemonSetController(Controller):
         ds: Mapping[str, Any],
         nodes: Sequence[Mapping[str, Any]],
         hash_: str,
-        selector: Any,
-        recheck: Callable[[], Any],
+        selector: Selector,
+        recheck: Recheck,
         *,
         observed: bool,
     ) -> None:

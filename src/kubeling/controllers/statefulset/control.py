@@ -45,7 +45,7 @@ from typing import Any, Final, Protocol
 from kubeling.api import errors
 from kubeling.api.apps.v1 import StatefulSet
 from kubeling.api.intstr import IntOrStringError, scaled_value
-from kubeling.api.labels import label_selector_as_selector
+from kubeling.api.labels import Selector, label_selector_as_selector
 from kubeling.api.patch import apply_strategic_merge_patch
 from kubeling.api.patch.declared import DeclaredPatchMeta
 from kubeling.controllers.history import (
@@ -125,7 +125,7 @@ class PodWriter(Protocol):
 class RevisionStore(Protocol):
     """What the algorithm asks of :class:`~kubeling.controllers.history.History`."""
 
-    def list_for(self, owner: Mapping[str, Any], selector: Any) -> list[Mapping[str, Any]]: ...
+    def list_for(self, owner: Mapping[str, Any], selector: Selector) -> list[Mapping[str, Any]]: ...
     async def create(
         self, owner: Mapping[str, Any], revision: Mapping[str, Any], collision_count: int
     ) -> tuple[Obj, int]: ...
