@@ -29,6 +29,7 @@ from kubeling.client import (
 from kubeling.client.resources import EVENTS, LEASES
 from kubeling.controllers.base import DEFAULT_LOCAL_STORAGE_PATH, Controller, ControllerContext
 from kubeling.controllers.cronjob import CronJobController
+from kubeling.controllers.daemonset import DaemonSetController
 from kubeling.controllers.deployment import DeploymentController
 from kubeling.controllers.endpoints import EndpointsController
 from kubeling.controllers.endpointslice import EndpointSliceController
@@ -41,6 +42,7 @@ from kubeling.controllers.replicaset import ReplicaSetController, ReplicationMan
 from kubeling.controllers.resourcequota import ResourceQuotaController
 from kubeling.controllers.rootcacertpublisher import RootCACertPublisher
 from kubeling.controllers.serviceaccount import ServiceAccountsController
+from kubeling.controllers.statefulset import StatefulSetController
 from kubeling.controllers.ttlafterfinished import TTLAfterFinishedController
 from kubeling.controllers.volume import LocalPathProvisioner, PersistentVolumeBinder
 
@@ -69,6 +71,8 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "persistentvolume-binder": PersistentVolumeBinder,
     "local-path-provisioner": LocalPathProvisioner,
     "resourcequota": ResourceQuotaController,
+    "daemonset": DaemonSetController,
+    "statefulset": StatefulSetController,
 }
 
 
