@@ -29,6 +29,8 @@ from kubeling.client import (
 from kubeling.client.resources import EVENTS, LEASES
 from kubeling.controllers.base import Controller, ControllerContext
 from kubeling.controllers.garbagecollector import GarbageCollector
+from kubeling.controllers.nodelifecycle import NodeLifecycleController
+from kubeling.controllers.tainteviction import TaintEvictionController
 
 __all__ = ["CONTROLLERS", "ControllerManagerOptions", "run_controller_manager", "selected"]
 
@@ -39,6 +41,8 @@ USER_AGENT = "kube-controller-manager/v1.32.4+kubeling"
 #: Every controller by its ``--controllers`` name, in start order.
 CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "garbage-collector": GarbageCollector,
+    "nodelifecycle": NodeLifecycleController,
+    "taint-eviction-controller": TaintEvictionController,
 }
 
 

@@ -1,4 +1,5 @@
-"""What controllers read off a pod: active, ready, available (``podutil`` in Kubernetes)."""
+"""What controllers read off a pod: active, ready, available (``podutil`` in Kubernetes),
+and the pods-by-node index several controllers share."""
 
 from __future__ import annotations
 
@@ -7,13 +8,26 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "NODE_NAME_INDEX",
     "condition",
     "is_pod_active",
     "is_pod_available",
     "is_pod_ready",
     "is_terminating",
+    "node_name_index",
     "parse_time",
 ]
+
+#: The pod informer's index of pods by ``spec.nodeName``. Register it with
+#: :func:`node_name_index` itself: a shared informer accepts the same function
+#: under a name again, but not another one.
+NODE_NAME_INDEX = "spec.nodeName"
+
+
+def node_name_index(pod: Mapping[str, Any]) -> list[str]:
+    """The node a pod is bound to (none while unscheduled)."""
+    node = (pod.get("spec") or {}).get("nodeName")
+    return [str(node)] if node else []
 
 
 def parse_time(value: str | None) -> datetime.datetime | None:
