@@ -53,7 +53,6 @@ def fast_node_lifecycle(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(
         CONTROLLERS, "nodelifecycle", functools.partial(NodeLifecycleController, options=OPTIONS)
     )
-    return
 
 
 @pytest.fixture
