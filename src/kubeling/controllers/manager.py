@@ -28,8 +28,10 @@ from kubeling.client import (
 )
 from kubeling.client.resources import EVENTS, LEASES
 from kubeling.controllers.base import Controller, ControllerContext
+from kubeling.controllers.disruption import DisruptionController
 from kubeling.controllers.garbagecollector import GarbageCollector
 from kubeling.controllers.nodelifecycle import NodeLifecycleController
+from kubeling.controllers.podautoscaler import HorizontalPodAutoscalerController
 from kubeling.controllers.tainteviction import TaintEvictionController
 
 __all__ = ["CONTROLLERS", "ControllerManagerOptions", "run_controller_manager", "selected"]
@@ -43,6 +45,8 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "garbage-collector": GarbageCollector,
     "nodelifecycle": NodeLifecycleController,
     "taint-eviction-controller": TaintEvictionController,
+    "disruption": DisruptionController,
+    "horizontalpodautoscaling": HorizontalPodAutoscalerController,
 }
 
 
