@@ -4,9 +4,9 @@ The taint eviction controller schedules one pod deletion per pod: at once for
 a pod that does not tolerate its node's NoExecute taints, after the shortest
 ``tolerationSeconds`` for one that tolerates them for a while. Work for a key
 is scheduled once: adding it again while it waits, runs or has succeeded
-does nothing, until it is cancelled. Cancelling stops work that has not
-started; work already running finishes. A failed run forgets its key, so the
-next decision schedules it again.
+does nothing, until it is cancelled. Cancelling stops timed work that has not
+started; work due at once, or already running, finishes. A failed run
+forgets its key, so the next decision schedules it again.
 
 The queue runs its waits and work as tasks of the TaskGroup it is bound to
 (the controller's), so nothing outlives the controller.
@@ -74,7 +74,8 @@ class TimedWorkerQueue:
         worker = self._workers.pop(key, None)
         if worker is None:
             return False
-        if not worker.started:
+        # immediate work is already on its way (upstream starts it at once)
+        if not worker.started and not worker.immediate:
             assert worker.task is not None
             worker.task.cancel()
         return not worker.immediate and not worker.done
