@@ -53,8 +53,6 @@ __all__ = ["GIT_VERSION", "ApiServerApp", "version_info"]
 log = logging.getLogger("kubeling.apiserver")
 
 GIT_VERSION = "v1.32.4+kubeling"
-#: How often a quiet watch checks that its client is still connected.
-WATCH_IDLE_CHECK = 5.0
 _ANONYMOUS_PATHS = frozenset({"/version", "/healthz", "/livez", "/readyz"})
 _NOT_FOUND = "the server could not find the requested resource"
 
@@ -513,7 +511,7 @@ class ApiServerApp:
         table: TableRequest | None,
     ) -> web.StreamResponse:
         options = ListOptions.parse(request.query)
-        events = watch_events(rest, namespace, options, idle=WATCH_IDLE_CHECK)
+        events = watch_events(rest, namespace, options)
         # The first event may fail (bad selector...): raise before sending 200.
         response = web.StreamResponse(
             status=200,

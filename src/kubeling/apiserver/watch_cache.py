@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 Obj = dict[str, Any]
 
 DEFAULT_CAPACITY = 10_000
+#: Every client watch gets a TICK this often, so that one blocked on a quiet
+#: resource notices a client that went away (one timer per cache, not per watch).
+IDLE_TICK = 5.0
 WATCHER_QUEUE = 1_000
 TOO_LARGE_WAIT = 3.0
 
@@ -81,8 +84,14 @@ class CacheEvent:
     obj: CachedObject | None
     prev: CachedObject | None
 
+    @property
+    def is_change(self) -> bool:
+        """An object changed (not a BOOKMARK, TICK or the end of the watch)."""
+        return self.type in ("ADDED", "MODIFIED", "DELETED")
+
 
 _END = CacheEvent("END", 0, "", None, None)
+_TICK = CacheEvent("TICK", 0, "", None, None)
 
 
 def _dumps(obj: Obj) -> bytes:
@@ -104,8 +113,8 @@ class CacheWatcher:
     def offer(self, event: CacheEvent) -> None:
         if self.closed:
             return
-        if event is not _END and event.type != "BOOKMARK" and not event.key.startswith(self.prefix):
-            return
+        if event.key and not event.key.startswith(self.prefix):
+            return  # END, BOOKMARK and TICK have no key and go to every watcher
         if len(self._pending) >= WATCHER_QUEUE:
             # A slow consumer: drop it; its client re-watches from its last RV.
             self.closed = True
@@ -159,6 +168,7 @@ class WatchCache:
         # Every change after this revision is in the buffer.
         self._oldest = 0
         self._task: asyncio.Task[None] | None = None
+        self._ticker: asyncio.Task[None] | None = None
         self._store_watcher: Any = None
         self._started = asyncio.Event()
         self._advanced = asyncio.Condition()
@@ -172,9 +182,9 @@ class WatchCache:
         async with self._start_lock:
             if not self._started.is_set():
                 await self._relist()
-                self._task = asyncio.get_running_loop().create_task(
-                    self._follow(), name=f"watch-cache {self._prefix}"
-                )
+                loop = asyncio.get_running_loop()
+                self._task = loop.create_task(self._follow(), name=f"watch-cache {self._prefix}")
+                self._ticker = loop.create_task(self._tick(), name=f"watch-tick {self._prefix}")
                 self._started.set()
 
     def end_watches(self) -> None:
@@ -183,10 +193,11 @@ class WatchCache:
             watcher.offer(_END)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._ticker):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for watcher in list(self._watchers):
             watcher.offer(_END)
 
@@ -205,6 +216,12 @@ class WatchCache:
         self._objects = objects_now
         self._events.clear()
         self.revision = self._oldest = revision
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(IDLE_TICK)
+            for watcher in list(self._watchers):
+                watcher.offer(_TICK)
 
     async def _follow(self) -> None:
         while True:

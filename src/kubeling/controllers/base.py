@@ -30,9 +30,23 @@ from kubeling.client import (
 )
 from kubeling.client.ratelimit import default_controller_rate_limiter
 
-__all__ = ["Controller", "ControllerContext"]
+__all__ = ["Controller", "ControllerContext", "Retry"]
 
 log = logging.getLogger(__name__)
+
+
+class Retry(Exception):
+    """A sync that cannot finish yet for a known, routine reason (a cache behind
+    the controller's own writes, content still being deleted).
+
+    The key comes back after ``after`` seconds when given (without counting as
+    a failure: Kubernetes' ``AddAfter``), else with the usual back-off; either
+    way it is logged without a traceback.
+    """
+
+    def __init__(self, message: str, *, after: float | None = None) -> None:
+        super().__init__(message)
+        self.after = after
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +110,12 @@ class Controller(abc.ABC):
                 await self.sync(key)
             except asyncio.CancelledError:
                 raise
+            except Retry as err:
+                if err.after is None:
+                    self._retry(key, err)
+                else:
+                    log.debug("%s: %r not done, again in %ss: %s", self.name, key, err.after, err)
+                    self.queue.add_after(key, err.after)
             except Exception as err:  # any failure: retry with back-off
                 self._retry(key, err)
             else:
@@ -113,7 +133,7 @@ class Controller(abc.ABC):
                 self.name,
                 key,
                 err,
-                exc_info=not isinstance(err, StatusError),
+                exc_info=not isinstance(err, (StatusError, Retry)),
             )
             self.queue.add_rate_limited(key)
             return

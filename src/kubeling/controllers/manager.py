@@ -28,11 +28,23 @@ from kubeling.client import (
 )
 from kubeling.client.resources import EVENTS, LEASES
 from kubeling.controllers.base import Controller, ControllerContext
+from kubeling.controllers.cronjob import CronJobController
+from kubeling.controllers.deployment import DeploymentController
 from kubeling.controllers.disruption import DisruptionController
+from kubeling.controllers.endpoints import EndpointsController
+from kubeling.controllers.endpointslice import EndpointSliceController
+from kubeling.controllers.endpointslicemirroring import EndpointSliceMirroringController
 from kubeling.controllers.garbagecollector import GarbageCollector
+from kubeling.controllers.job import JobController
+from kubeling.controllers.namespace import NamespaceController
 from kubeling.controllers.nodelifecycle import NodeLifecycleController
 from kubeling.controllers.podautoscaler import HorizontalPodAutoscalerController
+from kubeling.controllers.podgc import PodGCController
+from kubeling.controllers.replicaset import ReplicaSetController, ReplicationManager
+from kubeling.controllers.rootcacertpublisher import RootCACertPublisher
+from kubeling.controllers.serviceaccount import ServiceAccountsController
 from kubeling.controllers.tainteviction import TaintEvictionController
+from kubeling.controllers.ttlafterfinished import TTLAfterFinishedController
 
 __all__ = ["CONTROLLERS", "ControllerManagerOptions", "run_controller_manager", "selected"]
 
@@ -43,10 +55,23 @@ USER_AGENT = "kube-controller-manager/v1.32.4+kubeling"
 #: Every controller by its ``--controllers`` name, in start order.
 CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "garbage-collector": GarbageCollector,
-    "nodelifecycle": NodeLifecycleController,
-    "taint-eviction-controller": TaintEvictionController,
+    "replicaset": ReplicaSetController,
+    "replicationcontroller": ReplicationManager,
+    "job": JobController,
+    "cronjob": CronJobController,
+    "ttl-after-finished": TTLAfterFinishedController,
+    "podgc": PodGCController,
+    "endpoints": EndpointsController,
+    "endpointslice": EndpointSliceController,
+    "endpointslicemirroring": EndpointSliceMirroringController,
+    "namespace": NamespaceController,
+    "serviceaccount": ServiceAccountsController,
+    "root-ca-cert-publisher": RootCACertPublisher,
+    "deployment": DeploymentController,
     "disruption": DisruptionController,
     "horizontalpodautoscaling": HorizontalPodAutoscalerController,
+    "nodelifecycle": NodeLifecycleController,
+    "taint-eviction-controller": TaintEvictionController,
 }
 
 

@@ -1,126 +1,158 @@
-"""Fakes for controller unit tests: an API client that records writes and answers
-from tables, a recorder that keeps Events, and a context to build controllers on."""
+"""A fake API client for white-box controller tests: it records every write.
+
+Controllers are built over a real :class:`SharedInformerFactory` whose informers
+are never started: tests put objects straight into their caches
+(:func:`cache`), call ``sync(key)`` and look at what was written.
+"""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from kubeling.api import errors
-from kubeling.client import ApiClient, EventBroadcaster, SharedInformerFactory
-from kubeling.client.resources import Resource
-from kubeling.controllers.base import ControllerContext
+from kubeling.client import ApiClient, EventBroadcaster, Resource, SharedInformerFactory
+from kubeling.client.rest import NoKindMatchError
+from kubeling.controllers.base import Controller, ControllerContext
+
+__all__ = [
+    "Call",
+    "FakeClient",
+    "RecordingBroadcaster",
+    "cache",
+    "fake_context",
+    "is_waiting",
+    "recorded_events",
+]
 
 Obj = dict[str, Any]
 
 
 @dataclass
 class Call:
+    """One request: the verb, the resource's plural, the name and the body (or options)."""
+
     verb: str
     resource: str
     name: str
-    namespace: str
     body: Any = None
-    subresource: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class FakeApi:
-    """Answers ``get``/``list`` from ``objects`` (plural -> key -> object) and records
-    every call; ``fail`` maps a verb to the StatusError it raises."""
+class FakeResource:
+    """A ResourceClient that answers writes plausibly and records them."""
 
-    objects: dict[str, dict[str, Obj]] = field(default_factory=dict)
-    calls: list[Call] = field(default_factory=list)
-    fail: dict[str, errors.StatusError] = field(default_factory=dict)
-    answer_list: Callable[[Resource], Obj] | None = None
+    def __init__(self, client: FakeClient, resource: Resource) -> None:
+        self.client = client
+        self.resource = resource
 
-    def writes(self, verb: str = "") -> list[Call]:
-        return [
-            c for c in self.calls if c.verb != "get" and c.verb != "list" and verb in ("", c.verb)
-        ]
+    def _record(self, verb: str, name: str, body: Any = None, **options: Any) -> None:
+        self.client.calls.append(Call(verb, self.resource.plural, name, body, options))
 
-
-class FakeResourceClient:
-    def __init__(self, api: FakeApi, resource: Resource) -> None:
-        self.api, self.resource = api, resource
-
-    def _record(self, verb: str, name: str, namespace: str, body: Any, subresource: str) -> None:
-        self.api.calls.append(Call(verb, self.resource.plural, name, namespace, body, subresource))
-        if verb in self.api.fail:
-            raise self.api.fail[verb]
-
-    async def get(self, name: str, *, namespace: str = "", subresource: str = "", **_: Any) -> Obj:
-        self._record("get", name, namespace, None, subresource)
-        key = f"{namespace}/{name}" if namespace else name
-        found = self.api.objects.get(self.resource.plural, {}).get(key)
+    async def get(self, name: str, *, namespace: str = "", **_: Any) -> Obj:
+        self._record("get", name)
+        found = self.client.objects.get((self.resource.plural, namespace, name))
         if found is None:
-            raise errors.not_found(self.resource.group_resource, name)
+            raise errors.not_found(self.resource.plural, name)
         return copy.deepcopy(found)
 
-    async def list(self, *, namespace: str = "", **_: Any) -> Obj:
-        self._record("list", "", namespace, None, "")
-        if self.api.answer_list is not None:
-            return self.api.answer_list(self.resource)
-        return {"items": list(self.api.objects.get(self.resource.plural, {}).values())}
+    async def create(self, body: Mapping[str, Any], *, namespace: str = "", **_: Any) -> Obj:
+        created = copy.deepcopy(dict(body))
+        meta = created.setdefault("metadata", {})
+        n = next(self.client.counter)
+        if not meta.get("name"):
+            meta["name"] = f"{meta.get('generateName', '')}{n:05d}"
+        meta.setdefault("namespace", namespace)
+        meta["uid"] = f"uid-{meta['name']}"
+        meta["resourceVersion"] = str(n)
+        self._record("create", meta["name"], copy.deepcopy(created))
+        failure = self.client.fail_creates.get(self.resource.plural)
+        if failure is not None:
+            raise failure
+        return created
 
-    async def patch(
-        self, name: str, patch: object, *, namespace: str = "", subresource: str = "", **_: Any
-    ) -> Obj:
-        self._record("patch", name, namespace, patch, subresource)
-        return {}
+    async def list(self, *, namespace: str = "", **options: Any) -> Obj:
+        self._record("list", "", None, namespace=namespace, **options)
+        failure = self.client.fail_lists.get(self.resource.plural)
+        if failure is not None:
+            raise failure
+        items = [
+            copy.deepcopy(obj)
+            for (plural, ns, _), obj in self.client.objects.items()
+            if plural == self.resource.plural and namespace in ("", ns)
+        ]
+        return {"items": items}
 
-    async def update(
-        self, body: Mapping[str, Any], *, namespace: str = "", subresource: str = "", **_: Any
-    ) -> Obj:
-        self._record("update", str(body["metadata"]["name"]), namespace, body, subresource)
-        return copy.deepcopy(dict(body))
+    async def update(self, body: Mapping[str, Any], **options: Any) -> Obj:
+        updated = copy.deepcopy(dict(body))
+        meta = updated.setdefault("metadata", {})
+        meta["resourceVersion"] = str(next(self.client.counter))
+        self._record("update", meta.get("name", ""), copy.deepcopy(updated), **options)
+        return updated
 
-    async def update_status(self, body: Mapping[str, Any], **kwargs: Any) -> Obj:
-        return await self.update(body, subresource="status", **kwargs)
+    async def update_status(self, body: Mapping[str, Any], **_: Any) -> Obj:
+        updated = copy.deepcopy(dict(body))
+        meta = updated.setdefault("metadata", {})
+        meta["resourceVersion"] = str(next(self.client.counter))
+        self._record("update_status", meta.get("name", ""), copy.deepcopy(updated))
+        return updated
 
-    async def delete(self, name: str, *, namespace: str = "", **_: Any) -> Obj:
-        self._record("delete", name, namespace, None, "")
-        return {}
+    async def patch(self, name: str, patch: Any, *, namespace: str = "", **options: Any) -> Obj:
+        self._record("patch", name, patch, **options)
+        return {"metadata": {"name": name, "namespace": namespace}}
 
-    async def create(
-        self,
-        body: Mapping[str, Any],
-        *,
-        namespace: str = "",
-        name: str = "",
-        subresource: str = "",
-        **_: Any,
-    ) -> Obj:
-        self._record("create", name, namespace, body, subresource)
-        return copy.deepcopy(dict(body))
+    async def delete(self, name: str, *, namespace: str = "", **options: Any) -> Obj:
+        self._record("delete", name, None, **options)
+        if name in self.client.missing:
+            raise errors.not_found(self.resource.plural, name)
+        return {"kind": "Status", "status": "Success"}
 
 
-class FakeApiClient:
-    def __init__(self, api: FakeApi) -> None:
-        self.api = api
+class FakeClient:
+    """Hands out :class:`FakeResource` s sharing one call log."""
 
-    def resource(self, resource: Resource) -> FakeResourceClient:
-        return FakeResourceClient(self.api, resource)
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.counter = itertools.count(100)
+        #: Objects ``get`` finds, by (plural, namespace, name).
+        self.objects: dict[tuple[str, str, str], Obj] = {}
+        #: Names whose delete answers 404.
+        self.missing: set[str] = set()
+        #: An error every create of that plural raises.
+        self.fail_creates: dict[str, Exception] = {}
+        #: An error every list of that plural raises.
+        self.fail_lists: dict[str, Exception] = {}
+        #: What discovery serves: the resources ``find_resource`` knows.
+        self.served: list[Resource] = []
+
+    def resource(self, resource: Resource) -> FakeResource:
+        return FakeResource(self, resource)
 
     async def find_resource(self, api_version: str, kind: str) -> Resource:
-        from kubeling.client.resources import DEPLOYMENTS, REPLICASETS, STATEFULSETS
-        from kubeling.client.rest import NoKindMatchError
-
-        for resource in (DEPLOYMENTS, REPLICASETS, STATEFULSETS):
+        for resource in self.served:
             if (resource.api_version, resource.kind) == (api_version, kind):
                 return resource
         raise NoKindMatchError(f'no matches for kind "{kind}" in version "{api_version}"')
 
-    async def request(self, method: str, path: str, **_: Any) -> Any:
-        """Discovery: the apps workloads, each with a scale subresource."""
-        scale = {"kind": "Scale", "group": "autoscaling", "version": "v1"}
-        plurals = ("deployments", "replicasets", "statefulsets") if path == "/apis/apps/v1" else ()
-        return {"resources": [{"name": f"{p}/scale", **scale} for p in plurals]}
+    async def request(self, method: str, path: str, **_: Any) -> Obj:
+        """Discovery of one group version: the served resources, each with ``scale``."""
+        listing = []
+        for resource in self.served:
+            if path == (
+                f"/apis/{resource.group}/{resource.version}" if resource.group else "/api/v1"
+            ):
+                scale = {"kind": "Scale", "group": "autoscaling", "version": "v1"}
+                listing.append({"name": f"{resource.plural}/scale", **scale})
+        return {"resources": listing}
+
+    def writes(self, verb: str, resource: str = "") -> list[Call]:
+        return [c for c in self.calls if c.verb == verb and resource in ("", c.resource)]
 
 
-class _Sink:
+class _NoSink:
     async def create(self, body: Any, *, namespace: str = "") -> Any:
         return body
 
@@ -128,27 +160,44 @@ class _Sink:
         return {}
 
 
-class Recorder:
-    """Keeps (type, reason, message, involved object name) of every Event."""
+class RecordingBroadcaster(EventBroadcaster):
+    """Keeps the Events recorders queue, instead of writing them."""
 
     def __init__(self) -> None:
-        self.events: list[tuple[str, str, str, str]] = []
+        super().__init__(_NoSink())
+        self.recorded: list[Obj] = []
 
-    def event(
-        self, obj: Mapping[str, Any], event_type: str, reason: str, message: str, **_: Any
-    ) -> None:
-        name = str((obj.get("metadata") or {}).get("name", ""))
-        self.events.append((event_type, reason, message, name))
-
-    def reasons(self) -> list[str]:
-        return [reason for _, reason, _, _ in self.events]
+    def enqueue(self, event: Obj) -> None:
+        self.recorded.append(event)
 
 
-def context(api: FakeApi) -> ControllerContext:
-    """A ControllerContext over ``api``: informers are real caches that never run."""
-    client = cast(ApiClient, FakeApiClient(api))
-    return ControllerContext(
-        client=client,
-        informers=SharedInformerFactory(client),
-        events=EventBroadcaster(_Sink()),
+def fake_context() -> tuple[ControllerContext, FakeClient]:
+    """A controller context over a :class:`FakeClient`."""
+    client = FakeClient()
+    api = cast(ApiClient, client)
+    ctx = ControllerContext(
+        client=api,
+        informers=SharedInformerFactory(api),
+        events=RecordingBroadcaster(),
     )
+    return ctx, client
+
+
+def cache(controller: Controller, resource: Resource, *objects: Mapping[str, Any]) -> None:
+    """Put ``objects`` in the controller's informer cache of ``resource``."""
+    informer = controller.informers.informer_for(resource)
+    for obj in objects:
+        informer.indexer.upsert(copy.deepcopy(dict(obj)))
+
+
+def recorded_events(controller: Controller) -> list[tuple[str, str, str]]:
+    """(type, reason, message) of the Events the controller queued."""
+    broadcaster = controller.ctx.events
+    assert isinstance(broadcaster, RecordingBroadcaster)
+    return [(e["type"], e["reason"], e["message"]) for e in broadcaster.recorded]
+
+
+def is_waiting(controller: Controller, key: str) -> bool:
+    """Whether ``key`` is queued for later (``add_after``); white-box, there is no public
+    way to ask the work queue."""
+    return key in controller.queue._waiting

@@ -7,6 +7,12 @@ from typing import Any
 import pytest
 
 from kubeling.api.timestamps import format_time
+from kubeling.client.resources import (
+    DEPLOYMENTS,
+    REPLICASETS,
+    REPLICATIONCONTROLLERS,
+    STATEFULSETS,
+)
 from kubeling.controllers.disruption import (
     DELETION_TIMEOUT,
     DisruptionController,
@@ -16,7 +22,7 @@ from kubeling.controllers.disruption import (
     disrupted_pods_still_pending,
     disruptions_allowed,
 )
-from tests.unit.controllers.fakes import FakeApi, Recorder, context
+from tests.unit.controllers.fakes import cache, fake_context
 
 Obj = dict[str, Any]
 NOW = 1_700_000_000.0
@@ -105,19 +111,15 @@ STS = _workload("StatefulSet", "db", "s1", 3)
 RC = _workload("ReplicationController", "old", "rc1", 2)
 
 
-def _controller() -> tuple[DisruptionController, Recorder]:
-    controller = DisruptionController(context(FakeApi()))
-    for informer, objs in (
-        (controller.deployments, [DEPLOYMENT]),
-        (controller.replicasets, [RS_OF_DEPLOYMENT, RS_OF_DEPLOYMENT_OLD, LONE_RS]),
-        (controller.statefulsets, [STS]),
-        (controller.rcs, [RC]),
-    ):
-        for obj in objs:
-            informer.indexer.upsert(obj)
-    recorder = Recorder()
-    controller.recorder = recorder  # type: ignore[assignment]
-    return controller, recorder
+def _controller() -> DisruptionController:
+    ctx, client = fake_context()
+    client.served = [DEPLOYMENTS, REPLICASETS, STATEFULSETS]
+    controller = DisruptionController(ctx)
+    cache(controller, DEPLOYMENTS, DEPLOYMENT)
+    cache(controller, REPLICASETS, RS_OF_DEPLOYMENT, RS_OF_DEPLOYMENT_OLD, LONE_RS)
+    cache(controller, STATEFULSETS, STS)
+    cache(controller, REPLICATIONCONTROLLERS, RC)
+    return controller
 
 
 @pytest.mark.parametrize(
@@ -166,7 +168,7 @@ async def test_expected_pod_count(
     spec: Obj, owners: list[Obj | None], expected: int, desired: int, unmanaged: list[str]
 ) -> None:
     """The scale of the pods' controllers (a Deployment once), or the pods for an integer."""
-    controller, _ = _controller()
+    controller = _controller()
     pods = [_pod(f"p{i}", owner=owner) for i, owner in enumerate(owners)]
     got = await controller._expected_pod_count({"spec": spec}, pods)
     assert got == (expected, desired, unmanaged)
@@ -174,7 +176,7 @@ async def test_expected_pod_count(
 
 async def test_a_pod_whose_controller_is_missing_fails_the_sync() -> None:
     """A controller reference to nothing found: SyncError naming the pod."""
-    controller, _ = _controller()
+    controller = _controller()
     pods = [_pod("p0", owner=_owned("ReplicaSet", "ghost", "nope"))]
     with pytest.raises(SyncError, match='found no controllers for pod "p0"'):
         await controller._expected_pod_count({"spec": {"minAvailable": "50%"}}, pods)
@@ -182,14 +184,14 @@ async def test_a_pod_whose_controller_is_missing_fails_the_sync() -> None:
 
 async def test_fail_safe_writes_sync_failed() -> None:
     """The fail-safe: disruptionsAllowed 0 and DisruptionAllowed False/SyncFailed."""
-    api = FakeApi()
-    controller = DisruptionController(context(api))
+    ctx, client = fake_context()
+    controller = DisruptionController(ctx)
     pdb = {
         "metadata": {"name": "web", "namespace": NS, "generation": 2},
         "status": {"disruptionsAllowed": 3, "observedGeneration": 2},
     }
     await controller._fail_safe(pdb, "boom")
-    [write] = api.writes("update")
+    [write] = client.writes("update_status")
     status = write.body["status"]
     assert status["disruptionsAllowed"] == 0
     [condition] = status["conditions"]
@@ -198,4 +200,3 @@ async def test_fail_safe_writes_sync_failed() -> None:
         "SyncFailed",
         "boom",
     )
-    assert write.subresource == "status"

@@ -19,7 +19,7 @@ from kubeling.controllers.nodelifecycle.health import (
 )
 from kubeling.controllers.nodelifecycle.nodetaints import taints_after
 from kubeling.controllers.nodelifecycle.ratelimited import RateLimitedTimedQueue, TimedValue
-from tests.unit.controllers.fakes import FakeApi, context
+from tests.unit.controllers.fakes import FakeClient, fake_context
 
 Obj = dict[str, Any]
 T0 = 1_700_000_000.0
@@ -284,14 +284,14 @@ async def test_rate_limited_queue_retries_and_stops_at_zero() -> None:
     assert queue.qps == 0
 
 
-def _controller(api: FakeApi) -> NodeLifecycleController:
-    return NodeLifecycleController(context(api), NodeLifecycleOptions())
+def _controller() -> tuple[NodeLifecycleController, FakeClient]:
+    ctx, client = fake_context()
+    return NodeLifecycleController(ctx, NodeLifecycleOptions()), client
 
 
 async def test_every_zone_down_stops_tainting_and_untaints() -> None:
     """All zones fully disrupted: limiters to 0 and NoExecute taints removed."""
-    api = FakeApi()
-    controller = _controller(api)
+    controller, client = _controller()
     nodes = [
         _node(
             _ready("Unknown"),
@@ -303,13 +303,13 @@ async def test_every_zone_down_stops_tainting_and_untaints() -> None:
     await controller._handle_disruption({"": [{"status": "Unknown"}]}, nodes)
     assert controller._zone_states[""] == ZoneState.FULL_DISRUPTION
     assert controller._zone_tainters[""].qps == 0
-    [patch] = api.writes("patch")
+    [patch] = client.writes("patch")
     assert cast(Obj, patch.body)["spec"]["taints"] is None
 
 
 async def test_one_zone_down_among_healthy_ones_is_tainted_at_the_normal_rate() -> None:
     """A fully disrupted zone next to a healthy one keeps the normal eviction rate."""
-    controller = _controller(FakeApi())
+    controller, _ = _controller()
     a = _node(_ready())
     a["metadata"]["labels"] = {"topology.kubernetes.io/zone": "a"}
     b = _node(_ready("Unknown"))

@@ -13,7 +13,7 @@ from kubeling.controllers.podautoscaler import (
     bounds_decision,
     set_hpa_condition,
 )
-from tests.unit.controllers.fakes import FakeApi, Recorder, context
+from tests.unit.controllers.fakes import fake_context, recorded_events
 
 Obj = dict[str, Any]
 
@@ -116,8 +116,9 @@ _NOT_SERVED = (
 )
 async def test_metric_failures(metric: Obj, reason: str, message: str) -> None:
     """Each metric type fails with its reason and upstream's message when no API serves it."""
-    api = FakeApi(fail={"list": errors.not_found("", "")})
-    controller = HorizontalPodAutoscalerController(context(api))
+    ctx, client = fake_context()
+    client.fail_lists["pods"] = errors.not_found("", "")
+    controller = HorizontalPodAutoscalerController(ctx)
     failure = await controller._metric_failure(metric, "ns", "app=web")
     assert (failure.reason, failure.message) == (reason, message)
 
@@ -153,34 +154,39 @@ def _scale(replicas: int) -> Obj:
 
 async def test_reconcile_rescales_below_min_then_reports_no_metrics() -> None:
     """Below minReplicas: rescaled; at it: ScalingActive False and the empty metric status."""
-    api = FakeApi(objects={DEPLOYMENTS.plural: {"ns/web": _scale(1)}})
-    controller = HorizontalPodAutoscalerController(context(api))
-    recorder = Recorder()
-    controller.recorder = recorder  # type: ignore[assignment]
+    ctx, client = fake_context()
+    client.served = [DEPLOYMENTS]
+    client.objects[(DEPLOYMENTS.plural, "ns", "web")] = _scale(1)
+    controller = HorizontalPodAutoscalerController(ctx)
     await controller.reconcile(_hpa(2, 5))
-    [scale_write, status_write] = api.writes("update")
-    assert (scale_write.subresource, scale_write.body["spec"]["replicas"]) == ("scale", 2)
+    [scale_write] = client.writes("update")
+    assert (scale_write.options["subresource"], scale_write.body["spec"]["replicas"]) == (
+        "scale",
+        2,
+    )
+    [status_write] = client.writes("update_status")
     status = status_write.body["status"]
     assert (status["currentReplicas"], status["desiredReplicas"]) == (1, 2)
     assert status["lastScaleTime"]
     assert [(c["type"], c["reason"]) for c in status["conditions"]] == [
         ("AbleToScale", "SucceededRescale")
     ]
-    assert ("Normal", "SuccessfulRescale") in {(t, r) for t, r, _, _ in recorder.events}
+    assert ("Normal", "SuccessfulRescale") in {(t, r) for t, r, _ in recorded_events(controller)}
 
-    api.objects[DEPLOYMENTS.plural]["ns/web"] = _scale(2)
-    api.calls.clear()
+    client.objects[(DEPLOYMENTS.plural, "ns", "web")] = _scale(2)
+    client.calls.clear()
     await controller.reconcile(status_write.body)
-    [status_write] = api.writes("update")
+    [status_write] = client.writes("update_status")
     status = status_write.body["status"]
     assert status["currentMetrics"] == [{"type": ""}]
     assert {c["type"]: c["reason"] for c in status["conditions"]} == {
         "AbleToScale": "SucceededGetScale",
         "ScalingActive": "FailedGetResourceMetric",
     }
-    assert recorder.reasons()[-2:] == ["FailedGetResourceMetric", "FailedComputeMetricsReplicas"]
+    reasons = [reason for _, reason, _ in recorded_events(controller)]
+    assert reasons[-2:] == ["FailedGetResourceMetric", "FailedComputeMetricsReplicas"]
 
     # nothing changed since: no write at all
-    api.calls.clear()
+    client.calls.clear()
     await controller.reconcile(status_write.body)
-    assert api.writes("update") == []
+    assert client.writes("update_status") == []

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from kubeling.client.resources import NODES, PODS
 from kubeling.controllers.tainteviction import (
     Eviction,
     EvictionKind,
@@ -14,7 +15,7 @@ from kubeling.controllers.tainteviction import (
     decide,
 )
 from kubeling.controllers.timedworkers import TimedWorkerQueue
-from tests.unit.controllers.fakes import FakeApi, Recorder, context
+from tests.unit.controllers.fakes import cache, fake_context, recorded_events
 
 Obj = dict[str, Any]
 UNREACHABLE = {"key": "node.kubernetes.io/unreachable", "effect": "NoExecute"}
@@ -92,26 +93,25 @@ async def test_node_taints_schedule_and_cancel_evictions() -> None:
         _pod("later", "n1", [_for(300)]),
         _pod("never", "n1", [_for(None)]),
     ]
-    api = FakeApi(objects={"pods": {f"ns/{p['metadata']['name']}": p for p in pods}})
-    controller = TaintEvictionController(context(api))
-    recorder = Recorder()
-    controller.recorder = recorder  # type: ignore[assignment]
-    node: Obj = {"metadata": {"name": "n1"}, "spec": {"taints": [UNREACHABLE]}}
-    controller.nodes.indexer.upsert(node)
+    ctx, client = fake_context()
     for pod in pods:
-        controller.pods.indexer.upsert(pod)
+        client.objects[("pods", "ns", pod["metadata"]["name"])] = pod
+    controller = TaintEvictionController(ctx)
+    cache(controller, NODES, {"metadata": {"name": "n1"}, "spec": {"taints": [UNREACHABLE]}})
+    cache(controller, PODS, *pods)
     async with asyncio.TaskGroup() as group:
         controller.evictions.bind(group)
         controller.handle_node_update("n1")
         assert controller.evictions.get("ns/later") is not None
         assert "ns/never" not in controller.evictions
-        controller.nodes.indexer.upsert({"metadata": {"name": "n1"}, "spec": {}})
+        cache(controller, NODES, {"metadata": {"name": "n1"}, "spec": {}})
         controller.handle_node_update("n1")
-    assert [(c.verb, c.name, c.subresource) for c in api.writes()] == [
+    writes = [c for c in client.calls if c.verb != "get"]
+    assert [(c.verb, c.name, c.options.get("subresource", "")) for c in writes] == [
         ("patch", "now", "status"),
         ("delete", "now", ""),
     ]
-    [patch] = api.writes("patch")
+    [patch] = client.writes("patch")
     [condition] = patch.body["status"]["conditions"]
     assert (condition["type"], condition["reason"], condition["message"]) == (
         "DisruptionTarget",
@@ -119,9 +119,6 @@ async def test_node_taints_schedule_and_cancel_evictions() -> None:
         "Taint manager: deleting due to NoExecute taint",
     )
     assert patch.body["metadata"]["uid"] == "uid-now"
-    assert ("Normal", "TaintManagerEviction", "Marking for deletion Pod ns/now", "now") in (
-        recorder.events
-    )
-    assert ("Normal", "TaintManagerEviction", "Cancelling deletion of Pod ns/later", "later") in (
-        recorder.events
-    )
+    events = recorded_events(controller)
+    assert ("Normal", "TaintManagerEviction", "Marking for deletion Pod ns/now") in events
+    assert ("Normal", "TaintManagerEviction", "Cancelling deletion of Pod ns/later") in events

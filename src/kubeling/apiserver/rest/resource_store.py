@@ -75,7 +75,8 @@ _CONFLICT_MESSAGE = (
 
 NamespaceCheck = Callable[[str], Awaitable[str | None]]
 """Raises the namespace's 404 when it is missing; returns why objects may not
-be created in it (a terminating namespace), or None."""
+be created in it (a terminating namespace; the 403 then carries the
+NamespaceTerminating cause), or None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,7 +443,13 @@ class ResourceStore:
             refused = await self._namespace_check(meta.get("namespace", ""))
             if refused:
                 name = meta.get("name") or meta.get("generateName", "")
-                raise errors.forbidden(self.resource.group_resource, name, refused)
+                namespace = meta.get("namespace", "")
+                cause = errors.StatusCause(
+                    reason=errors.CAUSE_NAMESPACE_TERMINATING,
+                    message=f"namespace {namespace} is being terminated",
+                    field="metadata.namespace",
+                )
+                raise errors.forbidden(self.resource.group_resource, name, refused, causes=(cause,))
         generate = not meta.get("name") and meta.get("generateName")
         if generate:
             # named before the strategy runs: a Job's labels carry its name

@@ -48,6 +48,10 @@ class Strategy:
     has_status_subresource: bool = False
     #: ``True`` when ``metadata.generation`` tracks spec changes.
     tracks_generation: bool = False
+    #: The ``metadata`` fields a write to ``/status`` may change too (a
+    #: Deployment's ``annotations``: its controller records the revision
+    #: there); everything else in ``metadata`` is kept.
+    status_writable_metadata: tuple[str, ...] = ()
     #: ``True`` when DELETE answers with the deleted object (pods), rather
     #: than a Success Status.
     returns_deleted_object: bool = False
@@ -129,6 +133,11 @@ class Strategy:
         labels = meta.get("labels")
         if isinstance(labels, Mapping):
             errors.extend(validate_labels(labels, _META.child("labels")))
+        # ValidateFinalizerName: a qualified name, reported at the list, not the item.
+        for finalizer in meta.get("finalizers") or ():
+            if isinstance(finalizer, str):
+                for msg in naming.is_qualified_name(finalizer):
+                    errors.append(invalid(_META.child("finalizers"), finalizer, msg))
         return errors
 
     async def allocate(self, obj: Obj, old: Obj | None = None) -> None:
@@ -182,8 +191,15 @@ class StatusStrategy:
             kept.pop("status", None)
         else:
             kept["status"] = status
-        # metadata may change only in what the API server itself manages
-        kept["metadata"]["resourceVersion"] = _meta(new).get("resourceVersion")
+        # metadata may change only in what the API server itself manages, and in
+        # the fields the resource lets its status writers change
+        new_meta = _meta(new)
+        kept["metadata"]["resourceVersion"] = new_meta.get("resourceVersion")
+        for field in self.main.status_writable_metadata:
+            if new_meta.get(field) is not None:
+                kept["metadata"][field] = copy.deepcopy(new_meta[field])
+            else:
+                kept["metadata"].pop(field, None)
         new.clear()
         new.update(kept)
 

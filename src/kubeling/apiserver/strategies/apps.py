@@ -193,6 +193,10 @@ class WorkloadStrategy(Strategy):
 class DeploymentStrategy(WorkloadStrategy):
     """apps/v1 Deployments."""
 
+    # Kubernetes' status strategy resets only the spec and the labels: the
+    # deployment controller writes the revision annotation through /status.
+    status_writable_metadata = ("annotations",)
+
     def default(self, obj: Obj) -> None:
         spec = child_dict(obj, "spec")
         set_default(spec, "replicas", 1)
