@@ -12,42 +12,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 
 from kubeling.api import errors
-from kubeling.api.timestamps import format_time
 from kubeling.client import ApiClient, load_client_config
-from kubeling.client.resources import EVENTS, NODES, PODDISRUPTIONBUDGETS, PODS, REPLICASETS
-from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
+from kubeling.client.resources import NODES, PODDISRUPTIONBUDGETS, PODS, REPLICASETS
+from tests.integration.controllers_support import (
+    controller_manager,
+    events_of,
+    set_pod_phase,
+    wait_for,
+)
 from tests.support.cluster import RunningServer, kubectl_binary
 
 NS = "default"
 Obj = dict[str, Any]
 
 
-async def _eventually(check: Callable[[], Awaitable[bool]], within: float = 30) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.1)
-
-
 @pytest.fixture
 async def disruption(kubeling_server: RunningServer) -> AsyncIterator[None]:
-    config = load_client_config(kubeling_server.kubeconfig)
-    task = asyncio.create_task(
-        run_controller_manager(
-            config, ControllerManagerOptions(controllers=("disruption",), leader_elect=False)
-        )
-    )
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with controller_manager(load_client_config(kubeling_server.kubeconfig), "disruption"):
+        yield
 
 
 async def _replica_set(client: ApiClient, name: str, replicas: int) -> Obj:
@@ -83,22 +71,14 @@ async def _running_pod(client: ApiClient, owner: Obj, name: str, node: str) -> O
         "controller": True,
         "blockOwnerDeletion": True,
     }
-    pods = client.resource(PODS)
-    pod = await pods.create(
+    pod = await client.resource(PODS).create(
         {
             "metadata": {"name": name, "labels": {"app": app}, "ownerReferences": [ref]},
             "spec": {"nodeName": node, "containers": [{"name": "c", "image": "busybox"}]},
         },
         namespace=NS,
     )
-    now = format_time()
-    pod["status"] = {
-        "phase": "Running",
-        "conditions": [
-            {"type": "Ready", "status": "True", "lastProbeTime": None, "lastTransitionTime": now}
-        ],
-    }
-    return await pods.update_status(pod)
+    return await set_pod_phase(client, pod, "Running", ready=True)
 
 
 async def _budget(client: ApiClient, name: str) -> Obj:
@@ -117,12 +97,12 @@ async def _wait_status(client: ApiClient, name: str, **expected: int) -> Obj:
     match = _status_is(expected)
     seen: dict[str, Obj] = {}
 
-    async def reached() -> bool:
+    async def reached() -> bool | None:
         seen["pdb"] = await _budget(client, name)
-        return match(seen["pdb"])
+        return (match(seen["pdb"])) or None
 
     try:
-        await _eventually(reached)
+        await wait_for(reached)
     except AssertionError:
         raise AssertionError(f"budget {name} never reached {expected}: {seen.get('pdb')}") from None
     return seen["pdb"]
@@ -169,11 +149,11 @@ async def test_budget_status_and_evictions(api_client: ApiClient, disruption: No
     pdb = await _wait_status(api_client, "web", currentHealthy=2, disruptionsAllowed=0)
     assert pdb["status"]["conditions"][0]["reason"] == "InsufficientPods"
 
-    async def bookkeeping_done() -> bool:
+    async def bookkeeping_done() -> bool | None:
         # once the controller sees the pod terminating, its disruptedPods entry goes
-        return not (await _budget(api_client, "web"))["status"].get("disruptedPods")
+        return (not (await _budget(api_client, "web"))["status"].get("disruptedPods")) or None
 
-    await _eventually(bookkeeping_done)
+    await wait_for(bookkeeping_done)
 
     with pytest.raises(errors.StatusError) as refused:
         await api_client.resource(PODS).create(
@@ -232,13 +212,11 @@ async def test_an_unmanaged_pod_fails_safe(api_client: ApiClient, disruption: No
         namespace=NS,
     )
 
-    async def unmanaged_reported() -> bool:
-        listed = await api_client.resource(EVENTS).list(
-            namespace=NS, field_selector="involvedObject.name=orphan"
-        )
-        return any(e["reason"] == "UnmanagedPods" for e in listed["items"])
+    async def unmanaged_reported() -> bool | None:
+        events = await events_of(api_client, NS, "orphan")
+        return any(reason == "UnmanagedPods" for reason, _ in events) or None
 
-    await _eventually(unmanaged_reported)
+    await wait_for(unmanaged_reported)
     pdb = await _budget(api_client, "orphan")
     assert pdb["status"]["disruptionsAllowed"] == 0
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -19,13 +19,10 @@ import pytest
 from kubeling.api import errors
 from kubeling.api.timestamps import format_micro_time, format_time
 from kubeling.client import ApiClient, PatchType, load_client_config
-from kubeling.client.resources import EVENTS, LEASES, NODES, PODS
-from kubeling.controllers.manager import (
-    CONTROLLERS,
-    ControllerManagerOptions,
-    run_controller_manager,
-)
+from kubeling.client.resources import LEASES, NODES, PODS
+from kubeling.controllers.manager import CONTROLLERS
 from kubeling.controllers.nodelifecycle import NodeLifecycleController, NodeLifecycleOptions
+from tests.integration.controllers_support import controller_manager, wait_for, wait_for_events
 from tests.support.cluster import RunningServer
 
 NS = "default"
@@ -37,14 +34,6 @@ OPTIONS = NodeLifecycleOptions(
 )
 
 Obj = dict[str, Any]
-
-
-async def _eventually(check: Callable[[], Awaitable[bool]], within: float = 30) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.1)
 
 
 @pytest.fixture
@@ -60,18 +49,8 @@ async def controllers(
     kubeling_server: RunningServer, fast_node_lifecycle: None
 ) -> AsyncIterator[None]:
     config = load_client_config(kubeling_server.kubeconfig)
-    task = asyncio.create_task(
-        run_controller_manager(
-            config,
-            ControllerManagerOptions(
-                controllers=("nodelifecycle", "taint-eviction-controller"), leader_elect=False
-            ),
-        )
-    )
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with controller_manager(config, "nodelifecycle", "taint-eviction-controller"):
+        yield
 
 
 class Kubelets:
@@ -187,21 +166,15 @@ def _condition(obj: Obj, condition_type: str) -> Obj | None:
     )
 
 
-async def _evicted_by_taint_manager(client: ApiClient, name: str) -> bool:
+async def _evicted_by_taint_manager(client: ApiClient, name: str) -> bool | None:
     pod = await _get(client, PODS, name, NS)
     if pod is None:
         return True
     target = _condition(pod, "DisruptionTarget")
-    return bool(pod["metadata"].get("deletionTimestamp")) and (
-        target is not None and target["reason"] == "DeletionByTaintManager"
-    )
-
-
-async def _events(client: ApiClient, name: str) -> list[Obj]:
-    listed = await client.resource(EVENTS).list(
-        namespace=NS, field_selector=f"involvedObject.name={name}"
-    )
-    return list(listed["items"])
+    deleting = bool(pod["metadata"].get("deletionTimestamp"))
+    return (
+        deleting and target is not None and target["reason"] == "DeletionByTaintManager"
+    ) or None
 
 
 async def test_a_silent_node_goes_unknown_is_tainted_and_its_pods_evicted(
@@ -219,18 +192,20 @@ async def test_a_silent_node_goes_unknown_is_tainted_and_its_pods_evicted(
         "node.kubernetes.io/unreachable": 300,
     }
 
-    async def registered() -> bool:
-        return any(e["reason"] == "RegisteredNode" for e in await _events(api_client, "lost"))
-
-    await _eventually(registered)
+    await wait_for_events(
+        api_client,
+        NS,
+        "lost",
+        ("RegisteredNode", "Node lost event: Registered Node lost in Controller"),
+    )
     kubelets.alive.discard("lost")
 
-    async def unknown() -> bool:
+    async def unknown() -> bool | None:
         node = await _get(api_client, NODES, "lost")
         ready = _condition(node or {}, "Ready")
-        return ready is not None and ready["status"] == "Unknown"
+        return (ready is not None and ready["status"] == "Unknown") or None
 
-    await _eventually(unknown)
+    await wait_for(unknown)
     node = await _get(api_client, NODES, "lost")
     assert node is not None
     ready = _condition(node, "Ready")
@@ -248,24 +223,25 @@ async def test_a_silent_node_goes_unknown_is_tainted_and_its_pods_evicted(
             "Kubelet never posted node status.",
         )
 
-    async def tainted() -> bool:
+    async def tainted() -> bool | None:
         node = await _get(api_client, NODES, "lost")
         keys = {(t["key"], t["effect"]) for t in (node or {}).get("spec", {}).get("taints") or []}
-        return {
+        wanted = {
             ("node.kubernetes.io/unreachable", "NoExecute"),
             ("node.kubernetes.io/unreachable", "NoSchedule"),
-        } <= keys
+        }
+        return (wanted <= keys) or None
 
-    await _eventually(tainted)
+    await wait_for(tainted)
     node = await _get(api_client, NODES, "lost")
     assert node is not None
     assert all(t.get("timeAdded") for t in node["spec"]["taints"])
 
-    await _eventually(lambda: _evicted_by_taint_manager(api_client, "quick"))
+    await wait_for(lambda: _evicted_by_taint_manager(api_client, "quick"))
     patient = await _get(api_client, PODS, "patient", NS)
     assert patient is not None
     assert not patient["metadata"].get("deletionTimestamp")
-    await _eventually(lambda: _evicted_by_taint_manager(api_client, "patient"))
+    await wait_for(lambda: _evicted_by_taint_manager(api_client, "patient"))
     for name in ("stays", "defaulted"):
         pod = await _get(api_client, PODS, name, NS)
         assert pod is not None
@@ -274,11 +250,16 @@ async def test_a_silent_node_goes_unknown_is_tainted_and_its_pods_evicted(
         assert pod_ready is not None
         assert pod_ready["status"] == "False"
 
-    reasons = {(e["reason"], e["message"]) for e in await _events(api_client, "quick")}
-    assert ("TaintManagerEviction", "Marking for deletion Pod default/quick") in reasons
-    assert ("NodeNotReady", "Node is not ready") in reasons
-    node_events = {(e["reason"], e["message"]) for e in await _events(api_client, "lost")}
-    assert ("NodeNotReady", "Node lost status is now: NodeNotReady") in node_events
+    await wait_for_events(
+        api_client,
+        NS,
+        "quick",
+        ("TaintManagerEviction", "Marking for deletion Pod default/quick"),
+        ("NodeNotReady", "Node is not ready"),
+    )
+    await wait_for_events(
+        api_client, NS, "lost", ("NodeNotReady", "Node lost status is now: NodeNotReady")
+    )
     healthy = await _get(api_client, NODES, "healthy")
     assert healthy is not None
     assert not healthy.get("spec", {}).get("taints")
@@ -287,11 +268,11 @@ async def test_a_silent_node_goes_unknown_is_tainted_and_its_pods_evicted(
     kubelets.alive.add("lost")
     await kubelets.post_ready("lost")
 
-    async def untainted() -> bool:
+    async def untainted() -> bool | None:
         node = await _get(api_client, NODES, "lost")
-        return node is not None and not node.get("spec", {}).get("taints")
+        return (node is not None and not node.get("spec", {}).get("taints")) or None
 
-    await _eventually(untainted)
+    await wait_for(untainted)
 
 
 async def test_an_untolerated_no_execute_taint_evicts_at_once(
@@ -311,7 +292,7 @@ async def test_an_untolerated_no_execute_taint_evicts_at_once(
         {"spec": {"taints": [{"key": "example.com/maintenance", "effect": "NoExecute"}]}},
         patch_type=PatchType.MERGE,
     )
-    await _eventually(lambda: _evicted_by_taint_manager(api_client, "plain"))
+    await wait_for(lambda: _evicted_by_taint_manager(api_client, "plain"))
     tolerant = await _get(api_client, PODS, "tolerant", NS)
     assert tolerant is not None
     assert not tolerant["metadata"].get("deletionTimestamp")
@@ -329,13 +310,13 @@ async def test_cordon_adds_the_unschedulable_taint(
 
     await asyncio.to_thread(kubeling_server.kubectl, "cordon", "cordoned")
 
-    async def has_taint() -> bool:
-        return "node.kubernetes.io/unschedulable" in await taint_keys()
+    async def has_taint() -> bool | None:
+        return ("node.kubernetes.io/unschedulable" in await taint_keys()) or None
 
-    await _eventually(has_taint)
+    await wait_for(has_taint)
     await asyncio.to_thread(kubeling_server.kubectl, "uncordon", "cordoned")
 
-    async def lost_taint() -> bool:
-        return "node.kubernetes.io/unschedulable" not in await taint_keys()
+    async def lost_taint() -> bool | None:
+        return ("node.kubernetes.io/unschedulable" not in await taint_keys()) or None
 
-    await _eventually(lost_taint)
+    await wait_for(lost_taint)

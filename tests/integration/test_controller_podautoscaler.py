@@ -5,24 +5,20 @@ nothing more can be done, and kubectl shows <unknown> targets."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from kubeling.client import ApiClient, PatchType, load_client_config
-from kubeling.client.resources import DEPLOYMENTS, EVENTS, HORIZONTALPODAUTOSCALERS
-from kubeling.controllers.manager import (
-    CONTROLLERS,
-    ControllerManagerOptions,
-    run_controller_manager,
-)
+from kubeling.client.resources import DEPLOYMENTS, HORIZONTALPODAUTOSCALERS
+from kubeling.controllers.manager import CONTROLLERS
 from kubeling.controllers.podautoscaler import (
     HorizontalPodAutoscalerController,
     HorizontalPodAutoscalerOptions,
 )
+from tests.integration.controllers_support import controller_manager, wait_for, wait_for_events
 from tests.support.cluster import RunningServer
 
 NS = "default"
@@ -32,14 +28,6 @@ NO_METRICS = (
     "metrics from resource metrics API: the server could not find the requested resource "
     "(get pods.metrics.k8s.io)"
 )
-
-
-async def _eventually(check: Callable[[], Awaitable[bool]], within: float = 30) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.1)
 
 
 @pytest.fixture
@@ -55,16 +43,9 @@ async def autoscaler(
             options=HorizontalPodAutoscalerOptions(sync_period=0.5),
         ),
     )
-    task = asyncio.create_task(
-        run_controller_manager(
-            load_client_config(kubeling_server.kubeconfig),
-            ControllerManagerOptions(controllers=("horizontalpodautoscaling",), leader_elect=False),
-        )
-    )
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    config = load_client_config(kubeling_server.kubeconfig)
+    async with controller_manager(config, "horizontalpodautoscaling"):
+        yield
 
 
 async def _deployment(client: ApiClient, name: str, replicas: int) -> None:
@@ -119,14 +100,6 @@ def _conditions(hpa: Obj) -> dict[str, tuple[str, str, str]]:
     }
 
 
-async def _events(client: ApiClient, name: str) -> set[tuple[str, str, str]]:
-    listed = await client.resource(EVENTS).list(
-        namespace=NS,
-        field_selector=f"involvedObject.name={name},involvedObject.kind=HorizontalPodAutoscaler",
-    )
-    return {(e["type"], e["reason"], e["message"]) for e in listed["items"]}
-
-
 async def test_min_replicas_enforced_and_metrics_reported_unavailable(
     kubeling_server: RunningServer, api_client: ApiClient, autoscaler: None
 ) -> None:
@@ -134,16 +107,16 @@ async def test_min_replicas_enforced_and_metrics_reported_unavailable(
     await _deployment(api_client, "web", 1)
     await _hpa(api_client, "web", 2, 5)
 
-    async def scaled_up() -> bool:
-        return await _replicas(api_client, "web") == 2
+    async def scaled_up() -> bool | None:
+        return (await _replicas(api_client, "web") == 2) or None
 
-    await _eventually(scaled_up)
+    await wait_for(scaled_up)
 
-    async def metrics_reported() -> bool:
+    async def metrics_reported() -> bool | None:
         hpa = await api_client.resource(HORIZONTALPODAUTOSCALERS).get("web", namespace=NS)
-        return "ScalingActive" in _conditions(hpa)
+        return ("ScalingActive" in _conditions(hpa)) or None
 
-    await _eventually(metrics_reported)
+    await wait_for(metrics_reported)
     hpa = await api_client.resource(HORIZONTALPODAUTOSCALERS).get("web", namespace=NS)
     conditions = _conditions(hpa)
     assert conditions["AbleToScale"] == (
@@ -159,19 +132,21 @@ async def test_min_replicas_enforced_and_metrics_reported_unavailable(
     status = hpa["status"]
     assert (status["currentReplicas"], status["desiredReplicas"]) == (2, 2)
     assert status["lastScaleTime"]
-    events = await _events(api_client, "web")
-    assert (
-        "Normal",
-        "SuccessfulRescale",
-        "New size: 2; reason: Current number of replicas below Spec.MinReplicas",
-    ) in events
-    assert ("Warning", "FailedGetResourceMetric", NO_METRICS) in events
-    assert (
-        "Warning",
-        "FailedComputeMetricsReplicas",
-        "invalid metrics (1 invalid out of 1), first error is: failed to get cpu resource "
-        f"metric value: {NO_METRICS}",
-    ) in events
+    await wait_for_events(
+        api_client,
+        NS,
+        "web",
+        (
+            "SuccessfulRescale",
+            "New size: 2; reason: Current number of replicas below Spec.MinReplicas",
+        ),
+        ("FailedGetResourceMetric", NO_METRICS),
+        (
+            "FailedComputeMetricsReplicas",
+            "invalid metrics (1 invalid out of 1), first error is: failed to get cpu resource "
+            f"metric value: {NO_METRICS}",
+        ),
+    )
 
     table = await asyncio.to_thread(kubeling_server.kubectl, "get", "hpa", "web", "--no-headers")
     columns = table.stdout.split()
@@ -199,27 +174,30 @@ async def test_max_replicas_enforced(api_client: ApiClient, autoscaler: None) ->
         patch_type=PatchType.MERGE,
     )
 
-    async def capped() -> bool:
-        return await _replicas(api_client, "burst") == 3
+    async def capped() -> bool | None:
+        return (await _replicas(api_client, "burst") == 3) or None
 
-    await _eventually(capped)
-    events = await _events(api_client, "burst")
-    assert (
-        "Normal",
-        "SuccessfulRescale",
-        "New size: 3; reason: Current number of replicas above Spec.MaxReplicas",
-    ) in events
+    await wait_for(capped)
+    await wait_for_events(
+        api_client,
+        NS,
+        "burst",
+        (
+            "SuccessfulRescale",
+            "New size: 3; reason: Current number of replicas above Spec.MaxReplicas",
+        ),
+    )
 
 
 async def test_a_missing_target_is_reported(api_client: ApiClient, autoscaler: None) -> None:
     """No such Deployment: AbleToScale False/FailedGetScale with the API's message."""
     await _hpa(api_client, "ghost", 1, 3)
 
-    async def reported() -> bool:
+    async def reported() -> bool | None:
         hpa = await api_client.resource(HORIZONTALPODAUTOSCALERS).get("ghost", namespace=NS)
-        return "AbleToScale" in _conditions(hpa)
+        return ("AbleToScale" in _conditions(hpa)) or None
 
-    await _eventually(reported)
+    await wait_for(reported)
     hpa = await api_client.resource(HORIZONTALPODAUTOSCALERS).get("ghost", namespace=NS)
     assert _conditions(hpa)["AbleToScale"] == (
         "False",
