@@ -151,7 +151,7 @@ async def test_exit_codes_and_reasons(runtimes: Runtimes, tmp_path: Path) -> Non
     )
     with pytest.raises(RuntimeServiceError, match=r'chdir to cwd \("/no/such/dir"\)'):
         await run(runtime, sandbox, sandbox_id, ["true"], name="cwd", working_dir="/no/such/dir")
-    with pytest.raises(RuntimeServiceError, match="no command"):
+    with pytest.raises(RuntimeServiceError, match="sets neither command nor args"):
         await run(runtime, sandbox, sandbox_id, [], name="empty")
 
 

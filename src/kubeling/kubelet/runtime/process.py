@@ -67,7 +67,7 @@ from kubeling.kubelet.runtime.records import (
 )
 from kubeling.kubelet.runtime.zygote import DEFAULT_PATH, SHIM_SCRIPT, Zygote, read_to_eof
 
-__all__ = ["DEFAULT_PATH", "ProcessRuntime"]
+__all__ = ["DEFAULT_PATH", "ProcessRuntime", "no_command_message"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,15 @@ KILL_WAIT_SECONDS: Final = 10.0
 UNKNOWN_EXIT_CODE: Final = 255
 
 Json = dict[str, Any]
+
+
+def no_command_message(name: str, image: str) -> str:
+    """Why a container without command and args cannot run here, and what to do about it."""
+    return (
+        f'container "{name}" sets neither command nor args: the process runtime pulls no '
+        f'images and runs the container\'s command on the node (image "{image}" is only '
+        'recorded); give it one, e.g. command: ["python3", "-m", "http.server"]'
+    )
 
 
 class ProcessRuntime:
@@ -137,6 +146,8 @@ class ProcessRuntime:
                 self._check_shim(container)
             if container.state in (ContainerState.EXITED, ContainerState.CREATED):
                 container.done.set()
+            if container.state is ContainerState.EXITED:
+                self._release_cgroup(container)
             self._containers[container.id] = container
 
     def _check_shim(self, container: ContainerRecord) -> None:
@@ -281,7 +292,7 @@ class ProcessRuntime:
             raise RuntimeServiceError(f"pod sandbox {sandbox_id!r} is not ready")
         argv = [*config.command, *config.args]
         if not argv:
-            raise RuntimeServiceError(f"container {config.name!r} has no command to run")
+            raise RuntimeServiceError(no_command_message(config.name, config.image))
         if config.mounts:
             raise RuntimeServiceError("the process runtime does not mount volumes yet")
         container_id = secrets.token_hex(32)
@@ -385,6 +396,7 @@ class ProcessRuntime:
                 "startedAt": 0,
                 "finishedAt": time.time_ns(),
             }
+        await asyncio.to_thread(self._release_cgroup, container)
         self._notify(container, "exited")
         raise RuntimeServiceError(
             str(result.get("error") or container.exited.get("message") or "start failed")
@@ -418,8 +430,15 @@ class ProcessRuntime:
         if container.state is ContainerState.RUNNING:
             # pidfd readable yet the shim alive: cannot happen; treat the shim as gone.
             container.unknown = True
+        if container.state is ContainerState.EXITED:
+            self._release_cgroup(container)
         container.done.set()
         self._notify(container, "exited")
+
+    def _release_cgroup(self, container: ContainerRecord) -> None:
+        """An ended container's cgroups go at once (its shim already read the OOM count)."""
+        if self.cgroups is not None:
+            self.cgroups.remove(container.id)
 
     async def stop_container(self, container_id: str, grace_period: float) -> None:
         container = self._container(container_id)
@@ -462,6 +481,7 @@ class ProcessRuntime:
             "finishedAt": time.time_ns(),
         }
         shim.write_json(container.directory / shim.EXITED, container.exited)
+        self._release_cgroup(container)
         container.done.set()
         self._notify(container, "exited")
 
