@@ -81,6 +81,11 @@ def init_container_failed(status: ContainerStatus) -> bool:
     return status.state is ContainerState.UNKNOWN
 
 
+def _state_name(status: ContainerStatus) -> str:
+    """The kubelet's name of a container state (``unknown``), as its messages print it."""
+    return status.state.value.removeprefix("CONTAINER_").lower()
+
+
 def _changed(container: Mapping[str, Any], status: ContainerStatus) -> bool:
     recorded = status.annotations.get(HASH_ANNOTATION)
     return bool(recorded) and recorded != container_hash(container)
@@ -205,7 +210,8 @@ def _compute_init_actions(
             actions.containers_to_kill[status.id] = ContainerToKill(
                 status.id,
                 container["name"],
-                f'Init container is in "{status.state.value}" state, try killing it before restart',
+                f'Init container is in "{_state_name(status)}" state, try killing it '
+                "before restart",
             )
             to_start.append(i)
         previously_initialized = True
@@ -269,8 +275,8 @@ def compute_pod_actions(
                     actions.containers_to_kill[status.id] = ContainerToKill(
                         status.id,
                         name,
-                        f'Container is in "{status.state.value}" state, try killing it before '
-                        "restart",
+                        f'Container is in "{_state_name(status)}" state, try killing it '
+                        "before restart",
                     )
             continue
         restart = should_restart_on_failure(pod)

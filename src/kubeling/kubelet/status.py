@@ -54,6 +54,24 @@ CONTAINER_CREATING: Final = "ContainerCreating"
 POD_INITIALIZING: Final = "PodInitializing"
 STATUS_UNKNOWN: Final = "ContainerStatusUnknown"
 
+#: The status fields the kubelet computes; any other (set by someone else) is kept as it is.
+KUBELET_STATUS_FIELDS: Final = frozenset(
+    {
+        "phase",
+        "conditions",
+        "message",
+        "reason",
+        "hostIP",
+        "hostIPs",
+        "podIP",
+        "podIPs",
+        "startTime",
+        "initContainerStatuses",
+        "containerStatuses",
+        "ephemeralContainerStatuses",
+        "qosClass",
+    }
+)
 #: The condition types the kubelet writes (it keeps every other one as it finds it).
 KUBELET_CONDITIONS: Final = (
     "PodReadyToStartContainers",
@@ -78,6 +96,12 @@ class StatusInputs:
     #: Now, as the API writes it (``2024-01-02T03:04:05Z``).
     now: str = ""
     pod_is_terminal: bool = False
+
+
+def _in(status: Mapping[str, Any], field: str, kind: str) -> bool:
+    """Whether a container status's ``state`` (or ``lastState``) is of ``kind``: ``running``,
+    ``terminated`` or ``waiting`` (present, even if empty)."""
+    return kind in (status.get(field) or {})
 
 
 def _time(seconds: float) -> str | None:
@@ -131,7 +155,7 @@ def _convert_one(status: ContainerStatus, old: Obj | None, inputs: StatusInputs)
         converted["state"] = {"running": {"startedAt": _time(status.started_at)}}
     elif status.state is ContainerState.EXITED:
         converted["state"] = {"terminated": _terminated(status, container_id)}
-    elif status.state is ContainerState.UNKNOWN and old and (old.get("state") or {}).get("running"):
+    elif status.state is ContainerState.UNKNOWN and old and _in(old, "state", "running"):
         # It ran and cannot be found now: show it ended rather than waiting (so that a pod
         # that must run once is not taken for one that never ran).
         converted["state"] = {
@@ -204,7 +228,7 @@ def _convert_container_statuses(
             status["volumeMounts"] = mounts
         previous_status = old.get(name)
         if previous_status is not None:
-            if (previous_status.get("state") or {}).get("terminated"):
+            if _in(previous_status, "state", "terminated"):
                 status = copy.deepcopy(previous_status)
             else:
                 status["restartCount"] = previous_status.get("restartCount", 0)
@@ -217,14 +241,15 @@ def _convert_container_statuses(
         previous_status = old.get(name)
         if runtime.find(name) is not None or previous_status is None:
             continue
-        old_state = previous_status.get("state") or {}
-        if old_state.get("terminated") or not old_state.get("running"):
+        if _in(previous_status, "state", "terminated") or not _in(
+            previous_status, "state", "running"
+        ):
             continue
         status = statuses[name]
-        waiting = (status["state"] or {}).get("waiting")
+        waiting = (status.get("state") or {}).get("waiting")
         if waiting is None or waiting.get("reason") != default_reason:
             continue
-        if (status.get("lastState") or {}).get("terminated"):
+        if _in(status, "lastState", "terminated"):
             continue
         status["lastState"] = {
             "terminated": {
@@ -282,7 +307,7 @@ def _convert_container_statuses(
         if reason is None:
             continue
         status = statuses[name]
-        if (status["state"] or {}).get("terminated"):
+        if _in(status, "state", "terminated"):
             status["lastState"] = status["state"]
         waiting_state: Obj = {"reason": reason[0]}
         if reason[1]:
@@ -303,12 +328,12 @@ def _apply_probes(
     """``started`` and ``ready`` (the probe manager's ``UpdatePodStatus``)."""
 
     def started(status: Obj) -> bool:
-        if not (status.get("state") or {}).get("running"):
+        if not _in(status, "state", "running"):
             return False
         return probes.started(pod, status["name"], status.get("containerID", ""))
 
     def ready(status: Obj) -> bool:
-        if not (status.get("state") or {}).get("running"):
+        if not _in(status, "state", "running"):
             return False
         return probes.ready(pod, status["name"], status.get("containerID", ""))
 
@@ -355,13 +380,13 @@ def get_phase(
             pending_regular_init += 1
             continue
         state, last = status.get("state") or {}, status.get("lastState") or {}
-        if state.get("running"):
+        if "running" in state:
             pending_regular_init += 1
-        elif state.get("terminated"):
+        elif "terminated" in state:
             if state["terminated"].get("exitCode") != 0:
                 failed_init += 1
-        elif state.get("waiting"):
-            if last.get("terminated"):
+        elif "waiting" in state:
+            if "terminated" in last:
                 if last["terminated"].get("exitCode") != 0:
                     failed_init += 1
             else:
@@ -378,14 +403,14 @@ def get_phase(
             unknown += 1
             continue
         state, last = status.get("state") or {}, status.get("lastState") or {}
-        if state.get("running"):
+        if "running" in state:
             if not status.get("started"):
                 pending_sidecars += 1
             running += 1
-        elif state.get("terminated"):
+        elif "terminated" in state:
             pass  # an ended sidecar does not count for the phase
-        elif state.get("waiting"):
-            if not last.get("terminated"):
+        elif "waiting" in state:
+            if "terminated" not in last:
                 pending_sidecars += 1
                 waiting += 1
         else:
@@ -398,14 +423,14 @@ def get_phase(
             unknown += 1
             continue
         state, last = status.get("state") or {}, status.get("lastState") or {}
-        if state.get("running"):
+        if "running" in state:
             running += 1
-        elif state.get("terminated"):
+        elif "terminated" in state:
             stopped += 1
             if state["terminated"].get("exitCode") == 0:
                 succeeded += 1
-        elif state.get("waiting"):
-            if last.get("terminated"):
+        elif "waiting" in state:
+            if "terminated" in last:
                 stopped += 1
             else:
                 waiting += 1
@@ -496,8 +521,7 @@ def _pod_ready(
 def _has_any_regular_container_started(pod: Mapping[str, Any], statuses: Sequence[Obj]) -> bool:
     names = {c["name"] for c in spec_of(pod).get("containers") or []}
     return any(
-        s.get("name") in names
-        and ((s.get("state") or {}).get("running") or (s.get("state") or {}).get("terminated"))
+        s.get("name") in names and (_in(s, "state", "running") or _in(s, "state", "terminated"))
         for s in statuses
     )
 
@@ -623,6 +647,9 @@ def generate_pod_status(
     status["containerStatuses"] = containers
     if api_status.get("qosClass"):
         status["qosClass"] = api_status["qosClass"]
+    for key, value in api_status.items():
+        if key not in KUBELET_STATUS_FIELDS:
+            status[key] = copy.deepcopy(value)
     return status
 
 
@@ -646,7 +673,7 @@ def terminate_pod_status(pod: Mapping[str, Any], status: Obj) -> Obj:
     ) or not (spec_of(pod).get("initContainers"))
     if initialized:
         for container in result.get("containerStatuses") or []:
-            if not (container.get("state") or {}).get("terminated"):
+            if not _in(container, "state", "terminated"):
                 container["state"] = copy.deepcopy(unknown)
     # Init containers: all but the trailing ones that never started are marked ended.
     inits = result.get("initContainerStatuses") or []
@@ -654,13 +681,13 @@ def terminate_pod_status(pod: Mapping[str, Any], status: Obj) -> Obj:
         (
             i
             for i, s in enumerate(inits)
-            if (s.get("state") or {}).get("running")
-            or (s.get("state") or {}).get("terminated")
-            or (s.get("lastState") or {}).get("terminated")
+            if _in(s, "state", "running")
+            or _in(s, "state", "terminated")
+            or _in(s, "lastState", "terminated")
         ),
         default=-1,
     )
     for container in inits[: last_started + 1]:
-        if not (container.get("state") or {}).get("terminated"):
+        if not _in(container, "state", "terminated"):
             container["state"] = copy.deepcopy(unknown)
     return result
