@@ -55,7 +55,7 @@ from kubeling.kubelet.podutil import (
     spec_of,
     stable_key,
 )
-from kubeling.kubelet.probes import ProbeResults
+from kubeling.kubelet.probes import NoProbes, ProbeResults
 from kubeling.kubelet.runtime.crilog import parse_record, rotated_files
 from kubeling.kubelet.runtime.interface import (
     ContainerConfig,
@@ -389,10 +389,26 @@ class PodRuntimeManager:
             pod, NORMAL, events.STARTED, events.started_message(name), field_path=path
         )
         reasons.pop(name, None)
+        self._warn_unsupported(pod, container, path)
         await self._prune(status, name, keep=1)
         if (container.get("lifecycle") or {}).get("postStart"):
             await self._post_start(pod, container, container_id, reasons)
         return True, None
+
+    def _warn_unsupported(
+        self, pod: Mapping[str, Any], container: Mapping[str, Any], path: str
+    ) -> None:
+        """What the container asks for that this kubelet does not do yet, said out loud."""
+        for mount in container.get("volumeMounts") or []:
+            message = events.volume_not_mounted_message(mount["name"], mount["mountPath"])
+            self.recorder.event(pod, WARNING, events.FAILED_MOUNT, message, field_path=path)
+        if isinstance(self.probes, NoProbes):
+            for kind in ("startup", "liveness", "readiness"):
+                if container.get(f"{kind}Probe"):
+                    message = events.probes_not_run_message(kind)
+                    self.recorder.event(
+                        pod, WARNING, events.PROBE_WARNING, message, field_path=path
+                    )
 
     async def _post_start(
         self,
