@@ -131,6 +131,13 @@ async def test_a_container_runs_its_command_and_logs_in_the_cri_format(
         ("stdout", f"out {work_dir} hi"),
     ]
     assert [e.kind for e in runtimes.events if e.container_id == cid] == ["started", "exited"]
+    # The configuration holds the environment (Secrets too): only its owner may read it.
+    assert _mode(tmp_path / "runtime") == 0o700
+    assert _mode(tmp_path / "runtime" / "containers" / cid / "config.json") == 0o600
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
 
 
 async def test_exit_codes_and_reasons(runtimes: Runtimes, tmp_path: Path) -> None:

@@ -128,6 +128,8 @@ class ProcessRuntime:
         self._started = True
 
     def _load(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.chmod(0o700)  # containers' configurations hold their Secrets
         for sub in ("sandboxes", "containers"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         for directory in (self.root / "sandboxes").iterdir():

@@ -67,9 +67,11 @@ Json = dict[str, Any]
 
 
 def write_json(path: Path, value: Json) -> None:
-    """Write ``value`` to ``path`` atomically (a reader sees all of it or nothing)."""
+    """Write ``value`` to ``path`` atomically (a reader sees all of it or nothing), readable by
+    its owner only: a container's configuration holds its environment, Secrets included."""
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w") as f:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "w") as f:
         json.dump(value, f)
         f.flush()
         os.fsync(f.fileno())
