@@ -260,6 +260,35 @@ async def _lease(leases: Any, name: str) -> Obj | None:
     return lease
 
 
+async def test_the_kubelet_posts_its_status_again_when_the_api_says_otherwise(
+    node: Node, client: ApiClient
+) -> None:
+    """As the node lifecycle controller does for a silent node: Ready turns Unknown."""
+    await node.start()
+    nodes = client.resource(NODES)
+    current = await nodes.get(node.name)
+    conditions = [
+        {**c, "status": "Unknown", "reason": "NodeStatusUnknown"} if c["type"] == "Ready" else c
+        for c in current["status"]["conditions"]
+    ]
+    await nodes.patch(node.name, {"status": {"conditions": conditions}}, subresource="status")
+
+    async def ready_again() -> Obj | None:
+        found: Obj = await nodes.get(node.name)
+        ready = next(c for c in found["status"]["conditions"] if c["type"] == "Ready")
+        return found if ready["status"] == "True" else None
+
+    found = await eventually(ready_again, "the kubelet never reported Ready again")
+    ready = next(c for c in found["status"]["conditions"] if c["type"] == "Ready")
+    assert ready["reason"] == "KubeletReady"
+    assert [c["type"] for c in found["status"]["conditions"]] == [
+        "MemoryPressure",
+        "DiskPressure",
+        "PIDPressure",
+        "Ready",
+    ]
+
+
 async def test_a_restarted_kubelet_adopts_its_node(node: Node, client: ApiClient) -> None:
     await node.start()
     first = await client.resource(NODES).get(node.name)

@@ -133,7 +133,6 @@ class Kubelet:
         self.workers: PodWorkers | None = None
         self.node: Obj | None = None
         self._allocatable: dict[str, str] = {}
-        self._reported: Obj = {}
         self._reported_at = 0.0
         #: Set once the node is registered and every pod has a worker.
         self.ready = asyncio.Event()
@@ -220,7 +219,7 @@ class Kubelet:
     def _host(self) -> HostInfo:
         return read_host_info(self.config.root_dir, self.hostname)
 
-    def _status_inputs(self, host: HostInfo, previous: Obj) -> NodeStatusInputs:
+    def _status_inputs(self, host: HostInfo, previous: Mapping[str, Any]) -> NodeStatusInputs:
         return NodeStatusInputs(
             node_name=self.config.node_name,
             host=host,
@@ -249,7 +248,7 @@ class Kubelet:
             try:
                 try:
                     self.node = await nodes.create(body)
-                    self._reported, self._reported_at = body["status"], time.monotonic()
+                    self._reported_at = time.monotonic()
                 except errors.StatusError as err:
                     if not errors.is_already_exists(err):
                         raise
@@ -272,23 +271,26 @@ class Kubelet:
                 delay = min(delay * 2, REGISTER_RETRY_MAX)
 
     async def _report_status(self) -> None:
-        """Post the Node's status when it changed, or every report period."""
+        """Post the Node's status when it differs from the API's (a controller may have marked
+        it Unknown), or every report period."""
         nodes = self.client.resource(NODES)
         while True:
             try:
+                current = await nodes.get(self.config.node_name, resource_version="0")
+                known: Obj = current.get("status") or {}
                 host = await asyncio.to_thread(self._host)
-                status = node_status(self._status_inputs(host, self._reported))
+                status = node_status(self._status_inputs(host, known))
                 due = (
                     time.monotonic() - self._reported_at >= self.config.node_status_report_frequency
                 )
-                if due or status_changed(self._reported, status):
+                if due or status_changed(known, status):
                     self.node = await nodes.patch(
                         self.config.node_name,
                         {"status": status},
                         patch_type=PatchType.STRATEGIC,
                         subresource="status",
                     )
-                    self._reported, self._reported_at = status, time.monotonic()
+                    self._reported_at = time.monotonic()
                     self._allocatable = dict(status["allocatable"])
             except errors.StatusError as err:
                 if errors.is_not_found(err):
