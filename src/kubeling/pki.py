@@ -22,7 +22,8 @@ second run leaves every byte (and every mtime) as it was. What "still good" mean
   existing kubeconfig would reject.
 - **server, admin and kubelet-client certs**: key matches, issued by the current CA, valid for
   at least :data:`RENEW_BEFORE` more, and (for the server) its SANs cover every requested name
-  and IP; a client cert names its identity. Otherwise a new key and cert are issued; nothing else changes.
+  and IP; a client cert names its identity. Otherwise a new key and cert are issued; nothing
+  else changes.
 - **service-account keys**: ``sa.key`` present; ``sa.pub`` is rewritten from it if missing or
   stale. Replacing ``sa.key`` would invalidate every issued token, so it is never rotated here.
 
