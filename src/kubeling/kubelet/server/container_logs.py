@@ -62,8 +62,8 @@ def log_container_id(pod: Mapping[str, Any], container: str, *, previous: bool) 
     if status is None:
         raise LogUnavailable(f"container {where} is not available")
     state = status.get("state") or {}
-    last_terminated = (status.get("lastState") or {}).get("terminated") or None
-    last_id = str(last_terminated.get("containerID") or "") if last_terminated else ""
+    last_terminated = (status.get("lastState") or {}).get("terminated")
+    last_id = str(last_terminated.get("containerID") or "") if last_terminated is not None else ""
     if previous:
         if not last_id:
             raise LogUnavailable(f"previous terminated container {where} not found")
