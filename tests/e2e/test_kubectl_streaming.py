@@ -700,3 +700,41 @@ def test_discovery_lists_the_stream_subresources(raw: _Raw) -> None:
     ):
         assert resources[name]["verbs"] == ["create", "get"]
         assert resources[name]["kind"] == kind
+
+
+def test_server_stops_with_streams_open(tmp_path: Path) -> None:
+    """SIGTERM with a followed log and an exec session open: the API server ends them and exits
+    cleanly (running_server checks the exit), and kubectl's commands end too."""
+    with running_server(tmp_path / "server") as server, FakeNode(server, tmp_path / "node") as node:
+        node.add_pod("busy", [ContainerSetup("main", command=["sleep", "600"])])
+        env = {**os.environ, "HOME": str(server.home), "KUBECONFIG": str(server.kubeconfig)}
+        follower = subprocess.Popen(
+            [kubectl_binary(), "logs", "-f", "busy"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        shell = subprocess.Popen(
+            [kubectl_binary(), "exec", "-i", "busy", "--", "cat"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        try:
+            assert shell.stdin is not None
+            assert shell.stdout is not None
+            shell.stdin.write(b"are you there?\n")
+            shell.stdin.flush()
+            ready, _, _ = select.select([shell.stdout], [], [], 60)
+            assert ready
+            assert shell.stdout.readline() == b"are you there?\n"
+            server.process.terminate()
+            assert server.process.wait(timeout=10) == 0
+            follower.wait(timeout=30)
+            shell.wait(timeout=30)
+        finally:
+            for process in (follower, shell):
+                if process.poll() is None:
+                    process.kill()
+                process.communicate()
