@@ -329,14 +329,17 @@ def test_exec_into_a_stopped_container_with_spdy(cluster: Cluster) -> None:
 # -- attach -------------------------------------------------------------------------------------
 
 
-def test_attach_with_stdin(cluster: Cluster) -> None:
+@pytest.mark.parametrize("binary", ["kubectl", "kubectl.1.28"])
+def test_attach_with_stdin(cluster: Cluster, binary: str) -> None:
     """kubectl attach -i: the container reads what kubectl sends; its output comes back; the
-    session ends when the container exits."""
+    session ends when the container exits (WebSocket with 1.32, SPDY with 1.28)."""
+    kubectl = kubectl_binary() if binary == "kubectl" else _old_kubectl()
+    pod = "reader-" + binary.replace(".", "-")
     cluster.node.add_pod(
-        "reader",
+        pod,
         [ContainerSetup("r", command=["sh", "-c", 'read line; echo "got $line"'], stdin=True)],
     )
-    result = cluster.kubectl("attach", "-i", "reader", input="hello\n")
+    result = cluster.kubectl("attach", "-i", pod, input="hello\n", binary=kubectl)
     assert result.returncode == 0, result.stderr
     assert "got hello" in result.stdout
 
