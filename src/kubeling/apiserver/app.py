@@ -35,6 +35,7 @@ from kubeling.apiserver.auth.issuer_discovery import (
 )
 from kubeling.apiserver.auth.serviceaccount_tokens import ServiceAccountTokens
 from kubeling.apiserver.customresources.scale_subresource import scale_for
+from kubeling.apiserver.kubelet_proxy import STREAM_SUBRESOURCES, KubeletProxy
 from kubeling.apiserver.metrics import Metrics
 from kubeling.apiserver.registry.registry import Registry
 from kubeling.apiserver.request_info import RequestInfo, parse_request_info
@@ -144,6 +145,7 @@ class ApiServerApp:
         tokens: ServiceAccountTokens | None = None,
         token_requests: TokenRequests | None = None,
         issuer_discovery: IssuerDiscovery | None = None,
+        kubelet_proxy: KubeletProxy | None = None,
     ) -> None:
         self.registry = registry
         self._authenticate = authenticate
@@ -154,6 +156,7 @@ class ApiServerApp:
         self._tokens = tokens
         self._token_requests = token_requests
         self._issuer_discovery = issuer_discovery
+        self._kubelet_proxy = kubelet_proxy
         self.metrics = Metrics()
         self.app = web.Application(client_max_size=codec.MAX_BODY_BYTES + 1024)
         self.app.router.add_route("*", "/{tail:.*}", self._handle)
@@ -421,10 +424,19 @@ class ApiServerApp:
     async def _subresource(
         self, request: web.Request, info: RequestInfo, rest: ResourceStore, namespace: str
     ) -> web.StreamResponse:
-        """scale, binding, eviction, finalize and token (status goes through the verbs)."""
+        """scale, binding, eviction, finalize, token, and the pod streams (log, exec, attach,
+        portforward: proxied to the kubelet); status goes through the verbs."""
         verb, sub, query = info.verb, info.subresource, request.query
         agent = request.headers.get("User-Agent", "")
         _check_declared(rest, info)
+        if sub in STREAM_SUBRESOURCES and (rest.resource.group, rest.resource.plural) == (
+            "",
+            "pods",
+        ):
+            allowed = ("get",) if sub == "log" else ("get", "create")
+            if verb not in allowed or self._kubelet_proxy is None:
+                raise errors.method_not_supported(f"pods/{sub}", verb)
+            return await self._kubelet_proxy.serve(request, namespace, info.name, sub)
         declared = next(s for s in rest.resource.subresources if s.name == sub)
         if sub == "token" and self._token_requests is None:
             # Kubernetes serves serviceaccounts/token only when it has an issuer and key.
