@@ -41,6 +41,7 @@ from kubeling.controllers.replicaset import ReplicaSetController, ReplicationMan
 from kubeling.controllers.resourcequota import ResourceQuotaController
 from kubeling.controllers.rootcacertpublisher import RootCACertPublisher
 from kubeling.controllers.serviceaccount import ServiceAccountsController
+from kubeling.controllers.servicelb import ServiceLBController
 from kubeling.controllers.ttlafterfinished import TTLAfterFinishedController
 from kubeling.controllers.volume import LocalPathProvisioner, PersistentVolumeBinder
 
@@ -69,6 +70,7 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "persistentvolume-binder": PersistentVolumeBinder,
     "local-path-provisioner": LocalPathProvisioner,
     "resourcequota": ResourceQuotaController,
+    "service-lb-controller": ServiceLBController,
 }
 
 
