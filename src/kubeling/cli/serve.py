@@ -23,6 +23,7 @@ from kubeling.cli.kubeconfig import write_kubeconfig
 from kubeling.client import load_client_config
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
 from kubeling.pki import Pki, ensure_pki
+from kubeling.proxy import ProxyOptions, run_proxy
 
 __all__ = ["ServeOptions", "serve"]
 
@@ -42,6 +43,8 @@ class ServeOptions:
     controllers: tuple[str, ...] | None = None
     #: The local-path provisioner's base directory (default: ``<data dir>/storage``).
     local_storage_path: Path | None = None
+    #: Run this node's service proxy in this process too (``kubeling up``).
+    proxy: bool = False
 
 
 def _server_ips(bind_address: str) -> list[str]:
@@ -130,6 +133,12 @@ def _start_components(options: ServeOptions, kubeconfig: Path) -> list[asyncio.T
             identity=f"{socket.gethostname()}_kubeling-up",
         )
         tasks.append(asyncio.create_task(manager, name="controller-manager"))
+    if options.proxy:
+        proxy = run_proxy(
+            load_client_config(kubeconfig),
+            ProxyOptions(node_name=socket.gethostname().lower()),
+        )
+        tasks.append(asyncio.create_task(proxy, name="proxy"))
     for task in tasks:
         task.add_done_callback(_report_exit)
     return tasks
