@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from typing import Final
+from typing import Final, cast
 
 from kubeling.proxy.endpoints import Endpoint
 from kubeling.proxy.rules import Frontend, Verdict, source_allowed
@@ -55,8 +55,8 @@ class UdpListener(asyncio.DatagramProtocol):
         self._reaper = loop.create_task(self._reap_idle(), name=f"reaper {self.frontend}")
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        # Python 3.11's selector transport does not subclass DatagramTransport.
+        self.transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: Address) -> None:
         flow = self.flows.get(addr)
@@ -153,8 +153,8 @@ class _Flow(asyncio.DatagramProtocol):
             self.send(data)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        # Python 3.11's selector transport does not subclass DatagramTransport.
+        self.transport = cast(asyncio.DatagramTransport, transport)
 
     def send(self, data: bytes) -> None:
         self.last_active = asyncio.get_running_loop().time()
