@@ -83,7 +83,8 @@ def raise_fd_limit() -> int:
 
 
 def default_max_connections(fd_limit: int) -> int:
-    """Proxied connections to allow at once: each holds two descriptors."""
+    """Proxied TCP connections (and, separately, UDP flows) to allow at once: a connection
+    holds two descriptors and a flow one, so both at their limit stay within ``fd_limit``."""
     if fd_limit == resource.RLIM_INFINITY:
         return MAX_CONNECTIONS_CAP
-    return max(16, min(MAX_CONNECTIONS_CAP, (fd_limit - _RESERVED_FDS) // 2))
+    return max(16, min(MAX_CONNECTIONS_CAP, (fd_limit - _RESERVED_FDS) // 3))
