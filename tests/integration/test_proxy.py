@@ -357,6 +357,27 @@ async def test_node_port_and_load_balancer(
         for reason in ("EnsuringLoadBalancer", "EnsuredLoadBalancer", "DeletedLoadBalancer"):
             assert reason in events
 
+        # Deleting a LoadBalancer Service waits for the controller to let it go, briefly.
+        await create_service(api_client, namespace, "gone", type="LoadBalancer")
+
+        async def finalized() -> bool:
+            svc = await services.get("gone", namespace=namespace)
+            return "service.kubernetes.io/load-balancer-cleanup" in (
+                svc["metadata"].get("finalizers") or []
+            )
+
+        await eventually(finalized, what="the cleanup finalizer")
+        await services.delete("gone", namespace=namespace)
+
+        async def deleted() -> bool:
+            try:
+                await services.get("gone", namespace=namespace)
+            except errors.StatusError as err:
+                return errors.is_not_found(err)
+            return False
+
+        await eventually(deleted, what="the Service gone")
+
 
 async def test_a_port_that_cannot_be_opened_gets_an_event(
     api_client: ApiClient, proxy: UserspaceBackend, namespace: str, pods: list[HttpBackend]

@@ -330,3 +330,18 @@ async def test_load_balancer_source_ranges(
     assert await http_get(CLUSTER_IP, port) == "pod-0"  # the cluster IP is not firewalled
     await apply(backend, [lb(["127.0.0.0/8"])], slices_for(pods[0].port))
     assert await http_get("127.0.0.1", port) == "pod-0"
+
+
+async def test_closing_the_backend_ends_everything(pods: list[HttpBackend]) -> None:
+    proxy = UserspaceBackend()
+    await apply(proxy, [web()], slices_for(pods[0].port))
+    reader, writer = await asyncio.open_connection(CLUSTER_IP, 80)
+    writer.write(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+    await reader.readuntil(b"pod-0")
+    await proxy.close()
+    assert proxy.listening == frozenset()
+    with pytest.raises(ConnectionResetError):
+        await reader.read()
+    writer.close()
+    with pytest.raises(ConnectionRefusedError):
+        await http_get(CLUSTER_IP, 80)

@@ -137,7 +137,7 @@ class UserspaceBackend:
         for listener in self._listeners.values():
             listener.close()
         self._listeners.clear()
-        await self.shared.cancel_tasks()
+        await self.shared.stop()
 
     def _balancer(self, rule: ServiceRule) -> Balancer:
         balancer = self._balancers.get(rule.name)

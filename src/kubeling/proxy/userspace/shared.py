@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from kubeling.proxy.node import NodeInfo
 from kubeling.proxy.userspace.sockets import is_loopback
@@ -28,6 +28,12 @@ class Statistics:
     udp_dropped: int = 0
 
 
+class Relay(Protocol):
+    """A proxied connection, as the backend sees it when it shuts down."""
+
+    def abort(self) -> None: ...
+
+
 @dataclass(slots=True)
 class Shared:
     """State every listener reads; the backend updates ``node`` and ``local_ips`` on sync."""
@@ -40,6 +46,8 @@ class Shared:
     #: Addresses the proxy listens on besides the node's: they are this host's too.
     local_ips: frozenset[str] = frozenset()
     stats: Statistics = field(default_factory=Statistics)
+    #: Connections being proxied, reset when the backend closes.
+    relays: set[Relay] = field(default_factory=set)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def from_host(self, client_ip: str) -> bool:
@@ -62,7 +70,10 @@ class Shared:
         if not task.cancelled() and task.exception() is not None:
             log.error("proxy task %s failed", task.get_name(), exc_info=task.exception())
 
-    async def cancel_tasks(self) -> None:
+    async def stop(self) -> None:
+        """Cancel per-connection steps and reset every proxied connection."""
+        for relay in list(self.relays):
+            relay.abort()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

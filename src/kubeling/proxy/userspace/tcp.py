@@ -134,6 +134,7 @@ class _Client(_Side):
             return
         shared.stats.tcp_accepted += 1
         shared.stats.tcp_active += 1
+        shared.relays.add(self)
         self.counted = True
         self.transport.pause_reading()  # nothing to relay to yet
         shared.spawn(
@@ -175,8 +176,15 @@ class _Client(_Side):
             upstream.transport.write_eof()
         self.transport.resume_reading()
 
+    def abort(self) -> None:
+        """Reset both sides (the proxy is shutting down)."""
+        for side in (self, self.other):
+            if side is not None and side.transport is not None and not side.lost:
+                reset(side.transport)
+
     def connection_lost(self, exc: Exception | None) -> None:
         if self.counted:
             self.counted = False
             self.listener.shared.stats.tcp_active -= 1
+            self.listener.shared.relays.discard(self)
         super().connection_lost(exc)
