@@ -345,3 +345,32 @@ async def test_closing_the_backend_ends_everything(pods: list[HttpBackend]) -> N
     writer.close()
     with pytest.raises(ConnectionRefusedError):
         await http_get(CLUSTER_IP, 80)
+
+
+async def test_a_udp_flood_is_bounded() -> None:
+    """Datagrams from many clients open at most ``max_connections`` flows; the rest are
+    dropped, and the flows time out."""
+    echo = await UdpEchoBackend("udp-0").start()
+    proxy = UserspaceBackend(max_connections=20, udp_idle_timeout=0.3)
+    try:
+        dns = web(ports=[{"name": "dns", "port": 53, "protocol": "UDP"}])
+        slice_ = endpoint_slice(
+            "web", endpoint("127.0.0.1"), port=echo.port, port_name="dns", protocol="UDP"
+        )
+        await apply(proxy, [dns], [slice_])
+        baseline = open_fds()
+        senders = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(200)]
+        try:
+            for sender in senders:
+                sender.sendto(b"\x00garbage\xff" * 10, (CLUSTER_IP, 53))
+            await until(lambda: proxy.statistics().udp_dropped >= 180)
+            assert proxy.statistics().udp_flows <= 20
+            assert open_fds() <= baseline + len(senders) + 20
+        finally:
+            for sender in senders:
+                sender.close()
+        await until(lambda: proxy.statistics().udp_flows == 0)
+        assert await udp_ask(CLUSTER_IP, 53, b"still there") == b"udp-0:still there"
+    finally:
+        await proxy.close()
+        await echo.close()

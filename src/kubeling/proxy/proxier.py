@@ -156,7 +156,12 @@ class Proxier:
                 await asyncio.sleep(wait)  # let a burst of changes collect
             self._dirty.clear()
             last = loop.time()
-            await self.sync()
+            try:
+                await self.sync()
+            except Exception:
+                # A bug or an object nobody foresaw must not take every Service down:
+                # what is open stays open, and the next change or resync tries again.
+                log.exception("syncing proxy rules failed")
 
     async def sync(self) -> None:
         """Recompute every rule from the caches and apply them."""
