@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import socket
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -19,6 +20,7 @@ import pytest
 
 from kubeling.proxy.node import NodeInfo
 from kubeling.proxy.rules import compute_rules
+from kubeling.proxy.userspace import backend as backend_module
 from kubeling.proxy.userspace.backend import UserspaceBackend
 from tests.support.backends import (
     EchoBackend,
@@ -374,3 +376,30 @@ async def test_a_udp_flood_is_bounded() -> None:
     finally:
         await proxy.close()
         await echo.close()
+
+
+async def test_privileged_ports_without_the_right_are_reported(
+    backend: UserspaceBackend, pods: list[HttpBackend], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As an unprivileged user (these tests run as root), ports below 1024 fail to open:
+    that Service port is reported, the others work."""
+    real_open = backend_module.open_socket
+
+    def unprivileged(ip: str, port: int, protocol: str) -> socket.socket:
+        if port < 1024:
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_open(ip, port, protocol)
+
+    monkeypatch.setattr(backend_module, "open_socket", unprivileged)
+    svc = web(
+        type="NodePort",
+        ports=[{"name": "http", "port": 80, "protocol": "TCP", "nodePort": free_port()}],
+    )
+    rules = compute_rules([svc], slices_for(pods[0].port), NODE)
+    (problem,) = await backend.sync(rules, NODE)
+    assert problem.message == (
+        f"can't open port cluster IP for ns/web:http ({CLUSTER_IP}:80/TCP), skipping it: "
+        "Permission denied"
+    )
+    node_port = svc["spec"]["ports"][0]["nodePort"]
+    assert await http_get("127.0.0.1", node_port) == "pod-0"
