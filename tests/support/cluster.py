@@ -75,7 +75,11 @@ class RunningServer:
 
 @contextmanager
 def running_server(
-    root: Path, *, datastore: str | None = None, extra: Sequence[str] = (), command: str = "server"
+    root: Path,
+    *,
+    datastore: str | None = None,
+    extra: Sequence[str] = (),
+    command: str = "server",
 ) -> Iterator[RunningServer]:
     """Start ``kubeling server --port 0`` (or ``command``: ``up``) under ``root`` and stop it
     afterwards."""

@@ -38,9 +38,10 @@ from kubeling.apiserver.customresources.scale_subresource import scale_for
 from kubeling.apiserver.metrics import Metrics
 from kubeling.apiserver.registry.registry import Registry
 from kubeling.apiserver.request_info import RequestInfo, parse_request_info
+from kubeling.apiserver.rest.eviction import Eviction
 from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
 from kubeling.apiserver.rest.resource_store import PATCH_TYPES, ResourceStore
-from kubeling.apiserver.rest.subresources import Binding, Eviction, Finalize
+from kubeling.apiserver.rest.subresources import Binding, Finalize
 from kubeling.apiserver.rest.token_request import TokenRequests
 from kubeling.apiserver.reviews import REVIEW_RESOURCES, answer_review, review_token
 from kubeling.apiserver.tables import TableRequest, table_for, table_request
@@ -95,7 +96,12 @@ def _json(value: Any, *, status: int = 200, content_type: str = "application/jso
 
 
 def _status_response(err: errors.StatusError) -> web.Response:
-    return _json(err.to_status(), status=err.code or 500)
+    response = _json(err.to_status(), status=err.code or 500)
+    details = err.details
+    if details is not None and details.retry_after_seconds > 0:
+        # as Kubernetes' ErrorNegotiated: clients honour the header, not the body
+        response.headers["Retry-After"] = str(details.retry_after_seconds)
+    return response
 
 
 def _success_status(rest: ResourceStore, obj: Mapping[str, Any]) -> Obj:
@@ -473,7 +479,11 @@ class ApiServerApp:
             return _json(result, status=201)
         elif sub == "eviction" and verb == "create":
             body = await self._read_body(request, body_type)
-            return _json(await Eviction(rest).create(namespace, info.name, body), status=201)
+            budgets = self.registry.lookup("policy", "v1", "poddisruptionbudgets")
+            answer = await Eviction(rest, budgets).create(
+                namespace, info.name, body, dry_run=WriteOptions.parse(query).dry_run
+            )
+            return _json(answer, status=int(answer.get("code") or 201))
         elif sub == "finalize" and verb == "update":
             body = await self._read_body(request, body_type)
             return _json(

@@ -22,12 +22,16 @@ from kubeling.apiserver.server import ApiServer, ApiServerConfig
 from kubeling.cli.kubeconfig import write_kubeconfig
 from kubeling.client import load_client_config
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
+from kubeling.kubelet import KubeletConfig, default_node_ip, run_kubelet
 from kubeling.pki import Pki, ensure_pki
 from kubeling.proxy import ProxyOptions, run_proxy
 
 __all__ = ["ServeOptions", "serve"]
 
 log = logging.getLogger(__name__)
+
+#: The role label of the all-in-one node (``kubectl get nodes`` shows it as ROLES).
+CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +47,9 @@ class ServeOptions:
     controllers: tuple[str, ...] | None = None
     #: The local-path provisioner's base directory (default: ``<data dir>/storage``).
     local_storage_path: Path | None = None
-    #: Run this node's service proxy in this process too (``kubeling up``).
-    proxy: bool = False
+    #: Run a node in this process too (``kubeling up``): a kubelet and a service proxy for a
+    #: node of this name.
+    node_name: str | None = None
 
 
 def _server_ips(bind_address: str) -> list[str]:
@@ -133,15 +138,27 @@ def _start_components(options: ServeOptions, kubeconfig: Path) -> list[asyncio.T
             identity=f"{socket.gethostname()}_kubeling-up",
         )
         tasks.append(asyncio.create_task(manager, name="controller-manager"))
-    if options.proxy:
-        proxy = run_proxy(
-            load_client_config(kubeconfig),
-            ProxyOptions(node_name=socket.gethostname().lower()),
+    if options.node_name is not None:
+        config = load_client_config(kubeconfig)
+        kubelet = KubeletConfig(
+            node_name=options.node_name,
+            root_dir=options.data_dir.resolve() / "kubelet",
+            node_ip=_node_ip(options.bind_address),
+            node_labels={CONTROL_PLANE_LABEL: ""},
+            # `kubeling up` ends with its containers: no process outlives it.
+            stop_pods_on_exit=True,
         )
+        tasks.append(asyncio.create_task(run_kubelet(kubelet, config), name="kubelet"))
+        proxy = run_proxy(config, ProxyOptions(node_name=options.node_name))
         tasks.append(asyncio.create_task(proxy, name="proxy"))
     for task in tasks:
         task.add_done_callback(_report_exit)
     return tasks
+
+
+def _node_ip(bind_address: str) -> str:
+    """The node's address: the API server's when it listens on one, else the host's."""
+    return bind_address if bind_address not in ("0.0.0.0", "::") else default_node_ip()
 
 
 def _report_exit(task: asyncio.Task[None]) -> None:
