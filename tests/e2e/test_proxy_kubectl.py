@@ -1,8 +1,9 @@
 """Services answering in real processes, driven by kubectl: ``kubeling up`` and ``kubeling proxy``.
 
-There is no kubelet yet: the tests play it with kubectl (a Node at 127.0.0.1, pods
-bound to it whose status they patch), and small HTTP servers in this process
-stand in for the pods' containers (host network: the pod IP is 127.0.0.1).
+In ``kubeling up`` the pods are real: its kubelet runs them as host processes (the pod IP is
+the node's, 127.0.0.1) and its controllers and proxy do the rest. ``kubeling proxy`` is
+tested against a bare ``kubeling server``: the test makes the Node and the EndpointSlice
+itself, and a small HTTP server in this process stands in for the pod.
 """
 
 from __future__ import annotations
@@ -91,61 +92,57 @@ def add_node(server: RunningServer, name: str) -> None:
     server.kubectl("patch", "node", name, "--subresource=status", "-p", json.dumps(status))
 
 
+POD_SCRIPT = """
+import http.server, sys
+name, port = sys.argv[1], int(sys.argv[2])
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = name.encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+"""
+
+
 def run_pod(server: RunningServer, name: str, node: str, port: int) -> None:
-    """A pod of app=web on ``node`` whose container listens on ``port``, reported ready."""
+    """A pod of app=web on ``node`` (the kubelet runs it) answering its name on ``port``."""
     pod = {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"name": name, "labels": {"app": "web"}},
         "spec": {
-            "nodeName": node,
+            "nodeName": node,  # the scheduler is not in kubeling up yet
+            "terminationGracePeriodSeconds": 2,
             "containers": [
                 {
                     "name": "web",
-                    "image": "web:1",
+                    "image": "python:3",
+                    "command": [sys.executable, "-c", POD_SCRIPT, name, str(port)],
                     "ports": [{"name": "http", "containerPort": port}],
                 }
             ],
         },
     }
     server.kubectl("create", "-f", "-", input=json.dumps(pod))
-    status = {
-        "status": {
-            "phase": "Running",
-            "podIP": "127.0.0.1",
-            "podIPs": [{"ip": "127.0.0.1"}],
-            "conditions": [
-                {"type": "Ready", "status": "True", "lastTransitionTime": "2026-01-01T00:00:00Z"}
-            ],
-        }
-    }
-    server.kubectl("patch", "pod", name, "--subresource=status", "-p", json.dumps(status))
 
 
 def test_kubeling_up_serves_cluster_ip_node_port_and_load_balancer(tmp_path: Path) -> None:
-    """In ``kubeling up``: the endpointslice controller, the built-in load balancer and the
-    proxy together make a LoadBalancer Service answer on every address, and
-    ``kubectl get svc`` shows its EXTERNAL-IP."""
-    node = socket.gethostname().lower()  # the node name ``kubeling up`` proxies for
-    with (
-        running_server(tmp_path, command="up") as server,
-        pod_server("a") as port_a,
-        pod_server("b") as port_b,
-    ):
-        add_node(server, node)
+    """In ``kubeling up``: pods run by its kubelet, the endpointslice controller, the built-in
+    load balancer and the proxy make a LoadBalancer Service answer on every address, and
+    ``kubectl get svc`` shows its EXTERNAL-IP (the node's address)."""
+    node = "e2e-proxy-node"
+    with running_server(tmp_path, command="up", extra=["--node-name", node]) as server:
+        port_a, port_b, lb_port = _free_port(), _free_port(), _free_port()
         run_pod(server, "web-a", node, port_a)
         run_pod(server, "web-b", node, port_b)
-        lb_port = _free_port()
         server.kubectl(
-            "expose",
-            "pod",
-            "web-a",
-            "--name=web",
-            "--type=LoadBalancer",
-            "--selector=app=web",
-            f"--port={lb_port}",
-            "--target-port=http",
-        )
+            "expose", "pod", "web-a", "--name=web", "--type=LoadBalancer", "--selector=app=web",
+            f"--port={lb_port}", "--target-port=http",
+        )  # fmt: skip
 
         def external_ip() -> str | None:
             out = server.kubectl("get", "svc", "web", "--no-headers").stdout.split()
@@ -162,16 +159,17 @@ def test_kubeling_up_serves_cluster_ip_node_port_and_load_balancer(tmp_path: Pat
             f"http://127.0.0.1:{lb_port}/",
         ):
             answers = eventually(lambda url=url: _both(url), what=f"both pods behind {url}")
-            assert answers == {"a", "b"}
+            assert answers == {"web-a", "web-b"}
 
         # Deleting a pod takes it out of rotation.
-        server.kubectl("delete", "pod", "web-b", "--grace-period=0", "--force")
-        eventually(lambda: _only(f"http://{cluster_ip}:{lb_port}/", {"a"}), what="b gone")
+        server.kubectl("delete", "pod", "web-b")
+        url = f"http://{cluster_ip}:{lb_port}/"
+        eventually(lambda: _only(url, {"web-a"}), what="web-b out of rotation")
 
 
 def _both(url: str) -> set[str] | None:
     seen = {get(url) for _ in range(6)}
-    return {s for s in seen if s} if seen == {"a", "b"} else None
+    return {s for s in seen if s} if seen == {"web-a", "web-b"} else None
 
 
 def _only(url: str, expected: set[str]) -> bool:
