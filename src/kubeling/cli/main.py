@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -100,6 +102,27 @@ async def _kubelet(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _proxy(args: argparse.Namespace) -> int:
+    from kubeling.client import load_client_config
+    from kubeling.proxy import ProxyOptions, run_proxy
+
+    _logging(args.log_level)
+    options = ProxyOptions(
+        node_name=args.node_name or default_node_name(),
+        mode=args.proxy_mode,
+        balance=args.balance,
+        udp_idle_timeout=args.udp_idle_timeout,
+    )
+    proxy = asyncio.create_task(run_proxy(load_client_config(args.kubeconfig), options))
+    # SIGTERM and SIGINT stop it cleanly: frontends closed, connections ended.
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, proxy.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await proxy
+    return 0
+
+
 async def _store_info(args: argparse.Namespace) -> int:
     store = await open_store(args.datastore)
     try:
@@ -117,7 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     for name, help_text in (
-        ("up", "run the all-in-one cluster on this machine (API server, controllers, kubelet)"),
+        ("up", "run the all-in-one cluster on this machine (API server, controllers, a node)"),
         ("server", "run the API server"),
     ):
         cmd = sub.add_parser(name, help=help_text)
@@ -197,6 +220,29 @@ def _parser() -> argparse.ArgumentParser:
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
     kubelet.set_defaults(run=_kubelet)
+
+    proxy = sub.add_parser("proxy", help="run the service proxy of one node")
+    proxy.add_argument("--kubeconfig", type=Path, default=DEFAULT_DATA_DIR / "kubeconfig.yaml")
+    proxy.add_argument(
+        "--node-name",
+        default="",
+        help="the node this proxy runs on (default: the host name)",
+    )
+    proxy.add_argument("--proxy-mode", choices=["userspace"], default="userspace")
+    proxy.add_argument(
+        "--balance",
+        choices=["round-robin", "random"],
+        default="round-robin",
+        help="how connections are spread over a Service's endpoints",
+    )
+    proxy.add_argument(
+        "--udp-idle-timeout",
+        type=float,
+        default=30.0,
+        help="seconds after which an idle UDP flow is forgotten",
+    )
+    proxy.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    proxy.set_defaults(run=_proxy)
 
     info = sub.add_parser("store-info", help="print a datastore's revision and key count")
     info.add_argument("--datastore", required=True)

@@ -24,6 +24,7 @@ from kubeling.client import load_client_config
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
 from kubeling.kubelet import KubeletConfig, default_node_ip, run_kubelet
 from kubeling.pki import Pki, ensure_pki
+from kubeling.proxy import ProxyOptions, run_proxy
 
 __all__ = ["ServeOptions", "serve"]
 
@@ -46,7 +47,8 @@ class ServeOptions:
     controllers: tuple[str, ...] | None = None
     #: The local-path provisioner's base directory (default: ``<data dir>/storage``).
     local_storage_path: Path | None = None
-    #: Run a kubelet in this process too (``kubeling up``) for a node of this name.
+    #: Run a node in this process too (``kubeling up``): a kubelet and a service proxy for a
+    #: node of this name.
     node_name: str | None = None
 
 
@@ -148,6 +150,8 @@ def _start_components(options: ServeOptions, kubeconfig: Path) -> list[asyncio.T
             stop_pods_on_exit=True,
         )
         tasks.append(asyncio.create_task(run_kubelet(kubelet, config), name="kubelet"))
+        proxy = run_proxy(config, ProxyOptions(node_name=options.node_name))
+        tasks.append(asyncio.create_task(proxy, name="proxy"))
     for task in tasks:
         task.add_done_callback(_report_exit)
     return tasks

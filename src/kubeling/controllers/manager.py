@@ -45,6 +45,7 @@ from kubeling.controllers.replicaset import ReplicaSetController, ReplicationMan
 from kubeling.controllers.resourcequota import ResourceQuotaController
 from kubeling.controllers.rootcacertpublisher import RootCACertPublisher
 from kubeling.controllers.serviceaccount import ServiceAccountsController
+from kubeling.controllers.servicelb import ServiceLBController
 from kubeling.controllers.statefulset import StatefulSetController
 from kubeling.controllers.tainteviction import TaintEvictionController
 from kubeling.controllers.ttlafterfinished import TTLAfterFinishedController
@@ -81,6 +82,7 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "horizontalpodautoscaling": HorizontalPodAutoscalerController,
     "nodelifecycle": NodeLifecycleController,
     "taint-eviction-controller": TaintEvictionController,
+    "service-lb-controller": ServiceLBController,
 }
 
 
