@@ -42,6 +42,10 @@ class ServeOptions:
     controllers: tuple[str, ...] | None = None
     #: The local-path provisioner's base directory (default: ``<data dir>/storage``).
     local_storage_path: Path | None = None
+    #: Static bearer tokens (``--token-auth-file``).
+    token_auth_file: Path | None = None
+    #: Requests without credentials are ``system:anonymous`` (``--anonymous-auth``).
+    anonymous_auth: bool = True
 
 
 def _server_ips(bind_address: str) -> list[str]:
@@ -76,6 +80,8 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
             service_account_signing_key=pki.service_account_signing_key(),
             service_account_issuer=options.service_account_issuer or DEFAULT_ISSUER,
             api_audiences=options.api_audiences,
+            token_auth_file=options.token_auth_file,
+            anonymous_auth=options.anonymous_auth,
         )
     )
     stop = stop or asyncio.Event()
