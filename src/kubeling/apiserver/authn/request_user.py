@@ -16,7 +16,7 @@ from kubeling.apiserver.authn.interface import Credentials
 
 __all__ = ["USER_KEY", "credentials_of", "set_user", "user_of"]
 
-USER_KEY = "kubeling.user"
+USER_KEY = web.RequestKey("user", UserInfo)
 """The request key of the authenticated (or impersonated) :class:`UserInfo`."""
 
 
@@ -42,5 +42,4 @@ def set_user(request: web.Request, user: UserInfo) -> None:
 
 def user_of(request: web.Request) -> UserInfo | None:
     """Who ``request`` acts as; None when the server authenticates nothing (plain HTTP)."""
-    user = request.get(USER_KEY)
-    return user if isinstance(user, UserInfo) else None
+    return request.get(USER_KEY)
