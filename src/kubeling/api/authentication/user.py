@@ -56,12 +56,20 @@ class UserInfo:
 
     ``extra`` maps keys to values in the order the authenticator gave them;
     it is not copied, so it must not be changed after the user is made.
+    Users are hashable (authorizers may cache by user).
+
+    >>> len({UserInfo("a", extra={"k": ("v",)}), UserInfo("a", extra={"k": ("v",)})})
+    1
     """
 
     name: str
     uid: str = ""
     groups: tuple[str, ...] = ()
     extra: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        # extra is a mapping: hash its items, so that users can key caches
+        return hash((self.name, self.uid, self.groups, tuple(sorted(self.extra.items()))))
 
     def to_api(self) -> dict[str, Any]:
         """authentication.k8s.io/v1 ``UserInfo`` as JSON: empty fields left out, as
