@@ -105,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument(
             "--token-auth-file",
             type=Path,
-            help="static bearer tokens: a CSV of token,user,uid,\"group1,group2\"",
+            help='static bearer tokens: a CSV of token,user,uid,"group1,group2"',
         )
         cmd.add_argument(
             "--anonymous-auth",
