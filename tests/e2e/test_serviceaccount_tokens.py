@@ -375,7 +375,8 @@ def test_openid_configuration_and_jwks(server: RunningServer) -> None:
 
 
 def test_discovery_needs_authentication(server: RunningServer) -> None:
-    """As in Kubernetes (no anonymous auth), the documents are not served to anonymous callers."""
+    """The documents are not served to anonymous callers (401 while anonymous requests reach
+    only the public-info paths; Kubernetes' default RBAC lets only service accounts read them)."""
     code, _, body = _get(server, "/.well-known/openid-configuration", with_cert=False)
     assert code == 401
     assert json.loads(body)["reason"] == "Unauthorized"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from kubeling.cli.main import main
+from kubeling.cli.main import _parser, main
 
 
 def test_bad_datastore_url_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -40,3 +42,27 @@ def test_a_bad_node_label_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -
     err = capsys.readouterr().err
     assert err.startswith("kubeling: error: invalid node label 'novalue': want key=value")
     assert "Traceback" not in err
+
+
+def test_server_authentication_flags() -> None:
+    """--token-auth-file and --anonymous-auth parse as kube-apiserver's (a bare flag is true)."""
+    args = _parser().parse_args(["server", "--token-auth-file", "t.csv", "--anonymous-auth=false"])
+    assert (str(args.token_auth_file), args.anonymous_auth) == ("t.csv", "false")
+    assert _parser().parse_args(["up", "--anonymous-auth"]).anonymous_auth == "true"
+    assert _parser().parse_args(["up"]).anonymous_auth == "true"
+
+
+def test_a_bad_token_file_stops_the_server(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A token file Kubernetes would refuse: one error line, exit status 1, nothing served."""
+    tokens = tmp_path / "tokens.csv"
+    tokens.write_text("t1,alice\n")
+    argv = ["server", "--data-dir", str(tmp_path / "data"), "--port", "0"]
+    assert main([*argv, "--token-auth-file", str(tokens)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"kubeling: error: token file '{tokens}' must have at least 3 columns (token, user name, "
+        "user uid), found 2\n"
+    )
+    assert "ready on" not in captured.out

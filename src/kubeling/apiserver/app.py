@@ -17,7 +17,7 @@ import json
 import logging
 import platform
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
@@ -33,7 +33,11 @@ from kubeling.apiserver.auth.issuer_discovery import (
     OPENID_CONFIG_PATH,
     IssuerDiscovery,
 )
-from kubeling.apiserver.auth.serviceaccount_tokens import ServiceAccountTokens
+from kubeling.apiserver.authn.anonymous import ANONYMOUS_USER
+from kubeling.apiserver.authn.authentication import Authentication
+from kubeling.apiserver.authn.impersonation import AllowAuthenticated, Impersonation
+from kubeling.apiserver.authn.request_user import credentials_of, set_user, user_of
+from kubeling.apiserver.authn.token_review import TokenReviewer
 from kubeling.apiserver.customresources.scale_subresource import scale_for
 from kubeling.apiserver.kubelet_proxy import STREAM_SUBRESOURCES, KubeletProxy
 from kubeling.apiserver.metrics import Metrics
@@ -54,7 +58,6 @@ __all__ = ["GIT_VERSION", "ApiServerApp", "version_info"]
 log = logging.getLogger("kubeling.apiserver")
 
 GIT_VERSION = "v1.32.4+kubeling"
-_ANONYMOUS_PATHS = frozenset({"/version", "/healthz", "/livez", "/readyz"})
 _NOT_FOUND = "the server could not find the requested resource"
 
 
@@ -64,7 +67,6 @@ def _path_not_found() -> errors.StatusError:
 
 
 Obj = dict[str, Any]
-Authenticator = Callable[[web.Request], Awaitable[tuple[str, list[str]] | None]]
 
 
 def version_info() -> Obj:
@@ -133,27 +135,37 @@ def _check_declared(rest: ResourceStore, info: RequestInfo) -> None:
 
 
 class ApiServerApp:
-    """The aiohttp application over a Registry."""
+    """The aiohttp application over a Registry.
+
+    With ``authentication``, every request is authenticated (401 otherwise)
+    and its impersonation headers applied by ``impersonation`` (by default
+    with :class:`AllowAuthenticated` as the authorizer); the user it then acts
+    as is on the request (``authn.request_user.user_of``). Without, nothing is
+    authenticated (plain HTTP, in tests). ``token_reviewer`` answers
+    TokenReviews; without one no token is recognised.
+    """
 
     def __init__(
         self,
         registry: Registry,
         *,
-        authenticate: Authenticator | None = None,
+        authentication: Authentication | None = None,
+        impersonation: Impersonation | None = None,
         server_address: str = "127.0.0.1:6443",
         openapi: Any = None,
-        tokens: ServiceAccountTokens | None = None,
+        token_reviewer: TokenReviewer | None = None,
         token_requests: TokenRequests | None = None,
         issuer_discovery: IssuerDiscovery | None = None,
         kubelet_proxy: KubeletProxy | None = None,
     ) -> None:
         self.registry = registry
-        self._authenticate = authenticate
+        self._authentication = authentication
+        self._impersonation = impersonation or Impersonation(AllowAuthenticated())
         #: ``host:port`` clients reach this server at (discovery, the JWKS URI);
         #: the server sets it again once its port is known.
         self.server_address = server_address
         self._openapi = openapi
-        self._tokens = tokens
+        self._token_reviewer = token_reviewer
         self._token_requests = token_requests
         self._issuer_discovery = issuer_discovery
         self._kubelet_proxy = kubelet_proxy
@@ -208,12 +220,12 @@ class ApiServerApp:
             for text in warnings:
                 response.headers.add("Warning", warning_header(text))
         if log.isEnabledFor(logging.DEBUG):
-            user = request.get("user")
+            user = user_of(request)
             log.debug(
                 "request verb=%s uri=%s user=%s status=%d latency_ms=%.1f user_agent=%s",
                 request.method,
                 json.dumps(request.path_qs),
-                json.dumps(user[0] if user else ""),
+                json.dumps(user.name if user else ""),
                 response.status,
                 (time.monotonic() - started) * 1000,
                 json.dumps(request.headers.get("User-Agent", "")),
@@ -222,11 +234,7 @@ class ApiServerApp:
 
     async def _dispatch(self, request: web.Request, info: RequestInfo) -> web.StreamResponse:
         path = request.path
-        if path not in _ANONYMOUS_PATHS and self._authenticate is not None:
-            user = await self._authenticate(request)
-            if user is None:
-                raise errors.unauthorized("Unauthorized")
-            request["user"] = user
+        await self._identify(request)
         if path == "/version":
             return _json(version_info())
         if path == "/metrics":
@@ -248,6 +256,17 @@ class ApiServerApp:
         if rest is None:
             raise _path_not_found()
         return await self._resource(request, info, rest)
+
+    async def _identify(self, request: web.Request) -> None:
+        """Authentication, then impersonation: who the request acts as, on the request.
+
+        The hand-over to authorization: what comes after reads ``user_of(request)``.
+        """
+        if self._authentication is None:
+            return
+        user = await self._authentication.authenticate(credentials_of(request))
+        user = await self._impersonation.apply(user, request.headers.items())
+        set_user(request, user)
 
     # -- discovery -----------------------------------------------------------
 
@@ -345,21 +364,19 @@ class ApiServerApp:
             if rest.resource.plural == "tokenreviews":
                 review = await review_token(
                     body,
-                    tokens=self._tokens,
+                    reviewer=self._token_reviewer,
                     options=WriteOptions.parse(query, user_agent=agent),
                     duplicates=duplicates,
                 )
                 return _json(review, status=201)
             if not isinstance(body, dict):
                 raise errors.bad_request("the request body must be a JSON object")
-            user, groups = request.get("user") or ("system:anonymous", ["system:unauthenticated"])
             return _json(
                 answer_review(
                     rest.resource.group,
                     rest.resource.plural,
                     body,
-                    user=user,
-                    groups=groups,
+                    user=user_of(request) or ANONYMOUS_USER,
                     api_version=rest.resource.gvk.api_version,
                     kind=rest.resource.kind,
                 ),

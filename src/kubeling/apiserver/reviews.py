@@ -7,13 +7,13 @@ Until RBAC lands (issue 7) the authorizer allows every authenticated request
 the truth about this server today.
 
 ``TokenReview`` asks whether a bearer token authenticates, and as whom: the
-token is checked by the service account token authenticator
-(``auth.serviceaccount_tokens``), the only token authenticator this server
-has. Its answer reads as Kubernetes' authenticator chain reports it: a token
-no authenticator recognises is ``invalid bearer token``; one the service
-account authenticator rejects is ``[invalid bearer token, <its reason>]``;
-a valid one names the user, in ``system:authenticated`` as every
-authenticated user is, and the audiences both sides accept.
+token goes through the API server's token authenticators
+(``authn.token_review``: static tokens, service account tokens, bootstrap
+tokens). Its answer reads as Kubernetes' authenticator chain reports it: a
+token no authenticator recognises is ``invalid bearer token``; one an
+authenticator rejects is ``[invalid bearer token, <its reason>]``; a valid one
+names the user, in ``system:authenticated`` as every authenticated user is,
+and the audiences both sides accept.
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from kubeling.api import errors
+from kubeling.api.authentication.user import UserInfo
 from kubeling.api.authentication.v1 import TokenReview
-from kubeling.apiserver.auth.serviceaccount_tokens import InvalidTokenError, ServiceAccountTokens
+from kubeling.apiserver.authn.bearer_token import INVALID_BEARER_TOKEN
+from kubeling.apiserver.authn.token_review import TokenReviewer
 from kubeling.apiserver.rest.decoding import check_fields, check_kind
 from kubeling.apiserver.rest.options import WriteOptions
 
 __all__ = ["REVIEW_RESOURCES", "answer_review", "review_token"]
-
-_INVALID_BEARER_TOKEN = "invalid bearer token"
 
 Obj = dict[str, Any]
 
@@ -46,31 +46,24 @@ REVIEW_RESOURCES = frozenset(
 )
 
 
-def _user_info(user: str, groups: list[str]) -> Obj:
-    all_groups = [*groups]
-    if "system:authenticated" not in all_groups:
-        all_groups.append("system:authenticated")
-    return {"username": user, "groups": all_groups}
-
-
 def answer_review(
     group: str,
     plural: str,
     body: Obj,
     *,
-    user: str,
-    groups: list[str],
+    user: UserInfo,
     api_version: str,
     kind: str,
 ) -> Obj:
-    """The review with its ``status`` filled in (what a create returns)."""
+    """The review with its ``status`` filled in (what a create returns) for the
+    request's ``user``."""
     review = copy.deepcopy(body)
     review["apiVersion"] = api_version
     review["kind"] = kind
     meta = review.setdefault("metadata", {})
     meta.setdefault("creationTimestamp", None)
     if plural == "selfsubjectreviews":
-        review["status"] = {"userInfo": _user_info(user, groups)}
+        review["status"] = {"userInfo": user.to_api()}
     elif plural == "selfsubjectrulesreviews":
         review["status"] = {
             "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
@@ -85,14 +78,14 @@ def answer_review(
 async def review_token(
     body: Any,
     *,
-    tokens: ServiceAccountTokens | None,
+    reviewer: TokenReviewer | None,
     options: WriteOptions,
     duplicates: Sequence[str] = (),
 ) -> Obj:
     """A TokenReview with its ``status`` filled in (what a create returns).
 
-    ``spec.audiences`` default to the API server's. ``tokens`` is None when
-    the server has no service account signing key: no token is then ours.
+    ``spec.audiences`` default to the API server's. ``reviewer`` is None when
+    the server has no token authenticator: no token is then recognised.
     """
     gvk = TokenReview.gvk
     assert gvk is not None
@@ -108,26 +101,16 @@ async def review_token(
     meta = review.get("metadata") or {}
     meta.setdefault("creationTimestamp", None)
     review.update(apiVersion=gvk.api_version, kind=gvk.kind, metadata=meta, spec=spec)
-    try:
-        result = (
-            await tokens.verify(token, audiences=spec.get("audiences") or ())
-            if tokens is not None
-            else None
-        )
-    except InvalidTokenError as err:
-        review["status"] = {"user": {}, "error": f"[{_INVALID_BEARER_TOKEN}, {err}]"}
+    if reviewer is None:
+        review["status"] = {"user": {}, "error": INVALID_BEARER_TOKEN}
         return review
-    if result is None:
-        review["status"] = {"user": {}, "error": _INVALID_BEARER_TOKEN}
+    result = await reviewer.review(token, audiences=spec.get("audiences") or ())
+    if result.user is None:
+        review["status"] = {"user": {}, "error": result.error}
         return review
-    user = result.user
-    groups = _user_info(user.username, list(user.groups))["groups"]
-    info: Obj = {"username": user.username, "uid": user.uid, "groups": groups}
-    if user.extra:
-        info["extra"] = user.extra
     review["status"] = {
         "authenticated": True,
-        "user": info,
+        "user": result.user.to_api(),
         "audiences": list(result.audiences),
     }
     return review

@@ -6,10 +6,15 @@ creates what Kubernetes bootstraps (the namespaces default, kube-system,
 kube-public and kube-node-lease, and the ``kubernetes`` Service), and serves
 HTTPS. ``stop`` undoes it in reverse order.
 
-Authentication for this stage: an x509 client certificate signed by the
-cluster CA (verified by TLS) names the user (CN) and groups (O). Requests
-without one get 401, except ``/version`` and the health checks. RBAC and the
-other authenticators come with the security issue.
+With TLS, every request is authenticated (``apiserver.authn``): a client
+certificate signed by the cluster CA, or a bearer token (static tokens from
+``token_auth_file``, service account tokens, bootstrap tokens); without
+credentials it is ``system:anonymous`` where anonymous requests are allowed,
+else 401. Impersonation headers are then applied. Without TLS (tests only)
+nothing is authenticated. RBAC comes with the security issue; until then
+every authenticated user may do everything, and anonymous requests are
+limited to the public-info paths (Kubernetes never lets anonymous callers in
+with its ``AlwaysAllow`` authorizer).
 
 With a service account signing key the server is also a token issuer, as
 kube-apiserver is with ``--service-account-signing-key-file`` and
@@ -25,6 +30,7 @@ import ipaddress
 import logging
 import ssl
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -39,6 +45,14 @@ from kubeling.apiserver.auth.serviceaccount_tokens import (
     ObjectLookup,
     ServiceAccountTokens,
 )
+from kubeling.apiserver.authn.anonymous import PUBLIC_INFO_PATHS
+from kubeling.apiserver.authn.chain import build_chain
+from kubeling.apiserver.authn.impersonation import (
+    AllowAuthenticated,
+    Impersonation,
+    ImpersonationAuthorizer,
+)
+from kubeling.apiserver.authn.token_file import StaticTokens, load_token_file
 from kubeling.apiserver.customresources.controller import CrdController
 from kubeling.apiserver.customresources.establishing_controller import EstablishingController
 from kubeling.apiserver.customresources.finalizer import FinalizingController
@@ -53,7 +67,6 @@ from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.rest.token_request import TokenRequests
 from kubeling.apiserver.strategies import StorageClassLookup, core_strategies
 from kubeling.apiserver.strategies.groups import group_strategies
-from kubeling.pki import identity_from_cert
 from kubeling.storage import Store, open_store
 
 __all__ = ["ApiServer", "ApiServerConfig"]
@@ -88,18 +101,19 @@ class ApiServerConfig:
     #: the API server's client identity, and the CA kubelets' serving certs chain to. None:
     #: the system's trust store and no client certificate.
     kubelet_client_ssl_context: ssl.SSLContext | None = None
+    #: Requests without credentials are ``system:anonymous`` (``--anonymous-auth``).
+    anonymous_auth: bool = True
+    #: The paths anonymous requests may reach; None: every path, Kubernetes'
+    #: default, for once an authorizer decides what they may do. Until RBAC
+    #: (authorization is AlwaysAllow) only the public-info paths.
+    anonymous_paths: frozenset[str] | None = PUBLIC_INFO_PATHS
+    #: Static bearer tokens, Kubernetes' CSV (``--token-auth-file``).
+    token_auth_file: Path | None = None
+    #: Bootstrap tokens (``--enable-bootstrap-token-auth``; on, as kubeadm sets it).
+    enable_bootstrap_token_auth: bool = True
+    #: Who may impersonate whom; None: every authenticated user, until RBAC.
+    impersonation_authorizer: ImpersonationAuthorizer | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-async def _authenticate_cert(request: web.Request) -> tuple[str, list[str]] | None:
-    transport = request.transport
-    peercert = transport.get_extra_info("peercert") if transport is not None else None
-    if not peercert:
-        return None
-    identity = identity_from_cert(peercert)
-    if identity is None:
-        return None
-    return identity.user, list(identity.groups)
 
 
 def _object_lookup(registry: Registry) -> ObjectLookup:
@@ -166,6 +180,10 @@ class ApiServer:
 
     async def start(self) -> None:
         config = self.config
+        # A bad token file stops the start before anything is opened.
+        static_tokens: StaticTokens | None = None
+        if config.token_auth_file is not None:
+            static_tokens = await asyncio.to_thread(load_token_file, config.token_auth_file)
         self.store = store = await open_store(config.datastore)
         registry = Registry(store, namespace_check=self._check_namespace)
         strategies = _strategies(store, registry, config)
@@ -181,8 +199,8 @@ class ApiServer:
         self._crds = CustomResourceRegistrar(registry)
         await self._crds.start()
         token_requests, issuer_discovery = None, None
+        lookup = _object_lookup(registry)
         if config.service_account_signing_key is not None:
-            lookup = _object_lookup(registry)
             self.tokens = ServiceAccountTokens(
                 signing_key=config.service_account_signing_key,
                 lookup=lookup,
@@ -217,12 +235,22 @@ class ApiServer:
         self._kubelet_proxy = KubeletProxy(
             pods, nodes, ssl_context=config.kubelet_client_ssl_context
         )
+        chain = build_chain(
+            # Kubernetes' --api-audiences default to the service account issuer.
+            api_audiences=config.api_audiences or (config.service_account_issuer,),
+            static_tokens=static_tokens,
+            service_account_tokens=self.tokens,
+            bootstrap_secrets=lookup if config.enable_bootstrap_token_auth else None,
+            anonymous=config.anonymous_auth,
+            anonymous_paths=config.anonymous_paths,
+        )
         app = ApiServerApp(
             registry,
-            authenticate=_authenticate_cert if config.ssl_context is not None else None,
+            authentication=chain.authentication if config.ssl_context is not None else None,
+            impersonation=Impersonation(config.impersonation_authorizer or AllowAuthenticated()),
             server_address=f"{config.advertise_address}:{config.port}",
             openapi=make_handler(registry),
-            tokens=self.tokens,
+            token_reviewer=chain.token_reviewer,
             token_requests=token_requests,
             issuer_discovery=issuer_discovery,
             kubelet_proxy=self._kubelet_proxy,

@@ -43,6 +43,8 @@ async def _serve(args: argparse.Namespace) -> int:
         controllers=("*",) if args.command == "up" else None,
         local_storage_path=args.default_local_storage_path,
         node_name=(args.node_name or default_node_name()) if args.command == "up" else None,
+        token_auth_file=args.token_auth_file,
+        anonymous_auth=args.anonymous_auth == "true",
     )
     return await serve(options)
 
@@ -157,6 +159,20 @@ def _parser() -> argparse.ArgumentParser:
             "--api-audiences",
             default="",
             help="comma-separated audiences of the API server (default: the issuer)",
+        )
+        cmd.add_argument(
+            "--token-auth-file",
+            type=Path,
+            help='static bearer tokens: a CSV of token,user,uid,"group1,group2"',
+        )
+        cmd.add_argument(
+            "--anonymous-auth",
+            nargs="?",
+            const="true",
+            default="true",
+            choices=["true", "false"],
+            help="requests without credentials are system:anonymous (default true); "
+            "until RBAC they may only reach /healthz, /livez, /readyz and /version",
         )
         cmd.add_argument(
             "--log-level",

@@ -50,6 +50,10 @@ class ServeOptions:
     #: Run a node in this process too (``kubeling up``): a kubelet and a service proxy for a
     #: node of this name.
     node_name: str | None = None
+    #: Static bearer tokens (``--token-auth-file``).
+    token_auth_file: Path | None = None
+    #: Requests without credentials are ``system:anonymous`` (``--anonymous-auth``).
+    anonymous_auth: bool = True
 
 
 def _server_ips(bind_address: str) -> list[str]:
@@ -85,6 +89,8 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
             service_account_issuer=options.service_account_issuer or DEFAULT_ISSUER,
             api_audiences=options.api_audiences,
             kubelet_client_ssl_context=pki.kubelet_client_ssl_context(),
+            token_auth_file=options.token_auth_file,
+            anonymous_auth=options.anonymous_auth,
         )
     )
     stop = stop or asyncio.Event()

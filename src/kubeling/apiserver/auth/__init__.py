@@ -1,8 +1,7 @@
-"""Authentication: who a request comes from.
+"""Service account tokens: issued, verified, and verifiable by others.
 
-Today: the cluster's service account tokens (``serviceaccount_tokens``), the
-JWS they are written in (``jwt``) and the OIDC discovery documents that let
-others verify them (``issuer_discovery``). Client certificates are read in
-``apiserver.server``; bearer-token authentication of requests comes with the
-security issue and will call ``ServiceAccountTokens.verify``.
+The cluster's service account tokens (``serviceaccount_tokens``: issued for
+TokenRequest, verified as the service account token authenticator of
+``apiserver.authn``), the JWS they are written in (``jwt``) and the OIDC
+discovery documents that let others verify them (``issuer_discovery``).
 """

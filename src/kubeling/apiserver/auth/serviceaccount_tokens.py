@@ -34,6 +34,10 @@ order:
    groups ``system:serviceaccounts`` and ``system:serviceaccounts:<ns>``, with
    ``extra`` naming the credential (``JTI=<jti>``) and the bound pod and node.
 
+``ServiceAccountTokens`` is thereby one of the API server's token
+authenticators (``apiserver.authn.interface.TokenAuthenticator``): bearer
+tokens of requests and TokenReviews go through ``verify``.
+
 Objects are read through an injected :class:`ObjectLookup`, and time through
 an injected clock, so the logic is tested without a server or real time.
 """
@@ -44,13 +48,16 @@ import datetime
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from kubeling.api.authentication.serviceaccount import group_names, username
+from kubeling.api.authentication.user import CREDENTIAL_ID_KEY, UserInfo
 from kubeling.api.goformat import go_quote
 from kubeling.apiserver.auth import jwt
+from kubeling.apiserver.authn.interface import Authenticated, AuthenticationError
 from kubeling.pki import DEFAULT_CLUSTER_DOMAIN
 
 __all__ = [
@@ -70,7 +77,6 @@ __all__ = [
     "ObjectLookup",
     "ObjectRef",
     "ServiceAccountTokens",
-    "ServiceAccountUser",
     "group_names",
     "token_claims",
     "username",
@@ -88,7 +94,6 @@ EXPIRATION_EXTENSION_SECONDS = 24 * 365 * 60 * 60
 LEEWAY_SECONDS = 60
 """go-jose's ``jwt.DefaultLeeway``: clock skew allowed on nbf, exp and iat."""
 
-CREDENTIAL_ID_KEY = "authentication.kubernetes.io/credential-id"
 POD_NAME_KEY = "authentication.kubernetes.io/pod-name"
 POD_UID_KEY = "authentication.kubernetes.io/pod-uid"
 NODE_NAME_KEY = "authentication.kubernetes.io/node-name"
@@ -98,7 +103,7 @@ _PRIVATE = "kubernetes.io"
 _INVALIDATED = "service account token has been invalidated"
 
 
-class InvalidTokenError(Exception):
+class InvalidTokenError(AuthenticationError):
     """A token of ours that does not authenticate; ``str()`` is Kubernetes' reason."""
 
 
@@ -144,42 +149,6 @@ class Binding:
     def __post_init__(self) -> None:
         if self.secret is not None and (self.pod is not None or self.node is not None):
             raise ValueError("a token can only be bound to one object type")
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceAccountUser:
-    """Who a valid token authenticates (``user.Info`` of a service account)."""
-
-    username: str
-    uid: str
-    groups: tuple[str, ...]
-    extra: dict[str, list[str]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Authenticated:
-    """A verified token's user, and the audiences both the token and the caller accept."""
-
-    user: ServiceAccountUser
-    audiences: tuple[str, ...]
-
-
-def username(namespace: str, name: str) -> str:
-    """A service account's user name.
-
-    >>> username("default", "builder")
-    'system:serviceaccount:default:builder'
-    """
-    return f"system:serviceaccount:{namespace}:{name}"
-
-
-def group_names(namespace: str) -> tuple[str, ...]:
-    """The groups every service account of ``namespace`` is in.
-
-    >>> group_names("dev")
-    ('system:serviceaccounts', 'system:serviceaccounts:dev')
-    """
-    return ("system:serviceaccounts", f"system:serviceaccounts:{namespace}")
 
 
 def token_claims(
@@ -297,7 +266,8 @@ class ServiceAccountTokens:
     # -- verifying -------------------------------------------------------------
 
     async def verify(self, token: str, *, audiences: Sequence[str] = ()) -> Authenticated | None:
-        """Authenticate ``token`` for ``audiences`` (default: the API server's).
+        """Authenticate ``token`` for ``audiences`` (default: the API server's): the
+        service account token authenticator of the API server's chain.
 
         None if the token is not one of ours; :class:`InvalidTokenError` if it
         is ours and not valid (see the module notes for every check).
@@ -343,7 +313,7 @@ class ServiceAccountTokens:
         if claims.issued_at is not None and now + LEEWAY_SECONDS < claims.issued_at:
             raise InvalidTokenError("service account token is issued in the future")
 
-    async def _validate_objects(self, claims: _Claims, now: float) -> ServiceAccountUser:
+    async def _validate_objects(self, claims: _Claims, now: float) -> UserInfo:
         """The bound-object checks of Kubernetes' validator, and the user they yield."""
         namespace, sa_ref = claims.namespace, claims.service_account
         # Objects deleted before now minus the leeway no longer vouch for a token.
@@ -370,7 +340,7 @@ class ServiceAccountTokens:
             if _deleted_before(secret, deleted_before):
                 raise InvalidTokenError(_INVALIDATED)
 
-        extra: dict[str, list[str]] = {}
+        extra: dict[str, tuple[str, ...]] = {}
         if claims.pod is not None:
             pod = await self._lookup("Pod", namespace, claims.pod.name)
             if pod is None:
@@ -383,8 +353,8 @@ class ServiceAccountTokens:
             if _deleted_before(pod, deleted_before):
                 raise InvalidTokenError(_INVALIDATED)
             if claims.pod.name and claims.pod.uid:
-                extra[POD_NAME_KEY] = [claims.pod.name]
-                extra[POD_UID_KEY] = [claims.pod.uid]
+                extra[POD_NAME_KEY] = (claims.pod.name,)
+                extra[POD_UID_KEY] = (claims.pod.uid,)
 
         if claims.node is not None and claims.pod is None:
             # A token bound to the node itself: the node must still be that node.
@@ -399,14 +369,14 @@ class ServiceAccountTokens:
             if _deleted_before(node, deleted_before):
                 raise InvalidTokenError(_INVALIDATED)
         if claims.jti:
-            extra[CREDENTIAL_ID_KEY] = [f"JTI={claims.jti}"]
+            extra[CREDENTIAL_ID_KEY] = (f"JTI={claims.jti}",)
         if claims.node is not None and claims.node.name:
             # For a pod-bound token the node is only reported, as it was at issue.
-            extra[NODE_NAME_KEY] = [claims.node.name]
+            extra[NODE_NAME_KEY] = (claims.node.name,)
             if claims.node.uid:
-                extra[NODE_UID_KEY] = [claims.node.uid]
-        return ServiceAccountUser(
-            username=username(namespace, sa_ref.name),
+                extra[NODE_UID_KEY] = (claims.node.uid,)
+        return UserInfo(
+            name=username(namespace, sa_ref.name),
             uid=sa_ref.uid,
             groups=group_names(namespace),
             extra=dict(sorted(extra.items())),

@@ -139,10 +139,10 @@ async def test_verify_authenticates_the_service_account(tokens: ServiceAccountTo
     assert result is not None
     assert result.audiences == (ISSUER,)
     user = result.user
-    assert user.username == "system:serviceaccount:dev:builder"
+    assert user.name == "system:serviceaccount:dev:builder"
     assert user.uid == SA_UID
     assert user.groups == ("system:serviceaccounts", "system:serviceaccounts:dev")
-    assert user.extra == {"authentication.kubernetes.io/credential-id": ["JTI=j1"]}
+    assert user.extra == {"authentication.kubernetes.io/credential-id": ("JTI=j1",)}
 
 
 async def test_verify_reports_bound_pod_and_node(
@@ -154,11 +154,11 @@ async def test_verify_reports_bound_pod_and_node(
     result = await tokens.verify(_issue(tokens, binding=binding))
     assert result is not None
     assert result.user.extra == {
-        "authentication.kubernetes.io/credential-id": ["JTI=j1"],
-        "authentication.kubernetes.io/node-name": ["node-1"],
-        "authentication.kubernetes.io/node-uid": ["node-uid"],
-        "authentication.kubernetes.io/pod-name": ["web"],
-        "authentication.kubernetes.io/pod-uid": ["pod-uid"],
+        "authentication.kubernetes.io/credential-id": ("JTI=j1",),
+        "authentication.kubernetes.io/node-name": ("node-1",),
+        "authentication.kubernetes.io/node-uid": ("node-uid",),
+        "authentication.kubernetes.io/pod-name": ("web",),
+        "authentication.kubernetes.io/pod-uid": ("pod-uid",),
     }
     # the node of a pod-bound token is reported, not looked up
     assert ("Node", "", "node-1") not in objects.asked

@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from kubeling.api.errors import StatusError
 from kubeling.apiserver.auth.serviceaccount_tokens import ObjectRef, ServiceAccountTokens
+from kubeling.apiserver.authn.token_review import TokenReviewer
 from kubeling.apiserver.rest.options import WriteOptions
 from kubeling.apiserver.reviews import review_token
 from tests.unit.apiserver.tokens._support import FakeClock, FakeObjects, make_tokens
@@ -37,9 +38,14 @@ def _token(tokens: ServiceAccountTokens, audiences: tuple[str, ...] = (ISSUER,))
     )
 
 
+def _reviewer(tokens: ServiceAccountTokens) -> TokenReviewer:
+    return TokenReviewer(tokens, api_audiences=tokens.api_audiences)
+
+
 async def _review(tokens: ServiceAccountTokens | None, spec: dict[str, Any]) -> dict[str, Any]:
     body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": spec}
-    return await review_token(body, tokens=tokens, options=WriteOptions())
+    reviewer = _reviewer(tokens) if tokens is not None else None
+    return await review_token(body, reviewer=reviewer, options=WriteOptions())
 
 
 async def test_a_valid_token_is_authenticated(tokens: ServiceAccountTokens) -> None:
@@ -135,7 +141,7 @@ async def test_without_a_signing_key_no_token_is_ours(tokens: ServiceAccountToke
 async def test_bad_reviews_are_400(tokens: ServiceAccountTokens, body: Any, message: str) -> None:
     """No token, a badly typed or unknown field, another kind: 400 BadRequest."""
     with pytest.raises(StatusError) as info:
-        await review_token(body, tokens=tokens, options=WriteOptions())
+        await review_token(body, reviewer=_reviewer(tokens), options=WriteOptions())
     assert info.value.code == 400
     assert info.value.message.startswith(message)
 
@@ -145,7 +151,7 @@ async def test_duplicate_fields_are_refused(tokens: ServiceAccountTokens) -> Non
     with pytest.raises(StatusError) as info:
         await review_token(
             {"spec": {"token": "t"}},
-            tokens=tokens,
+            reviewer=_reviewer(tokens),
             options=WriteOptions(),
             duplicates=['duplicate field "spec.token"'],
         )
