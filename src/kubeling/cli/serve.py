@@ -22,6 +22,8 @@ from kubeling.apiserver.server import ApiServer, ApiServerConfig
 from kubeling.cli.kubeconfig import write_kubeconfig
 from kubeling.client import load_client_config
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
+from kubeling.dns import DnsOptions, run_dns
+from kubeling.dns.server import DnsServer
 from kubeling.pki import Pki, ensure_pki
 
 __all__ = ["ServeOptions", "serve"]
@@ -42,6 +44,8 @@ class ServeOptions:
     controllers: tuple[str, ...] | None = None
     #: The local-path provisioner's base directory (default: ``<data dir>/storage``).
     local_storage_path: Path | None = None
+    #: Run the cluster DNS in this process too (``kubeling up``), with these options.
+    dns: DnsOptions | None = None
 
 
 def _server_ips(bind_address: str) -> list[str]:
@@ -95,7 +99,7 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
             client_cert_pem=pki.admin_cert.read_bytes(),
             client_key_pem=pki.admin_key.read_bytes(),
         )
-        components = _start_components(options, kubeconfig)
+        components = _start_components(options, kubeconfig, banner=options.banner)
         _freeze_startup_objects()
         if options.banner:
             elapsed = time.monotonic() - started
@@ -111,7 +115,9 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
     return 0
 
 
-def _start_components(options: ServeOptions, kubeconfig: Path) -> list[asyncio.Task[None]]:
+def _start_components(
+    options: ServeOptions, kubeconfig: Path, *, banner: bool = False
+) -> list[asyncio.Task[None]]:
     """The other control-plane components of ``kubeling up``, as clients of the server
     just started (through its kubeconfig, as they would run on another machine)."""
     tasks: list[asyncio.Task[None]] = []
@@ -130,9 +136,22 @@ def _start_components(options: ServeOptions, kubeconfig: Path) -> list[asyncio.T
             identity=f"{socket.gethostname()}_kubeling-up",
         )
         tasks.append(asyncio.create_task(manager, name="controller-manager"))
+    if options.dns is not None:
+        dns = run_dns(
+            load_client_config(kubeconfig),
+            options.dns,
+            on_ready=_announce_dns if banner else None,
+        )
+        tasks.append(asyncio.create_task(dns, name="dns"))
     for task in tasks:
         task.add_done_callback(_report_exit)
     return tasks
+
+
+def _announce_dns(server: DnsServer) -> None:
+    if server.address is not None:
+        host, port = server.address
+        print(f"cluster DNS on {host} port {port} (UDP and TCP)", flush=True)
 
 
 def _report_exit(task: asyncio.Task[None]) -> None:

@@ -29,7 +29,7 @@ from kubeling.dns.message import (
 from kubeling.dns.records import namespace_contribution, service_contribution
 from kubeling.dns.wire import decode_message, encode_message
 from kubeling.dns.zone import ClusterZone
-from tests.unit.dns.builders import endpoint, endpoint_slice, port, service
+from tests.support.dns_objects import endpoint, endpoint_slice, port, service
 
 WEB = "web.default.svc.cluster.local"
 BIG = "big.default.svc.cluster.local"

@@ -17,7 +17,7 @@ from kubeling.dns.records import (
     service_contribution,
     static_contribution,
 )
-from tests.unit.dns.builders import endpoint, endpoint_slice, port, rdata_text, service
+from tests.support.dns_objects import endpoint, endpoint_slice, port, rdata_text, service
 
 ZONE = "cluster.local"
 BASE = "web.default.svc.cluster.local"

@@ -29,7 +29,7 @@ from kubeling.dns.records import (
     service_contribution,
 )
 from kubeling.dns.zone import Answer, ClusterZone
-from tests.unit.dns.builders import endpoint, endpoint_slice, port, record_text, service
+from tests.support.dns_objects import endpoint, endpoint_slice, port, record_text, service
 
 SOA_TEXT = (
     "cluster.local 5 SOA ns.dns.cluster.local hostmaster.cluster.local SERIAL 7200 1800 86400 5"
