@@ -264,6 +264,64 @@ async def test_publish_not_ready_addresses(
     assert (await ask(dns, f"peer-0.{base}")).data == ["10.1.0.20"]
 
 
+async def test_deletions_follow(
+    kubeling_server: RunningServer, dns: RunningDns, namespace: str
+) -> None:
+    """A deleted Service's names go (NXDOMAIN); its namespace's name stays (NODATA) while
+    the namespace exists; a namespace that does not exist has no name."""
+    apply(kubeling_server, namespace, service("gone", ports=[{"name": "http", "port": 80}]))
+    jsonpath = "jsonpath={.spec.clusterIP}"
+    ip = kubeling_server.kubectl("get", "svc", "gone", "-n", namespace, "-o", jsonpath).stdout
+    name = f"gone.{namespace}.svc.{DOMAIN}"
+    await until(dns, name, "A", [ip])
+    kubeling_server.kubectl("delete", "service", "gone", "-n", namespace)
+
+    async def gone() -> bool:
+        return (await ask(dns, name)).status == "NXDOMAIN"
+
+    await eventually(gone, within=30, what=f"{name} to be NXDOMAIN")
+    assert (await ask(dns, f"_http._tcp.{name}", "SRV")).status == "NXDOMAIN"
+    # Its address is no longer the cluster's: the reverse name goes upstream (NXDOMAIN there).
+    assert (await ask(dns, "", "", "-x", ip)).data == []
+    namespace_name = await ask(dns, f"{namespace}.svc.{DOMAIN}")
+    assert (namespace_name.status, namespace_name.answer) == ("NOERROR", [])
+    assert (await ask(dns, f"no-such-namespace.svc.{DOMAIN}")).status == "NXDOMAIN"
+
+
+async def test_verified_pod_records(
+    kubeling_server: RunningServer,
+    api_client: ApiClient,
+    upstream: FakeUpstream,
+    namespace: str,
+    tmp_path: Path,
+) -> None:
+    """With --pods verified, the DNS follows Pods: only a pod's own address in its own
+    namespace has a name."""
+    await ensure_node(api_client)
+    apply(kubeling_server, namespace, pod("worker", labels={"app": "worker"}))
+    await report(api_client, namespace, "worker", ip="10.1.0.30", ready=True)
+    with running_dns(
+        kubeling_server.kubeconfig,
+        tmp_path,
+        "--pods",
+        "verified",
+        "--upstream",
+        f"127.0.0.1:{upstream.port}",
+    ) as verified:
+        name = f"10-1-0-30.{namespace}.pod.{DOMAIN}"
+        assert (await ask(verified, name)).data == ["10.1.0.30"]
+        assert (await ask(verified, f"10-1-0-31.{namespace}.pod.{DOMAIN}")).status == "NXDOMAIN"
+        assert (await ask(verified, f"10-1-0-30.default.pod.{DOMAIN}")).status == "NXDOMAIN"
+        kubeling_server.kubectl(
+            "delete", "pod", "worker", "-n", namespace, "--grace-period=0", "--force"
+        )
+
+        async def gone() -> bool:
+            return (await ask(verified, name)).status == "NXDOMAIN"
+
+        await eventually(gone, within=30, what=f"{name} to go with its pod")
+
+
 async def test_external_names(
     kubeling_server: RunningServer, dns: RunningDns, namespace: str
 ) -> None:

@@ -81,7 +81,7 @@ async def _ensure_service(client: ApiClient, address: str) -> None:
 async def _listen(server: DnsServer, options: DnsOptions) -> tuple[str, int]:
     host = options.bind_address or options.address
     try:
-        return await server.start(host, options.port)
+        return await _start(server, host, options.port)
     except PermissionError:
         if options.fallback_port is None or options.fallback_port == options.port:
             raise
@@ -95,7 +95,17 @@ async def _listen(server: DnsServer, options: DnsOptions) -> tuple[str, int]:
             options.fallback_port,
             host,
         )
-        return await server.start(host, options.fallback_port)
+        return await _start(server, host, options.fallback_port)
+
+
+async def _start(server: DnsServer, host: str, port: int) -> tuple[str, int]:
+    try:
+        return await server.start(host, port)
+    except PermissionError:
+        raise
+    except OSError as err:
+        # Most likely another cluster DNS (another kubeling up) on this machine.
+        raise OSError(err.errno, f"cannot serve DNS on {host} port {port}: {err.strerror}") from err
 
 
 def _upstreams(options: DnsOptions) -> list[tuple[str, int]]:
