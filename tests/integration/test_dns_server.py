@@ -236,3 +236,31 @@ async def test_port_zero_binds_udp_and_tcp_on_one_port(server: DnsServer) -> Non
     udp = await dig(HOST, port_number, WEB, "A", "+notcp")
     tcp = await dig(HOST, port_number, WEB, "A", "+tcp")
     assert udp.answer == tcp.answer
+
+
+async def test_forwards_beyond_the_limit_are_refused_at_once(upstream: FakeUpstream) -> None:
+    """With 2 forwards allowed and an upstream that never answers, the third query on is
+    REFUSED at once instead of queueing."""
+    dns = DnsServer(
+        QueryHandler(_zone()), Forwarder([(HOST, upstream.port)], timeout=30, max_in_flight=2)
+    )
+    await dns.start(HOST, 0)
+    try:
+        loop = asyncio.get_running_loop()
+        answers: asyncio.Queue[bytes] = asyncio.Queue()
+
+        class Client(asyncio.DatagramProtocol):
+            def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+                answers.put_nowait(data)
+
+        transport, _ = await loop.create_datagram_endpoint(Client, remote_addr=dns.address)
+        for ident in range(6):
+            query = Message(id=ident, flags=Flags.RD, questions=[Question("slow.example.test", A)])
+            transport.sendto(encode_message(query))
+        async with asyncio.timeout(10):  # long before the forwards could end
+            refused = [decode_message(await answers.get()) for _ in range(4)]
+        assert {response.rcode for response in refused} == {5}
+        assert dns.statistics()["tasks"] == 2
+        transport.close()
+    finally:
+        await dns.stop()

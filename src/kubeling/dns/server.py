@@ -7,7 +7,7 @@ reach the address can send anything:
 - UDP: each datagram is handled as it arrives; answers from the zone are sent
   at once, without a task. Forwarded queries and CNAME chases run as tasks,
   at most :attr:`~kubeling.dns.upstream.Forwarder.max_in_flight` at a time;
-  past that the query is refused (REFUSED) at once.
+  past that the query is refused (REFUSED) at once, without a task.
 - TCP (RFC 7766): two-byte length prefix, several queries per connection,
   answered in order; at most ``max_tcp_connections`` connections (more are
   closed at once), each closed after ``tcp_idle_timeout`` seconds without a
@@ -60,6 +60,9 @@ class _UdpProtocol(asyncio.DatagramProtocol):
             return
         if isinstance(action, Reply):
             self._send(action.data, addr)
+            return
+        if server.busy():
+            self._send(server.handler.refused(action), addr)
             return
         server.spawn(self._complete(action, addr))
 
@@ -154,6 +157,10 @@ class DnsServer:
 
     # -- work ------------------------------------------------------------------------------
 
+    def busy(self) -> bool:
+        """True when no more upstream work may start: as many tasks as forwards allowed."""
+        return len(self._tasks) >= self.forwarder.max_in_flight or self.forwarder.saturated()
+
     def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         """Run a forward or chase as a task the server tracks (and cancels on stop)."""
         task = asyncio.get_running_loop().create_task(coroutine)
@@ -167,7 +174,7 @@ class DnsServer:
 
     async def complete(self, action: Forward | Chase) -> bytes:
         """The answer to a query that needs an upstream."""
-        if self.forwarder.saturated():
+        if self.forwarder.saturated():  # TCP clients (UDP ones are refused before a task)
             return self.handler.refused(action)
         if isinstance(action, Forward):
             # A UDP client's query goes upstream over UDP as is: a truncated upstream
