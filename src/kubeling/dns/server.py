@@ -4,8 +4,9 @@ Everything a query means is decided by :class:`~kubeling.dns.handler.QueryHandle
 this module moves bytes and keeps every resource bounded, because anyone who can
 reach the address can send anything:
 
-- UDP: each datagram is handled as it arrives; answers from the zone are sent
-  at once, without a task. Forwarded queries and CNAME chases run as tasks,
+- UDP: datagrams are read in batches straight from the socket; answers from the
+  zone are sent at once, without a task, and dropped rather than queued if the
+  socket cannot take them. Forwarded queries and CNAME chases run as tasks,
   at most :attr:`~kubeling.dns.upstream.Forwarder.max_in_flight` at a time;
   past that the query is refused (REFUSED) at once, without a task.
 - TCP (RFC 7766): two-byte length prefix, several queries per connection,
@@ -24,11 +25,11 @@ import errno
 import logging
 import socket
 from collections.abc import Coroutine
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from kubeling.dns.handler import Chase, Forward, QueryHandler, Reply
 from kubeling.dns.upstream import Forwarder
-from kubeling.dns.wire import HEADER_SIZE
+from kubeling.dns.wire import HEADER_SIZE, MAX_MESSAGE
 
 __all__ = ["DnsServer"]
 
@@ -38,18 +39,45 @@ DEFAULT_MAX_TCP_CONNECTIONS: Final = 256
 DEFAULT_TCP_IDLE_TIMEOUT: Final = 10.0
 #: Large enough for bursts of queries from many clients, bounded all the same.
 _UDP_RECEIVE_BUFFER: Final = 4 * 1024 * 1024
+#: How many datagrams one readiness of the UDP socket serves before the loop moves on.
+_UDP_BATCH: Final = 64
 
 
-class _UdpProtocol(asyncio.DatagramProtocol):
-    def __init__(self, server: DnsServer) -> None:
+class _UdpEndpoint:
+    """The UDP socket, read straight from the event loop's selector.
+
+    Each time the socket is readable, up to :data:`_UDP_BATCH` datagrams are read and
+    answered in one go: under load one loop turn serves many queries (asyncio's datagram
+    transport reads one per turn). Answers are sent without buffering: if the socket
+    cannot take one, it is dropped, as the network may drop any datagram, rather than
+    queued without bound.
+    """
+
+    def __init__(self, server: DnsServer, sock: socket.socket) -> None:
         self.server = server
-        self.transport: asyncio.DatagramTransport | None = None
+        self.sock = sock
+        self.loop = asyncio.get_running_loop()
+        sock.setblocking(False)
+        self.loop.add_reader(sock.fileno(), self._readable)
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # The selector loop's UDP transport does not subclass DatagramTransport.
-        self.transport = cast(asyncio.DatagramTransport, transport)
+    def close(self) -> None:
+        if self.sock.fileno() >= 0:
+            self.loop.remove_reader(self.sock.fileno())
+            self.sock.close()
 
-    def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
+    def _readable(self) -> None:
+        for _ in range(_UDP_BATCH):
+            try:
+                data, addr = self.sock.recvfrom(MAX_MESSAGE)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as err:
+                # An ICMP error for an earlier answer (a client gone away): nothing to do.
+                log.debug("UDP receive error: %r", err)
+                continue
+            self._query(data, addr)
+
+    def _query(self, data: bytes, addr: Any) -> None:
         server = self.server
         try:
             action = server.handler.handle(data, tcp=False)
@@ -59,24 +87,20 @@ class _UdpProtocol(asyncio.DatagramProtocol):
         if action is None:
             return
         if isinstance(action, Reply):
-            self._send(action.data, addr)
-            return
-        if server.busy():
-            self._send(server.handler.refused(action), addr)
-            return
-        server.spawn(self._complete(action, addr))
+            self.send(action.data, addr)
+        elif server.busy():
+            self.send(server.handler.refused(action), addr)
+        else:
+            server.spawn(self._complete(action, addr))
 
-    async def _complete(self, action: Forward | Chase, addr: tuple[str | object, ...]) -> None:
-        data = await self.server.complete(action)
-        self._send(data, addr)
+    async def _complete(self, action: Forward | Chase, addr: Any) -> None:
+        self.send(await self.server.complete(action), addr)
 
-    def _send(self, data: bytes, addr: tuple[str | object, ...]) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.sendto(data, addr)
-
-    def error_received(self, exc: Exception) -> None:
-        # ICMP errors for earlier answers (a client gone away): nothing to do.
-        log.debug("UDP error: %r", exc)
+    def send(self, data: bytes, addr: Any) -> None:
+        try:
+            self.sock.sendto(data, addr)
+        except OSError as err:  # full (BlockingIOError), closed, unreachable: drop it
+            log.debug("UDP answer to %s dropped: %r", addr, err)
 
 
 class DnsServer:
@@ -96,7 +120,7 @@ class DnsServer:
         self.tcp_idle_timeout = tcp_idle_timeout
         self._connections: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._udp: asyncio.DatagramTransport | None = None
+        self._udp: _UdpEndpoint | None = None
         self._tcp: asyncio.Server | None = None
         self.address: tuple[str, int] | None = None
 
@@ -105,7 +129,6 @@ class DnsServer:
     async def start(self, host: str, port: int) -> tuple[str, int]:
         """Listen on ``host``:``port`` over UDP and TCP (port 0: one free port for both).
         PermissionError (a port below 1024 without the right) and OSError (in use) pass."""
-        loop = asyncio.get_running_loop()
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         for _ in range(20 if port == 0 else 1):
             udp_socket = socket.socket(family, socket.SOCK_DGRAM)
@@ -121,10 +144,7 @@ class DnsServer:
                 if port == 0 and err.errno == errno.EADDRINUSE:
                     continue  # the free UDP port was taken for TCP: try another
                 raise
-            transport, _ = await loop.create_datagram_endpoint(
-                lambda: _UdpProtocol(self), sock=udp_socket
-            )
-            self._udp, self._tcp = transport, tcp
+            self._udp, self._tcp = _UdpEndpoint(self, udp_socket), tcp
             self.address = (host, bound)
             return self.address
         raise OSError(errno.EADDRINUSE, f"no port free for both UDP and TCP on {host}")
