@@ -26,6 +26,7 @@ __all__ = [
     "fresh_namespace",
     "set_pod_phase",
     "wait_for",
+    "wait_for_events",
 ]
 
 T = TypeVar("T")
@@ -120,3 +121,15 @@ async def events_of(client: ApiClient, namespace: str, name: str) -> list[tuple[
         for e in listed.get("items") or ()
         for _ in range(int(e.get("count") or 1))
     ]
+
+
+async def wait_for_events(
+    client: ApiClient, namespace: str, name: str, *expected: tuple[str, str]
+) -> None:
+    """Wait until the Events about ``name`` include every (reason, message) of ``expected``
+    (a recorder's broadcaster writes them a little after the controller acts)."""
+
+    async def recorded() -> bool | None:
+        return set(expected) <= set(await events_of(client, namespace, name)) or None
+
+    await wait_for(recorded, what=f"events {expected} of {name}")

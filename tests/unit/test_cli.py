@@ -27,3 +27,24 @@ def test_dns_refuses_a_bad_upstream(capsys: pytest.CaptureFixture[str]) -> None:
         main(["dns", "--upstream", "nonsense:53"])
     assert exit_info.value.code == 2
     assert "not an ADDRESS[:PORT]: 'nonsense:53'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        ("", {}),
+        ("zone=a", {"zone": "a"}),
+        ("zone=a, disk=ssd,empty=", {"zone": "a", "disk": "ssd", "empty": ""}),
+    ],
+)
+def test_node_labels(text: str, labels: dict[str, str]) -> None:
+    from kubeling.cli.main import _labels
+
+    assert _labels(text) == labels
+
+
+def test_a_bad_node_label_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["kubelet", "--node-labels", "novalue", "--kubeconfig", "/nonexistent"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("kubeling: error: invalid node label 'novalue': want key=value")
+    assert "Traceback" not in err

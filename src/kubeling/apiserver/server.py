@@ -44,6 +44,7 @@ from kubeling.apiserver.customresources.establishing_controller import Establish
 from kubeling.apiserver.customresources.finalizer import FinalizingController
 from kubeling.apiserver.customresources.naming_controller import NamingController
 from kubeling.apiserver.customresources.registrar import CustomResourceRegistrar
+from kubeling.apiserver.kubelet_proxy import KubeletProxy
 from kubeling.apiserver.openapi_http import make_handler
 from kubeling.apiserver.registry.builtin import builtin_resources
 from kubeling.apiserver.registry.registry import Registry
@@ -83,6 +84,10 @@ class ApiServerConfig:
     #: Longest token lifetime granted, seconds (``--service-account-max-token-
     #: expiration``); 0: no maximum.
     service_account_max_token_expiration: int = 0
+    #: TLS to kubelets (``--kubelet-client-certificate``, ``--kubelet-certificate-authority``):
+    #: the API server's client identity, and the CA kubelets' serving certs chain to. None:
+    #: the system's trust store and no client certificate.
+    kubelet_client_ssl_context: ssl.SSLContext | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -157,6 +162,7 @@ class ApiServer:
         #: The token issuer and verifier, when the server has a signing key.
         self.tokens: ServiceAccountTokens | None = None
         self._crd_controllers: list[CrdController] = []
+        self._kubelet_proxy: KubeletProxy | None = None
 
     async def start(self) -> None:
         config = self.config
@@ -204,6 +210,13 @@ class ApiServer:
         ]
         for controller in self._crd_controllers:
             await controller.start()
+        pods = registry.lookup("", "v1", "pods")
+        nodes = registry.lookup("", "v1", "nodes")
+        assert pods is not None
+        assert nodes is not None
+        self._kubelet_proxy = KubeletProxy(
+            pods, nodes, ssl_context=config.kubelet_client_ssl_context
+        )
         app = ApiServerApp(
             registry,
             authenticate=_authenticate_cert if config.ssl_context is not None else None,
@@ -212,6 +225,7 @@ class ApiServer:
             tokens=self.tokens,
             token_requests=token_requests,
             issuer_discovery=issuer_discovery,
+            kubelet_proxy=self._kubelet_proxy,
         )
         self._runner = web.AppRunner(app.app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -232,11 +246,13 @@ class ApiServer:
         log.info("API server listening on %s:%d", config.bind_address, self.port)
 
     async def stop(self) -> None:
-        # End the open watches first (their handlers would otherwise hold the
-        # shutdown), then stop taking requests, then the caches, then the store.
+        # End the open watches and pod streams first (their handlers would otherwise
+        # hold the shutdown), then stop taking requests, then the caches, then the store.
         if self.registry is not None:
             for stored in self.registry.stored_resources():
                 stored.cache.end_watches()
+        if self._kubelet_proxy is not None:
+            await self._kubelet_proxy.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

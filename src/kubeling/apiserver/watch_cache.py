@@ -53,6 +53,8 @@ DEFAULT_CAPACITY = 10_000
 IDLE_TICK = 5.0
 WATCHER_QUEUE = 1_000
 TOO_LARGE_WAIT = 3.0
+#: How often a consistent read that waits for the cache asks the store again.
+PROGRESS_RETRY = 0.05
 
 
 Selectable = Callable[[Obj], tuple[Mapping[str, str], Mapping[str, str]]]
@@ -312,17 +314,25 @@ class WatchCache:
         return [(k, self._objects[k]) for k in keys], self.revision
 
     async def wait_for(self, revision: int) -> None:
-        """Wait until the cache has seen ``revision``; 504 after a few seconds."""
+        """Wait until the cache has seen ``revision``; 504 after a few seconds.
+
+        Changes elsewhere in the store move its revision on without an event
+        here: the cache asks its store watch to confirm, with a progress event,
+        that nothing of its own is pending (as Kubernetes' consistent reads
+        from cache do), and asks again while it waits, since a store may
+        answer with the revision it has published so far, a little behind
+        the one it has committed.
+        """
         if self.revision >= revision:
             return
-        if self._store_watcher is not None:
-            # Changes elsewhere in the store moved the revision on: ask the
-            # store to confirm, with a progress event, that nothing of ours is
-            # pending (Kubernetes' consistent reads from cache do the same).
-            await self._store_watcher.request_progress()
         try:
-            async with asyncio.timeout(TOO_LARGE_WAIT), self._advanced:
-                await self._advanced.wait_for(lambda: self.revision >= revision)
+            async with asyncio.timeout(TOO_LARGE_WAIT):
+                while self.revision < revision:
+                    if self._store_watcher is not None:
+                        await self._store_watcher.request_progress()
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(PROGRESS_RETRY), self._advanced:
+                            await self._advanced.wait_for(lambda: self.revision >= revision)
         except TimeoutError:
             raise errors.timeout(
                 f"Too large resource version: {revision}, current: {self.revision}", 1

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +46,7 @@ async def _serve(args: argparse.Namespace) -> int:
         api_audiences=tuple(a for a in args.api_audiences.split(",") if a),
         controllers=("*",) if args.command == "up" else None,
         local_storage_path=args.default_local_storage_path,
+        node_name=(args.node_name or default_node_name()) if args.command == "up" else None,
         dns=_up_dns_options(args) if args.command == "up" else None,
     )
     return await serve(options)
@@ -127,6 +129,60 @@ async def _dns(args: argparse.Namespace) -> int:
     return 0
 
 
+def _labels(text: str) -> dict[str, str]:
+    """``--node-labels``: ``key=value,key2=value2``."""
+    labels = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"invalid node label {item!r}: want key=value")
+        labels[key] = value
+    return labels
+
+
+def default_node_name() -> str:
+    """The node's name when none is given: the host name, lowercased (as the kubelet does)."""
+    return socket.gethostname().lower()
+
+
+async def _kubelet(args: argparse.Namespace) -> int:
+    from kubeling.client import load_client_config
+    from kubeling.kubelet import KubeletConfig, run_kubelet
+
+    _logging(args.log_level)
+    config = KubeletConfig(
+        node_name=args.node_name or default_node_name(),
+        root_dir=args.root_dir.resolve(),
+        node_ip=args.node_ip,
+        node_labels=_labels(args.node_labels),
+        stop_pods_on_exit=args.stop_pods_on_exit == "true",
+        cgroups=args.cgroups == "true",
+    )
+    await run_kubelet(config, load_client_config(args.kubeconfig))
+    return 0
+
+
+async def _proxy(args: argparse.Namespace) -> int:
+    from kubeling.client import load_client_config
+    from kubeling.proxy import ProxyOptions, run_proxy
+
+    _logging(args.log_level)
+    options = ProxyOptions(
+        node_name=args.node_name or default_node_name(),
+        mode=args.proxy_mode,
+        balance=args.balance,
+        udp_idle_timeout=args.udp_idle_timeout,
+    )
+    proxy = asyncio.create_task(run_proxy(load_client_config(args.kubeconfig), options))
+    # SIGTERM and SIGINT stop it cleanly: frontends closed, connections ended.
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, proxy.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await proxy
+    return 0
+
+
 async def _store_info(args: argparse.Namespace) -> int:
     store = await open_store(args.datastore)
     try:
@@ -144,7 +200,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     for name, help_text in (
-        ("up", "run the all-in-one cluster on this machine (API server and controllers)"),
+        ("up", "run the all-in-one cluster on this machine (API server, controllers, a node)"),
         ("server", "run the API server"),
     ):
         cmd = sub.add_parser(name, help=help_text)
@@ -174,6 +230,9 @@ def _parser() -> argparse.ArgumentParser:
             help="where local-path volumes live on each node (default: <data dir>/storage)",
         )
         if name == "up":
+            cmd.add_argument(
+                "--node-name", default="", help="the node's name (default: the host name)"
+            )
             cmd.add_argument(
                 "--cluster-domain", default="cluster.local", help="the cluster DNS domain"
             )
@@ -207,6 +266,56 @@ def _parser() -> argparse.ArgumentParser:
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
     manager.set_defaults(run=_controller_manager)
+
+    kubelet = sub.add_parser("kubelet", help="run a node agent: register a Node, run its pods")
+    kubelet.add_argument("--kubeconfig", type=Path, default=DEFAULT_DATA_DIR / "kubeconfig.yaml")
+    kubelet.add_argument("--node-name", default="", help="default: the host name")
+    kubelet.add_argument(
+        "--root-dir", type=Path, default=DEFAULT_DATA_DIR / "kubelet", help="the kubelet's state"
+    )
+    kubelet.add_argument(
+        "--node-ip", default="", help="the node's address (default: the host name's, or 127.0.0.1)"
+    )
+    kubelet.add_argument("--node-labels", default="", help="extra labels: key=value,...")
+    kubelet.add_argument(
+        "--stop-pods-on-exit",
+        choices=["true", "false"],
+        default="false",
+        help="stop every container when the kubelet stops (else they keep running)",
+    )
+    kubelet.add_argument(
+        "--cgroups",
+        choices=["true", "false"],
+        default="true",
+        help="enforce container limits with cgroups where the kernel allows",
+    )
+    kubelet.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    kubelet.set_defaults(run=_kubelet)
+
+    proxy = sub.add_parser("proxy", help="run the service proxy of one node")
+    proxy.add_argument("--kubeconfig", type=Path, default=DEFAULT_DATA_DIR / "kubeconfig.yaml")
+    proxy.add_argument(
+        "--node-name",
+        default="",
+        help="the node this proxy runs on (default: the host name)",
+    )
+    proxy.add_argument("--proxy-mode", choices=["userspace"], default="userspace")
+    proxy.add_argument(
+        "--balance",
+        choices=["round-robin", "random"],
+        default="round-robin",
+        help="how connections are spread over a Service's endpoints",
+    )
+    proxy.add_argument(
+        "--udp-idle-timeout",
+        type=float,
+        default=30.0,
+        help="seconds after which an idle UDP flow is forgotten",
+    )
+    proxy.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    proxy.set_defaults(run=_proxy)
 
     dns = sub.add_parser("dns", help="run the cluster DNS against an API server")
     dns.add_argument("--kubeconfig", type=Path, default=DEFAULT_DATA_DIR / "kubeconfig.yaml")

@@ -24,11 +24,16 @@ from kubeling.client import load_client_config
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
 from kubeling.dns import DnsOptions, run_dns
 from kubeling.dns.server import DnsServer
+from kubeling.kubelet import KubeletConfig, default_node_ip, run_kubelet
 from kubeling.pki import Pki, ensure_pki
+from kubeling.proxy import ProxyOptions, run_proxy
 
 __all__ = ["ServeOptions", "serve"]
 
 log = logging.getLogger(__name__)
+
+#: The role label of the all-in-one node (``kubectl get nodes`` shows it as ROLES).
+CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +49,9 @@ class ServeOptions:
     controllers: tuple[str, ...] | None = None
     #: The local-path provisioner's base directory (default: ``<data dir>/storage``).
     local_storage_path: Path | None = None
+    #: Run a node in this process too (``kubeling up``): a kubelet and a service proxy for a
+    #: node of this name.
+    node_name: str | None = None
     #: Run the cluster DNS in this process too (``kubeling up``), with these options.
     dns: DnsOptions | None = None
 
@@ -80,6 +88,7 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
             service_account_signing_key=pki.service_account_signing_key(),
             service_account_issuer=options.service_account_issuer or DEFAULT_ISSUER,
             api_audiences=options.api_audiences,
+            kubelet_client_ssl_context=pki.kubelet_client_ssl_context(),
         )
     )
     stop = stop or asyncio.Event()
@@ -143,6 +152,19 @@ def _start_components(
             on_ready=_announce_dns if banner else None,
         )
         tasks.append(asyncio.create_task(dns, name="dns"))
+    if options.node_name is not None:
+        config = load_client_config(kubeconfig)
+        kubelet = KubeletConfig(
+            node_name=options.node_name,
+            root_dir=options.data_dir.resolve() / "kubelet",
+            node_ip=_node_ip(options.bind_address),
+            node_labels={CONTROL_PLANE_LABEL: ""},
+            # `kubeling up` ends with its containers: no process outlives it.
+            stop_pods_on_exit=True,
+        )
+        tasks.append(asyncio.create_task(run_kubelet(kubelet, config), name="kubelet"))
+        proxy = run_proxy(config, ProxyOptions(node_name=options.node_name))
+        tasks.append(asyncio.create_task(proxy, name="proxy"))
     for task in tasks:
         task.add_done_callback(_report_exit)
     return tasks
@@ -152,6 +174,11 @@ def _announce_dns(server: DnsServer) -> None:
     if server.address is not None:
         host, port = server.address
         print(f"cluster DNS on {host} port {port} (UDP and TCP)", flush=True)
+
+
+def _node_ip(bind_address: str) -> str:
+    """The node's address: the API server's when it listens on one, else the host's."""
+    return bind_address if bind_address not in ("0.0.0.0", "::") else default_node_ip()
 
 
 def _report_exit(task: asyncio.Task[None]) -> None:

@@ -29,18 +29,25 @@ from kubeling.client import (
 from kubeling.client.resources import EVENTS, LEASES
 from kubeling.controllers.base import DEFAULT_LOCAL_STORAGE_PATH, Controller, ControllerContext
 from kubeling.controllers.cronjob import CronJobController
+from kubeling.controllers.daemonset import DaemonSetController
 from kubeling.controllers.deployment import DeploymentController
+from kubeling.controllers.disruption import DisruptionController
 from kubeling.controllers.endpoints import EndpointsController
 from kubeling.controllers.endpointslice import EndpointSliceController
 from kubeling.controllers.endpointslicemirroring import EndpointSliceMirroringController
 from kubeling.controllers.garbagecollector import GarbageCollector
 from kubeling.controllers.job import JobController
 from kubeling.controllers.namespace import NamespaceController
+from kubeling.controllers.nodelifecycle import NodeLifecycleController
+from kubeling.controllers.podautoscaler import HorizontalPodAutoscalerController
 from kubeling.controllers.podgc import PodGCController
 from kubeling.controllers.replicaset import ReplicaSetController, ReplicationManager
 from kubeling.controllers.resourcequota import ResourceQuotaController
 from kubeling.controllers.rootcacertpublisher import RootCACertPublisher
 from kubeling.controllers.serviceaccount import ServiceAccountsController
+from kubeling.controllers.servicelb import ServiceLBController
+from kubeling.controllers.statefulset import StatefulSetController
+from kubeling.controllers.tainteviction import TaintEvictionController
 from kubeling.controllers.ttlafterfinished import TTLAfterFinishedController
 from kubeling.controllers.volume import LocalPathProvisioner, PersistentVolumeBinder
 
@@ -69,6 +76,13 @@ CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "persistentvolume-binder": PersistentVolumeBinder,
     "local-path-provisioner": LocalPathProvisioner,
     "resourcequota": ResourceQuotaController,
+    "daemonset": DaemonSetController,
+    "statefulset": StatefulSetController,
+    "disruption": DisruptionController,
+    "horizontalpodautoscaling": HorizontalPodAutoscalerController,
+    "nodelifecycle": NodeLifecycleController,
+    "taint-eviction-controller": TaintEvictionController,
+    "service-lb-controller": ServiceLBController,
 }
 
 

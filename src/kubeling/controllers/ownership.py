@@ -16,8 +16,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from kubeling.api import errors
-from kubeling.api.labels import Selector
-from kubeling.client import ResourceClient
+from kubeling.api.labels import Selector, SelectorParseError, label_selector_as_selector
+from kubeling.client import Lister, ResourceClient
 
 __all__ = [
     "CONTROLLER_UID_INDEX",
@@ -25,6 +25,8 @@ __all__ = [
     "controller_of",
     "controller_uid_index",
     "new_controller_ref",
+    "resolve_controller_ref",
+    "selecting",
 ]
 
 Obj = dict[str, Any]
@@ -45,6 +47,37 @@ def controller_uid_index(obj: Mapping[str, Any]) -> list[str]:
     """The index function of :data:`CONTROLLER_UID_INDEX`: the controller's uid, if any."""
     ref = controller_of(obj)
     return [str(ref["uid"])] if ref is not None and ref.get("uid") else []
+
+
+def resolve_controller_ref(
+    owners: Lister, namespace: str, ref: Mapping[str, Any], kind: str
+) -> Mapping[str, Any] | None:
+    """The cached owner ``ref`` names, if it is of ``kind`` and still the same object
+    (same uid): an owner deleted and re-created under the name is not the owner."""
+    if ref.get("kind") != kind:
+        return None
+    try:
+        owner = owners.get(str(ref.get("name", "")), namespace=namespace)
+    except errors.StatusError:
+        return None
+    if (owner.get("metadata") or {}).get("uid") != ref.get("uid"):
+        return None
+    return owner
+
+
+def selecting(owners: Lister, namespace: str, labels: Mapping[str, str]) -> list[Mapping[str, Any]]:
+    """The cached owners in ``namespace`` whose ``spec.selector`` selects ``labels`` (an
+    empty or unparsable selector selects nothing): who may want to adopt an orphan."""
+    found: list[Mapping[str, Any]] = []
+    for owner in owners.list(namespace=namespace):
+        raw = (owner.get("spec") or {}).get("selector")
+        try:
+            selector = label_selector_as_selector(raw)
+        except SelectorParseError:
+            continue
+        if not selector.is_empty() and selector.matches(labels):
+            found.append(owner)
+    return found
 
 
 def new_controller_ref(owner: Mapping[str, Any], api_version: str, kind: str) -> Obj:
@@ -70,13 +103,16 @@ async def claim(
     client: ResourceClient,
     recheck_owner: Callable[[], Awaitable[Mapping[str, Any]]],
     finalizers: Sequence[str] = (),
+    also: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> list[Mapping[str, Any]]:
     """The candidates ``owner`` controls after adopting and releasing as needed.
 
     ``candidates`` are the objects in the owner's namespace (from a cache);
     ``client`` writes them; ``recheck_owner`` reads the owner from the API
     (not a cache). ``finalizers`` are added on adoption and removed on release
-    (the Job controller's tracking finalizer). An object that vanished or
+    (the Job controller's tracking finalizer). ``also``, if given, is a further
+    test an object must pass besides the selector (upstream's claim filter: a
+    StatefulSet claims only pods named after it). An object that vanished or
     changed under a patch is skipped: the next sync sees it as it is.
     """
     owner_meta = owner.get("metadata") or {}
@@ -87,16 +123,17 @@ async def claim(
     for obj in candidates:
         meta = obj.get("metadata") or {}
         labels = meta.get("labels") or {}
+        matches = selector.matches(labels) and (also is None or also(obj))
         ref = controller_of(obj)
         if ref is not None:
             if ref.get("uid") != uid:
                 continue  # someone else's
-            if selector.matches(labels) or deleting:
+            if matches or deleting:
                 claimed.append(obj)
                 continue
             await _patch(client, obj, _release_patch(obj, str(uid), finalizers))
             continue
-        if deleting or meta.get("deletionTimestamp") or not selector.matches(labels):
+        if deleting or meta.get("deletionTimestamp") or not matches:
             continue
         if not checked:
             fresh = await recheck_owner()

@@ -1,5 +1,6 @@
 """What controllers read off a pod: active, ready, available, terminating, and which pods to
-delete first (``podutil`` and ``controller.ActivePods`` in Kubernetes)."""
+delete first (``podutil`` and ``controller.ActivePods`` in Kubernetes); and the
+pods-by-node index several controllers share."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "NODE_NAME_INDEX",
     "compare_active_pods",
     "condition",
     "is_pod_active",
@@ -15,8 +17,20 @@ __all__ = [
     "is_pod_ready",
     "is_pod_terminating",
     "is_terminating",
+    "node_name_index",
     "parse_time",
 ]
+
+#: The pod informer's index of pods by ``spec.nodeName``. Register it with
+#: :func:`node_name_index` itself: a shared informer accepts the same function
+#: under a name again, but not another one.
+NODE_NAME_INDEX = "spec.nodeName"
+
+
+def node_name_index(pod: Mapping[str, Any]) -> list[str]:
+    """The node a pod is bound to (none while unscheduled)."""
+    node = (pod.get("spec") or {}).get("nodeName")
+    return [str(node)] if node else []
 
 
 def parse_time(value: str | None) -> datetime.datetime | None:

@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from kubeling.api import errors
 from kubeling.client import ApiClient, EventBroadcaster, Resource, SharedInformerFactory
+from kubeling.client.rest import NoKindMatchError
 from kubeling.controllers.base import Controller, ControllerContext
 
 __all__ = [
@@ -73,6 +74,25 @@ class FakeResource:
             raise failure
         return created
 
+    async def list(self, *, namespace: str = "", **options: Any) -> Obj:
+        self._record("list", "", None, namespace=namespace, **options)
+        failure = self.client.fail_lists.get(self.resource.plural)
+        if failure is not None:
+            raise failure
+        items = [
+            copy.deepcopy(obj)
+            for (plural, ns, _), obj in self.client.objects.items()
+            if plural == self.resource.plural and namespace in ("", ns)
+        ]
+        return {"items": items}
+
+    async def update(self, body: Mapping[str, Any], **options: Any) -> Obj:
+        updated = copy.deepcopy(dict(body))
+        meta = updated.setdefault("metadata", {})
+        meta["resourceVersion"] = str(next(self.client.counter))
+        self._record("update", meta.get("name", ""), copy.deepcopy(updated), **options)
+        return updated
+
     async def update_status(self, body: Mapping[str, Any], **_: Any) -> Obj:
         updated = copy.deepcopy(dict(body))
         meta = updated.setdefault("metadata", {})
@@ -103,9 +123,30 @@ class FakeClient:
         self.missing: set[str] = set()
         #: An error every create of that plural raises.
         self.fail_creates: dict[str, Exception] = {}
+        #: An error every list of that plural raises.
+        self.fail_lists: dict[str, Exception] = {}
+        #: What discovery serves: the resources ``find_resource`` knows.
+        self.served: list[Resource] = []
 
     def resource(self, resource: Resource) -> FakeResource:
         return FakeResource(self, resource)
+
+    async def find_resource(self, api_version: str, kind: str) -> Resource:
+        for resource in self.served:
+            if (resource.api_version, resource.kind) == (api_version, kind):
+                return resource
+        raise NoKindMatchError(f'no matches for kind "{kind}" in version "{api_version}"')
+
+    async def request(self, method: str, path: str, **_: Any) -> Obj:
+        """Discovery of one group version: the served resources, each with ``scale``."""
+        listing = []
+        for resource in self.served:
+            if path == (
+                f"/apis/{resource.group}/{resource.version}" if resource.group else "/api/v1"
+            ):
+                scale = {"kind": "Scale", "group": "autoscaling", "version": "v1"}
+                listing.append({"name": f"{resource.plural}/scale", **scale})
+        return {"resources": listing}
 
     def writes(self, verb: str, resource: str = "") -> list[Call]:
         return [c for c in self.calls if c.verb == verb and resource in ("", c.resource)]

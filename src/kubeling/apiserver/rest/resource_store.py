@@ -352,7 +352,12 @@ class ResourceStore:
         self.check_field_selector(options)
         cache = self.watch_cache()
         await cache.ensure_started()
-        await cache.wait_for(await self.store.current_revision())
+        try:
+            await cache.wait_for(await self.store.current_revision())
+        except errors.StatusError as err:
+            if err.code != 504:
+                raise
+            return None  # the cache lags: read the store, as Kubernetes falls back to etcd
         prefix = objects.prefix_for(self.storage_prefix, namespace if self.namespaced else "")
         entries, revision = cache.list_entries(prefix)
         filtering = not options.label_selector.is_empty() or not options.field_selector.is_empty()
