@@ -103,7 +103,8 @@ def test_kubeling_up_runs_pods_and_leaves_no_process_behind(tmp_path: Path) -> N
     port = free_port()
     pid_file = tmp_path / "web.pid"
     shim_log = tmp_path / "data" / "kubelet" / "runtime" / "shim.log"
-    extra = ["--node-name", NODE]
+    # A free DNS port: other runs on this machine may hold 127.96.0.10 port 53.
+    extra = ["--node-name", NODE, "--dns-port", "0"]
     with running_server(tmp_path, command="up", extra=extra) as up:
         eventually(
             lambda: "Ready" in up.kubectl("get", "node", NODE, "--no-headers", check=False).stdout,

@@ -135,7 +135,9 @@ def test_kubeling_up_serves_cluster_ip_node_port_and_load_balancer(tmp_path: Pat
     load balancer and the proxy make a LoadBalancer Service answer on every address, and
     ``kubectl get svc`` shows its EXTERNAL-IP (the node's address)."""
     node = "e2e-proxy-node"
-    with running_server(tmp_path, command="up", extra=["--node-name", node]) as server:
+    # A free DNS port: other runs on this machine may hold 127.96.0.10 port 53.
+    extra = ["--node-name", node, "--dns-port", "0"]
+    with running_server(tmp_path, command="up", extra=extra) as server:
         port_a, port_b, lb_port = _free_port(), _free_port(), _free_port()
         run_pod(server, "web-a", node, port_a)
         run_pod(server, "web-b", node, port_b)

@@ -23,6 +23,14 @@ def test_store_info_reports_a_fresh_store(capsys: pytest.CaptureFixture[str]) ->
     assert capsys.readouterr().out.splitlines() == ["revision=1", "compacted=0", "keys=0"]
 
 
+def test_dns_refuses_a_bad_upstream(capsys: pytest.CaptureFixture[str]) -> None:
+    """A malformed --upstream is a usage error, before anything connects."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["dns", "--upstream", "nonsense:53"])
+    assert exit_info.value.code == 2
+    assert "not an ADDRESS[:PORT]: 'nonsense:53'" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("text", "labels"),
     [

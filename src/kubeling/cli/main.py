@@ -15,9 +15,13 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kubeling import __version__
 from kubeling.storage import open_store
+
+if TYPE_CHECKING:
+    from kubeling.dns import DnsOptions
 
 __all__ = ["main"]
 
@@ -45,8 +49,28 @@ async def _serve(args: argparse.Namespace) -> int:
         node_name=(args.node_name or default_node_name()) if args.command == "up" else None,
         token_auth_file=args.token_auth_file,
         anonymous_auth=args.anonymous_auth == "true",
+        dns=_up_dns_options(args) if args.command == "up" else None,
     )
     return await serve(options)
+
+
+def _upstream(text: str) -> tuple[str, int]:
+    from kubeling.dns.upstream import parse_upstream
+
+    try:
+        return parse_upstream(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _up_dns_options(args: argparse.Namespace) -> DnsOptions:
+    from kubeling.dns import DnsOptions
+
+    return DnsOptions(
+        cluster_domain=args.cluster_domain,
+        cluster_dns=args.cluster_dns,
+        port=args.dns_port,
+    )
 
 
 def _logging(level: str) -> None:
@@ -68,6 +92,42 @@ async def _controller_manager(args: argparse.Namespace) -> int:
         local_storage_path=str(args.default_local_storage_path.expanduser().resolve()),
     )
     await run_controller_manager(load_client_config(args.kubeconfig), options)
+    return 0
+
+
+async def _dns(args: argparse.Namespace) -> int:
+    from kubeling.client import load_client_config
+    from kubeling.dns import DnsOptions, run_dns
+    from kubeling.dns.server import DnsServer
+
+    _logging(args.log_level)
+    options = DnsOptions(
+        cluster_domain=args.cluster_domain,
+        service_cidr=args.service_cidr,
+        cluster_dns=args.cluster_dns,
+        bind_address=args.bind_address,
+        port=args.port,
+        fallback_port=args.fallback_port or None,
+        ttl=args.ttl,
+        pod_records=args.pods,
+        resolv_conf=args.resolv_conf,
+        upstreams=tuple(args.upstream),
+    )
+
+    def ready(server: DnsServer) -> None:
+        assert server.address is not None
+        host, port = server.address
+        print(f"kubeling DNS ready on {host} port {port} (UDP and TCP)", flush=True)
+
+    # SIGINT and SIGTERM cancel the component, which then stops in order.
+    main = asyncio.current_task()
+    assert main is not None
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, main.cancel)
+    config = load_client_config(args.kubeconfig)
+    with contextlib.suppress(asyncio.CancelledError):
+        await run_dns(config, options, on_ready=ready)
     return 0
 
 
@@ -189,6 +249,19 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument(
                 "--node-name", default="", help="the node's name (default: the host name)"
             )
+            cmd.add_argument(
+                "--cluster-domain", default="cluster.local", help="the cluster DNS domain"
+            )
+            cmd.add_argument(
+                "--cluster-dns",
+                help="the cluster DNS address, the kube-dns ClusterIP (default: 127.96.0.10)",
+            )
+            cmd.add_argument(
+                "--dns-port",
+                type=int,
+                default=53,
+                help="the cluster DNS port (without the right to bind 53: 1053; 0: a free port)",
+            )
         cmd.set_defaults(run=_serve)
 
     manager = sub.add_parser("controller-manager", help="run the controllers against an API server")
@@ -259,6 +332,49 @@ def _parser() -> argparse.ArgumentParser:
     )
     proxy.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     proxy.set_defaults(run=_proxy)
+
+    dns = sub.add_parser("dns", help="run the cluster DNS against an API server")
+    dns.add_argument("--kubeconfig", type=Path, default=DEFAULT_DATA_DIR / "kubeconfig.yaml")
+    dns.add_argument("--cluster-domain", default="cluster.local")
+    dns.add_argument(
+        "--service-cidr",
+        default="127.96.0.0/16",
+        help="the service range; the DNS address is its tenth address",
+    )
+    dns.add_argument(
+        "--cluster-dns", help="the DNS address, the kube-dns ClusterIP (default: <cidr>.10)"
+    )
+    dns.add_argument("--bind-address", help="where to listen (default: the DNS address)")
+    dns.add_argument("--port", type=int, default=53, help="0 picks a free port")
+    dns.add_argument(
+        "--fallback-port",
+        type=int,
+        default=1053,
+        help="the port used when --port may not be bound (0: fail instead)",
+    )
+    dns.add_argument("--ttl", type=int, default=5, help="seconds, for every cluster record")
+    dns.add_argument(
+        "--pods",
+        choices=["insecure", "verified", "disabled"],
+        default="insecure",
+        help="<a-b-c-d>.<ns>.pod.<domain> records: for any address, for pods' addresses, none",
+    )
+    dns.add_argument(
+        "--resolv-conf",
+        type=Path,
+        default=Path("/etc/resolv.conf"),
+        help="where the upstream nameservers are listed",
+    )
+    dns.add_argument(
+        "--upstream",
+        action="append",
+        default=[],
+        type=_upstream,
+        metavar="ADDRESS[:PORT]",
+        help="forward other names here instead of to the resolv.conf's nameservers (repeatable)",
+    )
+    dns.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    dns.set_defaults(run=_dns)
 
     info = sub.add_parser("store-info", help="print a datastore's revision and key count")
     info.add_argument("--datastore", required=True)

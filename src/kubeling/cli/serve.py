@@ -22,6 +22,8 @@ from kubeling.apiserver.server import ApiServer, ApiServerConfig
 from kubeling.cli.kubeconfig import write_kubeconfig
 from kubeling.client import load_client_config
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
+from kubeling.dns import DnsOptions, run_dns
+from kubeling.dns.server import DnsServer
 from kubeling.kubelet import KubeletConfig, default_node_ip, run_kubelet
 from kubeling.pki import Pki, ensure_pki
 from kubeling.proxy import ProxyOptions, run_proxy
@@ -54,6 +56,8 @@ class ServeOptions:
     token_auth_file: Path | None = None
     #: Requests without credentials are ``system:anonymous`` (``--anonymous-auth``).
     anonymous_auth: bool = True
+    #: Run the cluster DNS in this process too (``kubeling up``), with these options.
+    dns: DnsOptions | None = None
 
 
 def _server_ips(bind_address: str) -> list[str]:
@@ -110,7 +114,7 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
             client_cert_pem=pki.admin_cert.read_bytes(),
             client_key_pem=pki.admin_key.read_bytes(),
         )
-        components = _start_components(options, kubeconfig)
+        components = _start_components(options, kubeconfig, banner=options.banner)
         _freeze_startup_objects()
         if options.banner:
             elapsed = time.monotonic() - started
@@ -126,7 +130,9 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
     return 0
 
 
-def _start_components(options: ServeOptions, kubeconfig: Path) -> list[asyncio.Task[None]]:
+def _start_components(
+    options: ServeOptions, kubeconfig: Path, *, banner: bool = False
+) -> list[asyncio.Task[None]]:
     """The other control-plane components of ``kubeling up``, as clients of the server
     just started (through its kubeconfig, as they would run on another machine)."""
     tasks: list[asyncio.Task[None]] = []
@@ -145,6 +151,13 @@ def _start_components(options: ServeOptions, kubeconfig: Path) -> list[asyncio.T
             identity=f"{socket.gethostname()}_kubeling-up",
         )
         tasks.append(asyncio.create_task(manager, name="controller-manager"))
+    if options.dns is not None:
+        dns = run_dns(
+            load_client_config(kubeconfig),
+            options.dns,
+            on_ready=_announce_dns if banner else None,
+        )
+        tasks.append(asyncio.create_task(dns, name="dns"))
     if options.node_name is not None:
         config = load_client_config(kubeconfig)
         kubelet = KubeletConfig(
@@ -161,6 +174,12 @@ def _start_components(options: ServeOptions, kubeconfig: Path) -> list[asyncio.T
     for task in tasks:
         task.add_done_callback(_report_exit)
     return tasks
+
+
+def _announce_dns(server: DnsServer) -> None:
+    if server.address is not None:
+        host, port = server.address
+        print(f"cluster DNS on {host} port {port} (UDP and TCP)", flush=True)
 
 
 def _node_ip(bind_address: str) -> str:
