@@ -47,6 +47,7 @@ async def _serve(args: argparse.Namespace) -> int:
         controllers=("*",) if args.command == "up" else None,
         local_storage_path=args.default_local_storage_path,
         node_name=(args.node_name or default_node_name()) if args.command == "up" else None,
+        kubelet_port=args.kubelet_port if args.command == "up" else None,
         token_auth_file=args.token_auth_file,
         anonymous_auth=args.anonymous_auth == "true",
         dns=_up_dns_options(args) if args.command == "up" else None,
@@ -148,19 +149,38 @@ def default_node_name() -> str:
 
 
 async def _kubelet(args: argparse.Namespace) -> int:
+    from kubeling.cli.kubelet_serving import kubelet_server_config
     from kubeling.client import load_client_config
-    from kubeling.kubelet import KubeletConfig, run_kubelet
+    from kubeling.kubelet import KubeletConfig, default_node_ip, run_kubelet
+    from kubeling.pki import Pki
 
     _logging(args.log_level)
     config = KubeletConfig(
         node_name=args.node_name or default_node_name(),
         root_dir=args.root_dir.resolve(),
-        node_ip=args.node_ip,
+        node_ip=args.node_ip or default_node_ip(),
         node_labels=_labels(args.node_labels),
         stop_pods_on_exit=args.stop_pods_on_exit == "true",
         cgroups=args.cgroups == "true",
+        kubelet_port=args.port,
     )
-    await run_kubelet(config, load_client_config(args.kubeconfig))
+    pki = Pki.at(args.pki_dir.expanduser())
+    server = None
+    if pki.ca_key.exists():
+        server = kubelet_server_config(
+            pki,
+            node_name=config.node_name,
+            node_ip=config.node_ip,
+            root_dir=config.root_dir,
+            bind_address=args.address,
+            port=args.port,
+        )
+    else:
+        logging.getLogger("kubeling.kubelet").warning(
+            "no cluster CA key in %s: the kubelet serves no logs, exec or port-forward",
+            pki.dir,
+        )
+    await run_kubelet(config, load_client_config(args.kubeconfig), server)
     return 0
 
 
@@ -262,6 +282,13 @@ def _parser() -> argparse.ArgumentParser:
                 default=53,
                 help="the cluster DNS port (without the right to bind 53: 1053; 0: a free port)",
             )
+            cmd.add_argument(
+                "--kubelet-port",
+                type=int,
+                default=None,
+                help="the kubelet's HTTPS port for logs, exec and port-forward "
+                "(default: 10250, or a free one if 10250 is taken; 0 picks a free one)",
+            )
         cmd.set_defaults(run=_serve)
 
     manager = sub.add_parser("controller-manager", help="run the controllers against an API server")
@@ -293,6 +320,21 @@ def _parser() -> argparse.ArgumentParser:
         "--node-ip", default="", help="the node's address (default: the host name's, or 127.0.0.1)"
     )
     kubelet.add_argument("--node-labels", default="", help="extra labels: key=value,...")
+    kubelet.add_argument(
+        "--address", default="0.0.0.0", help="where the kubelet's HTTPS server listens"
+    )
+    kubelet.add_argument(
+        "--port",
+        type=int,
+        default=10250,
+        help="the kubelet's HTTPS port (logs, exec, port-forward); 0 picks a free one",
+    )
+    kubelet.add_argument(
+        "--pki-dir",
+        type=Path,
+        default=DEFAULT_DATA_DIR / "pki",
+        help="the cluster's PKI, whose CA issues the kubelet's serving certificate",
+    )
     kubelet.add_argument(
         "--stop-pods-on-exit",
         choices=["true", "false"],

@@ -20,11 +20,13 @@ from pathlib import Path
 from kubeling.apiserver.auth.serviceaccount_tokens import DEFAULT_ISSUER
 from kubeling.apiserver.server import ApiServer, ApiServerConfig
 from kubeling.cli.kubeconfig import write_kubeconfig
+from kubeling.cli.kubelet_serving import kubelet_server_config
 from kubeling.client import load_client_config
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
 from kubeling.dns import DnsOptions, run_dns
 from kubeling.dns.server import DnsServer
 from kubeling.kubelet import KubeletConfig, default_node_ip, run_kubelet
+from kubeling.kubelet.server.server import DEFAULT_PORT as DEFAULT_KUBELET_PORT
 from kubeling.pki import Pki, ensure_pki
 from kubeling.proxy import ProxyOptions, run_proxy
 
@@ -52,6 +54,9 @@ class ServeOptions:
     #: Run a node in this process too (``kubeling up``): a kubelet and a service proxy for a
     #: node of this name.
     node_name: str | None = None
+    #: The port of that node's kubelet (logs, exec, port-forward); None: 10250, or a free one
+    #: if 10250 is taken.
+    kubelet_port: int | None = None
     #: Static bearer tokens (``--token-auth-file``).
     token_auth_file: Path | None = None
     #: Requests without credentials are ``system:anonymous`` (``--anonymous-auth``).
@@ -114,7 +119,7 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
             client_cert_pem=pki.admin_cert.read_bytes(),
             client_key_pem=pki.admin_key.read_bytes(),
         )
-        components = _start_components(options, kubeconfig, banner=options.banner)
+        components = _start_components(options, kubeconfig, pki, banner=options.banner)
         _freeze_startup_objects()
         if options.banner:
             elapsed = time.monotonic() - started
@@ -131,7 +136,7 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
 
 
 def _start_components(
-    options: ServeOptions, kubeconfig: Path, *, banner: bool = False
+    options: ServeOptions, kubeconfig: Path, pki: Pki, *, banner: bool = False
 ) -> list[asyncio.Task[None]]:
     """The other control-plane components of ``kubeling up``, as clients of the server
     just started (through its kubeconfig, as they would run on another machine)."""
@@ -167,8 +172,18 @@ def _start_components(
             node_labels={CONTROL_PLANE_LABEL: ""},
             # `kubeling up` ends with its containers: no process outlives it.
             stop_pods_on_exit=True,
+            kubelet_port_fallback=options.kubelet_port is None,
         )
-        tasks.append(asyncio.create_task(run_kubelet(kubelet, config), name="kubelet"))
+        server = kubelet_server_config(
+            pki,
+            node_name=kubelet.node_name,
+            node_ip=kubelet.node_ip,
+            root_dir=kubelet.root_dir,
+            # The API server's address: a loopback cluster stays on loopback.
+            bind_address=options.bind_address,
+            port=DEFAULT_KUBELET_PORT if options.kubelet_port is None else options.kubelet_port,
+        )
+        tasks.append(asyncio.create_task(run_kubelet(kubelet, config, server), name="kubelet"))
         proxy = run_proxy(config, ProxyOptions(node_name=options.node_name))
         tasks.append(asyncio.create_task(proxy, name="proxy"))
     for task in tasks:

@@ -34,8 +34,12 @@ class KubeletConfig:
     stop_pods_on_exit: bool = False
     #: The longest a container gets to stop when the kubelet stops its pods.
     shutdown_grace_period: float = 10.0
-    #: The port the kubelet reports for its API (``daemonEndpoints``).
+    #: The port the kubelet reports for its API (``daemonEndpoints``) when it serves none; a
+    #: kubelet that serves reports the port its server listens on.
     kubelet_port: int = 10250
+    #: If the server's port is taken, listen on a free one instead of failing (``kubeling up``,
+    #: where 10250 may belong to another kubelet on the machine).
+    kubelet_port_fallback: bool = False
     #: Use cgroups for limits and OOM kills where the kernel allows.
     cgroups: bool = True
     container_log_max_size: int = 10 * 1024 * 1024

@@ -22,6 +22,8 @@ then every container gets SIGTERM and, after its grace period (at most
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import errno
 import logging
 import socket
 import time
@@ -69,7 +71,9 @@ from kubeling.kubelet.probes import NoProbes, ProbeResults
 from kubeling.kubelet.runtime import cgroups
 from kubeling.kubelet.runtime.interface import RuntimeService
 from kubeling.kubelet.runtime.process import ProcessRuntime
+from kubeling.kubelet.server import KubeletServer, KubeletServerConfig
 from kubeling.kubelet.status_manager import StatusManager
+from kubeling.kubelet.streaming import KubeletStreaming
 
 __all__ = ["USER_AGENT", "Kubelet", "run_kubelet"]
 
@@ -94,6 +98,7 @@ class Kubelet:
         probes: ProbeResults | None = None,
         hooks: LifecycleHooks | None = None,
         backoff: Backoff | None = None,
+        server: KubeletServerConfig | None = None,
     ) -> None:
         self.config = config
         self.client = client
@@ -130,6 +135,10 @@ class Kubelet:
             node_uid=self._node_uid,
             duration_seconds=config.node_lease_duration_seconds,
         )
+        self.streaming = KubeletStreaming(self.runtime, self._reported_pod)
+        self.server_config = server
+        #: The HTTPS server (logs, exec, port-forward) while it runs.
+        self.server: KubeletServer | None = None
         self.workers: PodWorkers | None = None
         self.node: Obj | None = None
         self._allocatable: dict[str, str] = {}
@@ -163,6 +172,7 @@ class Kubelet:
         await asyncio.to_thread(self.config.root_dir.mkdir, parents=True, exist_ok=True)
         await self.runtime.start()
         try:
+            await self._start_server()
             async with asyncio.TaskGroup() as group:
                 group.create_task(self.events.run(), name="kubelet-events")
                 await self._register()
@@ -192,9 +202,43 @@ class Kubelet:
                 )
                 self.ready.set()
         finally:
+            await self._stop_server()
             if self.config.stop_pods_on_exit:
                 await self._stop_all_containers()
             await self.runtime.close()
+
+    async def _start_server(self) -> None:
+        """Serve logs, exec and port-forward (before registering: the Node reports the port)."""
+        if self.server_config is None:
+            return
+        server = KubeletServer(self.server_config, self.streaming)
+        try:
+            await server.start()
+        except OSError as err:
+            await server.stop()
+            if not (self.config.kubelet_port_fallback and err.errno == errno.EADDRINUSE):
+                raise
+            log.warning(
+                "kubelet port %d is taken: serving on a free port instead",
+                self.server_config.port,
+            )
+            server = KubeletServer(dataclasses.replace(self.server_config, port=0), self.streaming)
+            await server.start()
+        self.server = server
+
+    async def _stop_server(self) -> None:
+        """End open streams and exec sessions, then stop listening."""
+        if self.server is not None:
+            await self.server.stop()
+            self.server = None
+        await self.streaming.close()
+
+    def _reported_pod(self, namespace: str, name: str) -> Obj | None:
+        """A pod bound to this node, with the status this kubelet wrote last."""
+        pod = self.pods.indexer.get(f"{namespace}/{name}")
+        if pod is None:
+            return None
+        return {**pod, "status": self.statuses.previous(pod)}
 
     async def _stop_all_containers(self) -> None:
         """SIGTERM every container, SIGKILL after min(its pod's grace, the shutdown grace)."""
@@ -227,7 +271,7 @@ class Kubelet:
             runtime_version=f"{self.runtime.name}://{self.runtime.version()}",
             now=format_time(),
             previous_conditions=previous.get("conditions") or [],
-            kubelet_port=self.config.kubelet_port,
+            kubelet_port=self.server.port if self.server else self.config.kubelet_port,
         )
 
     async def _node_uid(self) -> str:
@@ -369,7 +413,10 @@ class Kubelet:
             self.manager.backoff.gc()
 
 
-async def run_kubelet(config: KubeletConfig, client_config: ClientConfig) -> None:
-    """Run a kubelet with its own client until cancelled (``kubeling kubelet``, ``up``)."""
+async def run_kubelet(
+    config: KubeletConfig, client_config: ClientConfig, server: KubeletServerConfig | None = None
+) -> None:
+    """Run a kubelet with its own client until cancelled (``kubeling kubelet``, ``up``), serving
+    its HTTPS API if ``server`` says how."""
     async with ApiClient(client_config.with_user_agent(USER_AGENT)) as client:
-        await Kubelet(config, client).run()
+        await Kubelet(config, client, server=server).run()

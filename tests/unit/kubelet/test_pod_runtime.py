@@ -133,6 +133,9 @@ class FakeRuntime:
     async def container_status(self, container_id: str) -> ContainerStatus:
         return self.containers[container_id]
 
+    def known_container_status(self, container_id: str) -> ContainerStatus | None:
+        return self.containers.get(container_id)
+
     async def list_containers(
         self, *, sandbox_id: str = "", pod_uid: str = ""
     ) -> list[ContainerStatus]:

@@ -230,6 +230,11 @@ class RuntimeService(Protocol):
         self, *, sandbox_id: str = "", pod_uid: str = ""
     ) -> list[ContainerStatus]: ...
 
+    def known_container_status(self, container_id: str) -> ContainerStatus | None:
+        """The container's status as the runtime knows it now, without waiting (None: no such
+        container): for the streaming server's synchronous questions (log file, running)."""
+        ...
+
     async def exec_sync(
         self, container_id: str, cmd: Sequence[str], *, timeout_seconds: float = 0
     ) -> ExecResult:

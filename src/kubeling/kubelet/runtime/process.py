@@ -505,6 +505,10 @@ class ProcessRuntime:
     async def container_status(self, container_id: str) -> ContainerStatus:
         return self._status(self._container(container_id))
 
+    def known_container_status(self, container_id: str) -> ContainerStatus | None:
+        container = self._containers.get(container_id)
+        return None if container is None else self._status(container)
+
     def _status(self, container: ContainerRecord) -> ContainerStatus:
         started, exited = container.started or {}, container.exited or {}
         started_at = started.get("startedAt") or exited.get("startedAt") or 0
