@@ -38,6 +38,7 @@ async def _serve(args: argparse.Namespace) -> int:
         service_account_issuer=args.service_account_issuer,
         api_audiences=tuple(a for a in args.api_audiences.split(",") if a),
         controllers=("*",) if args.command == "up" else None,
+        scheduler=args.command == "up",
     )
     return await serve(options)
 
@@ -63,6 +64,16 @@ async def _controller_manager(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _scheduler(args: argparse.Namespace) -> int:
+    from kubeling.client import load_client_config
+    from kubeling.scheduler.server import SchedulerOptions, run_scheduler
+
+    _logging(args.log_level)
+    options = SchedulerOptions(leader_elect=args.leader_elect == "true")
+    await run_scheduler(load_client_config(args.kubeconfig), options)
+    return 0
+
+
 async def _store_info(args: argparse.Namespace) -> int:
     store = await open_store(args.datastore)
     try:
@@ -80,7 +91,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     for name, help_text in (
-        ("up", "run the all-in-one cluster on this machine (API server and controllers)"),
+        (
+            "up",
+            "run the all-in-one cluster on this machine (API server, scheduler and controllers)",
+        ),
         ("server", "run the API server"),
     ):
         cmd = sub.add_parser(name, help=help_text)
@@ -118,6 +132,14 @@ def _parser() -> argparse.ArgumentParser:
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
     manager.set_defaults(run=_controller_manager)
+
+    scheduler = sub.add_parser("scheduler", help="run the scheduler against an API server")
+    scheduler.add_argument("--kubeconfig", type=Path, default=DEFAULT_DATA_DIR / "kubeconfig.yaml")
+    scheduler.add_argument("--leader-elect", choices=["true", "false"], default="true")
+    scheduler.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    scheduler.set_defaults(run=_scheduler)
 
     info = sub.add_parser("store-info", help="print a datastore's revision and key count")
     info.add_argument("--datastore", required=True)

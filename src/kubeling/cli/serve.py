@@ -23,6 +23,7 @@ from kubeling.cli.kubeconfig import write_kubeconfig
 from kubeling.client import load_client_config
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
 from kubeling.pki import Pki, ensure_pki
+from kubeling.scheduler.server import SchedulerOptions, run_scheduler
 
 __all__ = ["ServeOptions", "serve"]
 
@@ -40,6 +41,8 @@ class ServeOptions:
     api_audiences: tuple[str, ...] = ()
     #: Run the controller manager in this process too (``kubeling up``), with these controllers.
     controllers: tuple[str, ...] | None = None
+    #: Run the scheduler in this process too (``kubeling up``).
+    scheduler: bool = False
 
 
 def _server_ips(bind_address: str) -> list[str]:
@@ -113,14 +116,20 @@ def _start_components(options: ServeOptions, kubeconfig: Path) -> list[asyncio.T
     """The other control-plane components of ``kubeling up``, as clients of the server
     just started (through its kubeconfig, as they would run on another machine)."""
     tasks: list[asyncio.Task[None]] = []
+    # A stable identity: after a restart this process still holds its Leases
+    # instead of waiting for them to expire.
+    identity = f"{socket.gethostname()}_kubeling-up"
+    if options.scheduler:
+        scheduler = run_scheduler(
+            load_client_config(kubeconfig), SchedulerOptions(), identity=identity
+        )
+        tasks.append(asyncio.create_task(scheduler, name="scheduler"))
     if options.controllers is not None:
         config = load_client_config(kubeconfig)
         manager = run_controller_manager(
             config,
             ControllerManagerOptions(controllers=options.controllers),
-            # A stable identity: after a restart this process still holds its Lease
-            # instead of waiting for it to expire.
-            identity=f"{socket.gethostname()}_kubeling-up",
+            identity=identity,
         )
         tasks.append(asyncio.create_task(manager, name="controller-manager"))
     for task in tasks:
