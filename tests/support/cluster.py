@@ -75,12 +75,17 @@ class RunningServer:
 
 @contextmanager
 def running_server(
-    root: Path, *, datastore: str | None = None, extra: Sequence[str] = ()
+    root: Path,
+    *,
+    datastore: str | None = None,
+    extra: Sequence[str] = (),
+    command: str = "server",
 ) -> Iterator[RunningServer]:
-    """Start ``kubeling server --port 0`` under ``root`` and stop it afterwards."""
+    """Start ``kubeling server --port 0`` (or ``command``: ``up``) under ``root`` and stop it
+    afterwards."""
     data_dir, home = root / "data", root / "home"
     home.mkdir(parents=True, exist_ok=True)
-    args = [sys.executable, "-m", "kubeling", "server", "--data-dir", str(data_dir), "--port", "0"]
+    args = [sys.executable, "-m", "kubeling", command, "--data-dir", str(data_dir), "--port", "0"]
     if datastore:
         args += ["--datastore", datastore]
     log_path = root / "server.log"
