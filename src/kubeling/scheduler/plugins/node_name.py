@@ -40,6 +40,14 @@ class NodeName:
         """Reject every other node, unresolvably."""
         return success() if fits(pod, node) else Status.unresolvable(ERR_REASON)
 
+    def filter_nodes(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
+    ) -> list[tuple[int, Status]]:
+        """``filter`` over many nodes: a pod that names no node fits them all."""
+        if not pod.node_name:
+            return []
+        return [(i, self.filter(state, pod, n)) for i, n in enumerate(nodes) if not fits(pod, n)]
+
     def events_to_register(self) -> Sequence[ClusterEventWithHint]:
         """A node being added may be the one the pod names."""
         return [ClusterEventWithHint(ClusterEvent(EventResource.NODE, ActionType.ADD))]

@@ -55,6 +55,18 @@ class NodeUnschedulable:
             return success()
         return Status.unresolvable(ERR_REASON_UNSCHEDULABLE)
 
+    def filter_nodes(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
+    ) -> list[tuple[int, Status]]:
+        """``filter`` over many nodes: only cordoned or vanished nodes can be rejected."""
+        rejected = []
+        for index, node in enumerate(nodes):
+            if node.unschedulable or node.node is None:
+                status = self.filter(state, pod, node)
+                if not status.is_success():
+                    rejected.append((index, status))
+        return rejected
+
     def events_to_register(self) -> Sequence[ClusterEventWithHint]:
         """A new node, or an uncordon (which counts as a taint change)."""
         event = ClusterEvent(EventResource.NODE, ActionType.ADD | ActionType.UPDATE_NODE_TAINT)
