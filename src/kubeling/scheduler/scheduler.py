@@ -111,13 +111,16 @@ def _rfc3339(clock: Clock) -> str:
     return clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _window(nodes: list[NodeInfo], start: int, size: int) -> list[NodeInfo]:
+    """``size`` nodes from ``start``, wrapping around the end of the list."""
+    end = start + size
+    if end <= len(nodes):
+        return nodes[start:end]
+    return nodes[start:] + nodes[: end - len(nodes)]
+
+
 def _is_terminal(pod: Obj) -> bool:
     return (pod.get("status") or {}).get("phase") in _TERMINAL_PHASES
-
-
-def _with_node_name(pod: Obj, node_name: str) -> dict[str, Any]:
-    """A copy of ``pod`` with ``spec.nodeName`` set (the assumed pod)."""
-    return {**pod, "spec": {**(pod.get("spec") or {}), "nodeName": node_name}}
 
 
 @dataclass(slots=True)
@@ -219,7 +222,7 @@ class Scheduler:
             self.on_pod_delete(old)
             return
         info = PodInfo(new)
-        old_info = PodInfo(old)
+        old_info = self._known(old)
         if info.node_name:
             if old_info.node_name and self.cache.get_pod(info.key) is not None:
                 self.cache.update_pod(info)
@@ -232,6 +235,12 @@ class Scheduler:
             if not self.cache.is_assumed(info.key):
                 self.queue.update(old_info, info)
         self._notify()
+
+    def _known(self, pod: Obj) -> PodInfo:
+        """The PodInfo already made of this very object (parsing a pod is not free)."""
+        key = pod_key(pod)
+        known = self._pending.get(key) or self.cache.get_pod(key)
+        return known if known is not None and known.pod is pod else PodInfo(pod)
 
     def _add_assigned(self, info: PodInfo) -> None:
         if self._pending.pop(info.key, None) is not None:
@@ -414,14 +423,14 @@ class Scheduler:
             wanted = 1
         count = len(nodes)
         start = self._next_start_node_index % count
-        ordered = nodes[start:] + nodes[:start] if start else nodes
         if not framework.filter_plugins:
-            return ordered[:wanted]
+            return _window(nodes, start, wanted)
         feasible: list[NodeInfo] = []
         done = 0
         while done < count and len(feasible) < wanted:
-            batch = ordered[done : done + max(wanted - len(feasible), FILTER_BATCH)]
-            done += len(batch)
+            size = min(max(wanted - len(feasible), FILTER_BATCH), count - done)
+            batch = _window(nodes, (start + done) % count, size)
+            done += size
             verdicts = framework.filter_nodes_with_nominated_pods(state, pod, batch)
             for node, verdict in zip(batch, verdicts, strict=True):
                 if verdict is None:
@@ -446,8 +455,8 @@ class Scheduler:
         if not status.is_success():
             return status
         best = max(totals)
-        winners = [node.name for node, total in zip(nodes, totals, strict=True) if total == best]
-        return self._rng.choice(winners)
+        winners = [index for index, total in enumerate(totals) if total == best]
+        return nodes[self._rng.choice(winners)].name
 
     def _post_filter(self, attempt: _Attempt, fit_error: FitError) -> None:
         attempt.fit_error = fit_error
@@ -469,7 +478,7 @@ class Scheduler:
 
     def _assume_and_reserve(self, attempt: _Attempt, node_name: str) -> None:
         pod = attempt.qpi.pod_info
-        assumed = PodInfo(_with_node_name(pod.pod, node_name))
+        assumed = pod.bound_to(node_name)
         self.cache.assume_pod(assumed, node_name)
         self.nominator.delete(pod.key)
         framework = self.framework

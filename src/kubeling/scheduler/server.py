@@ -35,6 +35,7 @@ from kubeling.client import (
     LeaderElectionConfig,
     LeaderElector,
     SharedInformerFactory,
+    strip_managed_fields,
 )
 from kubeling.client.resources import (
     EVENTS,
@@ -68,6 +69,10 @@ __all__ = [
 
 #: The default field manager is what precedes the first "/": ``kube-scheduler``.
 USER_AGENT: Final = "kube-scheduler/v1.32.4+kubeling"
+
+#: Bindings, status patches and Events in flight at once: more would not go faster (the
+#: API server answers them in turn), only open more connections.
+MAX_CONCURRENT_REQUESTS: Final = 32
 
 #: The resource the core reads for each kind it is fed with ``on_object_*``.
 OBJECT_RESOURCES: Final[dict[ObjectKind, Resource]] = {
@@ -135,8 +140,13 @@ async def run_scheduler(
     identity: str | None = None,
 ) -> None:
     """Schedule until cancelled; raises :class:`LeadershipLostError` when the Lease is lost."""
-    async with ApiClient(config.with_user_agent(USER_AGENT)) as client:
-        informers = SharedInformerFactory(client)
+    client = ApiClient(
+        config.with_user_agent(USER_AGENT), max_concurrent_requests=MAX_CONCURRENT_REQUESTS
+    )
+    async with client:
+        # Upstream strips managedFields too: the core never reads them, and they would
+        # only be parsed, kept and walked by the garbage collector.
+        informers = SharedInformerFactory(client, transform=strip_managed_fields)
         events = EventBroadcaster(client.resource(EVENTS))
         effects = ApiSideEffects(client, events.new_recorder(options.scheduler_name))
         scheduler = Scheduler(
