@@ -28,7 +28,7 @@ exception escaping a plugin into an ``ERROR`` status.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from kubeling.scheduler.framework.cycle_state import CycleState
@@ -56,6 +56,7 @@ __all__ = [
     "EnqueueExtensions",
     "FilterPlugin",
     "Handle",
+    "NodeLocalPlugin",
     "PermitPlugin",
     "Plugin",
     "PluginFactory",
@@ -145,6 +146,18 @@ class BatchFilterPlugin(Protocol):
         self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
     ) -> list[tuple[int, Status]]:
         """``(index, status)`` for every node of ``nodes`` that ``filter`` rejects."""
+        ...
+
+
+@runtime_checkable
+class NodeLocalPlugin(Protocol):
+    """A Filter/Score plugin whose verdict and raw score on a node depend only on that
+    node's ``NodeInfo`` and on the fields of the pod its signature names (not on the
+    cycle state, not on other nodes): the framework then remembers them per node until
+    the node changes (see ``framework.memo``)."""
+
+    def node_signature(self, pod: PodInfo) -> Hashable | None:
+        """The fields of ``pod`` the answers depend on; None: do not remember them."""
         ...
 
 

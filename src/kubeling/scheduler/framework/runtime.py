@@ -14,6 +14,8 @@ extension points they implement, and runs each point with upstream's rules
   runs the same rules over a batch of nodes, plugin by plugin (each plugin sees only
   the nodes every earlier plugin passed), through the plugins' batch fast paths.
 * PostFilter: the first success wins; otherwise the reasons of all are combined.
+* Node-local plugins' Filter verdicts and score sums are remembered per node until the
+  node changes (``framework.memo``).
 * Score: raw scores (a plugin's ``score_nodes`` when it has one), then
   ``normalize_score``, then a range check (0-100) and the weight; the node's total is
   the sum.
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from kubeling.scheduler.framework.cycle_state import CycleState
@@ -39,6 +41,7 @@ from kubeling.scheduler.framework.interfaces import (
     BindPlugin,
     EnqueueExtensions,
     FilterPlugin,
+    NodeLocalPlugin,
     PermitPlugin,
     Plugin,
     PluginFactory,
@@ -54,6 +57,7 @@ from kubeling.scheduler.framework.interfaces import (
     ScoreNormalizer,
     ScorePlugin,
 )
+from kubeling.scheduler.framework.memo import NodeMemo
 from kubeling.scheduler.framework.nominator import PodNominator
 from kubeling.scheduler.framework.objects import ClusterObjects
 from kubeling.scheduler.framework.profile import Profile
@@ -199,6 +203,12 @@ class Framework:
         self._normalizers: dict[str, ScoreNormalizer] = {
             n: p for n, p in self.score_plugins if isinstance(p, ScoreNormalizer)
         }
+        self._node_local: dict[str, NodeLocalPlugin] = {
+            n: p for n, p in self.plugins.items() if isinstance(p, NodeLocalPlugin)
+        }
+        # Filter verdicts and node-local score sums, per node (``framework.memo``).
+        self._verdicts: NodeMemo[Status | None] = NodeMemo()
+        self._local_scores: NodeMemo[int] = NodeMemo()
         self._extensions: list[tuple[str, PreFilterExtensions]] = [
             (n, p) for n, p in self.pre_filter if isinstance(p, PreFilterExtensions)
         ]
@@ -343,9 +353,50 @@ class Framework:
     ) -> list[Status | None]:
         """``run_filter_plugins`` for each of ``nodes``: its verdict, None where all pass.
 
-        Plugin by plugin: each plugin sees the nodes every earlier plugin let through,
-        so a node's verdict is its first rejection, as node by node.
+        When every plugin that runs is node-local, a node's verdict for pods like this one
+        is remembered until the node changes (``framework.memo``).
         """
+        signature = self._local_signature(state.skip_filter_plugins, self.filter_plugins, pod)
+        if signature is None:
+            return self._filter_plugin_by_plugin(state, pod, nodes)
+        table = self._verdicts.table(signature, len(self.snapshot.node_info_map))
+        verdicts: list[Status | None] = [None] * len(nodes)
+        misses: list[int] = []
+        for index, node in enumerate(nodes):
+            known = table.get(node)
+            if known is None or known[0] != node.generation:
+                misses.append(index)
+            else:
+                verdicts[index] = known[1]
+        if misses:
+            found = self._filter_plugin_by_plugin(state, pod, [nodes[i] for i in misses])
+            for index, verdict in zip(misses, found, strict=True):
+                verdicts[index] = verdict
+                if verdict is None or verdict.code is not Code.ERROR:  # errors are not answers
+                    node = nodes[index]
+                    table[node] = (node.generation, verdict)
+        return verdicts
+
+    def _local_signature(
+        self, skipped: frozenset[str], plugins: Sequence[tuple[str, object]], pod: PodInfo
+    ) -> Hashable | None:
+        """The signatures of the plugins that run, if all of them are node-local."""
+        parts: list[tuple[str, Hashable]] = []
+        for name, _ in plugins:
+            if name in skipped:
+                continue
+            local = self._node_local.get(name)
+            signature = local.node_signature(pod) if local is not None else None
+            if signature is None:
+                return None
+            parts.append((name, signature))
+        return tuple(parts)
+
+    def _filter_plugin_by_plugin(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
+    ) -> list[Status | None]:
+        """Each plugin sees the nodes every earlier plugin let through, so a node's verdict
+        is its first rejection, as node by node."""
         verdicts: list[Status | None] = [None] * len(nodes)
         remaining = list(range(len(nodes)))
         skipped = state.skip_filter_plugins
@@ -527,40 +578,103 @@ class Framework:
     def run_score_plugins(
         self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
     ) -> tuple[list[int], Status]:
-        """Each node's weighted total over the Score plugins not skipped."""
-        totals = [0] * len(nodes)
-        for name, plugin in self.score_plugins:
-            if name in state.skip_score_plugins:
-                continue
-            scores, status = self._score_batch(name, plugin, state, pod, nodes)
+        """Each node's weighted total over the Score plugins not skipped.
+
+        The node-local plugins without normalization (NodeResourcesFit, BalancedAllocation)
+        add up to a part of each node's total that only the node and the pod decide: it is
+        remembered per node until the node changes (``framework.memo``).
+        """
+        skipped = state.skip_score_plugins
+        local = [
+            (name, plugin)
+            for name, plugin in self.score_plugins
+            if name not in skipped and name in self._node_local and name not in self._normalizers
+        ]
+        signature = self._local_signature(skipped, local, pod) if local else None
+        if signature is None:
+            local = []
+            totals = [0] * len(nodes)
+        else:
+            totals, status = self._local_totals(state, pod, nodes, local, signature)
             if not status.is_success():
                 return [], status
-            normalizer = self._normalizers.get(name)
-            if normalizer is not None:
-                try:
-                    status = normalizer.normalize_score(state, pod, nodes, scores)
-                except Exception as err:  # a plugin bug must not take the scheduler down
-                    status = Status.as_error(err)
-                if not status.is_success():
-                    message = f"running Normalize on Score plugins: {status.message()}"
-                    return [], Status(Code.ERROR, (message,), name)
-            if scores and (min(scores) < 0 or max(scores) > MAX_NODE_SCORE):
-                bad = next(s for s in scores if not 0 <= s <= MAX_NODE_SCORE)
-                message = (
-                    f'plugin "{name}" returns an invalid score {bad}, '
-                    f"it should in the range of [0, {MAX_NODE_SCORE}] after normalizing"
-                )
-                return [], Status(Code.ERROR, (message,), name)
-            weight = self.weights[name]
-            if weight == 1:
-                totals = [total + score for total, score in zip(totals, scores, strict=True)]
-            else:
-                totals = [
-                    total + score * weight for total, score in zip(totals, scores, strict=True)
-                ]
+        done = {name for name, _ in local}
+        for name, plugin in self.score_plugins:
+            if name in skipped or name in done:
+                continue
+            scores, status = self._weighted_scores(name, plugin, state, pod, nodes)
+            if not status.is_success():
+                return [], status
+            totals = [total + score for total, score in zip(totals, scores, strict=True)]
         return totals, success()
 
-    def _score_batch(
+    def _local_totals(
+        self,
+        state: CycleState,
+        pod: PodInfo,
+        nodes: Sequence[NodeInfo],
+        plugins: Sequence[tuple[str, ScorePlugin]],
+        signature: Hashable,
+    ) -> tuple[list[int], Status]:
+        """The weighted sum of ``plugins``' scores per node, remembered per node."""
+        table = self._local_scores.table(signature, len(self.snapshot.node_info_map))
+        totals = [0] * len(nodes)
+        misses: list[int] = []
+        for index, node in enumerate(nodes):
+            known = table.get(node)
+            if known is None or known[0] != node.generation:
+                misses.append(index)
+            else:
+                totals[index] = known[1]
+        if not misses:
+            return totals, success()
+        unknown = [nodes[i] for i in misses]
+        found = [0] * len(unknown)
+        for name, plugin in plugins:
+            scores, status = self._weighted_scores(name, plugin, state, pod, unknown)
+            if not status.is_success():
+                return [], status
+            found = [total + score for total, score in zip(found, scores, strict=True)]
+        for index, total in zip(misses, found, strict=True):
+            totals[index] = total
+            node = nodes[index]
+            table[node] = (node.generation, total)
+        return totals, success()
+
+    def _weighted_scores(
+        self,
+        name: str,
+        plugin: ScorePlugin,
+        state: CycleState,
+        pod: PodInfo,
+        nodes: Sequence[NodeInfo],
+    ) -> tuple[list[int], Status]:
+        """One plugin's scores: raw, normalized, checked to be in range, weighted."""
+        scores, status = self._raw_scores(name, plugin, state, pod, nodes)
+        if not status.is_success():
+            return [], status
+        normalizer = self._normalizers.get(name)
+        if normalizer is not None:
+            try:
+                status = normalizer.normalize_score(state, pod, nodes, scores)
+            except Exception as err:  # a plugin bug must not take the scheduler down
+                status = Status.as_error(err)
+            if not status.is_success():
+                message = f"running Normalize on Score plugins: {status.message()}"
+                return [], Status(Code.ERROR, (message,), name)
+        if scores and (min(scores) < 0 or max(scores) > MAX_NODE_SCORE):
+            bad = next(s for s in scores if not 0 <= s <= MAX_NODE_SCORE)
+            message = (
+                f'plugin "{name}" returns an invalid score {bad}, '
+                f"it should in the range of [0, {MAX_NODE_SCORE}] after normalizing"
+            )
+            return [], Status(Code.ERROR, (message,), name)
+        weight = self.weights[name]
+        if weight != 1:
+            scores = [score * weight for score in scores]
+        return scores, success()
+
+    def _raw_scores(
         self,
         name: str,
         plugin: ScorePlugin,

@@ -11,6 +11,7 @@ filters compare against allocatable. Both mirror upstream's ``framework.PodInfo`
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -139,6 +140,32 @@ class PodInfo:
         except SelectorParseError as err:
             self.parse_error = str(err)
             return ()
+
+    @cached_property
+    def requests_key(self) -> tuple[object, ...]:
+        """Everything the pod asks for, hashable: pods with equal keys fit the same nodes
+        and score the same on them in the resource plugins."""
+        requests = self.requests
+        return (
+            requests.milli_cpu,
+            requests.memory,
+            requests.ephemeral_storage,
+            tuple(sorted(requests.scalar.items())),
+            self.non0_cpu,
+            self.non0_mem,
+        )
+
+    @cached_property
+    def tolerations_key(self) -> str:
+        """The tolerations, hashable (pods with equal keys tolerate the same taints)."""
+        return json.dumps(self.tolerations, sort_keys=True)
+
+    @cached_property
+    def node_affinity_key(self) -> str:
+        """``nodeSelector`` and node affinity, hashable (equal keys: the same nodes match)."""
+        spec: Obj = self.pod.get("spec") or {}
+        affinity = (spec.get("affinity") or {}).get("nodeAffinity")
+        return json.dumps([spec.get("nodeSelector"), affinity], sort_keys=True)
 
     @cached_property
     def required_node_affinity(self) -> RequiredNodeAffinity:

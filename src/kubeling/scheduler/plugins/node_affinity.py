@@ -15,7 +15,7 @@ the best node gets 100.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -78,6 +78,11 @@ class NodeAffinity:
     """Filters and scores nodes by node affinity."""
 
     name = NAME
+
+    def node_signature(self, pod: PodInfo) -> Hashable:
+        """Verdict and score depend on the node's labels and name and on the pod's
+        ``nodeSelector`` and node affinity (the profile's ``addedAffinity`` is fixed)."""
+        return pod.node_affinity_key
 
     def __init__(self, added_affinity: Mapping[str, Any] | None) -> None:
         """``added_affinity`` is the profile's ``addedAffinity`` (a NodeAffinity)."""

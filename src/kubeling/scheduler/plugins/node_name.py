@@ -6,7 +6,7 @@ filter passes; it is kept for profiles and for preemption's simulations, as upst
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Final
 
 from kubeling.scheduler.framework.cycle_state import CycleState
@@ -35,6 +35,10 @@ class NodeName:
     """Filters nodes by the pod's ``spec.nodeName``."""
 
     name = NAME
+
+    def node_signature(self, pod: PodInfo) -> Hashable:
+        """The verdict depends on the node and the pod's ``spec.nodeName``."""
+        return pod.node_name
 
     def filter(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> Status:
         """Reject every other node, unresolvably."""

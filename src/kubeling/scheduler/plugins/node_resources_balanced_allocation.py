@@ -10,7 +10,7 @@ difference). Score only; no normalization.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Final
 
 from kubeling.scheduler.framework.cycle_state import CycleState
@@ -56,6 +56,10 @@ class NodeResourcesBalancedAllocation:
     """Scores how balanced a node's resource use would be."""
 
     name = NAME
+
+    def node_signature(self, pod: PodInfo) -> Hashable:
+        """Verdicts and scores depend on the node and the pod's requests only."""
+        return pod.requests_key
 
     def __init__(self, resources: tuple[ResourceSpec, ...]) -> None:
         """Score ``resources`` (weights are not used by this plugin, as upstream)."""

@@ -17,7 +17,7 @@ over-committed), weighted by the strategy's resource weights (cpu 1, memory 1);
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -121,6 +121,10 @@ class NodeResourcesFit:
     """Filters by resource fit; scores by the strategy."""
 
     name = NAME
+
+    def node_signature(self, pod: PodInfo) -> Hashable:
+        """Verdicts and scores depend on the node and the pod's requests only."""
+        return pod.requests_key
 
     def __init__(
         self,

@@ -6,7 +6,7 @@ DaemonSet pods do) is let through.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Final
 
 from kubeling.scheduler.framework.cycle_state import CycleState
@@ -46,6 +46,10 @@ class NodeUnschedulable:
     """Filters out cordoned nodes."""
 
     name = NAME
+
+    def node_signature(self, pod: PodInfo) -> Hashable:
+        """The verdict depends on the node and on whether the pod tolerates a cordon."""
+        return fits(pod.tolerations, unschedulable=True)
 
     def filter(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> Status:
         """Reject a cordoned node unless the pod tolerates it."""

@@ -10,7 +10,7 @@ with the fewest gets 100.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -65,6 +65,10 @@ class TaintToleration:
     """Filters by hard taints, scores by soft ones."""
 
     name = NAME
+
+    def node_signature(self, pod: PodInfo) -> Hashable:
+        """Verdict and score depend on the node's taints and the pod's tolerations."""
+        return pod.tolerations_key
 
     def filter(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> Status:
         """Reject a node with an untolerated NoSchedule/NoExecute taint, unresolvably."""
