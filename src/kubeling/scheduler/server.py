@@ -72,7 +72,7 @@ USER_AGENT: Final = "kube-scheduler/v1.32.4+kubeling"
 
 #: Bindings, status patches and Events in flight at once: more would not go faster (the
 #: API server answers them in turn), only open more connections.
-MAX_CONCURRENT_REQUESTS: Final = 32
+MAX_CONCURRENT_REQUESTS: Final = 128
 
 #: The resource the core reads for each kind it is fed with ``on_object_*``.
 OBJECT_RESOURCES: Final[dict[ObjectKind, Resource]] = {
