@@ -264,12 +264,12 @@ class PodTopologySpread:
         raw: Sequence[Obj] = (pod.pod.get("spec") or {}).get("topologySpreadConstraints") or ()
         if raw:
             return _parse_constraints(raw, pod.labels, action)
-        constraints = _parse_constraints(self._defaults, pod.labels, action)
-        if not constraints:
+        if not any(c.get("whenUnsatisfiable") == action for c in self._defaults):
             return []
         selector = default_selector(pod, self._handle.objects)
         if selector.is_empty():
-            return []
+            return []  # nothing selects the pod: most pods, so decided before parsing
+        constraints = _parse_constraints(self._defaults, pod.labels, action)
         return [
             Constraint(
                 c.max_skew,
