@@ -1,26 +1,32 @@
-"""Scheduler benchmark: pods/s from created to bound, on 1,000 and 5,000 nodes.
+"""Scheduler benchmark: pods/s bound on 1,000 and 5,000 nodes, through a real API server.
 
 For each stage (a number of nodes) the benchmark starts a fresh ``kubeling server``
 (sqlite datastore in a temporary directory, HTTPS, client certificates), creates the
 nodes through the API (4 CPUs, 32Gi, 110 pods each, as Kubernetes' scheduler_perf
-``node-default.yaml``; nodes only, there is no kubelet), and starts the real scheduler as
-``kubeling scheduler --leader-elect false`` in its own process, with the default profile.
-A first pod, bound before the clock starts, shows that the scheduler's informers have
-synced. Then the measured run:
+``node-default.yaml``; nodes only, there is no kubelet), and runs the real scheduler as
+``kubeling scheduler --leader-elect false`` in its own process, with the default
+profile. Pods have one container asking 100m CPU and 500Mi, as scheduler_perf's
+``pod-default.yaml`` (no owner, so nothing spreads them). A watch on the pods, opened
+first, notes when each pod is seen bound. Two measurements per stage:
 
-1. a watch on pods, opened before the first create, notes when each pod is seen bound;
-2. 50 concurrent clients create the pods (one container asking 100m CPU and 500Mi, as
-   scheduler_perf's ``pod-default.yaml``; no owner, so nothing spreads them);
-3. the figure is pods / (last pod seen bound - first create sent): created to bound.
+1. **created to bound**: a first pod, bound before the clock starts, shows that the
+   scheduler's informers have synced; then 50 concurrent clients create the pods while
+   it runs; the figure is pods / (last pod seen bound - first create sent). Creating the
+   pods is part of it, as in a cluster.
+2. **backlog**: the scheduler is stopped, as many pods are created, and a new scheduler
+   starts (it lists every node and pod); the figure is (pods - 1) / (last binding - first
+   binding): the scheduler's own rate, without its start-up or the creates, as
+   Kubernetes' scheduler_perf measures ``SchedulingThroughput``.
 
 Server, scheduler and this process share the machine's cores, as they would in
-``kubeling up``. One summary line per stage:
-``scheduler: nodes=<n> pods=<p> pods_per_s=<x> creates_per_s=<x> bound_p50_s=<x>
-bound_p99_s=<x> cpu_ms_per_pod=server:<x>,scheduler:<x>,bench:<x> scheduled_events=<n>``
-(CPU time of each process during the run, per pod; how many ``Scheduled`` Events were
-written by the time the last pod was bound: the scheduler drops Events while 1,000 wait
-to be written, as client-go does). The process ids are printed first, so that a profiler
-can attach (``py-spy record --pid <pid>``).
+``kubeling up``. One summary line per measurement:
+``scheduler: nodes=<n> pods=<p> mode=created-to-bound pods_per_s=<x> creates_per_s=<x>
+bound_p50_s=<x> bound_p99_s=<x> cpu_ms_per_pod=server:<x>,scheduler:<x>,bench:<x>
+scheduled_events=<n>`` and ``... mode=backlog pods_per_s=<x> cpu_ms_per_pod=...``
+(CPU time of each process during the measurement, per pod; how many ``Scheduled``
+Events were written by the time the last pod was bound: the scheduler drops Events while
+1,000 wait to be written, as client-go does). The process ids are printed first, so that
+a profiler can attach (``py-spy record --pid <pid>``).
 
     .venv/bin/python bench/scheduler.py [--nodes 1000,5000] [--pods 10000] [--clients 50]
 """
@@ -152,34 +158,53 @@ async def _wait_bound(client: ApiClient, name: str, within: float = 120) -> None
     raise RuntimeError(f"pod {name} was not bound within {within} s")
 
 
-async def _measure(
-    client: ApiClient, pods: int, clients: int, pids: dict[str, int]
-) -> dict[str, float]:
-    """Create ``pods`` pods and watch them get bound; CPU per pod of each process."""
-    names = [f"pod-{i:05d}" for i in range(pods)]
-    listed = await client.resource(PODS).list(namespace=NS, limit=1)
-    bound_at: dict[str, float] = {}
-    created_at: dict[str, float] = {}
-    all_bound = asyncio.Event()
+class _Bindings:
+    """A watch on the benchmark's pods noting when each of ``names`` is first seen bound."""
 
-    async def watch() -> None:
-        events = client.resource(PODS).watch(
-            namespace=NS,
-            resource_version=listed["metadata"]["resourceVersion"],
-            timeout_seconds=3600,
+    def __init__(self, client: ApiClient, names: list[str], pids: dict[str, int]) -> None:
+        self.client = client
+        self.names = set(names)
+        self.pids = pids
+        self.bound_at: dict[str, float] = {}
+        self.cpu_at_first: dict[str, float] = {}
+        self.all_bound = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> _Bindings:
+        listed = await self.client.resource(PODS).list(namespace=NS, limit=1)
+        self._task = asyncio.create_task(self._watch(listed["metadata"]["resourceVersion"]))
+        await asyncio.sleep(0.5)  # the watch is open before anything is bound
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    async def _watch(self, resource_version: str) -> None:
+        events = self.client.resource(PODS).watch(
+            namespace=NS, resource_version=resource_version, timeout_seconds=3600
         )
         async with contextlib.aclosing(events):
             async for event in events:
                 obj = event.object
                 name = obj["metadata"].get("name", "")
-                if name in created_at and name not in bound_at and obj["spec"].get("nodeName"):
-                    bound_at[name] = time.perf_counter()
-                    if len(bound_at) == pods:
-                        all_bound.set()
+                if name in self.names and name not in self.bound_at and obj["spec"].get("nodeName"):
+                    if not self.bound_at:
+                        self.cpu_at_first = {n: _cpu_seconds(p) for n, p in self.pids.items()}
+                    self.bound_at[name] = time.perf_counter()
+                    if len(self.bound_at) == len(self.names):
+                        self.all_bound.set()
                         return
 
-    watcher = asyncio.create_task(watch())
-    await asyncio.sleep(0.5)  # the watch is open before the first create
+    async def wait(self) -> None:
+        await asyncio.wait_for(self.all_bound.wait(), 900)
+
+
+async def _create_pods(client: ApiClient, names: list[str], clients: int) -> dict[str, float]:
+    """Create the pods with ``clients`` concurrent workers; when each create was sent."""
+    created_at: dict[str, float] = {}
     pending = list(reversed(names))
     verbs = client.resource(PODS)
 
@@ -189,21 +214,32 @@ async def _measure(
             created_at[name] = time.perf_counter()
             await verbs.create(_pod(name), namespace=NS)
 
-    cpu_before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
-    started = time.perf_counter()
     await asyncio.gather(*(creator() for _ in range(clients)))
-    created = time.perf_counter()
-    try:
-        await asyncio.wait_for(all_bound.wait(), 600)
-    finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
-    finished = max(bound_at.values())
-    cpu = {name: _cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
-    latencies = [bound_at[name] - created_at[name] for name in names]
+    return created_at
+
+
+def _cpu_per_pod(before: dict[str, float], pids: dict[str, int], pods: int) -> dict[str, float]:
     return {
-        **{f"{name}_cpu_ms": 1000 * seconds / pods for name, seconds in cpu.items()},
+        f"{name}_cpu_ms": 1000 * (_cpu_seconds(pid) - before[name]) / pods
+        for name, pid in pids.items()
+    }
+
+
+async def _created_to_bound(
+    client: ApiClient, pods: int, clients: int, pids: dict[str, int]
+) -> dict[str, float]:
+    """Create pods while the scheduler runs: from the first create to the last binding."""
+    names = [f"pod-{i:05d}" for i in range(pods)]
+    async with _Bindings(client, names, pids) as bindings:
+        cpu_before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
+        started = time.perf_counter()
+        created_at = await _create_pods(client, names, clients)
+        created = time.perf_counter()
+        await bindings.wait()
+    finished = max(bindings.bound_at.values())
+    latencies = [bindings.bound_at[name] - created_at[name] for name in names]
+    return {
+        **_cpu_per_pod(cpu_before, pids, pods),
         "pods_per_s": pods / (finished - started),
         "creates_per_s": pods / (created - started),
         "bound_p50_s": statistics.median(latencies),
@@ -211,7 +247,42 @@ async def _measure(
     }
 
 
-async def _stage(nodes: int, args: argparse.Namespace) -> dict[str, float]:
+async def _backlog(
+    client: ApiClient, server: RunningServer, pods: int, clients: int, log: Path
+) -> dict[str, float]:
+    """Pods created while no scheduler runs, then one is started: from its first binding
+    to its last (its start-up, listing every node and pod, is left out)."""
+    names = [f"backlog-{i:05d}" for i in range(pods)]
+    started = time.perf_counter()
+    await _create_pods(client, names, clients)
+    creates_per_s = pods / (time.perf_counter() - started)
+    pids = {"server": server.process.pid, "bench": os.getpid()}
+    bindings = _Bindings(client, names, pids)
+    async with bindings, _scheduler_process(server, log) as pid:
+        pids["scheduler"] = pid
+        await bindings.wait()
+        cpu = _cpu_per_pod(bindings.cpu_at_first, pids, pods - 1)  # before it stops
+    times = sorted(bindings.bound_at.values())
+    return {
+        **cpu,
+        "pods_per_s": (pods - 1) / (times[-1] - times[0]),
+        "creates_per_s": creates_per_s,
+    }
+
+
+def _report_log(log: Path) -> None:
+    # client-go drops Events when 1,000 wait to be written; so does kubeling's.
+    lines = [line for line in log.read_text().splitlines() if "event dropped" not in line]
+    if lines:
+        print(f"  {log.name} (last lines):", *lines[-20:], sep="\n", flush=True)
+
+
+def _cpu_text(result: dict[str, float]) -> str:
+    parts = [f"{name}:{result[f'{name}_cpu_ms']:.2f}" for name in ("server", "scheduler", "bench")]
+    return "cpu_ms_per_pod=" + ",".join(parts)
+
+
+async def _stage(nodes: int, args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="kubeling-bench-scheduler-") as tmp:
         root = Path(tmp)
         with running_server(root) as server:
@@ -227,26 +298,29 @@ async def _stage(nodes: int, args: argparse.Namespace) -> dict[str, float]:
                     await client.resource(PODS).create(_pod("warm-up"), namespace=NS)
                     await _wait_bound(client, "warm-up")
                     pids = {"server": server.process.pid, "scheduler": pid, "bench": os.getpid()}
-                    result = await _measure(client, args.pods, args.clients, pids)
+                    steady = await _created_to_bound(client, args.pods, args.clients, pids)
                     events = await client.resource(EVENTS).list(
                         namespace=NS, field_selector="reason=Scheduled"
                     )
-                    result["events"] = len(events["items"])
-                log = (root / "scheduler.log").read_text().splitlines()
-                # client-go drops Events when 1,000 wait to be written; so does kubeling's.
-                others = [line for line in log if "event dropped" not in line]
-                if others:
-                    print("  scheduler log (last lines):", *others[-20:], sep="\n", flush=True)
-    print(
-        f"scheduler: nodes={nodes} pods={args.pods} pods_per_s={result['pods_per_s']:.0f} "
-        f"creates_per_s={result['creates_per_s']:.0f} "
-        f"bound_p50_s={result['bound_p50_s']:.2f} bound_p99_s={result['bound_p99_s']:.2f} "
-        f"cpu_ms_per_pod=server:{result['server_cpu_ms']:.2f},"
-        f"scheduler:{result['scheduler_cpu_ms']:.2f},bench:{result['bench_cpu_ms']:.2f} "
-        f"scheduled_events={result['events']:.0f}",
-        flush=True,
-    )
-    return result
+                _report_log(root / "scheduler.log")
+                print(
+                    f"scheduler: nodes={nodes} pods={args.pods} mode=created-to-bound "
+                    f"pods_per_s={steady['pods_per_s']:.0f} "
+                    f"creates_per_s={steady['creates_per_s']:.0f} "
+                    f"bound_p50_s={steady['bound_p50_s']:.2f} "
+                    f"bound_p99_s={steady['bound_p99_s']:.2f} {_cpu_text(steady)} "
+                    f"scheduled_events={len(events['items'])}",
+                    flush=True,
+                )
+                backlog = await _backlog(
+                    client, server, args.pods, args.clients, root / "scheduler-backlog.log"
+                )
+                _report_log(root / "scheduler-backlog.log")
+                print(
+                    f"scheduler: nodes={nodes} pods={args.pods} mode=backlog "
+                    f"pods_per_s={backlog['pods_per_s']:.0f} {_cpu_text(backlog)}",
+                    flush=True,
+                )
 
 
 async def run(args: argparse.Namespace) -> None:
