@@ -20,6 +20,7 @@ The writes go through :class:`~kubeling.scheduler.api_effects.ApiSideEffects`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import uuid
 from collections.abc import Callable
@@ -70,8 +71,8 @@ __all__ = [
 #: The default field manager is what precedes the first "/": ``kube-scheduler``.
 USER_AGENT: Final = "kube-scheduler/v1.32.4+kubeling"
 
-#: Bindings, status patches and Events in flight at once: more would not go faster (the
-#: API server answers them in turn), only open more connections.
+#: Bindings, status patches, deletions and lists in flight at once: more would not go
+#: faster (the API server answers them in turn), only open more connections.
 MAX_CONCURRENT_REQUESTS: Final = 128
 
 #: The resource the core reads for each kind it is fed with ``on_object_*``.
@@ -140,14 +141,26 @@ async def run_scheduler(
     identity: str | None = None,
 ) -> None:
     """Schedule until cancelled; raises :class:`LeadershipLostError` when the Lease is lost."""
-    client = ApiClient(
-        config.with_user_agent(USER_AGENT), max_concurrent_requests=MAX_CONCURRENT_REQUESTS
-    )
-    async with client:
+    async with contextlib.AsyncExitStack() as stack:
+        # Three clients, as kube-scheduler makes: bindings and the informers' lists share the
+        # bounded one; Events and the Lease have their own, so that neither waits behind a
+        # flood of bindings (a Lease not renewed in 10 s is leadership lost).
+        client = await stack.enter_async_context(
+            ApiClient(
+                config.with_user_agent(USER_AGENT),
+                max_concurrent_requests=MAX_CONCURRENT_REQUESTS,
+            )
+        )
+        event_client = await stack.enter_async_context(
+            ApiClient(config.with_user_agent(USER_AGENT))
+        )
+        election_client = await stack.enter_async_context(
+            ApiClient(config.with_user_agent(f"{USER_AGENT}/leader-election"))
+        )
         # Upstream strips managedFields too: the core never reads them, and they would
         # only be parsed, kept and walked by the garbage collector.
         informers = SharedInformerFactory(client, transform=strip_managed_fields)
-        events = EventBroadcaster(client.resource(EVENTS))
+        events = EventBroadcaster(event_client.resource(EVENTS))
         effects = ApiSideEffects(client, events.new_recorder(options.scheduler_name))
         scheduler = Scheduler(
             effects=effects.side_effects(),
@@ -166,7 +179,7 @@ async def run_scheduler(
                     await scheduler.run()
                     return
                 elector = LeaderElector(
-                    client.resource(LEASES),
+                    election_client.resource(LEASES),
                     LeaderElectionConfig(
                         namespace=options.lease_namespace,
                         name=options.lease_name,
