@@ -30,7 +30,7 @@ from kubeling.client.resources import (
     STORAGECLASSES,
 )
 from kubeling.scheduler.api_effects import ApiSideEffects
-from kubeling.scheduler.server import SchedulerOptions, run_scheduler
+from kubeling.scheduler.server import LeadershipLostError, SchedulerOptions, run_scheduler
 from tests.support.cluster import RunningServer, running_server
 
 NS = "default"
@@ -460,6 +460,51 @@ async def test_leader_elected_scheduler_holds_the_lease(server: RunningServer) -
         assert await cluster.wait_bound("web") == "node-1"
         lease = await client.resource(LEASES).get("kube-scheduler", namespace="kube-system")
         assert lease["spec"]["holderIdentity"] == "test-replica"
+
+
+async def test_a_lost_lease_stops_the_scheduler(server: RunningServer) -> None:
+    """Another holder takes the Lease over: within the renew deadline (10 s) the scheduler
+    stops with LeadershipLostError (the command then exits 1, as kube-scheduler does)."""
+    config = load_client_config(server.kubeconfig)
+    async with ApiClient(config) as client:
+        task = asyncio.create_task(
+            run_scheduler(config, SchedulerOptions(leader_elect=True), identity="replica-a")
+        )
+        leases = client.resource(LEASES)
+
+        async def leading() -> bool:
+            try:
+                lease = await leases.get("kube-scheduler", namespace="kube-system")
+            except errors.StatusError as error:
+                if errors.is_not_found(error):
+                    return False
+                raise
+            return bool(lease["spec"].get("holderIdentity") == "replica-a")
+
+        try:
+            await eventually(leading)
+
+            async def take_over() -> bool:
+                current = await leases.get("kube-scheduler", namespace="kube-system")
+                spec = {**current["spec"], "holderIdentity": "replica-b"}
+                try:
+                    await leases.update(
+                        {**current, "spec": {**spec, "leaseDurationSeconds": 60}},
+                        namespace="kube-system",
+                    )
+                except errors.StatusError as error:
+                    if errors.is_conflict(error):  # renewed meanwhile: try again
+                        return False
+                    raise
+                return True
+
+            await eventually(take_over)
+            with pytest.raises(LeadershipLostError):
+                await asyncio.wait_for(task, 40)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, LeadershipLostError):
+                await task
 
 
 async def test_scheduler_command(server: RunningServer) -> None:

@@ -20,10 +20,10 @@ from pathlib import Path
 from kubeling.apiserver.auth.serviceaccount_tokens import DEFAULT_ISSUER
 from kubeling.apiserver.server import ApiServer, ApiServerConfig
 from kubeling.cli.kubeconfig import write_kubeconfig
-from kubeling.client import load_client_config
+from kubeling.client import ClientConfig, load_client_config
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
 from kubeling.pki import Pki, ensure_pki
-from kubeling.scheduler.server import SchedulerOptions, run_scheduler
+from kubeling.scheduler.server import LeadershipLostError, SchedulerOptions, run_scheduler
 
 __all__ = ["ServeOptions", "serve"]
 
@@ -120,9 +120,7 @@ def _start_components(options: ServeOptions, kubeconfig: Path) -> list[asyncio.T
     # instead of waiting for them to expire.
     identity = f"{socket.gethostname()}_kubeling-up"
     if options.scheduler:
-        scheduler = run_scheduler(
-            load_client_config(kubeconfig), SchedulerOptions(), identity=identity
-        )
+        scheduler = _keep_scheduling(load_client_config(kubeconfig), identity)
         tasks.append(asyncio.create_task(scheduler, name="scheduler"))
     if options.controllers is not None:
         config = load_client_config(kubeconfig)
@@ -135,6 +133,17 @@ def _start_components(options: ServeOptions, kubeconfig: Path) -> list[asyncio.T
     for task in tasks:
         task.add_done_callback(_report_exit)
     return tasks
+
+
+async def _keep_scheduling(config: ClientConfig, identity: str) -> None:
+    """The scheduler of ``kubeling up``: where ``kubeling scheduler`` would exit on losing
+    its Lease (to be restarted), campaign again in this process."""
+    while True:
+        try:
+            await run_scheduler(config, SchedulerOptions(), identity=identity)
+            return
+        except LeadershipLostError:
+            log.warning("the scheduler lost its lease; campaigning again")
 
 
 def _report_exit(task: asyncio.Task[None]) -> None:

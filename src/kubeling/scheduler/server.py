@@ -170,6 +170,7 @@ async def run_scheduler(
             ),
         )
         connect_informers(informers, scheduler)
+        lost = False
         async with asyncio.TaskGroup() as group:
             broadcaster = group.create_task(events.run(), name="event-broadcaster")
             informers.start(group)
@@ -189,7 +190,9 @@ async def run_scheduler(
                     recorder=events.new_recorder("kube-scheduler"),
                 )
                 await elector.run()
-                raise LeadershipLostError("leader election lost")
+                lost = True
             finally:
                 informers.shutdown()
                 broadcaster.cancel()
+        if lost:  # raised out here: inside the task group it would come out as a group
+            raise LeadershipLostError("leader election lost")
