@@ -537,7 +537,7 @@ async def test_scheduler_command(server: RunningServer) -> None:
 async def test_side_effects_tolerate_gone_and_replaced_pods(server: RunningServer) -> None:
     """A victim already gone, or re-created under its name, is not an error and the new pod
     survives; a status patch of a missing pod is not an error either."""
-    config = load_client_config(server.kubeconfig)
+    config = load_client_config(server.kubeconfig).with_user_agent("scheduler-tests/0")
     async with ApiClient(config) as client:
         recorder = EventBroadcaster(client.resource(EVENTS)).new_recorder("default-scheduler")
         effects = ApiSideEffects(client, recorder)
@@ -551,3 +551,14 @@ async def test_side_effects_tolerate_gone_and_replaced_pods(server: RunningServe
         with pytest.raises(errors.StatusError) as refused:
             await effects.bind(namespace=NS, name="missing", uid="x", node_name="node-1")
         assert errors.is_not_found(refused.value)
+        # A nomination is written, then cleared (null), as upstream's status patch does.
+        await effects.patch_pod_status(namespace=NS, name="reborn", nominated_node_name="n1")
+        nominated = await client.resource(PODS).get("reborn", namespace=NS)
+        assert nominated["status"]["nominatedNodeName"] == "n1"
+        managers = {
+            (f["manager"], f.get("subresource")) for f in nominated["metadata"]["managedFields"]
+        }
+        assert ("scheduler-tests", "status") in managers  # the user agent's first word
+        await effects.patch_pod_status(namespace=NS, name="reborn", nominated_node_name="")
+        cleared = await client.resource(PODS).get("reborn", namespace=NS)
+        assert "nominatedNodeName" not in cleared["status"]
