@@ -5,6 +5,9 @@ The layout follows kubeadm and k3s, simplified to one directory::
     ca.crt ca.key          the cluster CA (10 years); every cert below chains to it
     server.crt server.key  the API server's serving cert (1 year), SANs for every name it has
     admin.crt admin.key    CN=kubernetes-admin, O=system:masters: the admin kubeconfig's user
+    apiserver-kubelet-client.crt .key
+                           CN=kube-apiserver-kubelet-client, O=system:masters: the API server as a
+                           client of the kubelets (logs, exec, attach, port-forward)
     sa.key sa.pub          the service-account token signing pair (RSA 2048, for RS256 JWTs)
 
 Keys are ECDSA P-256 (fast to generate, accepted by Go's crypto/x509 and by OpenSSL) except the
@@ -17,9 +20,10 @@ second run leaves every byte (and every mtime) as it was. What "still good" mean
   crash between the two leaves no ``ca.crt`` and the next run starts the CA afresh. A ``ca.crt``
   whose key is missing is an error (:class:`PkiError`), not a reason to mint a new CA that every
   existing kubeconfig would reject.
-- **server and admin certs**: key matches, issued by the current CA, valid for at least
-  :data:`RENEW_BEFORE` more, and (for the server) its SANs cover every requested name and IP.
-  Otherwise a new key and cert are issued; nothing else changes.
+- **server, admin and kubelet-client certs**: key matches, issued by the current CA, valid for
+  at least :data:`RENEW_BEFORE` more, and (for the server) its SANs cover every requested name
+  and IP; a client cert names its identity. Otherwise a new key and cert are issued; nothing
+  else changes.
 - **service-account keys**: ``sa.key`` present; ``sa.pub`` is rewritten from it if missing or
   stale. Replacing ``sa.key`` would invalidate every issued token, so it is never rotated here.
 
@@ -56,6 +60,7 @@ __all__ = [
     "CA_VALIDITY",
     "DEFAULT_CLUSTER_DOMAIN",
     "DEFAULT_SERVICE_IP",
+    "KUBELET_CLIENT_USER",
     "LEAF_VALIDITY",
     "RENEW_BEFORE",
     "Identity",
@@ -65,6 +70,7 @@ __all__ = [
     "ensure_pki",
     "identity_from_cert",
     "issue_client_cert",
+    "issue_serving_cert",
     "write_atomic",
 ]
 
@@ -80,6 +86,8 @@ DEFAULT_SERVICE_IP = "127.96.0.1"
 
 ADMIN_USER = "kubernetes-admin"
 ADMIN_GROUP = "system:masters"
+#: Who the API server is to kubelets (kubeadm's ``apiserver-kubelet-client`` certificate).
+KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client"
 
 _SERVER_CN = "kube-apiserver"
 _KEY_MODE = 0o600
@@ -108,6 +116,8 @@ class Pki:
     server_key: Path
     admin_cert: Path
     admin_key: Path
+    kubelet_client_cert: Path
+    kubelet_client_key: Path
     sa_key: Path
     sa_pub: Path
 
@@ -122,6 +132,8 @@ class Pki:
             server_key=dir / "server.key",
             admin_cert=dir / "admin.crt",
             admin_key=dir / "admin.key",
+            kubelet_client_cert=dir / "apiserver-kubelet-client.crt",
+            kubelet_client_key=dir / "apiserver-kubelet-client.key",
             sa_key=dir / "sa.key",
             sa_pub=dir / "sa.pub",
         )
@@ -143,14 +155,24 @@ class Pki:
         ``CERT_OPTIONAL``: a client without a certificate still connects (it may bring a bearer
         token instead); a client whose certificate does not chain to the CA fails the handshake.
         """
+        return self.serving_ssl_context(self.server_cert, self.server_key)
+
+    def serving_ssl_context(self, cert: Path, key: Path) -> ssl.SSLContext:
+        """TLS for a server of this cluster (the API server, a kubelet) serving ``cert``/``key``,
+        verifying client certificates against the CA when sent (``CERT_OPTIONAL``)."""
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
-        context.load_cert_chain(self.server_cert, self.server_key)
+        context.load_cert_chain(cert, key)
         context.load_verify_locations(cafile=self.ca_cert)
         context.verify_mode = ssl.CERT_OPTIONAL
         # aiohttp speaks HTTP/1.1 only; saying so lets Go clients skip offering h2 on this conn.
         context.set_alpn_protocols(["http/1.1"])
         return context
+
+    def kubelet_client_ssl_context(self) -> ssl.SSLContext:
+        """TLS for the API server calling kubelets: the kubelet-client identity; the kubelet's
+        serving certificate must chain to the CA and name the address dialled."""
+        return self.client_ssl_context(self.kubelet_client_cert, self.kubelet_client_key)
 
     def client_ssl_context(self, cert: Path, key: Path) -> ssl.SSLContext:
         """TLS for an internal client: trust only the cluster CA, present ``cert``/``key``."""
@@ -222,22 +244,44 @@ def ensure_pki(
         )
         _write_pair(pki.server_cert, cert_pem, pki.server_key, key_pem)
 
-    admin = _load_leaf(pki.admin_cert, pki.admin_key, ca_cert, when)
-    if admin is None or identity_from_cert(admin.public_bytes(serialization.Encoding.DER)) != (
-        Identity(ADMIN_USER, (ADMIN_GROUP,))
-    ):
-        cert_pem, key_pem = _issue_leaf(
-            ca_cert,
-            ca_key,
-            subject=_name(ADMIN_USER, (ADMIN_GROUP,)),
-            usage=ExtendedKeyUsageOID.CLIENT_AUTH,
-            san=None,
-            now=when,
-        )
-        _write_pair(pki.admin_cert, cert_pem, pki.admin_key, key_pem)
-
+    _ensure_client_identity(
+        pki.admin_cert, pki.admin_key, Identity(ADMIN_USER, (ADMIN_GROUP,)), ca_cert, ca_key, when
+    )
+    _ensure_client_identity(
+        pki.kubelet_client_cert,
+        pki.kubelet_client_key,
+        Identity(KUBELET_CLIENT_USER, (ADMIN_GROUP,)),
+        ca_cert,
+        ca_key,
+        when,
+    )
     _ensure_service_account_keys(pki)
     return pki
+
+
+def _ensure_client_identity(
+    cert_path: Path,
+    key_path: Path,
+    identity: Identity,
+    ca_cert: x509.Certificate,
+    ca_key: ec.EllipticCurvePrivateKey,
+    now: datetime.datetime,
+) -> None:
+    """Keep or (re)issue the client cert at ``cert_path`` so that it names ``identity``."""
+    current = _load_leaf(cert_path, key_path, ca_cert, now)
+    if current is not None and (
+        identity_from_cert(current.public_bytes(serialization.Encoding.DER)) == identity
+    ):
+        return
+    cert_pem, key_pem = _issue_leaf(
+        ca_cert,
+        ca_key,
+        subject=_name(identity.user, identity.groups),
+        usage=ExtendedKeyUsageOID.CLIENT_AUTH,
+        san=None,
+        now=now,
+    )
+    _write_pair(cert_path, cert_pem, key_path, key_pem)
 
 
 def issue_client_cert(
@@ -263,6 +307,41 @@ def issue_client_cert(
         subject=_name(common_name, organizations),
         usage=ExtendedKeyUsageOID.CLIENT_AUTH,
         san=None,
+        now=when,
+    )
+
+
+def issue_serving_cert(
+    pki: Pki,
+    common_name: str,
+    *,
+    names: Sequence[str],
+    ips: Sequence[str],
+    now: datetime.datetime | None = None,
+) -> tuple[bytes, bytes]:
+    """A new serving cert and key (PEM) for ``names`` and ``ips``, signed by the CA.
+
+    For kubelets (``CN=system:node:<node>``, the node's name and addresses as SANs): the API
+    server dials a node's address and checks that the kubelet's certificate names it. Nothing is
+    written.
+    """
+    when = now if now is not None else datetime.datetime.now(datetime.UTC)
+    ca_cert = _read_cert(pki.ca_cert)
+    ca_key = _read_key(pki.ca_key)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise PkiError(f"{pki.ca_key}: the CA key is not an ECDSA key")
+    san = x509.SubjectAlternativeName(
+        [
+            *(x509.DNSName(name) for name in _unique(names, key=str.lower)),
+            *(x509.IPAddress(ipaddress.ip_address(ip)) for ip in _unique(ips, key=str)),
+        ]
+    )
+    return _issue_leaf(
+        ca_cert,
+        ca_key,
+        subject=_name(common_name, ()),
+        usage=ExtendedKeyUsageOID.SERVER_AUTH,
+        san=san,
         now=when,
     )
 

@@ -1,9 +1,10 @@
-"""``kubeling up`` runs the scheduler: a pod applied with kubectl is bound to a node, and
-kubectl shows where and why."""
+"""``kubeling up`` runs the scheduler: a pod applied with kubectl is bound to a node registered
+through the API (next to the node of up's own kubelet), and kubectl shows where and why."""
 
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -27,9 +28,11 @@ kind: Pod
 metadata:
   name: web
 spec:
+  nodeSelector: {kubernetes.io/hostname: worker-1}   # not the node of up's own kubelet
   containers:
   - name: c
     image: busybox
+    command: [sleep, "60"]
     resources:
       requests: {cpu: 500m, memory: 64Mi}
 """
@@ -61,3 +64,35 @@ def test_up_schedules_pods(tmp_path: Path) -> None:
             ).stdout
         )
         assert lease["spec"]["holderIdentity"].endswith("_kubeling-up")
+
+
+RUNNER = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: runner
+spec:
+  containers:
+  - name: c
+    image: python:3
+    command: [{python}, -c, "import time; time.sleep(120)"]
+    resources:
+      requests: {{cpu: 100m, memory: 32Mi}}
+"""
+
+
+def test_up_schedules_a_pod_onto_its_own_node_which_runs_it(tmp_path: Path) -> None:
+    """A pod that names no node: the scheduler binds it to up's node, whose kubelet runs it."""
+    with running_server(tmp_path, command="up", extra=["--node-name", "up-node"]) as server:
+        server.kubectl("apply", "-f", "-", input=RUNNER.format(python=json.dumps(sys.executable)))
+        assert _node_of(server, "runner", within=60) == "up-node"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            phase = server.kubectl("get", "pod", "runner", "-o", "jsonpath={.status.phase}").stdout
+            if phase == "Running":
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"the pod is {phase!r}, not Running")
+        events = server.kubectl("get", "events", "--field-selector", "involvedObject.name=runner")
+        assert "Successfully assigned default/runner to up-node" in events.stdout

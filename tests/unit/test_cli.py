@@ -19,3 +19,24 @@ def test_store_info_reports_a_fresh_store(capsys: pytest.CaptureFixture[str]) ->
     """store-info prints the revision and key count of a datastore."""
     assert main(["store-info", "--datastore", "memory://"]) == 0
     assert capsys.readouterr().out.splitlines() == ["revision=1", "compacted=0", "keys=0"]
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        ("", {}),
+        ("zone=a", {"zone": "a"}),
+        ("zone=a, disk=ssd,empty=", {"zone": "a", "disk": "ssd", "empty": ""}),
+    ],
+)
+def test_node_labels(text: str, labels: dict[str, str]) -> None:
+    from kubeling.cli.main import _labels
+
+    assert _labels(text) == labels
+
+
+def test_a_bad_node_label_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["kubelet", "--node-labels", "novalue", "--kubeconfig", "/nonexistent"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("kubeling: error: invalid node label 'novalue': want key=value")
+    assert "Traceback" not in err

@@ -29,6 +29,7 @@ from kubeling.pki import (
     ensure_pki,
     identity_from_cert,
     issue_client_cert,
+    issue_serving_cert,
 )
 
 NOW = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=datetime.UTC)
@@ -41,6 +42,8 @@ FILES = (
     "server.key",
     "admin.crt",
     "admin.key",
+    "apiserver-kubelet-client.crt",
+    "apiserver-kubelet-client.key",
     "sa.key",
     "sa.pub",
 )
@@ -87,7 +90,7 @@ def _client_verifier(pki: Pki) -> ClientVerifier:
 
 
 def test_every_file_is_created(pki: Pki) -> None:
-    """ensure_pki lays out the eight files, and the Pki paths point at them."""
+    """ensure_pki lays out the ten files, and the Pki paths point at them."""
     assert sorted(p.name for p in pki.dir.iterdir()) == sorted(FILES)
     assert pki.ca_cert == pki.dir / "ca.crt"
     assert pki.sa_pub == pki.dir / "sa.pub"
@@ -95,9 +98,9 @@ def test_every_file_is_created(pki: Pki) -> None:
 
 def test_keys_are_private_and_certs_readable(pki: Pki) -> None:
     """Private keys are 0600; certificates and the public SA key are 0644."""
-    for name in ("ca.key", "server.key", "admin.key", "sa.key"):
+    for name in ("ca.key", "server.key", "admin.key", "apiserver-kubelet-client.key", "sa.key"):
         assert stat.S_IMODE((pki.dir / name).stat().st_mode) == 0o600, name
-    for name in ("ca.crt", "server.crt", "admin.crt", "sa.pub"):
+    for name in ("ca.crt", "server.crt", "admin.crt", "apiserver-kubelet-client.crt", "sa.pub"):
         assert stat.S_IMODE((pki.dir / name).stat().st_mode) == 0o644, name
 
 
@@ -154,6 +157,7 @@ def test_leaf_profiles(pki: Pki) -> None:
     for path, eku in (
         (pki.server_cert, ExtendedKeyUsageOID.SERVER_AUTH),
         (pki.admin_cert, ExtendedKeyUsageOID.CLIENT_AUTH),
+        (pki.kubelet_client_cert, ExtendedKeyUsageOID.CLIENT_AUTH),
     ):
         cert = _cert(path)
         constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints)
@@ -178,6 +182,31 @@ def test_admin_cert_is_a_client_of_the_ca(pki: Pki) -> None:
     assert identity_from_cert(admin.public_bytes(serialization.Encoding.DER)) == Identity(
         "kubernetes-admin", ("system:masters",)
     )
+
+
+def test_kubelet_client_cert_names_the_api_server(pki: Pki) -> None:
+    """The API server calls kubelets as kube-apiserver-kubelet-client in system:masters."""
+    cert = _cert(pki.kubelet_client_cert)
+    _client_verifier(pki).verify(cert, [])
+    assert identity_from_cert(cert.public_bytes(serialization.Encoding.DER)) == Identity(
+        "kube-apiserver-kubelet-client", ("system:masters",)
+    )
+
+
+def test_issued_serving_cert_serves_its_names_only(pki: Pki) -> None:
+    """A kubelet's serving cert chains to the CA for its names and IPs, and for no other."""
+    cert_pem, key_pem = issue_serving_cert(
+        pki, "system:node:node-1", names=["node-1"], ips=["127.0.0.1"], now=NOW
+    )
+    cert = x509.load_pem_x509_certificate(cert_pem)
+    key = serialization.load_pem_private_key(key_pem, password=None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    assert key.public_key() == cert.public_key()
+    for name in (x509.DNSName("node-1"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))):
+        _store(pki).build_server_verifier(name).verify(cert, [])
+    with pytest.raises(x509.verification.VerificationError):
+        _store(pki).build_server_verifier(x509.DNSName("node-2")).verify(cert, [])
+    assert sorted(p.name for p in pki.dir.iterdir()) == sorted(FILES)  # nothing written
 
 
 def test_serving_cert_is_not_a_client_cert(pki: Pki) -> None:
@@ -248,13 +277,20 @@ def test_new_ip_regenerates_the_server_cert(pki: Pki) -> None:
 
 
 def test_leaves_are_renewed_within_thirty_days_of_expiry(pki: Pki) -> None:
-    """Eleven months on, the serving and admin certs are renewed; the CA and SA keys are not."""
+    """Eleven months on, the leaf certs are renewed; the CA and SA keys are not."""
     before = _snapshot(pki.dir)
     later = NOW + datetime.timedelta(days=340)
     ensure_pki(pki.dir, server_names=NAMES, server_ips=IPS, now=later)
     after = _snapshot(pki.dir)
     changed = {name for name in FILES if after[name] != before[name]}
-    assert changed == {"server.crt", "server.key", "admin.crt", "admin.key"}
+    assert changed == {
+        "server.crt",
+        "server.key",
+        "admin.crt",
+        "admin.key",
+        "apiserver-kubelet-client.crt",
+        "apiserver-kubelet-client.key",
+    }
     assert _cert(pki.server_cert).not_valid_after_utc > later + datetime.timedelta(days=360)
 
 

@@ -33,6 +33,7 @@ from kubeling.api.goformat import go_quote
 from kubeling.api.groupversion import GroupKind, GroupResource
 
 __all__ = [
+    "CAUSE_NAMESPACE_TERMINATING",
     "CAUSE_UNEXPECTED_SERVER_RESPONSE",
     "Status",
     "StatusCause",
@@ -49,6 +50,7 @@ __all__ = [
     "generate_name_conflict",
     "generic_server_response",
     "gone",
+    "has_status_cause",
     "internal_error",
     "invalid",
     "is_already_exists",
@@ -369,9 +371,16 @@ def unauthorized(message: str = "") -> StatusError:
     return _error(401, StatusReason.UNAUTHORIZED, message or "not authorized")
 
 
-def forbidden(resource: GroupResource | str, name: str, err: BaseException | str) -> StatusError:
+def forbidden(
+    resource: GroupResource | str,
+    name: str,
+    err: BaseException | str,
+    *,
+    causes: Sequence[StatusCause] = (),
+) -> StatusError:
     """403 Forbidden: ``pods "x" is forbidden: <err>``, ``pods is forbidden: <err>``
-    without a name, ``forbidden: <err>`` without a resource."""
+    without a name, ``forbidden: <err>`` without a resource; ``causes`` say why to
+    clients that branch on them (:data:`CAUSE_NAMESPACE_TERMINATING`)."""
     gr = _gr(resource)
     if gr.is_empty():
         message = f"forbidden: {err}"
@@ -379,7 +388,7 @@ def forbidden(resource: GroupResource | str, name: str, err: BaseException | str
         message = f"{gr} is forbidden: {err}"
     else:
         message = f"{gr} {go_quote(name)} is forbidden: {err}"
-    details = StatusDetails(name=name, group=gr.group, kind=gr.resource)
+    details = StatusDetails(name=name, group=gr.group, kind=gr.resource, causes=tuple(causes))
     return _error(403, StatusReason.FORBIDDEN, message, details)
 
 
@@ -463,6 +472,9 @@ def timeout(message: str, retry_after_seconds: int = 0) -> StatusError:
 
 # The cause type a client adds when the server's answer was not a Status at all.
 CAUSE_UNEXPECTED_SERVER_RESPONSE: Final = "UnexpectedServerResponse"
+# The cause of a create refused because its namespace is terminating
+# (``v1.NamespaceTerminatingCause``): controllers drop such work rather than retry.
+CAUSE_NAMESPACE_TERMINATING: Final = "NamespaceTerminating"
 
 # generic_server_response: the reason and message a bare HTTP code stands for.
 _GENERIC_RESPONSES: Final[dict[int, tuple[StatusReason, str]]] = {
@@ -560,6 +572,15 @@ def _find_status(err: BaseException | None) -> Status | None:
         seen.add(id(err))
         err = err.__cause__
     return None
+
+
+def has_status_cause(err: BaseException | None, cause_type: str) -> bool:
+    """True if the ``StatusError`` in ``err``'s cause chain has a cause of ``cause_type``
+    (``apierrors.HasStatusCause``)."""
+    status = _find_status(err)
+    if status is None or status.details is None:
+        return False
+    return any(cause.reason == cause_type for cause in status.details.causes)
 
 
 def reason_for_error(err: BaseException | None) -> str:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["go_json", "go_quote", "go_value"]
+__all__ = ["go_json", "go_label_selector", "go_quote", "go_value"]
 
 _SHORT_ESCAPES = {
     "\a": "\\a",
@@ -106,3 +107,27 @@ def go_value(value: object) -> str:
     if isinstance(value, float):
         return _go_float(value)
     return str(value)
+
+
+def go_label_selector(selector: Mapping[str, Any] | None) -> str:
+    """A metav1.LabelSelector as its generated ``String()`` prints it (``%v`` in messages).
+
+    >>> go_label_selector({"matchLabels": {"a": "b"}})[:50]
+    '&LabelSelector{MatchLabels:map[string]string{a: b,'
+    >>> go_label_selector(None)
+    'nil'
+    """
+    if selector is None:
+        return "nil"
+    match_labels = selector.get("matchLabels") or {}
+    rendered_labels = "".join(f"{k}: {match_labels[k]}," for k in sorted(match_labels))
+    expressions = "".join(
+        f"LabelSelectorRequirement{{Key:{e.get('key', '')},Operator:{e.get('operator', '')},"
+        f"Values:[{' '.join(str(v) for v in e.get('values') or [])}],}},"
+        for e in selector.get("matchExpressions") or ()
+        if isinstance(e, Mapping)
+    )
+    return (
+        f"&LabelSelector{{MatchLabels:map[string]string{{{rendered_labels}}},"
+        f"MatchExpressions:[]LabelSelectorRequirement{{{expressions}}},}}"
+    )

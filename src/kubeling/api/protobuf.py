@@ -72,6 +72,8 @@ longer than ten bytes are rejected, and messages nest at most
 The encoder writes fields in field-number order and map entries in key
 order, as Go does, writes what the dict holds (zeros included) and skips
 keys the declaration does not know: a Go struct cannot hold them either.
+The wire primitives (varints, tags, length-delimited fields) are
+:mod:`kubeling.api.protowire`'s, shared with the OpenAPI v2 encoder.
 """
 
 from __future__ import annotations
@@ -86,6 +88,17 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
+from kubeling.api.protowire import (
+    FIXED64,
+    LEN,
+    VARINT,
+    ProtobufDecodeError,
+    iter_fields,
+    len_field,
+    read_varint,
+    tag,
+    varint,
+)
 from kubeling.api.schema import (
     Embedded,
     Field,
@@ -120,16 +133,9 @@ MAGIC = b"k8s\x00"
 MAX_DEPTH = 100
 """How deeply messages may nest (a Pod is about 10 deep; CRD schemas more)."""
 
-_VARINT, _FIXED64, _LEN, _START_GROUP, _END_GROUP, _FIXED32 = 0, 1, 2, 3, 4, 5
-_MASK64 = (1 << 64) - 1
-_MAX_FIELD_NUMBER = (1 << 29) - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NUMERIC = frozenset({ScalarKind.INT32, ScalarKind.INT64, ScalarKind.BOOL, ScalarKind.DOUBLE})
 _RAW_JSON = frozenset({ScalarKind.RAW_EXTENSION, ScalarKind.FIELDS_V1, ScalarKind.JSON})
-
-
-class ProtobufDecodeError(ValueError):
-    """The body is not a valid protobuf encoding of the declared type (HTTP 400)."""
 
 
 class ProtobufEncodeError(ValueError):
@@ -144,63 +150,7 @@ class Envelope(NamedTuple):
     raw: bytes
 
 
-# -- wire primitives ----------------------------------------------------------
-
-
-def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
-    result = 0
-    shift = 0
-    end = len(data)
-    while True:
-        if pos >= end:
-            raise ProtobufDecodeError("unexpected end of data in varint")
-        if shift >= 64:
-            raise ProtobufDecodeError("varint overflows 64 bits")
-        byte = data[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return result & _MASK64, pos
-        shift += 7
-
-
-def _iter_fields(data: bytes) -> Iterator[tuple[int, int, int | bytes]]:
-    """Yield (field number, wire type, value) for each field of one message.
-
-    The value of a varint, fixed64 or fixed32 field is its unsigned integer;
-    the value of a length-delimited field its bytes.
-    """
-    pos = 0
-    end = len(data)
-    while pos < end:
-        tag, pos = _read_varint(data, pos)
-        number, wire = tag >> 3, tag & 7
-        if number == 0 or number > _MAX_FIELD_NUMBER:
-            raise ProtobufDecodeError(f"illegal field number {number}")
-        value: int | bytes
-        if wire == _VARINT:
-            value, pos = _read_varint(data, pos)
-        elif wire == _FIXED64:
-            if end - pos < 8:
-                raise ProtobufDecodeError("unexpected end of data in fixed64 field")
-            value = int.from_bytes(data[pos : pos + 8], "little")
-            pos += 8
-        elif wire == _FIXED32:
-            if end - pos < 4:
-                raise ProtobufDecodeError("unexpected end of data in fixed32 field")
-            value = int.from_bytes(data[pos : pos + 4], "little")
-            pos += 4
-        elif wire == _LEN:
-            length, pos = _read_varint(data, pos)
-            if length > end - pos:
-                raise ProtobufDecodeError(
-                    f"field {number}: length {length} exceeds the {end - pos} bytes left"
-                )
-            value = data[pos : pos + length]
-            pos += length
-        else:
-            raise ProtobufDecodeError(f"field {number}: unsupported wire type {wire}")
-        yield number, wire, value
+# -- small helpers ----------------------------------------------------------------
 
 
 def _signed(value: int, bits: int) -> int:
@@ -227,10 +177,10 @@ def decode(body: bytes) -> Envelope:
         )
     api_version = kind = content_encoding = ""
     raw = b""
-    for number, wire, value in _iter_fields(body[len(MAGIC) :]):
+    for number, wire, value in iter_fields(body[len(MAGIC) :]):
         if number == 1:
             type_meta = _expect_bytes(wire, value, "Unknown.typeMeta")
-            for inner, inner_wire, inner_value in _iter_fields(type_meta):
+            for inner, inner_wire, inner_value in iter_fields(type_meta):
                 if inner == 1:
                     api_version = _decode_string(
                         _expect_bytes(inner_wire, inner_value, "TypeMeta.apiVersion")
@@ -274,7 +224,7 @@ def decode_body(body: bytes, type: Object) -> dict[str, Any]:
 
 
 def _expect_bytes(wire: int, value: int | bytes, where: str) -> bytes:
-    if wire != _LEN or not isinstance(value, bytes):
+    if wire != LEN or not isinstance(value, bytes):
         raise _wire_type_error(wire, where)
     return value
 
@@ -292,7 +242,7 @@ def _decode_message(data: bytes, type: Object, depth: int) -> dict[str, Any]:
     # singular message that appears twice merges (protobuf's rule), which is
     # the same as decoding the concatenation of its parts.
     seen: dict[int, list[tuple[int, int | bytes]]] = {}
-    for number, wire, value in _iter_fields(data):
+    for number, wire, value in iter_fields(data):
         if number in known:
             seen.setdefault(number, []).append((wire, value))
     # Inlined structs: their message's fields are the parent's flat fields.
@@ -344,7 +294,7 @@ def _decode_list(
     item = resolve(spec.item)
     items: list[Any] = []
     for wire, value in occurrences:
-        if isinstance(item, Scalar) and item.kind in _NUMERIC and wire == _LEN:
+        if isinstance(item, Scalar) and item.kind in _NUMERIC and wire == LEN:
             assert isinstance(value, bytes)
             items.extend(_unpack(value, item, where))
         else:
@@ -360,12 +310,12 @@ def _unpack(data: bytes, item: Scalar, where: str) -> Iterator[Any]:
             raise ProtobufDecodeError(f"{where}: packed doubles are not a multiple of 8 bytes")
         for offset in range(0, len(data), 8):
             yield _decode_scalar(
-                _FIXED64, int.from_bytes(data[offset : offset + 8], "little"), item, where, 0
+                FIXED64, int.from_bytes(data[offset : offset + 8], "little"), item, where, 0
             )
         return
     while pos < len(data):
-        value, pos = _read_varint(data, pos)
-        yield _decode_scalar(_VARINT, value, item, where, 0)
+        value, pos = read_varint(data, pos)
+        yield _decode_scalar(VARINT, value, item, where, 0)
 
 
 def _decode_map(
@@ -377,7 +327,7 @@ def _decode_map(
         entry_bytes = _expect_bytes(wire, entry, where)
         key = ""
         found: tuple[int, int | bytes] | None = None
-        for number, entry_wire, entry_value in _iter_fields(entry_bytes):
+        for number, entry_wire, entry_value in iter_fields(entry_bytes):
             if number == 1:
                 key = _decode_string(_expect_bytes(entry_wire, entry_value, f"{where} key"))
             elif number == 2:
@@ -418,7 +368,7 @@ def _decode_element(
         wrapper = _expect_bytes(wire, value, where)
         if depth + 1 > MAX_DEPTH:
             raise ProtobufDecodeError(f"message nesting is deeper than {MAX_DEPTH}")
-        inner = [(w, v) for number, w, v in _iter_fields(wrapper) if number == 1]
+        inner = [(w, v) for number, w, v in iter_fields(wrapper) if number == 1]
         if isinstance(spec, ListOf):
             return _decode_list(inner, spec, where, depth + 1)
         return _decode_map(inner, spec, where, depth + 1)
@@ -428,13 +378,13 @@ def _decode_element(
 def _decode_scalar(wire: int, value: int | bytes, spec: Scalar, where: str, depth: int) -> Any:
     kind = spec.kind
     if kind in (ScalarKind.INT32, ScalarKind.INT64, ScalarKind.BOOL):
-        if wire != _VARINT or not isinstance(value, int):
+        if wire != VARINT or not isinstance(value, int):
             raise _wire_type_error(wire, where)
         if kind == ScalarKind.BOOL:
             return value != 0
         return _signed(value, 32 if kind == ScalarKind.INT32 else 64)
     if kind == ScalarKind.DOUBLE:
-        if wire != _FIXED64 or not isinstance(value, int):
+        if wire != FIXED64 or not isinstance(value, int):
             raise _wire_type_error(wire, where)
         number: float = struct.unpack("<d", value.to_bytes(8, "little"))[0]
         if not math.isfinite(number):
@@ -451,15 +401,15 @@ def _decode_scalar(wire: int, value: int | bytes, spec: Scalar, where: str, dept
         return _decode_time(data, micro=kind == ScalarKind.MICRO_TIME, where=where)
     if kind == ScalarKind.DURATION:
         nanoseconds = 0
-        for number_, inner_wire, inner in _iter_fields(data):
+        for number_, inner_wire, inner in iter_fields(data):
             if number_ == 1:
-                if inner_wire != _VARINT or not isinstance(inner, int):
+                if inner_wire != VARINT or not isinstance(inner, int):
                     raise _wire_type_error(inner_wire, f"{where}.duration")
                 nanoseconds = _signed(inner, 64)
         return format_go_duration(nanoseconds)
     if kind == ScalarKind.QUANTITY:
         text = ""
-        for number_, inner_wire, inner in _iter_fields(data):
+        for number_, inner_wire, inner in iter_fields(data):
             if number_ == 1:
                 text = _decode_string(_expect_bytes(inner_wire, inner, f"{where}.string"))
         return text
@@ -467,7 +417,7 @@ def _decode_scalar(wire: int, value: int | bytes, spec: Scalar, where: str, dept
         return _decode_int_or_string(data, where)
     # RawExtension, FieldsV1, JSON: {1 raw}
     raw = b""
-    for number_, inner_wire, inner in _iter_fields(data):
+    for number_, inner_wire, inner in iter_fields(data):
         if number_ == 1:
             raw = _expect_bytes(inner_wire, inner, f"{where}.raw")
     if not raw:
@@ -479,8 +429,8 @@ def _decode_time(data: bytes, *, micro: bool, where: str) -> str | None:
     if not data:
         return None  # Go's zero time: marshalled as an empty message
     seconds = nanos = 0
-    for number, wire, value in _iter_fields(data):
-        if wire != _VARINT or not isinstance(value, int):
+    for number, wire, value in iter_fields(data):
+        if wire != VARINT or not isinstance(value, int):
             raise _wire_type_error(wire, where)
         if number == 1:
             seconds = _signed(value, 64)
@@ -500,13 +450,13 @@ def _decode_time(data: bytes, *, micro: bool, where: str) -> str | None:
 def _decode_int_or_string(data: bytes, where: str) -> int | str:
     type_ = int_val = 0
     str_val = ""
-    for number, wire, value in _iter_fields(data):
+    for number, wire, value in iter_fields(data):
         if number == 1:
-            if wire != _VARINT or not isinstance(value, int):
+            if wire != VARINT or not isinstance(value, int):
                 raise _wire_type_error(wire, f"{where}.type")
             type_ = _signed(value, 64)
         elif number == 2:
-            if wire != _VARINT or not isinstance(value, int):
+            if wire != VARINT or not isinstance(value, int):
                 raise _wire_type_error(wire, f"{where}.intVal")
             int_val = _signed(value, 32)
         elif number == 3:
@@ -618,33 +568,11 @@ def parse_go_duration(text: str) -> int:
 # -- encoding -----------------------------------------------------------------
 
 
-def _varint(value: int) -> bytes:
-    value &= _MASK64  # negative numbers: two's complement, ten bytes
-    out = bytearray()
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
-def _key(number: int, wire: int) -> bytes:
-    return _varint(number << 3 | wire)
-
-
-def _len_field(number: int, payload: bytes) -> bytes:
-    return _key(number, _LEN) + _varint(len(payload)) + payload
-
-
 def encode_envelope(api_version: str, kind: str, raw: bytes) -> bytes:
     """``k8s\\x00`` + ``runtime.Unknown{typeMeta, raw, contentEncoding "", contentType ""}``."""
-    type_meta = _len_field(1, api_version.encode()) + _len_field(2, kind.encode())
+    type_meta = len_field(1, api_version.encode()) + len_field(2, kind.encode())
     return (
-        MAGIC
-        + _len_field(1, type_meta)
-        + _len_field(2, raw)
-        + _len_field(3, b"")
-        + _len_field(4, b"")
+        MAGIC + len_field(1, type_meta) + len_field(2, raw) + len_field(3, b"") + len_field(4, b"")
     )
 
 
@@ -668,7 +596,7 @@ def _encode_message(obj: Mapping[str, Any], type: Object, path: str) -> bytes:
             # Go writes a non-pointer struct even when it is empty.
             names = part.json_names()
             carried = {key: value for key, value in obj.items() if key in names}
-            out += _len_field(number, _encode_message(carried, part.type, path))
+            out += len_field(number, _encode_message(carried, part.type, path))
             continue
         value = obj.get(part.json)
         if value is None:
@@ -698,15 +626,15 @@ def _encode_value(number: int, spec_ref: TypeSpec, value: Any, path: str) -> byt
         if not isinstance(value, Mapping):
             raise ProtobufEncodeError(f"{path}: expected an object")
         return b"".join(
-            _len_field(
+            len_field(
                 number,
-                _len_field(1, str(key).encode())
+                len_field(1, str(key).encode())
                 + _encode_element(2, spec.value, value[key], f"{path}.{key}"),
             )
             for key in sorted(value)
         )
     if isinstance(spec, Object):
-        return _len_field(number, _encode_message(value, spec, path))
+        return len_field(number, _encode_message(value, spec, path))
     assert isinstance(spec, Scalar)
     return _encode_scalar(number, spec, value, path)
 
@@ -714,10 +642,10 @@ def _encode_value(number: int, spec_ref: TypeSpec, value: Any, path: str) -> byt
 def _encode_element(number: int, spec_ref: TypeSpec, value: Any, path: str) -> bytes:
     spec = resolve(spec_ref)
     if isinstance(spec, ListOf | MapOf):
-        return _len_field(number, _encode_value(1, spec, value, path))
+        return len_field(number, _encode_value(1, spec, value, path))
     if value is None:  # a null element: Go's zero value
         if isinstance(spec, Object) or spec.kind not in _NUMERIC:
-            return _len_field(number, b"")
+            return len_field(number, b"")
         value = _zero_value(spec)
     return _encode_value(number, spec, value, path)
 
@@ -730,24 +658,24 @@ def _encode_scalar(number: int, spec: Scalar, value: Any, path: str) -> bytes:
         bits = 32 if kind == ScalarKind.INT32 else 64
         if _signed(value, bits) != value:
             raise ProtobufEncodeError(f"{path}: {value} does not fit in {kind.value}")
-        return _key(number, _VARINT) + _varint(value)
+        return tag(number, VARINT) + varint(value)
     if kind == ScalarKind.BOOL:
         if not isinstance(value, bool):
             raise ProtobufEncodeError(f"{path}: expected a boolean")
-        return _key(number, _VARINT) + (b"\x01" if value else b"\x00")
+        return tag(number, VARINT) + (b"\x01" if value else b"\x00")
     if kind == ScalarKind.DOUBLE:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ProtobufEncodeError(f"{path}: expected a number")
-        return _key(number, _FIXED64) + struct.pack("<d", float(value))
+        return tag(number, FIXED64) + struct.pack("<d", float(value))
     if kind == ScalarKind.STRING:
-        return _len_field(number, _expect_str(value, path).encode())
+        return len_field(number, _expect_str(value, path).encode())
     if kind == ScalarKind.BYTES:
         try:
             data = base64.b64decode(_expect_str(value, path), validate=True)
         except binascii.Error as err:
             raise ProtobufEncodeError(f"{path}: invalid base64: {err}") from None
-        return _len_field(number, data)
-    return _len_field(number, _encode_special(kind, value, path))
+        return len_field(number, data)
+    return len_field(number, _encode_special(kind, value, path))
 
 
 def _expect_str(value: Any, path: str) -> str:
@@ -768,29 +696,25 @@ def _encode_special(kind: ScalarKind, value: Any, path: str) -> bytes:
         delta = moment - _EPOCH
         seconds = delta.days * 86_400 + delta.seconds
         nanos = delta.microseconds * 1000
-        return _key(1, _VARINT) + _varint(seconds) + _key(2, _VARINT) + _varint(nanos)
+        return tag(1, VARINT) + varint(seconds) + tag(2, VARINT) + varint(nanos)
     if kind == ScalarKind.DURATION:
         try:
             nanoseconds = parse_go_duration(_expect_str(value, path))
         except ValueError as err:
             raise ProtobufEncodeError(f"{path}: {err}") from None
-        return _key(1, _VARINT) + _varint(nanoseconds)
+        return tag(1, VARINT) + varint(nanoseconds)
     if kind == ScalarKind.QUANTITY:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise ProtobufEncodeError(f"{path}: expected a quantity")
-        return _len_field(1, str(value).encode())
+        return len_field(1, str(value).encode())
     if kind == ScalarKind.INT_OR_STRING:
         if isinstance(value, str):
             return (
-                _key(1, _VARINT)
-                + b"\x01"
-                + _key(2, _VARINT)
-                + b"\x00"
-                + _len_field(3, value.encode())
+                tag(1, VARINT) + b"\x01" + tag(2, VARINT) + b"\x00" + len_field(3, value.encode())
             )
         if isinstance(value, bool) or not isinstance(value, int) or _signed(value, 32) != value:
             raise ProtobufEncodeError(f"{path}: expected an int32 or a string")
-        return _key(1, _VARINT) + b"\x00" + _key(2, _VARINT) + _varint(value) + _len_field(3, b"")
+        return tag(1, VARINT) + b"\x00" + tag(2, VARINT) + varint(value) + len_field(3, b"")
     assert kind in _RAW_JSON
     raw = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return _len_field(1, raw.encode())
+    return len_field(1, raw.encode())

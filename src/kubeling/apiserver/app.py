@@ -35,12 +35,14 @@ from kubeling.apiserver.auth.issuer_discovery import (
 )
 from kubeling.apiserver.auth.serviceaccount_tokens import ServiceAccountTokens
 from kubeling.apiserver.customresources.scale_subresource import scale_for
+from kubeling.apiserver.kubelet_proxy import STREAM_SUBRESOURCES, KubeletProxy
 from kubeling.apiserver.metrics import Metrics
 from kubeling.apiserver.registry.registry import Registry
 from kubeling.apiserver.request_info import RequestInfo, parse_request_info
+from kubeling.apiserver.rest.eviction import Eviction
 from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
 from kubeling.apiserver.rest.resource_store import PATCH_TYPES, ResourceStore
-from kubeling.apiserver.rest.subresources import Binding, Eviction, Finalize
+from kubeling.apiserver.rest.subresources import Binding, Finalize
 from kubeling.apiserver.rest.token_request import TokenRequests
 from kubeling.apiserver.reviews import REVIEW_RESOURCES, answer_review, review_token
 from kubeling.apiserver.tables import TableRequest, table_for, table_request
@@ -52,8 +54,6 @@ __all__ = ["GIT_VERSION", "ApiServerApp", "version_info"]
 log = logging.getLogger("kubeling.apiserver")
 
 GIT_VERSION = "v1.32.4+kubeling"
-#: How often a quiet watch checks that its client is still connected.
-WATCH_IDLE_CHECK = 5.0
 _ANONYMOUS_PATHS = frozenset({"/version", "/healthz", "/livez", "/readyz"})
 _NOT_FOUND = "the server could not find the requested resource"
 
@@ -97,7 +97,12 @@ def _json(value: Any, *, status: int = 200, content_type: str = "application/jso
 
 
 def _status_response(err: errors.StatusError) -> web.Response:
-    return _json(err.to_status(), status=err.code or 500)
+    response = _json(err.to_status(), status=err.code or 500)
+    details = err.details
+    if details is not None and details.retry_after_seconds > 0:
+        # as Kubernetes' ErrorNegotiated: clients honour the header, not the body
+        response.headers["Retry-After"] = str(details.retry_after_seconds)
+    return response
 
 
 def _success_status(rest: ResourceStore, obj: Mapping[str, Any]) -> Obj:
@@ -140,6 +145,7 @@ class ApiServerApp:
         tokens: ServiceAccountTokens | None = None,
         token_requests: TokenRequests | None = None,
         issuer_discovery: IssuerDiscovery | None = None,
+        kubelet_proxy: KubeletProxy | None = None,
     ) -> None:
         self.registry = registry
         self._authenticate = authenticate
@@ -150,6 +156,7 @@ class ApiServerApp:
         self._tokens = tokens
         self._token_requests = token_requests
         self._issuer_discovery = issuer_discovery
+        self._kubelet_proxy = kubelet_proxy
         self.metrics = Metrics()
         self.app = web.Application(client_max_size=codec.MAX_BODY_BYTES + 1024)
         self.app.router.add_route("*", "/{tail:.*}", self._handle)
@@ -417,10 +424,19 @@ class ApiServerApp:
     async def _subresource(
         self, request: web.Request, info: RequestInfo, rest: ResourceStore, namespace: str
     ) -> web.StreamResponse:
-        """scale, binding, eviction, finalize and token (status goes through the verbs)."""
+        """scale, binding, eviction, finalize, token, and the pod streams (log, exec, attach,
+        portforward: proxied to the kubelet); status goes through the verbs."""
         verb, sub, query = info.verb, info.subresource, request.query
         agent = request.headers.get("User-Agent", "")
         _check_declared(rest, info)
+        if sub in STREAM_SUBRESOURCES and (rest.resource.group, rest.resource.plural) == (
+            "",
+            "pods",
+        ):
+            allowed = ("get",) if sub == "log" else ("get", "create")
+            if verb not in allowed or self._kubelet_proxy is None:
+                raise errors.method_not_supported(f"pods/{sub}", verb)
+            return await self._kubelet_proxy.serve(request, namespace, info.name, sub)
         declared = next(s for s in rest.resource.subresources if s.name == sub)
         if sub == "token" and self._token_requests is None:
             # Kubernetes serves serviceaccounts/token only when it has an issuer and key.
@@ -475,7 +491,11 @@ class ApiServerApp:
             return _json(result, status=201)
         elif sub == "eviction" and verb == "create":
             body = await self._read_body(request, body_type)
-            return _json(await Eviction(rest).create(namespace, info.name, body), status=201)
+            budgets = self.registry.lookup("policy", "v1", "poddisruptionbudgets")
+            answer = await Eviction(rest, budgets).create(
+                namespace, info.name, body, dry_run=WriteOptions.parse(query).dry_run
+            )
+            return _json(answer, status=int(answer.get("code") or 201))
         elif sub == "finalize" and verb == "update":
             body = await self._read_body(request, body_type)
             return _json(
@@ -503,7 +523,7 @@ class ApiServerApp:
         table: TableRequest | None,
     ) -> web.StreamResponse:
         options = ListOptions.parse(request.query)
-        events = watch_events(rest, namespace, options, idle=WATCH_IDLE_CHECK)
+        events = watch_events(rest, namespace, options)
         # The first event may fail (bad selector...): raise before sending 200.
         response = web.StreamResponse(
             status=200,

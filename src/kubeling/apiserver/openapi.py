@@ -16,8 +16,9 @@ What kubectl 1.32 reads (KUBECTL-CONTRACT section 3):
   honouring ``x-kubernetes-patch-merge-key``/``-strategy``. ``kubectl
   explain`` reads ``components.schemas``.
 - v2 (:func:`build_v2`) carries the same paths and definitions in swagger 2.0
-  form. kubectl asks for v2 only in protobuf, which is not served; the JSON
-  form exists for other clients.
+  form. kubectl asks for it, as gnostic protobuf, to validate a kind that
+  has no PATCH operation (the create-only reviews); ``openapi_http.py``
+  serves it in that form too.
 
 Paths, operation ids (``listCoreV1NamespacedPod``, ``deleteAppsV1CollectionNamespacedDeployment``),
 tags (``core_v1``, ``rbacAuthorization_v1``) and ``x-kubernetes-action``
@@ -34,10 +35,12 @@ takes ``schema_provider``, a function from a Resource to that schema dict (or
 None for a built-in). When it returns a schema, the kind's definition is that
 schema (copied, with ``apiVersion``, ``kind``, ``metadata`` and the GVK
 extension added), named as upstream names CRD definitions
-(``com.example.stable.v1.CronTab``), its list is synthesised, and its patch
-operation lists no strategic merge patch, since Kubernetes answers 415 to one
-for a custom resource. The Resource's ``type`` is then not read at all; the CRD
-registry may pass any placeholder Object.
+(``com.example.stable.v1.CronTab``); v2 gets it lowered as the apiextensions
+server lowers it (:mod:`kubeling.apiserver.customresources.openapi_v2`).
+Its list is synthesised, and its patch operation lists no strategic merge
+patch, since Kubernetes answers 415 to one for a custom resource. The
+Resource's ``type`` is then not read at all; the CRD registry may pass any
+placeholder Object.
 
 Everything here is pure: documents are plain dicts, and each v3 document
 comes with the exact bytes to serve and their hash (:class:`OpenAPIDocument`).
@@ -66,6 +69,7 @@ from kubeling.api.schema import (
     definition_for,
     resolve,
 )
+from kubeling.apiserver.customresources.openapi_v2 import openapi_v2_schema
 from kubeling.apiserver.registry.resource import Resource, Subresource
 
 __all__ = [
@@ -503,7 +507,8 @@ def _custom_schema(
 ) -> tuple[str, str]:
     """Add a custom kind's definitions (kind and list); return their names."""
     name = crd_definition_name(resource.group, resource.version, resource.kind)
-    schema = copy.deepcopy(dict(raw))
+    # v2 carries what swagger 2.0 and kubectl's v2 models can hold.
+    schema = openapi_v2_schema(raw) if schemas.flavour == "v2" else copy.deepcopy(dict(raw))
     schema.setdefault("type", "object")
     properties = dict(schema.get("properties") or {})
     properties["apiVersion"] = {"description": _API_VERSION_DOC, "type": "string"}

@@ -44,13 +44,14 @@ from kubeling.apiserver.customresources.establishing_controller import Establish
 from kubeling.apiserver.customresources.finalizer import FinalizingController
 from kubeling.apiserver.customresources.naming_controller import NamingController
 from kubeling.apiserver.customresources.registrar import CustomResourceRegistrar
+from kubeling.apiserver.kubelet_proxy import KubeletProxy
 from kubeling.apiserver.openapi_http import make_handler
 from kubeling.apiserver.registry.builtin import builtin_resources
 from kubeling.apiserver.registry.registry import Registry
-from kubeling.apiserver.rest.options import WriteOptions
+from kubeling.apiserver.rest.options import ListOptions, WriteOptions
 from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.rest.token_request import TokenRequests
-from kubeling.apiserver.strategies import core_strategies
+from kubeling.apiserver.strategies import StorageClassLookup, core_strategies
 from kubeling.apiserver.strategies.groups import group_strategies
 from kubeling.pki import identity_from_cert
 from kubeling.storage import Store, open_store
@@ -83,6 +84,10 @@ class ApiServerConfig:
     #: Longest token lifetime granted, seconds (``--service-account-max-token-
     #: expiration``); 0: no maximum.
     service_account_max_token_expiration: int = 0
+    #: TLS to kubelets (``--kubelet-client-certificate``, ``--kubelet-certificate-authority``):
+    #: the API server's client identity, and the CA kubelets' serving certs chain to. None:
+    #: the system's trust store and no client certificate.
+    kubelet_client_ssl_context: ssl.SSLContext | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -113,12 +118,30 @@ def _object_lookup(registry: Registry) -> ObjectLookup:
     return lookup
 
 
-def _strategies(store: Store, config: ApiServerConfig) -> dict[tuple[str, str], Strategy]:
+def _storage_classes(registry: Registry) -> StorageClassLookup:
+    """Every StorageClass, from the watch cache (as admission plugins read informers)."""
+
+    async def storage_classes() -> list[dict[str, Any]]:
+        rest = registry.lookup("storage.k8s.io", "v1", "storageclasses")
+        assert rest is not None
+        listed = await rest.list("", ListOptions(resource_version="0"))
+        items: list[dict[str, Any]] = listed.get("items") or []
+        return items
+
+    return storage_classes
+
+
+def _strategies(
+    store: Store, registry: Registry, config: ApiServerConfig
+) -> dict[tuple[str, str], Strategy]:
     """The strategies of built-in resources, by (group, plural)."""
     out: dict[tuple[str, str], Strategy] = {
         ("", plural): strategy
         for plural, strategy in core_strategies(
-            store, service_cidr=config.service_cidr, node_port_range=config.node_port_range
+            store,
+            service_cidr=config.service_cidr,
+            node_port_range=config.node_port_range,
+            storage_classes=_storage_classes(registry),
         ).items()
     }
     out.update(group_strategies())
@@ -139,12 +162,13 @@ class ApiServer:
         #: The token issuer and verifier, when the server has a signing key.
         self.tokens: ServiceAccountTokens | None = None
         self._crd_controllers: list[CrdController] = []
+        self._kubelet_proxy: KubeletProxy | None = None
 
     async def start(self) -> None:
         config = self.config
         self.store = store = await open_store(config.datastore)
         registry = Registry(store, namespace_check=self._check_namespace)
-        strategies = _strategies(store, config)
+        strategies = _strategies(store, registry, config)
         for resource in builtin_resources():
             registry.add(resource, strategies.get((resource.group, resource.plural)))
         self.registry = registry
@@ -186,6 +210,13 @@ class ApiServer:
         ]
         for controller in self._crd_controllers:
             await controller.start()
+        pods = registry.lookup("", "v1", "pods")
+        nodes = registry.lookup("", "v1", "nodes")
+        assert pods is not None
+        assert nodes is not None
+        self._kubelet_proxy = KubeletProxy(
+            pods, nodes, ssl_context=config.kubelet_client_ssl_context
+        )
         app = ApiServerApp(
             registry,
             authenticate=_authenticate_cert if config.ssl_context is not None else None,
@@ -194,6 +225,7 @@ class ApiServer:
             tokens=self.tokens,
             token_requests=token_requests,
             issuer_discovery=issuer_discovery,
+            kubelet_proxy=self._kubelet_proxy,
         )
         self._runner = web.AppRunner(app.app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -214,11 +246,13 @@ class ApiServer:
         log.info("API server listening on %s:%d", config.bind_address, self.port)
 
     async def stop(self) -> None:
-        # End the open watches first (their handlers would otherwise hold the
-        # shutdown), then stop taking requests, then the caches, then the store.
+        # End the open watches and pod streams first (their handlers would otherwise
+        # hold the shutdown), then stop taking requests, then the caches, then the store.
         if self.registry is not None:
             for stored in self.registry.stored_resources():
                 stored.cache.end_watches()
+        if self._kubelet_proxy is not None:
+            await self._kubelet_proxy.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -24,7 +24,6 @@ object is converted to the served version on its way out.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -38,9 +37,9 @@ __all__ = ["IDLE", "watch_events"]
 
 Obj = dict[str, Any]
 
-#: Yielded when nothing happened for ``idle`` seconds: the caller checks that
-#: its client is still connected (a watch blocked on a quiet resource would
-#: not notice otherwise) and goes on reading.
+#: Yielded every few seconds (the cache's TICK): the caller checks that its
+#: client is still connected (a watch blocked on a quiet resource would not
+#: notice otherwise) and goes on reading.
 IDLE: Obj = {"type": "IDLE"}
 
 
@@ -49,10 +48,10 @@ def _error_event(err: errors.StatusError) -> Obj:
 
 
 async def watch_events(
-    rest: ResourceStore, namespace: str, options: ListOptions, *, idle: float | None = None
+    rest: ResourceStore, namespace: str, options: ListOptions
 ) -> AsyncGenerator[Obj, None]:
-    """The events of a watch on ``rest`` in ``namespace`` ("" for all); :data:`IDLE`
-    after every ``idle`` seconds without one."""
+    """The events of a watch on ``rest`` in ``namespace`` ("" for all), with :data:`IDLE`
+    every few seconds."""
     rest.check_field_selector(options)
     prefix = objects.prefix_for(rest.storage_prefix, namespace if rest.namespaced else "")
     gvk = rest.resource.gvk
@@ -94,14 +93,12 @@ async def watch_events(
             if converted is not None:
                 yield converted
         while True:
-            try:
-                async with asyncio.timeout(idle):
-                    live = await watcher.next()
-            except TimeoutError:
-                yield IDLE
-                continue
+            live = await watcher.next()
             if live is None:
                 return
+            if live.type == "TICK":
+                yield IDLE
+                continue
             if live.type == "BOOKMARK":
                 if options.allow_watch_bookmarks:
                     yield bookmark(live.revision)

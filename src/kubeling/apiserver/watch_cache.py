@@ -48,8 +48,13 @@ log = logging.getLogger(__name__)
 Obj = dict[str, Any]
 
 DEFAULT_CAPACITY = 10_000
+#: Every client watch gets a TICK this often, so that one blocked on a quiet
+#: resource notices a client that went away (one timer per cache, not per watch).
+IDLE_TICK = 5.0
 WATCHER_QUEUE = 1_000
 TOO_LARGE_WAIT = 3.0
+#: How often a consistent read that waits for the cache asks the store again.
+PROGRESS_RETRY = 0.05
 
 
 Selectable = Callable[[Obj], tuple[Mapping[str, str], Mapping[str, str]]]
@@ -81,8 +86,14 @@ class CacheEvent:
     obj: CachedObject | None
     prev: CachedObject | None
 
+    @property
+    def is_change(self) -> bool:
+        """An object changed (not a BOOKMARK, TICK or the end of the watch)."""
+        return self.type in ("ADDED", "MODIFIED", "DELETED")
+
 
 _END = CacheEvent("END", 0, "", None, None)
+_TICK = CacheEvent("TICK", 0, "", None, None)
 
 
 def _dumps(obj: Obj) -> bytes:
@@ -104,8 +115,8 @@ class CacheWatcher:
     def offer(self, event: CacheEvent) -> None:
         if self.closed:
             return
-        if event is not _END and event.type != "BOOKMARK" and not event.key.startswith(self.prefix):
-            return
+        if event.key and not event.key.startswith(self.prefix):
+            return  # END, BOOKMARK and TICK have no key and go to every watcher
         if len(self._pending) >= WATCHER_QUEUE:
             # A slow consumer: drop it; its client re-watches from its last RV.
             self.closed = True
@@ -159,6 +170,7 @@ class WatchCache:
         # Every change after this revision is in the buffer.
         self._oldest = 0
         self._task: asyncio.Task[None] | None = None
+        self._ticker: asyncio.Task[None] | None = None
         self._store_watcher: Any = None
         self._started = asyncio.Event()
         self._advanced = asyncio.Condition()
@@ -172,9 +184,9 @@ class WatchCache:
         async with self._start_lock:
             if not self._started.is_set():
                 await self._relist()
-                self._task = asyncio.get_running_loop().create_task(
-                    self._follow(), name=f"watch-cache {self._prefix}"
-                )
+                loop = asyncio.get_running_loop()
+                self._task = loop.create_task(self._follow(), name=f"watch-cache {self._prefix}")
+                self._ticker = loop.create_task(self._tick(), name=f"watch-tick {self._prefix}")
                 self._started.set()
 
     def end_watches(self) -> None:
@@ -183,10 +195,11 @@ class WatchCache:
             watcher.offer(_END)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._ticker):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for watcher in list(self._watchers):
             watcher.offer(_END)
 
@@ -205,6 +218,12 @@ class WatchCache:
         self._objects = objects_now
         self._events.clear()
         self.revision = self._oldest = revision
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(IDLE_TICK)
+            for watcher in list(self._watchers):
+                watcher.offer(_TICK)
 
     async def _follow(self) -> None:
         while True:
@@ -295,17 +314,25 @@ class WatchCache:
         return [(k, self._objects[k]) for k in keys], self.revision
 
     async def wait_for(self, revision: int) -> None:
-        """Wait until the cache has seen ``revision``; 504 after a few seconds."""
+        """Wait until the cache has seen ``revision``; 504 after a few seconds.
+
+        Changes elsewhere in the store move its revision on without an event
+        here: the cache asks its store watch to confirm, with a progress event,
+        that nothing of its own is pending (as Kubernetes' consistent reads
+        from cache do), and asks again while it waits, since a store may
+        answer with the revision it has published so far, a little behind
+        the one it has committed.
+        """
         if self.revision >= revision:
             return
-        if self._store_watcher is not None:
-            # Changes elsewhere in the store moved the revision on: ask the
-            # store to confirm, with a progress event, that nothing of ours is
-            # pending (Kubernetes' consistent reads from cache do the same).
-            await self._store_watcher.request_progress()
         try:
-            async with asyncio.timeout(TOO_LARGE_WAIT), self._advanced:
-                await self._advanced.wait_for(lambda: self.revision >= revision)
+            async with asyncio.timeout(TOO_LARGE_WAIT):
+                while self.revision < revision:
+                    if self._store_watcher is not None:
+                        await self._store_watcher.request_progress()
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(PROGRESS_RETRY), self._advanced:
+                            await self._advanced.wait_for(lambda: self.revision >= revision)
         except TimeoutError:
             raise errors.timeout(
                 f"Too large resource version: {revision}, current: {self.revision}", 1

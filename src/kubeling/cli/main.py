@@ -11,6 +11,7 @@ import asyncio
 import gc
 import logging
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -40,6 +41,8 @@ async def _serve(args: argparse.Namespace) -> int:
         api_audiences=tuple(a for a in args.api_audiences.split(",") if a),
         controllers=("*",) if args.command == "up" else None,
         scheduler=args.command == "up",
+        local_storage_path=args.default_local_storage_path,
+        node_name=(args.node_name or default_node_name()) if args.command == "up" else None,
     )
     return await serve(options)
 
@@ -60,6 +63,7 @@ async def _controller_manager(args: argparse.Namespace) -> int:
     options = ControllerManagerOptions(
         controllers=tuple(c for c in args.controllers.split(",") if c),
         leader_elect=args.leader_elect == "true",
+        local_storage_path=str(args.default_local_storage_path.expanduser().resolve()),
     )
     await run_controller_manager(load_client_config(args.kubeconfig), options)
     return 0
@@ -77,6 +81,39 @@ async def _scheduler(args: argparse.Namespace) -> int:
     gc.set_threshold(50_000, 20, 10)
     options = SchedulerOptions(leader_elect=args.leader_elect == "true")
     await run_scheduler(load_client_config(args.kubeconfig), options)
+    return 0
+
+
+def _labels(text: str) -> dict[str, str]:
+    """``--node-labels``: ``key=value,key2=value2``."""
+    labels = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"invalid node label {item!r}: want key=value")
+        labels[key] = value
+    return labels
+
+
+def default_node_name() -> str:
+    """The node's name when none is given: the host name, lowercased (as the kubelet does)."""
+    return socket.gethostname().lower()
+
+
+async def _kubelet(args: argparse.Namespace) -> int:
+    from kubeling.client import load_client_config
+    from kubeling.kubelet import KubeletConfig, run_kubelet
+
+    _logging(args.log_level)
+    config = KubeletConfig(
+        node_name=args.node_name or default_node_name(),
+        root_dir=args.root_dir.resolve(),
+        node_ip=args.node_ip,
+        node_labels=_labels(args.node_labels),
+        stop_pods_on_exit=args.stop_pods_on_exit == "true",
+        cgroups=args.cgroups == "true",
+    )
+    await run_kubelet(config, load_client_config(args.kubeconfig))
     return 0
 
 
@@ -99,7 +136,8 @@ def _parser() -> argparse.ArgumentParser:
     for name, help_text in (
         (
             "up",
-            "run the all-in-one cluster on this machine (API server, scheduler and controllers)",
+            "run the all-in-one cluster on this machine "
+            "(API server, scheduler, controllers, kubelet)",
         ),
         ("server", "run the API server"),
     ):
@@ -124,6 +162,15 @@ def _parser() -> argparse.ArgumentParser:
             choices=["debug", "info", "warning", "error"],
             help="debug logs one line per API request",
         )
+        cmd.add_argument(
+            "--default-local-storage-path",
+            type=Path,
+            help="where local-path volumes live on each node (default: <data dir>/storage)",
+        )
+        if name == "up":
+            cmd.add_argument(
+                "--node-name", default="", help="the node's name (default: the host name)"
+            )
         cmd.set_defaults(run=_serve)
 
     manager = sub.add_parser("controller-manager", help="run the controllers against an API server")
@@ -134,6 +181,12 @@ def _parser() -> argparse.ArgumentParser:
         help="comma-separated: * for all, name to add, -name to leave out",
     )
     manager.add_argument("--leader-elect", choices=["true", "false"], default="true")
+    manager.add_argument(
+        "--default-local-storage-path",
+        type=Path,
+        default=DEFAULT_DATA_DIR / "storage",
+        help="where local-path volumes live on each node",
+    )
     manager.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
@@ -146,6 +199,33 @@ def _parser() -> argparse.ArgumentParser:
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
     scheduler.set_defaults(run=_scheduler)
+
+    kubelet = sub.add_parser("kubelet", help="run a node agent: register a Node, run its pods")
+    kubelet.add_argument("--kubeconfig", type=Path, default=DEFAULT_DATA_DIR / "kubeconfig.yaml")
+    kubelet.add_argument("--node-name", default="", help="default: the host name")
+    kubelet.add_argument(
+        "--root-dir", type=Path, default=DEFAULT_DATA_DIR / "kubelet", help="the kubelet's state"
+    )
+    kubelet.add_argument(
+        "--node-ip", default="", help="the node's address (default: the host name's, or 127.0.0.1)"
+    )
+    kubelet.add_argument("--node-labels", default="", help="extra labels: key=value,...")
+    kubelet.add_argument(
+        "--stop-pods-on-exit",
+        choices=["true", "false"],
+        default="false",
+        help="stop every container when the kubelet stops (else they keep running)",
+    )
+    kubelet.add_argument(
+        "--cgroups",
+        choices=["true", "false"],
+        default="true",
+        help="enforce container limits with cgroups where the kernel allows",
+    )
+    kubelet.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    kubelet.set_defaults(run=_kubelet)
 
     info = sub.add_parser("store-info", help="print a datastore's revision and key count")
     info.add_argument("--datastore", required=True)

@@ -22,12 +22,16 @@ from kubeling.apiserver.server import ApiServer, ApiServerConfig
 from kubeling.cli.kubeconfig import write_kubeconfig
 from kubeling.client import ClientConfig, load_client_config
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
+from kubeling.kubelet import KubeletConfig, default_node_ip, run_kubelet
 from kubeling.pki import Pki, ensure_pki
 from kubeling.scheduler.server import LeadershipLostError, SchedulerOptions, run_scheduler
 
 __all__ = ["ServeOptions", "serve"]
 
 log = logging.getLogger(__name__)
+
+#: The role label of the all-in-one node (``kubectl get nodes`` shows it as ROLES).
+CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,10 @@ class ServeOptions:
     controllers: tuple[str, ...] | None = None
     #: Run the scheduler in this process too (``kubeling up``).
     scheduler: bool = False
+    #: The local-path provisioner's base directory (default: ``<data dir>/storage``).
+    local_storage_path: Path | None = None
+    #: Run a kubelet in this process too (``kubeling up``) for a node of this name.
+    node_name: str | None = None
 
 
 def _server_ips(bind_address: str) -> list[str]:
@@ -77,6 +85,7 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
             service_account_signing_key=pki.service_account_signing_key(),
             service_account_issuer=options.service_account_issuer or DEFAULT_ISSUER,
             api_audiences=options.api_audiences,
+            kubelet_client_ssl_context=pki.kubelet_client_ssl_context(),
         )
     )
     stop = stop or asyncio.Event()
@@ -126,10 +135,26 @@ def _start_components(options: ServeOptions, kubeconfig: Path) -> list[asyncio.T
         config = load_client_config(kubeconfig)
         manager = run_controller_manager(
             config,
-            ControllerManagerOptions(controllers=options.controllers),
+            ControllerManagerOptions(
+                controllers=options.controllers,
+                local_storage_path=str(
+                    (options.local_storage_path or options.data_dir / "storage").resolve()
+                ),
+            ),
             identity=identity,
         )
         tasks.append(asyncio.create_task(manager, name="controller-manager"))
+    if options.node_name is not None:
+        config = load_client_config(kubeconfig)
+        kubelet = KubeletConfig(
+            node_name=options.node_name,
+            root_dir=options.data_dir.resolve() / "kubelet",
+            node_ip=_node_ip(options.bind_address),
+            node_labels={CONTROL_PLANE_LABEL: ""},
+            # `kubeling up` ends with its containers: no process outlives it.
+            stop_pods_on_exit=True,
+        )
+        tasks.append(asyncio.create_task(run_kubelet(kubelet, config), name="kubelet"))
     for task in tasks:
         task.add_done_callback(_report_exit)
     return tasks
@@ -144,6 +169,11 @@ async def _keep_scheduling(config: ClientConfig, identity: str) -> None:
             return
         except LeadershipLostError:
             log.warning("the scheduler lost its lease; campaigning again")
+
+
+def _node_ip(bind_address: str) -> str:
+    """The node's address: the API server's when it listens on one, else the host's."""
+    return bind_address if bind_address not in ("0.0.0.0", "::") else default_node_ip()
 
 
 def _report_exit(task: asyncio.Task[None]) -> None:

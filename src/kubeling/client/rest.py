@@ -280,7 +280,14 @@ class ApiClient:
         if self._session is None or self._session.closed:
             ssl_context = self.config.ssl_context()
             # No connection limit: every watch holds a connection for its whole life.
-            connector = aiohttp.TCPConnector(ssl=ssl_context or False, limit=0)
+            # Before Python 3.12.8 a TLS connection closed on release (a cancelled
+            # request) shuts down in the background and can outlive the loop: aiohttp's
+            # cleanup of closed transports aborts those when the session closes.
+            connector = aiohttp.TCPConnector(
+                ssl=ssl_context or False,
+                limit=0,
+                enable_cleanup_closed=aiohttp.connector.NEEDS_CLEANUP_CLOSED,
+            )
             self._session = aiohttp.ClientSession(connector=connector)
         return self._session
 

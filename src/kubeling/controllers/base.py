@@ -30,9 +30,27 @@ from kubeling.client import (
 )
 from kubeling.client.ratelimit import default_controller_rate_limiter
 
-__all__ = ["Controller", "ControllerContext"]
+__all__ = ["DEFAULT_LOCAL_STORAGE_PATH", "Controller", "ControllerContext", "Retry"]
 
 log = logging.getLogger(__name__)
+
+#: Where volumes of the ``local-path`` class live on a node unless configured
+#: (k3s's ``--default-local-storage-path``); ``kubeling up`` uses its data dir.
+DEFAULT_LOCAL_STORAGE_PATH = "/var/lib/kubeling/storage"
+
+
+class Retry(Exception):
+    """A sync that cannot finish yet for a known, routine reason (a cache behind
+    the controller's own writes, content still being deleted).
+
+    The key comes back after ``after`` seconds when given (without counting as
+    a failure: Kubernetes' ``AddAfter``), else with the usual back-off; either
+    way it is logged without a traceback.
+    """
+
+    def __init__(self, message: str, *, after: float | None = None) -> None:
+        super().__init__(message)
+        self.after = after
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +60,8 @@ class ControllerContext:
     client: ApiClient
     informers: SharedInformerFactory
     events: EventBroadcaster
+    #: The local-path provisioner's base directory on every node.
+    local_storage_path: str = DEFAULT_LOCAL_STORAGE_PATH
 
     def recorder(self, component: str) -> EventRecorder:
         return self.events.new_recorder(component)
@@ -96,6 +116,12 @@ class Controller(abc.ABC):
                 await self.sync(key)
             except asyncio.CancelledError:
                 raise
+            except Retry as err:
+                if err.after is None:
+                    self._retry(key, err)
+                else:
+                    log.debug("%s: %r not done, again in %ss: %s", self.name, key, err.after, err)
+                    self.queue.add_after(key, err.after)
             except Exception as err:  # any failure: retry with back-off
                 self._retry(key, err)
             else:
@@ -113,7 +139,7 @@ class Controller(abc.ABC):
                 self.name,
                 key,
                 err,
-                exc_info=not isinstance(err, StatusError),
+                exc_info=not isinstance(err, (StatusError, Retry)),
             )
             self.queue.add_rate_limited(key)
             return

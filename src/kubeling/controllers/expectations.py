@@ -7,13 +7,20 @@ deletions it expects per key; informer handlers lower the counts as the
 objects appear or vanish; ``satisfied`` says whether the next sync may
 trust the cache. Expectations older than five minutes are treated as
 satisfied, so that a lost event cannot block a controller for ever.
+
+Deletions can also be tracked by object (Kubernetes'
+``UIDTrackingControllerExpectations``): a pod being deleted is seen twice,
+once when its ``deletionTimestamp`` is set and once when it is gone, and
+must lower the count only once; :meth:`Expectations.expect_deletions` names
+the objects, and :meth:`Expectations.deletion_observed` with an object key
+counts each of them once.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 
 __all__ = ["EXPECTATIONS_TIMEOUT", "Expectations"]
 
@@ -25,6 +32,8 @@ class _Expected:
     adds: int
     deletes: int
     since: float
+    #: The keys of the objects whose deletion is awaited, when tracked by object.
+    deleting: set[str] = field(default_factory=set)
 
 
 class Expectations:
@@ -52,11 +61,24 @@ class Expectations:
         if pending is not None:
             pending.adds -= 1
 
-    def deletion_observed(self, key: str) -> None:
-        """One of the expected deletions was seen (or failed)."""
+    def expect_deletions(self, key: str, object_keys: Collection[str]) -> None:
+        """Set ``key`` to wait for the deletion of exactly these objects (and no creation)."""
+        self._pending[key] = _Expected(0, len(object_keys), self._now(), set(object_keys))
+
+    def deletion_observed(self, key: str, object_key: str | None = None) -> None:
+        """One of the expected deletions was seen (or failed).
+
+        With ``object_key``, it counts only if :meth:`expect_deletions` named that
+        object, and only the first time.
+        """
         pending = self._pending.get(key)
-        if pending is not None:
-            pending.deletes -= 1
+        if pending is None:
+            return
+        if object_key is not None:
+            if object_key not in pending.deleting:
+                return
+            pending.deleting.discard(object_key)
+        pending.deletes -= 1
 
     def satisfied(self, key: str) -> bool:
         """Whether the cache can be trusted for ``key``: nothing pending, or waited too long."""

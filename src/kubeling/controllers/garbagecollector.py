@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 from kubeling.api import errors
 from kubeling.client import DeletedFinalStateUnknown, PatchType
-from kubeling.client.discovery import DiscoveredResource, preferred_resources
+from kubeling.client.discovery import APIResource, server_preferred_resources
 from kubeling.client.resources import Resource
 from kubeling.controllers.base import Controller, ControllerContext
 
@@ -90,8 +90,8 @@ class GarbageCollector(Controller):
                     log.info("garbage collector: discovery failed, retrying: %s", err)
 
     async def _discover(self, group: asyncio.TaskGroup) -> None:
-        found = await preferred_resources(self.client)
-        for item in found:
+        found = await server_preferred_resources(self.client)
+        for item in found.resources:
             resource = item.resource
             self._by_kind[(resource.api_version, resource.kind)] = resource
             if self._monitorable(item) and resource not in self._monitored:
@@ -100,11 +100,11 @@ class GarbageCollector(Controller):
         await self.informers.wait_for_cache_sync()
 
     @staticmethod
-    def _monitorable(item: DiscoveredResource) -> bool:
+    def _monitorable(item: APIResource) -> bool:
         resource = item.resource
         if (resource.group, resource.plural) in IGNORED:
             return False
-        return item.supports("list", "watch", "delete", "get")
+        return {"list", "watch", "delete", "get"} <= item.verbs
 
     def _monitor(self, resource: Resource) -> None:
         self._monitored.add(resource)

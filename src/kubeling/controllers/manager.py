@@ -27,8 +27,28 @@ from kubeling.client import (
     SharedInformerFactory,
 )
 from kubeling.client.resources import EVENTS, LEASES
-from kubeling.controllers.base import Controller, ControllerContext
+from kubeling.controllers.base import DEFAULT_LOCAL_STORAGE_PATH, Controller, ControllerContext
+from kubeling.controllers.cronjob import CronJobController
+from kubeling.controllers.daemonset import DaemonSetController
+from kubeling.controllers.deployment import DeploymentController
+from kubeling.controllers.disruption import DisruptionController
+from kubeling.controllers.endpoints import EndpointsController
+from kubeling.controllers.endpointslice import EndpointSliceController
+from kubeling.controllers.endpointslicemirroring import EndpointSliceMirroringController
 from kubeling.controllers.garbagecollector import GarbageCollector
+from kubeling.controllers.job import JobController
+from kubeling.controllers.namespace import NamespaceController
+from kubeling.controllers.nodelifecycle import NodeLifecycleController
+from kubeling.controllers.podautoscaler import HorizontalPodAutoscalerController
+from kubeling.controllers.podgc import PodGCController
+from kubeling.controllers.replicaset import ReplicaSetController, ReplicationManager
+from kubeling.controllers.resourcequota import ResourceQuotaController
+from kubeling.controllers.rootcacertpublisher import RootCACertPublisher
+from kubeling.controllers.serviceaccount import ServiceAccountsController
+from kubeling.controllers.statefulset import StatefulSetController
+from kubeling.controllers.tainteviction import TaintEvictionController
+from kubeling.controllers.ttlafterfinished import TTLAfterFinishedController
+from kubeling.controllers.volume import LocalPathProvisioner, PersistentVolumeBinder
 
 __all__ = ["CONTROLLERS", "ControllerManagerOptions", "run_controller_manager", "selected"]
 
@@ -39,6 +59,28 @@ USER_AGENT = "kube-controller-manager/v1.32.4+kubeling"
 #: Every controller by its ``--controllers`` name, in start order.
 CONTROLLERS: dict[str, Callable[[ControllerContext], Controller]] = {
     "garbage-collector": GarbageCollector,
+    "replicaset": ReplicaSetController,
+    "replicationcontroller": ReplicationManager,
+    "job": JobController,
+    "cronjob": CronJobController,
+    "ttl-after-finished": TTLAfterFinishedController,
+    "podgc": PodGCController,
+    "endpoints": EndpointsController,
+    "endpointslice": EndpointSliceController,
+    "endpointslicemirroring": EndpointSliceMirroringController,
+    "namespace": NamespaceController,
+    "serviceaccount": ServiceAccountsController,
+    "root-ca-cert-publisher": RootCACertPublisher,
+    "deployment": DeploymentController,
+    "persistentvolume-binder": PersistentVolumeBinder,
+    "local-path-provisioner": LocalPathProvisioner,
+    "resourcequota": ResourceQuotaController,
+    "daemonset": DaemonSetController,
+    "statefulset": StatefulSetController,
+    "disruption": DisruptionController,
+    "horizontalpodautoscaling": HorizontalPodAutoscalerController,
+    "nodelifecycle": NodeLifecycleController,
+    "taint-eviction-controller": TaintEvictionController,
 }
 
 
@@ -51,6 +93,8 @@ class ControllerManagerOptions:
     lease_name: str = "kube-controller-manager"
     #: Informer resync (0: none; changes arrive by watch).
     resync_period: float = 0.0
+    #: Where the local-path provisioner puts volumes on each node.
+    local_storage_path: str = DEFAULT_LOCAL_STORAGE_PATH
 
 
 def selected(spec: Sequence[str]) -> list[str]:
@@ -78,7 +122,12 @@ async def run_controller_manager(
     async with ApiClient(config.with_user_agent(USER_AGENT)) as client:
         informers = SharedInformerFactory(client, resync_period=options.resync_period)
         events = EventBroadcaster(client.resource(EVENTS))
-        ctx = ControllerContext(client=client, informers=informers, events=events)
+        ctx = ControllerContext(
+            client=client,
+            informers=informers,
+            events=events,
+            local_storage_path=options.local_storage_path,
+        )
         # Built before the informers start: each registers the informers it reads.
         controllers = [CONTROLLERS[name](ctx) for name in names]
 

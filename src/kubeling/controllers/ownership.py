@@ -16,12 +16,23 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from kubeling.api import errors
-from kubeling.api.labels import Selector
-from kubeling.client import ResourceClient
+from kubeling.api.labels import Selector, SelectorParseError, label_selector_as_selector
+from kubeling.client import Lister, ResourceClient
 
-__all__ = ["claim", "controller_of", "new_controller_ref"]
+__all__ = [
+    "CONTROLLER_UID_INDEX",
+    "claim",
+    "controller_of",
+    "controller_uid_index",
+    "new_controller_ref",
+    "resolve_controller_ref",
+    "selecting",
+]
 
 Obj = dict[str, Any]
+
+#: The cache index of objects by their controller's uid (register :func:`controller_uid_index`).
+CONTROLLER_UID_INDEX = "controllerUID"
 
 
 def controller_of(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -30,6 +41,43 @@ def controller_of(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
         if isinstance(ref, Mapping) and ref.get("controller"):
             return ref
     return None
+
+
+def controller_uid_index(obj: Mapping[str, Any]) -> list[str]:
+    """The index function of :data:`CONTROLLER_UID_INDEX`: the controller's uid, if any."""
+    ref = controller_of(obj)
+    return [str(ref["uid"])] if ref is not None and ref.get("uid") else []
+
+
+def resolve_controller_ref(
+    owners: Lister, namespace: str, ref: Mapping[str, Any], kind: str
+) -> Mapping[str, Any] | None:
+    """The cached owner ``ref`` names, if it is of ``kind`` and still the same object
+    (same uid): an owner deleted and re-created under the name is not the owner."""
+    if ref.get("kind") != kind:
+        return None
+    try:
+        owner = owners.get(str(ref.get("name", "")), namespace=namespace)
+    except errors.StatusError:
+        return None
+    if (owner.get("metadata") or {}).get("uid") != ref.get("uid"):
+        return None
+    return owner
+
+
+def selecting(owners: Lister, namespace: str, labels: Mapping[str, str]) -> list[Mapping[str, Any]]:
+    """The cached owners in ``namespace`` whose ``spec.selector`` selects ``labels`` (an
+    empty or unparsable selector selects nothing): who may want to adopt an orphan."""
+    found: list[Mapping[str, Any]] = []
+    for owner in owners.list(namespace=namespace):
+        raw = (owner.get("spec") or {}).get("selector")
+        try:
+            selector = label_selector_as_selector(raw)
+        except SelectorParseError:
+            continue
+        if not selector.is_empty() and selector.matches(labels):
+            found.append(owner)
+    return found
 
 
 def new_controller_ref(owner: Mapping[str, Any], api_version: str, kind: str) -> Obj:
@@ -54,13 +102,18 @@ async def claim(
     candidates: Sequence[Mapping[str, Any]],
     client: ResourceClient,
     recheck_owner: Callable[[], Awaitable[Mapping[str, Any]]],
+    finalizers: Sequence[str] = (),
+    also: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> list[Mapping[str, Any]]:
     """The candidates ``owner`` controls after adopting and releasing as needed.
 
     ``candidates`` are the objects in the owner's namespace (from a cache);
     ``client`` writes them; ``recheck_owner`` reads the owner from the API
-    (not a cache). An object that vanished or changed under a patch is
-    skipped: the next sync sees it as it is.
+    (not a cache). ``finalizers`` are added on adoption and removed on release
+    (the Job controller's tracking finalizer). ``also``, if given, is a further
+    test an object must pass besides the selector (upstream's claim filter: a
+    StatefulSet claims only pods named after it). An object that vanished or
+    changed under a patch is skipped: the next sync sees it as it is.
     """
     owner_meta = owner.get("metadata") or {}
     uid = owner_meta.get("uid")
@@ -70,16 +123,17 @@ async def claim(
     for obj in candidates:
         meta = obj.get("metadata") or {}
         labels = meta.get("labels") or {}
+        matches = selector.matches(labels) and (also is None or also(obj))
         ref = controller_of(obj)
         if ref is not None:
             if ref.get("uid") != uid:
                 continue  # someone else's
-            if selector.matches(labels) or deleting:
+            if matches or deleting:
                 claimed.append(obj)
                 continue
-            await _patch(client, obj, _release_patch(obj, str(uid)))
+            await _patch(client, obj, _release_patch(obj, str(uid), finalizers))
             continue
-        if deleting or meta.get("deletionTimestamp") or not selector.matches(labels):
+        if deleting or meta.get("deletionTimestamp") or not matches:
             continue
         if not checked:
             fresh = await recheck_owner()
@@ -87,31 +141,37 @@ async def claim(
             if fresh_meta.get("uid") != uid or fresh_meta.get("deletionTimestamp"):
                 return claimed  # replaced or being deleted: adopt nothing
             checked = True
-        adopted = await _patch(client, obj, _adopt_patch(obj, owner, api_version, kind))
+        adopted = await _patch(client, obj, _adopt_patch(obj, owner, api_version, kind, finalizers))
         if adopted is not None:
             claimed.append(adopted)
     return claimed
 
 
 def _adopt_patch(
-    obj: Mapping[str, Any], owner: Mapping[str, Any], api_version: str, kind: str
+    obj: Mapping[str, Any],
+    owner: Mapping[str, Any],
+    api_version: str,
+    kind: str,
+    finalizers: Sequence[str],
 ) -> Obj:
     # the object's uid in the patch: the patch fails if the object was replaced
-    return {
-        "metadata": {
-            "ownerReferences": [new_controller_ref(owner, api_version, kind)],
-            "uid": (obj.get("metadata") or {}).get("uid", ""),
-        }
+    meta: Obj = {
+        "ownerReferences": [new_controller_ref(owner, api_version, kind)],
+        "uid": (obj.get("metadata") or {}).get("uid", ""),
     }
+    if finalizers:
+        meta["finalizers"] = list(finalizers)  # a merge list: added to the others
+    return {"metadata": meta}
 
 
-def _release_patch(obj: Mapping[str, Any], owner_uid: str) -> Obj:
-    return {
-        "metadata": {
-            "ownerReferences": [{"$patch": "delete", "uid": owner_uid}],
-            "uid": (obj.get("metadata") or {}).get("uid", ""),
-        }
+def _release_patch(obj: Mapping[str, Any], owner_uid: str, finalizers: Sequence[str]) -> Obj:
+    meta: Obj = {
+        "ownerReferences": [{"$patch": "delete", "uid": owner_uid}],
+        "uid": (obj.get("metadata") or {}).get("uid", ""),
     }
+    if finalizers:
+        meta["$deleteFromPrimitiveList/finalizers"] = list(finalizers)
+    return {"metadata": meta}
 
 
 async def _patch(client: ResourceClient, obj: Mapping[str, Any], patch: Obj) -> Obj | None:

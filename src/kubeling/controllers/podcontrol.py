@@ -5,7 +5,8 @@ labels, annotations, finalizers and spec, a ``generateName`` of the owner's
 name and a dash, and the owner's controller reference. Creations and
 deletions record ``SuccessfulCreate``/``FailedCreate`` and
 ``SuccessfulDelete``/``FailedDelete`` Events on the owner, with Kubernetes'
-messages.
+messages. A creation refused because the namespace is being deleted records
+nothing: every other creation there would fail the same way.
 """
 
 from __future__ import annotations
@@ -24,12 +25,17 @@ Obj = dict[str, Any]
 
 
 def pod_from_template(
-    template: Mapping[str, Any], owner: Mapping[str, Any], controller_ref: Mapping[str, Any]
+    template: Mapping[str, Any],
+    owner: Mapping[str, Any],
+    controller_ref: Mapping[str, Any],
+    *,
+    generate_name: str = "",
 ) -> Obj:
-    """A new pod for ``owner`` from its pod template."""
+    """A new pod for ``owner`` from its pod template, named ``generate_name`` plus random
+    characters (by default the owner's name and a dash)."""
     meta = template.get("metadata") or {}
     owner_name = str((owner.get("metadata") or {}).get("name", ""))
-    pod_meta: Obj = {"generateName": f"{owner_name}-"}
+    pod_meta: Obj = {"generateName": generate_name or f"{owner_name}-"}
     for field in ("labels", "annotations"):
         if meta.get(field):
             pod_meta[field] = dict(meta[field])
@@ -57,7 +63,9 @@ class PodControl:
         try:
             created = await self.pods.create(pod, namespace=namespace)
         except errors.StatusError as err:
-            if not errors.is_already_exists(err):
+            if not errors.is_already_exists(err) and not errors.has_status_cause(
+                err, errors.CAUSE_NAMESPACE_TERMINATING
+            ):
                 self.recorder.event(
                     owner, WARNING, "FailedCreate", f"Error creating: {err.message}"
                 )
@@ -66,8 +74,9 @@ class PodControl:
         self.recorder.event(owner, NORMAL, "SuccessfulCreate", f"Created pod: {name}")
         return created
 
-    async def delete(self, owner: Mapping[str, Any], pod: Mapping[str, Any]) -> None:
-        """Delete ``pod`` (a pod already gone is not an error)."""
+    async def delete(self, owner: Mapping[str, Any], pod: Mapping[str, Any]) -> bool:
+        """Delete ``pod``; False if it was already gone (not an error, but no deletion of
+        ours for the informer to report)."""
         meta = pod.get("metadata") or {}
         name, namespace = str(meta.get("name", "")), str(meta.get("namespace") or "")
         try:
@@ -76,7 +85,8 @@ class PodControl:
             )
         except errors.StatusError as err:
             if errors.is_not_found(err):
-                return
+                return False
             self.recorder.event(owner, WARNING, "FailedDelete", f"Error deleting: {err.message}")
             raise
         self.recorder.event(owner, NORMAL, "SuccessfulDelete", f"Deleted pod: {name}")
+        return True

@@ -7,20 +7,23 @@ from typing import Any
 
 import pytest
 
+from kubeling.api import errors
 from kubeling.api.errors import StatusError
 from kubeling.apiserver.registry.builtin import builtin_resources
 from kubeling.apiserver.registry.registry import Registry
 from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
 from kubeling.apiserver.rest.resource_store import ResourceStore
+from kubeling.apiserver.strategies.groups import group_strategies
 from kubeling.storage.memory import MemoryStore
 
 W = WriteOptions()
 
 
-def _rest(plural: str, group: str = "") -> ResourceStore:
+def _rest(plural: str, group: str = "", *, strategies: bool = False) -> ResourceStore:
     registry = Registry(MemoryStore())
+    by_resource = group_strategies() if strategies else {}
     for resource in builtin_resources():
-        registry.add(resource)
+        registry.add(resource, by_resource.get((resource.group, resource.plural)))
     version = "v1" if group != "autoscaling" else "v2"
     rest = registry.lookup(group, version, plural)
     assert rest is not None
@@ -123,6 +126,45 @@ async def test_status_subresource_split() -> None:
     assert updated["metadata"]["generation"] == 2
 
 
+async def test_deployment_status_writes_carry_annotations_but_not_labels() -> None:
+    """A Deployment's /status may change its annotations (the controller records the
+    revision there) without a generation bump; labels and spec stay; a ReplicaSet's
+    /status changes nothing but the status."""
+    rest = _rest("deployments", "apps", strategies=True)
+    body = {
+        "metadata": {"name": "d", "labels": {"app": "web"}},
+        "spec": {
+            "selector": {"matchLabels": {"a": "b"}},
+            "template": {
+                "metadata": {"labels": {"a": "b"}},
+                "spec": {"containers": [{"name": "c", "image": "i"}]},
+            },
+        },
+    }
+    created = await rest.create("ns", body, W)
+    meta = {**created["metadata"], "labels": {"app": "other"}}
+    meta["annotations"] = {"deployment.kubernetes.io/revision": "1"}
+    written = await rest.update(
+        "ns",
+        "d",
+        {**created, "metadata": meta, "spec": {}, "status": {"replicas": 1}},
+        W,
+        subresource="status",
+    )
+    assert written["metadata"]["annotations"] == {"deployment.kubernetes.io/revision": "1"}
+    assert written["metadata"]["labels"] == {"app": "web"}
+    assert written["spec"] == created["spec"]
+    assert written["metadata"]["generation"] == 1
+    replicasets = _rest("replicasets", "apps", strategies=True)
+    rs = await replicasets.create("ns", {**body, "metadata": {"name": "r"}}, W)
+    rs_meta = {**rs["metadata"], "annotations": {"x": "y"}}
+    rs_written = await replicasets.update(
+        "ns", "r", {**rs, "metadata": rs_meta, "status": {"replicas": 1}}, W, subresource="status"
+    )
+    assert "annotations" not in rs_written["metadata"]
+    assert rs_written["status"]["replicas"] == 1
+
+
 async def test_list_paging_selectors_and_snapshot() -> None:
     """limit/continue pages one snapshot; label and field selectors filter."""
     rest = _rest("configmaps")
@@ -193,3 +235,48 @@ async def test_bad_input_is_a_4xx_status() -> None:
         await rest.patch("ns", "a", "json", [{"op": "remove", "path": "/nope"}], W)
     assert bad_patch.value.code in (400, 422)
     assert (await rest.get("ns", "a"))["data"] == {"k": "a"}
+
+
+async def test_finalizers_must_be_qualified_names() -> None:
+    """ValidateFinalizers: each finalizer is a qualified name, reported at the list."""
+    rest = _rest("configmaps")
+    body = {"metadata": {"name": "a", "finalizers": ["example.com/ok", "not ok!"]}}
+    with pytest.raises(StatusError) as info:
+        await rest.create("ns", body, W)
+    assert info.value.code == 422
+    assert info.value.message.startswith(
+        'ConfigMap "a" is invalid: metadata.finalizers: Invalid value: "not ok!": name part '
+        "must consist of alphanumeric characters"
+    )
+    made = await rest.create("ns", {"metadata": {"name": "b", "finalizers": ["kubernetes"]}}, W)
+    assert made["metadata"]["finalizers"] == ["kubernetes"]
+
+
+async def test_creating_in_a_terminating_namespace_is_forbidden_with_its_cause() -> None:
+    """NamespaceLifecycle's refusal carries the NamespaceTerminating cause controllers check."""
+
+    async def terminating(namespace: str) -> str | None:
+        why = "because it is being terminated"
+        return f"unable to create new content in namespace {namespace} {why}"
+
+    registry = Registry(MemoryStore(), namespace_check=terminating)
+    for resource in builtin_resources():
+        registry.add(resource)
+    rest = registry.lookup("", "v1", "pods")
+    assert rest is not None
+    with pytest.raises(StatusError) as info:
+        await rest.create("gone", {"metadata": {"generateName": "web-"}}, W)
+    assert info.value.code == 403
+    assert info.value.message == (
+        'pods "web-" is forbidden: unable to create new content in namespace gone because '
+        "it is being terminated"
+    )
+    assert info.value.to_status()["details"]["causes"] == [
+        {
+            "reason": "NamespaceTerminating",
+            "message": "namespace gone is being terminated",
+            "field": "metadata.namespace",
+        }
+    ]
+    assert errors.has_status_cause(info.value, errors.CAUSE_NAMESPACE_TERMINATING)
+    assert not errors.has_status_cause(info.value, "FieldValueInvalid")

@@ -156,3 +156,41 @@ async def test_a_watcher_that_falls_behind_is_ended(monkeypatch: Any) -> None:
         seen.append(event.key.rsplit("/", 1)[-1])
     assert seen == ["b", "c"]  # the oldest gave way to the end marker
     assert cache.statistics()["watchers"] == 0
+
+
+async def test_a_consistent_read_asks_again_when_the_store_answers_behind(
+    monkeypatch: Any,
+) -> None:
+    """A store may answer a progress request with the revision it has published, a little
+    behind the one it committed: the cache asks again instead of timing out (504)."""
+    from kubeling.apiserver import watch_cache
+
+    monkeypatch.setattr(watch_cache, "TOO_LARGE_WAIT", 1.0)
+    store = MemoryStore()
+    registry = Registry(store)
+    for resource in builtin_resources():
+        registry.add(resource)
+    configmaps = registry.lookup("", "v1", "configmaps")
+    secrets = registry.lookup("", "v1", "secrets")
+    assert configmaps is not None
+    assert secrets is not None
+    cache = configmaps.watch_cache()
+    await cache.ensure_started()
+    await secrets.create("ns", {"metadata": {"name": "s"}}, W)  # moves the store on
+    for _ in range(100):  # the cache's store watch starts on its own task
+        if cache._store_watcher is not None:
+            break
+        await asyncio.sleep(0.01)
+    watcher = cache._store_watcher
+    real = watcher.request_progress
+    asked = 0
+
+    async def stale_first() -> None:
+        nonlocal asked
+        asked += 1
+        if asked > 1:  # the first answer is lost, as a stale one would be
+            await real()
+
+    monkeypatch.setattr(watcher, "request_progress", stale_first)
+    await asyncio.wait_for(cache.wait_for(await store.current_revision()), 2)
+    assert asked >= 2

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from kubeling.apiserver import app as app_module
+from kubeling.apiserver import watch_cache
 from kubeling.apiserver.app import ApiServerApp
 from kubeling.apiserver.registry.builtin import builtin_resources
 from kubeling.apiserver.registry.registry import Registry
@@ -18,7 +18,7 @@ from kubeling.storage.memory import MemoryStore
 async def test_a_closed_watch_connection_releases_its_cache_watcher(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(app_module, "WATCH_IDLE_CHECK", 0.05)
+    monkeypatch.setattr(watch_cache, "IDLE_TICK", 0.05)
     registry = Registry(MemoryStore())
     for resource in builtin_resources():
         registry.add(resource)

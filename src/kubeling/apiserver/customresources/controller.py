@@ -185,7 +185,7 @@ class CrdController(abc.ABC):
                 watcher.close()
 
     def _offer(self, event: CacheEvent) -> None:
-        if event.type == "BOOKMARK":
+        if not event.is_change:
             return
         for key in self.keys_for(event):
             self.enqueue(key)

@@ -378,7 +378,7 @@ class CustomResourceRegistrar:
                 revision = await self.sync()
                 continue
             try:
-                changed = any(e.type != "BOOKMARK" for e in replay)
+                changed = any(e.is_change for e in replay)
                 while True:
                     if changed:
                         try:
@@ -388,6 +388,6 @@ class CustomResourceRegistrar:
                     event = await watcher.next()
                     if event is None:
                         break
-                    changed = event.type != "BOOKMARK"
+                    changed = event.is_change
             finally:
                 watcher.close()

@@ -75,7 +75,8 @@ _CONFLICT_MESSAGE = (
 
 NamespaceCheck = Callable[[str], Awaitable[str | None]]
 """Raises the namespace's 404 when it is missing; returns why objects may not
-be created in it (a terminating namespace), or None."""
+be created in it (a terminating namespace; the 403 then carries the
+NamespaceTerminating cause), or None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,7 +352,12 @@ class ResourceStore:
         self.check_field_selector(options)
         cache = self.watch_cache()
         await cache.ensure_started()
-        await cache.wait_for(await self.store.current_revision())
+        try:
+            await cache.wait_for(await self.store.current_revision())
+        except errors.StatusError as err:
+            if err.code != 504:
+                raise
+            return None  # the cache lags: read the store, as Kubernetes falls back to etcd
         prefix = objects.prefix_for(self.storage_prefix, namespace if self.namespaced else "")
         entries, revision = cache.list_entries(prefix)
         filtering = not options.label_selector.is_empty() or not options.field_selector.is_empty()
@@ -442,12 +448,19 @@ class ResourceStore:
             refused = await self._namespace_check(meta.get("namespace", ""))
             if refused:
                 name = meta.get("name") or meta.get("generateName", "")
-                raise errors.forbidden(self.resource.group_resource, name, refused)
+                namespace = meta.get("namespace", "")
+                cause = errors.StatusCause(
+                    reason=errors.CAUSE_NAMESPACE_TERMINATING,
+                    message=f"namespace {namespace} is being terminated",
+                    field="metadata.namespace",
+                )
+                raise errors.forbidden(self.resource.group_resource, name, refused, causes=(cause,))
         generate = not meta.get("name") and meta.get("generateName")
         if generate:
             # named before the strategy runs: a Job's labels carry its name
             meta["name"] = naming.generate_name(str(meta["generateName"]))
         self.strategy.default(obj)
+        await self.strategy.admit(obj)
         self.strategy.prepare_for_create(obj)
         if track:
             _meta(obj).pop("managedFields", None)

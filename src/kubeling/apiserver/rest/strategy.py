@@ -13,6 +13,11 @@ and friends:
   turns them into one 422 Invalid.
 - ``field_set``: the fields a field selector may name for this resource.
 - ``admit_create``: refuse every create for now (a terminating CRD's objects).
+- ``admit``: the mutating admission of a new object, after defaulting and
+  before validation (a claim gets the default StorageClass); it may read
+  other objects, so it is async.
+- ``prepare_for_status_update``: what a write to ``/status`` changes besides
+  the status it carries (a PersistentVolume's ``lastPhaseTransitionTime``).
 
 Built-in resources subclass ``Strategy``; resources without special rules use
 it as it is.
@@ -48,6 +53,10 @@ class Strategy:
     has_status_subresource: bool = False
     #: ``True`` when ``metadata.generation`` tracks spec changes.
     tracks_generation: bool = False
+    #: The ``metadata`` fields a write to ``/status`` may change too (a
+    #: Deployment's ``annotations``: its controller records the revision
+    #: there); everything else in ``metadata`` is kept.
+    status_writable_metadata: tuple[str, ...] = ()
     #: ``True`` when DELETE answers with the deleted object (pods), rather
     #: than a Success Status.
     returns_deleted_object: bool = False
@@ -59,6 +68,10 @@ class Strategy:
     def admit_create(self) -> None:
         """Raise a StatusError when the resource takes no new objects at all
         right now (the objects of a terminating CRD); called for the create verb."""
+
+    async def admit(self, obj: Obj) -> None:
+        """Mutating admission of a new object, in place: after ``default``,
+        before ``prepare_for_create`` and validation, dry runs included."""
 
     def unknown_fields(self, obj: Mapping[str, Any]) -> list[str]:
         """Paths the resource's own schema does not declare (custom resources);
@@ -88,6 +101,9 @@ class Strategy:
             meta["generation"] = old_generation
         else:
             meta.pop("generation", None)
+
+    def prepare_for_status_update(self, new: Obj, old: Obj) -> None:
+        """Change a write to ``/status`` in place once only its status is kept."""
 
     def spec_changed(self, new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
         """Whether an update changes what ``generation`` counts (the spec)."""
@@ -129,6 +145,11 @@ class Strategy:
         labels = meta.get("labels")
         if isinstance(labels, Mapping):
             errors.extend(validate_labels(labels, _META.child("labels")))
+        # ValidateFinalizerName: a qualified name, reported at the list, not the item.
+        for finalizer in meta.get("finalizers") or ():
+            if isinstance(finalizer, str):
+                for msg in naming.is_qualified_name(finalizer):
+                    errors.append(invalid(_META.child("finalizers"), finalizer, msg))
         return errors
 
     async def allocate(self, obj: Obj, old: Obj | None = None) -> None:
@@ -182,10 +203,18 @@ class StatusStrategy:
             kept.pop("status", None)
         else:
             kept["status"] = status
-        # metadata may change only in what the API server itself manages
-        kept["metadata"]["resourceVersion"] = _meta(new).get("resourceVersion")
+        # metadata may change only in what the API server itself manages, and in
+        # the fields the resource lets its status writers change
+        new_meta = _meta(new)
+        kept["metadata"]["resourceVersion"] = new_meta.get("resourceVersion")
+        for field in self.main.status_writable_metadata:
+            if new_meta.get(field) is not None:
+                kept["metadata"][field] = copy.deepcopy(new_meta[field])
+            else:
+                kept["metadata"].pop(field, None)
         new.clear()
         new.update(kept)
+        self.main.prepare_for_status_update(new, old)
 
     def validate_update(
         self, new: Mapping[str, Any], old: Mapping[str, Any], *, namespaced: bool

@@ -5,8 +5,7 @@
   and the selector; ``kubectl scale`` PATCHes it, ``--current-replicas`` PUTs it.
 - ``binding`` (pods): the scheduler's write of ``spec.nodeName``; a pod is
   bound once, a second binding is a 409 Conflict.
-- ``eviction`` (pods): a delete that respects disruption budgets (the budget
-  check comes with the disruption controller); answers a Success Status.
+- ``eviction`` (pods) has its own module, ``rest/eviction.py``.
 - ``finalize`` (namespaces): replaces ``spec.finalizers`` only, which is how
   the namespace controller releases a terminating namespace.
 """
@@ -19,10 +18,10 @@ from typing import Any
 from kubeling.api import errors, labels
 from kubeling.api.field import invalid
 from kubeling.api.patch import PatchError, apply_json_patch, apply_merge_patch
-from kubeling.apiserver.rest.options import DeleteOptions, WriteOptions
+from kubeling.apiserver.rest.options import WriteOptions
 from kubeling.apiserver.rest.resource_store import ResourceStore, patch_status
 
-__all__ = ["Binding", "Eviction", "Finalize", "Scale", "set_pod_condition"]
+__all__ = ["Binding", "Finalize", "Scale", "set_pod_condition"]
 
 Obj = dict[str, Any]
 
@@ -227,27 +226,6 @@ class Binding:
     @staticmethod
     def _conflict(name: str, message: str) -> errors.StatusError:
         return errors.conflict("pods/binding", name, message)
-
-
-class Eviction:
-    """``POST pods/<name>/eviction``: a delete on the pod's behalf."""
-
-    def __init__(self, pods: ResourceStore) -> None:
-        self.pods = pods
-
-    async def create(self, namespace: str, name: str, body: Any) -> Obj:
-        delete_options = body.get("deleteOptions") if isinstance(body, dict) else None
-        options = DeleteOptions.parse(
-            {}, delete_options if isinstance(delete_options, dict) else None
-        )
-        await self.pods.delete(namespace, name, options)
-        return {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Success",
-            "code": 201,
-        }
 
 
 class Finalize:

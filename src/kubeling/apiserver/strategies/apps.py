@@ -193,6 +193,10 @@ class WorkloadStrategy(Strategy):
 class DeploymentStrategy(WorkloadStrategy):
     """apps/v1 Deployments."""
 
+    # Kubernetes' status strategy resets only the spec and the labels: the
+    # deployment controller writes the revision annotation through /status.
+    status_writable_metadata = ("annotations",)
+
     def default(self, obj: Obj) -> None:
         spec = child_dict(obj, "spec")
         set_default(spec, "replicas", 1)
@@ -590,7 +594,8 @@ class DaemonSetStrategy(WorkloadStrategy):
 
 
 class ControllerRevisionStrategy(Strategy):
-    """apps/v1 ControllerRevisions: ``data`` and ``revision`` never change."""
+    """apps/v1 ControllerRevisions: ``data`` never changes; ``revision`` may (controllers
+    renumber a revision when a set rolls back to its template)."""
 
     def validate(self, obj: Mapping[str, Any], *, namespaced: bool) -> list[FieldError]:
         errs = self.validate_metadata(obj, namespaced=namespaced)
@@ -605,6 +610,4 @@ class ControllerRevisionStrategy(Strategy):
         errs = self.validate(new, namespaced=namespaced)
         if not semantic_equal(new.get("data"), old.get("data")):
             errs.append(invalid(FieldPath("data"), new.get("data"), _IMMUTABLE))
-        if new.get("revision", 0) != old.get("revision", 0):
-            errs.append(invalid(FieldPath("revision"), new.get("revision", 0), _IMMUTABLE))
         return errs

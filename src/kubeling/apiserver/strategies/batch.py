@@ -28,7 +28,7 @@ Following ``pkg/registry/batch/{job,cronjob}/strategy.go``,
   labels, annotations).
 - CronJob defaults: ``concurrencyPolicy: Allow``, ``suspend: false``,
   history limits 3 and 1; the schedule is parsed as Kubernetes does
-  (``cronschedule``), ``timeZone`` must be a known IANA zone.
+  (:mod:`kubeling.api.batch.cron`), ``timeZone`` must be a known IANA zone.
 
 The ``spec.template: Invalid value: ...: field is immutable`` message shows
 the template as JSON, not as upstream's ``core.PodTemplateSpec{...}`` dump.
@@ -42,6 +42,11 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from kubeling.api import naming
+from kubeling.api.batch.cron import (
+    CronParseError,
+    load_location_error,
+    parse_standard,
+)
 from kubeling.api.field import (
     FieldError,
     FieldPath,
@@ -53,11 +58,6 @@ from kubeling.api.field import (
 from kubeling.api.labels import SelectorParseError, label_selector_as_selector
 from kubeling.apiserver.strategies._checks import required_one_of
 from kubeling.apiserver.strategies.apps import WorkloadStrategy, immutable_selector_errors
-from kubeling.apiserver.strategies.cronschedule import (
-    CronParseError,
-    load_location_error,
-    parse_standard,
-)
 from kubeling.apiserver.strategies.govalues import go_label_selector
 from kubeling.apiserver.strategies.podtemplates import (
     as_list,

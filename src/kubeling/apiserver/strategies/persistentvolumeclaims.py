@@ -1,23 +1,38 @@
 """PersistentVolumeClaims: Filesystem by default, ``Pending`` on create, spec frozen.
 
-After creation only ``resources.requests`` may change (expansion), and
-``volumeName`` may be set once (binding).
+After creation only ``resources.requests`` may change (expansion),
+``volumeName`` may be set once (binding), and a claim created without
+``storageClassName`` may be given one (the PV controller's retroactive
+default class, GA in 1.28).
+
+The DefaultStorageClass admission plugin's mutation runs here (``admit``):
+a new claim that names no class (``storageClassName`` absent, not ``""``, and
+no beta class annotation) gets the default StorageClass, if there is one,
+read through the ``storage_classes`` lookup the API server provides.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Final
 
 from kubeling.api.field import FieldError, FieldPath, forbidden, invalid, not_supported, required
+from kubeling.api.storage.classes import (
+    BETA_STORAGE_CLASS_ANNOTATION,
+    claim_has_class,
+    default_class,
+)
 from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.strategies._checks import as_list, as_map, quantity_of
 from kubeling.apiserver.strategies.persistentvolumes import VOLUME_MODES, validate_access_modes
 
-__all__ = ["PersistentVolumeClaimStrategy"]
+__all__ = ["PersistentVolumeClaimStrategy", "StorageClassLookup"]
 
 Obj = dict[str, Any]
+
+#: Every StorageClass, as the API server's cache holds them.
+StorageClassLookup = Callable[[], Awaitable[Iterable[Mapping[str, Any]]]]
 
 _SPEC: Final = FieldPath("spec")
 
@@ -26,6 +41,20 @@ class PersistentVolumeClaimStrategy(Strategy):
     """``persistentvolumeclaims``."""
 
     has_status_subresource = True
+
+    def __init__(self, *, storage_classes: StorageClassLookup | None = None) -> None:
+        self._storage_classes = storage_classes
+
+    async def admit(self, obj: Obj) -> None:
+        """DefaultStorageClass: a claim naming no class gets the default one."""
+        if self._storage_classes is None or claim_has_class(obj):
+            return
+        spec = obj.get("spec")
+        if not isinstance(spec, dict):
+            return
+        chosen = default_class(await self._storage_classes())
+        if chosen is not None:
+            spec["storageClassName"] = chosen["metadata"]["name"]
 
     def default(self, obj: Obj) -> None:
         spec = obj.get("spec")
@@ -73,6 +102,8 @@ class PersistentVolumeClaimStrategy(Strategy):
                 new_spec["volumeName"] = old_spec["volumeName"]
             else:
                 new_spec.pop("volumeName", None)
+        if _class_set_from_nil(new, old):
+            new_spec.pop("storageClassName", None)
         if new_spec != dict(old_spec):
             errs.append(
                 forbidden(
@@ -81,3 +112,16 @@ class PersistentVolumeClaimStrategy(Strategy):
                 )
             )
         return errs
+
+
+def _class_set_from_nil(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
+    """A class given to a claim created with none (the retroactive default)."""
+    old_annotations = as_map(as_map(old.get("metadata")).get("annotations"))
+    old_class = as_map(old.get("spec")).get("storageClassName")
+    new_class = as_map(new.get("spec")).get("storageClassName")
+    return (
+        BETA_STORAGE_CLASS_ANNOTATION not in old_annotations
+        and old_class is None
+        and isinstance(new_class, str)
+        and new_class != ""
+    )

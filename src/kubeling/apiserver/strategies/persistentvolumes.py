@@ -2,7 +2,9 @@
 
 Since ``PersistentVolumeLastPhaseTransitionTime`` went GA (1.31) a new PV's
 status is ``Pending`` with ``lastPhaseTransitionTime`` set to the creation
-time; the PV controller moves it to ``Available``.
+time; the PV controller moves it to ``Available``. A write to ``/status`` that
+changes the phase gets a new ``lastPhaseTransitionTime`` unless the writer set
+a different one itself; one that keeps the phase keeps the old time.
 """
 
 from __future__ import annotations
@@ -82,6 +84,18 @@ class PersistentVolumeStrategy(Strategy):
     def prepare_for_create(self, obj: Obj) -> None:
         super().prepare_for_create(obj)
         obj["status"] = {"phase": "Pending", "lastPhaseTransitionTime": self._clock()}
+
+    def prepare_for_status_update(self, new: Obj, old: Obj) -> None:
+        new_status, old_status = new.get("status"), as_map(old.get("status"))
+        if not isinstance(new_status, dict):
+            return
+        old_time = old_status.get("lastPhaseTransitionTime")
+        new_time = new_status.get("lastPhaseTransitionTime")
+        if new_status.get("phase") == old_status.get("phase"):
+            if new_time is None and old_time is not None:
+                new_status["lastPhaseTransitionTime"] = old_time
+        elif new_time is None or new_time == old_time:
+            new_status["lastPhaseTransitionTime"] = self._clock()
 
     def validate(self, obj: Mapping[str, Any], *, namespaced: bool) -> list[FieldError]:
         errs = self.validate_metadata(obj, namespaced=namespaced)

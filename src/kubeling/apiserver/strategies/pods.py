@@ -8,8 +8,9 @@ What Kubernetes 1.32 does to a v1 Pod, in the order it does it:
    container ``terminationMessagePath``/``Policy``, ``imagePullPolicy`` (from
    the image tag), ``resources`` and the ports' ``protocol``; requests copied
    from limits; probe and handler defaults; volume sources' ``defaultMode``.
-   What admission plugins add (service account, token volume, tolerations,
-   priority) is left to admission.
+   Of what admission plugins add, the DefaultTolerationSeconds tolerations
+   are added here (``apiserver/admission``); service account, token volume
+   and priority are not.
 2. ``PrepareForCreate``: the status is replaced by ``Pending`` and the
    computed ``qosClass`` (plus the ``SchedulingGated`` condition when the pod
    has scheduling gates).
@@ -45,6 +46,7 @@ from kubeling.api.field import (
 )
 from kubeling.api.labels import validate_labels
 from kubeling.api.quantity import Quantity
+from kubeling.apiserver.admission.default_toleration_seconds import admit_pod
 from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.strategies._checks import (
     PROTOCOLS,
@@ -729,6 +731,9 @@ class PodStrategy(Strategy):
         spec = obj.get("spec")
         if isinstance(spec, dict):
             default_pod_spec(spec)
+        # called for creates and updates of the pod itself, exactly where the
+        # DefaultTolerationSeconds admission plugin runs in Kubernetes
+        admit_pod(obj)
 
     def prepare_for_create(self, obj: Obj) -> None:
         super().prepare_for_create(obj)

@@ -14,7 +14,8 @@ template metadata.
 Deployments, ReplicaSets, StatefulSets, DaemonSets and Jobs: a nil selector
 selects nothing, so a missing selector also reports that the template labels
 do not match, as upstream does. The small JSON helpers at the end
-(``semantic_equal``, ``set_default``...) are shared by the workload modules.
+(``set_default``...) and ``semantic_equal`` (from ``kubeling.api.equality``,
+re-exported) are shared by the workload modules.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any, Final, TypeGuard
 
+from kubeling.api.equality import semantic_equal
 from kubeling.api.field import FieldError, FieldPath, forbidden, invalid, required, too_long
 from kubeling.api.labels import (
     SelectorParseError,
@@ -218,24 +220,6 @@ def template_match_errors(
             "`selector` does not match template `labels`",
         )
     ]
-
-
-def _semantic(value: object) -> object:
-    if isinstance(value, Mapping):
-        kept = {k: _semantic(v) for k, v in value.items()}
-        return {k: v for k, v in kept.items() if v not in (None, [], {})}
-    if isinstance(value, list):
-        return [_semantic(v) for v in value]
-    return value
-
-
-def semantic_equal(a: object, b: object) -> bool:
-    """``apiequality.Semantic.DeepEqual`` on JSON: nil, empty and absent are one.
-
-    >>> semantic_equal({"a": [], "b": None}, {}), semantic_equal({"a": 1}, {"a": 2})
-    (True, False)
-    """
-    return _semantic(a) == _semantic(b)
 
 
 def is_int(value: object) -> TypeGuard[int]:

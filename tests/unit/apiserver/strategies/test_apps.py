@@ -292,7 +292,8 @@ def test_daemonset_rolling_update_rules(rolling: Obj, expected: str) -> None:
 
 
 def test_controller_revision_is_immutable() -> None:
-    """ControllerRevision data is mandatory and never changes."""
+    """ControllerRevision data is mandatory and never changes; the number may (a rollback
+    renumbers the revision it goes back to), but not below zero."""
     strategy = ControllerRevisionStrategy()
     obj = {"metadata": {"name": "r", "namespace": "d"}, "revision": 1}
     assert _messages(strategy, obj) == ["data: Required value: data is mandatory"]
@@ -300,5 +301,8 @@ def test_controller_revision_is_immutable() -> None:
     new = dict(obj, data={"a": 2}, revision=2)
     assert [str(e) for e in strategy.validate_update(new, old, namespaced=True)] == [
         'data: Invalid value: {"a":2}: field is immutable',
-        "revision: Invalid value: 2: field is immutable",
     ]
+    assert strategy.validate_update(dict(old, revision=3), old, namespaced=True) == []
+    assert [
+        str(e) for e in strategy.validate_update(dict(old, revision=-1), old, namespaced=True)
+    ] == ["revision: Invalid value: -1: must be greater than or equal to 0"]

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from kubeling.apiserver.strategies.batch import CronJobStrategy, JobStrategy
-from kubeling.apiserver.strategies.cronschedule import CronParseError, parse_standard
 
 Obj = dict[str, Any]
 UID = "0b5f0d3a-1111-2222-3333-444455556666"
@@ -208,49 +207,6 @@ def test_cronjob_defaults() -> None:
     assert spec["jobTemplate"]["metadata"] == {"creationTimestamp": None}
     assert "backoffLimit" not in spec["jobTemplate"]["spec"]
     assert _messages(CronJobStrategy(), obj) == []
-
-
-@pytest.mark.parametrize(
-    ("schedule", "error"),
-    [
-        ("x", "expected exactly 5 fields, found 1: [x]"),
-        ("* * * *", "expected exactly 5 fields, found 4: [* * * *]"),
-        ("60 * * * *", "end of range (60) above maximum (59): 60"),
-        ("* 24 * * *", "end of range (24) above maximum (23): 24"),
-        ("* * 0 * *", "beginning of range (0) below minimum (1): 0"),
-        ("* * * 13 *", "end of range (13) above maximum (12): 13"),
-        ("* * * * 7", "end of range (7) above maximum (6): 7"),
-        ("5-1 * * * *", "beginning of range (5) beyond end of range (1): 5-1"),
-        ("*/0 * * * *", "step of range should be a positive number: */0"),
-        ("1-2-3 * * * *", "too many hyphens: 1-2-3"),
-        ("*/2/3 * * * *", "too many slashes: */2/3"),
-        ("a * * * *", 'failed to parse int from a: strconv.Atoi: parsing "a": invalid syntax'),
-        ("@fortnightly", "unrecognized descriptor: @fortnightly"),
-        ("@every 5", 'failed to parse duration @every 5: time: missing unit in duration "5"'),
-        ("@every x", 'failed to parse duration @every x: time: invalid duration "x"'),
-        ("*/15 * * * *", None),
-        ("0 9-17/2 * * mon-fri", None),
-        ("0 0 1 JAN,jul SUN", None),
-        ("? * * * *", None),
-        ("@hourly", None),
-        ("@midnight", None),
-        ("@annually", None),
-        ("@every 1h30m", None),
-    ],
-)
-def test_cron_parsing(schedule: str, error: str | None) -> None:
-    """Schedules parse (or fail) exactly as robfig/cron v3 ParseStandard does."""
-    if error is None:
-        parse_standard(schedule)
-        return
-    with pytest.raises(CronParseError) as caught:
-        parse_standard(schedule)
-    assert str(caught.value) == error
-
-
-def test_cron_step_bits() -> None:
-    """``N/step`` runs from N to the field's maximum."""
-    assert parse_standard("50/5 * * * *").minute == (1 << 50) | (1 << 55)
 
 
 @pytest.mark.parametrize(

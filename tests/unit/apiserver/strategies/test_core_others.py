@@ -171,3 +171,123 @@ def test_replication_controller_selector_must_match_template() -> None:
         'spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: '
         "`selector` does not match template `labels`"
     ]
+
+
+def _claim(**spec: Any) -> Obj:
+    return {
+        "metadata": {"name": "c", "namespace": "default"},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": "1Gi"}},
+            **spec,
+        },
+    }
+
+
+def _classes(*marked: tuple[str, str, str]) -> Any:
+    """A StorageClass lookup: (name, creationTimestamp, is-default value) each."""
+
+    async def lookup() -> list[Obj]:
+        return [
+            {
+                "metadata": {
+                    "name": name,
+                    "creationTimestamp": created,
+                    "annotations": {"storageclass.kubernetes.io/is-default-class": flag},
+                }
+            }
+            for name, created, flag in marked
+        ]
+
+    return lookup
+
+
+@pytest.mark.parametrize(
+    ("claim", "classes", "expected"),
+    [
+        # no class named: the default one
+        (_claim(), [("local-path", "2025-01-01T00:00:00Z", "true")], "local-path"),
+        # "" explicitly asks for no class
+        (_claim(storageClassName=""), [("local-path", "2025-01-01T00:00:00Z", "true")], ""),
+        # a class named is kept
+        (_claim(storageClassName="fast"), [("local-path", "2025-01-01T00:00:00Z", "true")], "fast"),
+        # no default class: nothing is set
+        (_claim(), [("local-path", "2025-01-01T00:00:00Z", "false")], None),
+        # several defaults: the newest, then by name
+        (
+            _claim(),
+            [
+                ("old", "2024-01-01T00:00:00Z", "true"),
+                ("b-new", "2025-01-01T00:00:00Z", "true"),
+                ("a-new", "2025-01-01T00:00:00Z", "true"),
+            ],
+            "a-new",
+        ),
+    ],
+)
+async def test_default_storage_class_admission(
+    claim: Obj, classes: list[tuple[str, str, str]], expected: str | None
+) -> None:
+    """The DefaultStorageClass plugin's mutation of new claims."""
+    strategy = PersistentVolumeClaimStrategy(storage_classes=_classes(*classes))
+    await strategy.admit(claim)
+    assert claim["spec"].get("storageClassName") == expected
+
+
+async def test_a_claim_with_the_beta_class_annotation_keeps_no_class() -> None:
+    claim = _claim()
+    claim["metadata"]["annotations"] = {"volume.beta.kubernetes.io/storage-class": "gold"}
+    strategy = PersistentVolumeClaimStrategy(
+        storage_classes=_classes(("local-path", "2025-01-01T00:00:00Z", "true"))
+    )
+    await strategy.admit(claim)
+    assert "storageClassName" not in claim["spec"]
+
+
+@pytest.mark.parametrize(
+    ("old_class", "new_class", "allowed"),
+    [
+        (None, "local-path", True),  # the retroactive default class
+        (None, "", False),
+        ("fast", "slow", False),
+        ("", "fast", False),
+    ],
+)
+def test_a_claims_class_may_only_be_given_once(
+    old_class: str | None, new_class: str, allowed: bool
+) -> None:
+    strategy = PersistentVolumeClaimStrategy()
+    old = _claim() if old_class is None else _claim(storageClassName=old_class)
+    new = _claim(storageClassName=new_class)
+    problems = strategy.validate_update(new, old, namespaced=True)
+    assert (problems == []) is allowed
+
+
+@pytest.mark.parametrize(
+    ("old_status", "new_status", "expected_time"),
+    [
+        # a new phase gets a new time
+        ({"phase": "Pending", "lastPhaseTransitionTime": "T0"}, {"phase": "Available"}, "NOW"),
+        (
+            {"phase": "Pending", "lastPhaseTransitionTime": "T0"},
+            {"phase": "Available", "lastPhaseTransitionTime": "T0"},
+            "NOW",
+        ),
+        # unless the writer chose one
+        (
+            {"phase": "Pending", "lastPhaseTransitionTime": "T0"},
+            {"phase": "Available", "lastPhaseTransitionTime": "T1"},
+            "T1",
+        ),
+        # the same phase keeps its time
+        ({"phase": "Bound", "lastPhaseTransitionTime": "T0"}, {"phase": "Bound"}, "T0"),
+    ],
+)
+def test_persistent_volume_phase_transition_time(
+    old_status: Obj, new_status: Obj, expected_time: str
+) -> None:
+    strategy = PersistentVolumeStrategy(clock=lambda: "NOW")
+    old: Obj = {"metadata": {"name": "pv"}, "status": old_status}
+    new: Obj = {"metadata": {"name": "pv"}, "status": dict(new_status)}
+    strategy.prepare_for_status_update(new, old)
+    assert new["status"]["lastPhaseTransitionTime"] == expected_time

@@ -37,7 +37,8 @@ def _messages(pod: Obj) -> list[str]:
 
 
 def test_kubectl_run_defaults_match_a_real_cluster() -> None:
-    """`kubectl run web --image=nginx` gets what `kubectl get pod -o yaml` shows, bar admission."""
+    """`kubectl run web --image=nginx` gets what `kubectl get pod -o yaml` shows, bar the
+    service account admission (DefaultTolerationSeconds included)."""
     pod = _created(_pod())
     assert pod["spec"] == {
         "containers": [
@@ -56,6 +57,20 @@ def test_kubectl_run_defaults_match_a_real_cluster() -> None:
         "schedulerName": "default-scheduler",
         "securityContext": {},
         "terminationGracePeriodSeconds": 30,
+        "tolerations": [
+            {
+                "effect": "NoExecute",
+                "key": "node.kubernetes.io/not-ready",
+                "operator": "Exists",
+                "tolerationSeconds": 300,
+            },
+            {
+                "effect": "NoExecute",
+                "key": "node.kubernetes.io/unreachable",
+                "operator": "Exists",
+                "tolerationSeconds": 300,
+            },
+        ],
     }
     assert pod["status"] == {"phase": "Pending", "qosClass": "BestEffort"}
 

@@ -1,4 +1,8 @@
-"""CronJob schedules, parsed as Kubernetes parses them (robfig/cron v3 ``ParseStandard``).
+"""CronJob schedules as Kubernetes reads them (robfig/cron v3 ``ParseStandard`` and ``Next``).
+
+Both the API server (validating ``spec.schedule``) and the CronJob controller
+(finding the next start time) use this one module, so a schedule the server
+accepts is exactly a schedule the controller runs.
 
 The grammar: five fields (minute, hour, day of month, month, day of week),
 each a comma list of ``*``/``?``, ``N``, ``N-M`` with an optional ``/step``
@@ -12,10 +16,19 @@ Errors are the library's own texts, which the API server puts after
 ``spec.schedule: Invalid value: "<schedule>": `` (``expected exactly 5
 fields, found 1: [x]``, ``end of range (60) above maximum (59): 60``...).
 Weekday 7 is out of range, as in the library.
+
+:meth:`CronSchedule.next` is the library's ``Next``, including how it walks
+over daylight-saving changes: it steps whole hours, minutes and seconds on
+the absolute time line, days and months on the wall clock, and resolves a
+wall time that falls in a gap the way Go's ``time.Date`` does (02:30 on a
+spring-forward night in New York is 01:30 EST), so schedules fire at the same
+instants as in Kubernetes. A schedule with no possible time within five
+years (``0 0 30 2 *``) has no next time (``None``; the library's zero time).
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 import zoneinfo
 from dataclasses import dataclass
@@ -23,7 +36,13 @@ from typing import Final
 
 from kubeling.api.goformat import go_quote
 
-__all__ = ["CronParseError", "CronSchedule", "load_location_error", "parse_standard"]
+__all__ = [
+    "CronParseError",
+    "CronSchedule",
+    "load_location",
+    "load_location_error",
+    "parse_standard",
+]
 
 
 class CronParseError(ValueError):
@@ -59,15 +78,183 @@ _STAR_BIT: Final = 1 << 63
 @dataclass(frozen=True, slots=True)
 class CronSchedule:
     """A parsed schedule: a bit set per field (bit N: value N allowed; bit 63: ``*``),
-    or for ``@every`` the period in seconds; ``location`` from a ``TZ=`` prefix."""
+    or for ``@every`` the period in whole seconds; ``location`` from a ``TZ=`` prefix."""
 
     minute: int = 0
     hour: int = 0
     dom: int = 0
     month: int = 0
     dow: int = 0
-    every_seconds: float | None = None
+    every_seconds: int | None = None
     location: str | None = None
+
+    def next(
+        self, after: datetime.datetime, *, local: datetime.tzinfo = datetime.UTC
+    ) -> datetime.datetime | None:
+        """The first activation strictly after ``after`` (an aware datetime), in UTC.
+
+        ``local`` is the zone of a schedule without ``TZ=`` (Kubernetes: the
+        controller manager's local zone). None if nothing matches within five years.
+
+        >>> at = datetime.datetime(2024, 3, 9, 12, 0, tzinfo=datetime.UTC)
+        >>> parse_standard("*/15 * * * *").next(at).isoformat()
+        '2024-03-09T12:15:00+00:00'
+        >>> # 02:30 does not exist in New York on 10 March 2024: that day is skipped
+        >>> parse_standard("TZ=America/New_York 30 2 * * *").next(at).isoformat()
+        '2024-03-11T06:30:00+00:00'
+        """
+        moment = after.astimezone(datetime.UTC)
+        if self.every_seconds is not None:
+            return moment.replace(microsecond=0) + datetime.timedelta(seconds=self.every_seconds)
+        zone = local if self.location is None else load_location(self.location)
+        return _next_activation(self, moment, zone)
+
+
+def load_location(name: str) -> datetime.tzinfo:
+    """Go's ``time.LoadLocation`` for a name it accepts: ``""`` and ``UTC`` are UTC.
+
+    (``Local`` cannot reach here: the API server refuses it in ``timeZone`` and the
+    parser reads a ``TZ=Local`` schedule as local, like the library.)
+    """
+    if name in ("", "UTC"):
+        return datetime.UTC
+    return zoneinfo.ZoneInfo(name)
+
+
+_ONE_SECOND: Final = datetime.timedelta(seconds=1)
+_ONE_MINUTE: Final = datetime.timedelta(minutes=1)
+_ONE_HOUR: Final = datetime.timedelta(hours=1)
+_MIDNIGHT: Final = (0, 0, 0)
+
+
+def _go_date(
+    year: int, month: int, day: int, clock: tuple[int, int, int], zone: datetime.tzinfo
+) -> datetime.datetime:
+    """Go's ``time.Date(year, month, day, hour, minute, second, 0, zone)`` as a UTC instant.
+
+    Out-of-range months and days carry over (month 13 is next January), and a
+    wall time in a daylight-saving gap or overlap gets the offset Go picks: the
+    offset in force at that wall time read as UTC, unless the result falls outside
+    that offset's period, in which case the offset at the result.
+    """
+    year += (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    hour, minute, second = clock
+    wall = datetime.datetime(year, month, 1, tzinfo=datetime.UTC) + datetime.timedelta(
+        days=day - 1, hours=hour, minutes=minute, seconds=second
+    )
+    guess = _offset_at(wall, zone)
+    moment = wall - guess
+    actual = _offset_at(moment, zone)
+    return moment if actual == guess else wall - actual
+
+
+def _offset_at(moment: datetime.datetime, zone: datetime.tzinfo) -> datetime.timedelta:
+    return moment.astimezone(zone).utcoffset() or datetime.timedelta(0)
+
+
+def _weekday(wall: datetime.datetime) -> int:
+    """Go's ``Weekday``: Sunday is 0."""
+    return (wall.weekday() + 1) % 7
+
+
+def _day_matches(schedule: CronSchedule, wall: datetime.datetime) -> bool:
+    """Both day fields must match when either is ``*``; otherwise either may."""
+    dom_match = bool(1 << wall.day & schedule.dom)
+    dow_match = bool(1 << _weekday(wall) & schedule.dow)
+    if schedule.dom & _STAR_BIT or schedule.dow & _STAR_BIT:
+        return dom_match and dow_match
+    return dom_match or dow_match
+
+
+def _next_activation(
+    schedule: CronSchedule, moment: datetime.datetime, zone: datetime.tzinfo
+) -> datetime.datetime | None:
+    """``SpecSchedule.Next``: advance field by field from the next whole second.
+
+    Each field that does not match is stepped until it does; a wrap of a field
+    (into a new year, month, day, hour) starts the checks over, because the
+    earlier fields must then be verified again. Seconds are always 0 (the
+    standard format has no seconds field).
+    """
+    t = moment.replace(microsecond=0) + _ONE_SECOND
+    added = False  # once a field moved, the lower ones restart from their minimum
+
+    def wall() -> datetime.datetime:
+        return t.astimezone(zone)
+
+    year_limit = wall().year + 5
+    while True:  # the library's WRAP label
+        w = wall()
+        if w.year > year_limit:
+            return None
+        wrapped = False
+        while not 1 << w.month & schedule.month:
+            if not added:
+                added = True
+                t = _go_date(w.year, w.month, 1, _MIDNIGHT, zone)
+                w = wall()
+            t = _go_date(w.year, w.month + 1, w.day, _clock(w), zone)
+            w = wall()
+            if w.month == 1:
+                wrapped = True
+                break
+        if wrapped:
+            continue
+        while not _day_matches(schedule, w):
+            if not added:
+                added = True
+                t = _go_date(w.year, w.month, w.day, _MIDNIGHT, zone)
+                w = wall()
+            t = _go_date(w.year, w.month, w.day + 1, _clock(w), zone)
+            w = wall()
+            # Midnight may not exist (a DST change at 00:00): land on the day's start.
+            if w.hour != 0:
+                shift = 24 - w.hour if w.hour > 12 else -w.hour
+                t += datetime.timedelta(hours=shift)
+                w = wall()
+            if w.day == 1:
+                wrapped = True
+                break
+        if wrapped:
+            continue
+        while not 1 << w.hour & schedule.hour:
+            if not added:
+                added = True
+                t = _go_date(w.year, w.month, w.day, (w.hour, 0, 0), zone)
+            t += _ONE_HOUR
+            w = wall()
+            if w.hour == 0:
+                wrapped = True
+                break
+        if wrapped:
+            continue
+        while not 1 << w.minute & schedule.minute:
+            if not added:
+                added = True
+                t = t.replace(second=0)
+            t += _ONE_MINUTE
+            w = wall()
+            if w.minute == 0:
+                wrapped = True
+                break
+        if wrapped:
+            continue
+        while w.second != 0:
+            added = True
+            t += _ONE_SECOND
+            w = wall()
+            if w.second == 0:
+                wrapped = True
+                break
+        if wrapped:
+            continue
+        return t
+
+
+def _clock(wall: datetime.datetime) -> tuple[int, int, int]:
+    """The time of day ``AddDate`` carries over to the new date."""
+    return wall.hour, wall.minute, wall.second
 
 
 def _atoi(text: str) -> int:
@@ -222,7 +409,8 @@ def _descriptor(spec: str, location: str | None) -> CronSchedule:
             seconds = parse_go_duration(spec[len(prefix) :])
         except CronParseError as err:
             raise CronParseError(f"failed to parse duration {spec}: {err}") from None
-        return CronSchedule(every_seconds=max(seconds, 1.0), location=location)
+        # The library's Every: at least a second, whole seconds only.
+        return CronSchedule(every_seconds=int(max(seconds, 1.0)), location=location)
     raise CronParseError(f"unrecognized descriptor: {spec}")
 
 

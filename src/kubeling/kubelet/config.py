@@ -1,0 +1,70 @@
+"""The kubelet's configuration: one typed object, built by the command line or ``kubeling up``."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["KubeletConfig", "default_node_ip"]
+
+
+@dataclass(frozen=True, slots=True)
+class KubeletConfig:
+    #: The Node's name (``--node-name``; Kubernetes defaults it to the hostname).
+    node_name: str
+    #: Where the kubelet keeps its state (``--root-dir``): runtime state, pod directories.
+    root_dir: Path
+    #: The node's address (``--node-ip``); "" finds one (see :func:`default_node_ip`).
+    node_ip: str = ""
+    #: Where container logs go; default ``<root-dir>/pod-logs``.
+    pod_logs_dir: Path | None = None
+    #: Extra labels for the Node (``--node-labels``).
+    node_labels: Mapping[str, str] = field(default_factory=dict)
+    #: How often the Node's status is computed, and posted when it changed.
+    node_status_update_frequency: float = 10.0
+    #: How often the status is posted even when nothing changed.
+    node_status_report_frequency: float = 300.0
+    node_lease_duration_seconds: int = 40
+    #: How often every pod is synced even without news.
+    sync_frequency: float = 60.0
+    #: Stop every pod's containers when the kubelet stops (``kubeling up`` does: all child
+    #: processes end with it). A kubelet that leaves them running finds them again.
+    stop_pods_on_exit: bool = False
+    #: The longest a container gets to stop when the kubelet stops its pods.
+    shutdown_grace_period: float = 10.0
+    #: The port the kubelet reports for its API (``daemonEndpoints``).
+    kubelet_port: int = 10250
+    #: Use cgroups for limits and OOM kills where the kernel allows.
+    cgroups: bool = True
+    container_log_max_size: int = 10 * 1024 * 1024
+    container_log_max_files: int = 5
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.pod_logs_dir or self.root_dir / "pod-logs"
+
+
+def default_node_ip(hostname: str | None = None, hosts_file: Path = Path("/etc/hosts")) -> str:
+    """The node's IPv4 address when none is given: the host name's in /etc/hosts (no DNS is
+    asked), else 127.0.0.1.
+
+    >>> import tempfile, pathlib
+    >>> with tempfile.NamedTemporaryFile("w", suffix="hosts") as f:
+    ...     _ = f.write("127.0.0.1 localhost\\n10.1.2.3 box box.example\\n")
+    ...     f.flush()
+    ...     hosts = pathlib.Path(f.name)
+    ...     default_node_ip("box", hosts), default_node_ip("other", hosts)
+    ('10.1.2.3', '127.0.0.1')
+    """
+    hostname = hostname or socket.gethostname()
+    try:
+        lines = hosts_file.read_text().splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        fields = line.split("#", 1)[0].split()
+        if len(fields) >= 2 and hostname in fields[1:] and "." in fields[0]:
+            return fields[0]
+    return "127.0.0.1"

@@ -1,0 +1,78 @@
+"""The kubelet's Event reasons and messages, as Kubernetes words them (pkg/kubelet/events)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "BACK_OFF",
+    "CREATED",
+    "FAILED",
+    "FAILED_CREATE_SANDBOX",
+    "FAILED_MOUNT",
+    "FAILED_POST_START_HOOK",
+    "FAILED_PRE_STOP_HOOK",
+    "KILLING",
+    "PROBE_WARNING",
+    "PULLED",
+    "SANDBOX_CHANGED",
+    "STARTED",
+    "back_off_message",
+    "created_message",
+    "probes_not_run_message",
+    "pulled_message",
+    "started_message",
+    "stopping_message",
+    "volume_not_mounted_message",
+]
+
+CREATED: Final = "Created"
+STARTED: Final = "Started"
+FAILED: Final = "Failed"
+KILLING: Final = "Killing"
+BACK_OFF: Final = "BackOff"
+PULLED: Final = "Pulled"
+SANDBOX_CHANGED: Final = "SandboxChanged"
+FAILED_CREATE_SANDBOX: Final = "FailedCreatePodSandBox"
+FAILED_POST_START_HOOK: Final = "FailedPostStartHook"
+FAILED_PRE_STOP_HOOK: Final = "FailedPreStopHook"
+FAILED_MOUNT: Final = "FailedMount"
+PROBE_WARNING: Final = "ProbeWarning"
+
+
+def created_message(container: str) -> str:
+    return f"Created container: {container}"
+
+
+def started_message(container: str) -> str:
+    return f"Started container {container}"
+
+
+def stopping_message(container: str) -> str:
+    return f"Stopping container {container}"
+
+
+def pulled_message(image: str) -> str:
+    """What the kubelet says of an image already on the node; the process runtime needs none,
+    so every image counts as present."""
+    return f'Container image "{image}" already present on machine'
+
+
+def back_off_message(container: str, pod: str) -> str:
+    return f"Back-off restarting failed container {container} in pod {pod}"
+
+
+def volume_not_mounted_message(volume: str, path: str) -> str:
+    """Until this kubelet mounts volumes, it says so rather than pretend."""
+    return (
+        f'MountVolume.SetUp failed for volume "{volume}" : volumes are not supported by this '
+        f"kubelet yet; the container runs without {path}"
+    )
+
+
+def probes_not_run_message(kind: str) -> str:
+    """Until this kubelet runs probes, it says so rather than pretend."""
+    return (
+        f"{kind.capitalize()} probe warning: probes are not run by this kubelet yet; "
+        "the container counts as started and ready while it runs"
+    )

@@ -1,0 +1,375 @@
+"""The kubelet: registers its Node, keeps it alive, and runs the pods bound to it.
+
+Everything goes through the API server with :mod:`kubeling.client`, as a kubelet on another
+machine would. :meth:`Kubelet.run`, in order:
+
+1. opens the container runtime (the process runtime by default; its state on disk means that a
+   restarted kubelet finds its running containers again and does not restart them);
+2. registers the Node (:mod:`~kubeling.kubelet.node_status`): created with its status, or, if
+   it exists, its labels reconciled; then posts the status every 10 s when it changed (at least
+   every 5 min) and renews the Lease in ``kube-node-lease`` every 10 s (:mod:`.lease`);
+3. watches the pods bound to the node (``spec.nodeName=<node>``) and every Service (for the
+   service environment variables), and once both caches are filled, gives each pod a worker
+   (:mod:`.pod_workers`), woken by the pod's changes and by its containers' starts and exits;
+4. removes what the runtime still has of pods the API no longer knows (at start, then every
+   30 s), and forgets old back-off entries.
+
+When it stops it leaves the containers running, unless ``stop_pods_on_exit`` (``kubeling up``):
+then every container gets SIGTERM and, after its grace period (at most
+``shutdown_grace_period``), SIGKILL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from collections.abc import Mapping
+from typing import Any, Final
+
+from kubeling.api import errors
+from kubeling.api.timestamps import format_time
+from kubeling.client import (
+    ApiClient,
+    ClientConfig,
+    EventBroadcaster,
+    PatchType,
+    Resource,
+    SharedInformer,
+    TransportError,
+)
+from kubeling.client.resources import CONFIGMAPS, EVENTS, LEASES, NODES, PODS, SECRETS, SERVICES
+from kubeling.kubelet.backoff import Backoff
+from kubeling.kubelet.config import KubeletConfig, default_node_ip
+from kubeling.kubelet.envvars import (
+    ContainerConfigError,
+    Getter,
+    PodIPs,
+    make_environment,
+    service_environment,
+)
+from kubeling.kubelet.hooks import LifecycleHooks, UnsupportedHooks
+from kubeling.kubelet.host import HostInfo, read_host_info
+from kubeling.kubelet.lease import NodeLease
+from kubeling.kubelet.node_status import (
+    KUBELET_VERSION,
+    RUNTIME_LIMITS_ANNOTATION,
+    NodeStatusInputs,
+    node_labels,
+    node_object,
+    node_status,
+    status_changed,
+)
+from kubeling.kubelet.pod_lifecycle import PodLifecycle
+from kubeling.kubelet.pod_runtime import PodRuntimeManager
+from kubeling.kubelet.pod_workers import PodWorkers
+from kubeling.kubelet.podutil import grace_period_seconds, spec_of
+from kubeling.kubelet.probes import NoProbes, ProbeResults
+from kubeling.kubelet.runtime import cgroups
+from kubeling.kubelet.runtime.interface import RuntimeService
+from kubeling.kubelet.runtime.process import ProcessRuntime
+from kubeling.kubelet.status_manager import StatusManager
+
+__all__ = ["USER_AGENT", "Kubelet", "run_kubelet"]
+
+log = logging.getLogger(__name__)
+
+USER_AGENT: Final = f"kubelet/{KUBELET_VERSION} (linux) kubernetes/kubeling"
+HOUSEKEEPING_SECONDS: Final = 30.0
+REGISTER_RETRY_MAX: Final = 7.0
+
+Obj = dict[str, Any]
+
+
+class Kubelet:
+    """One node's agent (see the module docstring)."""
+
+    def __init__(
+        self,
+        config: KubeletConfig,
+        client: ApiClient,
+        *,
+        runtime: RuntimeService | None = None,
+        probes: ProbeResults | None = None,
+        hooks: LifecycleHooks | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.config = config
+        self.client = client
+        self.node_ip = config.node_ip or default_node_ip()
+        self.hostname = socket.gethostname()
+        self.limits_note = "none: not yet detected"
+        self.runtime = runtime or self._process_runtime()
+        self.probes = probes or NoProbes()
+        self.hooks = hooks or UnsupportedHooks()
+        self.events = EventBroadcaster(client.resource(EVENTS))
+        self.recorder = self.events.new_recorder("kubelet", host=config.node_name)
+        self.pods = SharedInformer(
+            client.resource(PODS),
+            resource=PODS.group_resource,
+            field_selector=f"spec.nodeName={config.node_name}",
+        )
+        self.services = SharedInformer(client.resource(SERVICES), resource=SERVICES.group_resource)
+        self.statuses = StatusManager(client.resource(PODS))
+        self.manager = PodRuntimeManager(
+            self.runtime,
+            recorder=self.recorder,
+            environment=self._environment,
+            probes=self.probes,
+            hooks=self.hooks,
+            pod_logs_dir=config.logs_dir,
+            backoff=backoff,
+        )
+        self.lifecycle = PodLifecycle(
+            self.manager, self.statuses, probes=self.probes, host_ips=[self.node_ip]
+        )
+        self.lease = NodeLease(
+            client.resource(LEASES),
+            config.node_name,
+            node_uid=self._node_uid,
+            duration_seconds=config.node_lease_duration_seconds,
+        )
+        self.workers: PodWorkers | None = None
+        self.node: Obj | None = None
+        self._allocatable: dict[str, str] = {}
+        self._reported_at = 0.0
+        #: Set once the node is registered and every pod has a worker.
+        self.ready = asyncio.Event()
+
+    def _process_runtime(self) -> ProcessRuntime:
+        manager: cgroups.CgroupManager | None = None
+        if self.config.cgroups:
+            found = cgroups.detect()
+            if isinstance(found, cgroups.CgroupManager):
+                manager = found
+                self.limits_note = f"{found.describe()}: memory and CPU limits are enforced"
+            else:
+                self.limits_note = f"none ({found}): containers run without limits"
+        else:
+            self.limits_note = "none (disabled): containers run without limits"
+        return ProcessRuntime(
+            self.config.root_dir / "runtime",
+            ips=(self.node_ip,),
+            cgroups=manager,
+            log_max_bytes=self.config.container_log_max_size,
+            log_max_files=self.config.container_log_max_files,
+        )
+
+    # -- running -------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run until cancelled (see the module docstring)."""
+        await asyncio.to_thread(self.config.root_dir.mkdir, parents=True, exist_ok=True)
+        await self.runtime.start()
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self.events.run(), name="kubelet-events")
+                await self._register()
+                group.create_task(self._report_status(), name="kubelet-node-status")
+                group.create_task(self.lease.run(), name="kubelet-lease")
+                group.create_task(self.pods.run(), name="kubelet-pods-informer")
+                group.create_task(self.services.run(), name="kubelet-services-informer")
+                await self.pods.wait_for_sync()
+                await self.services.wait_for_sync()
+                workers = PodWorkers(
+                    self.lifecycle, group, sync_frequency=self.config.sync_frequency
+                )
+                self.workers = workers
+                self.runtime.subscribe(lambda event: workers.wake(event.pod_uid))
+                self.pods.add_event_handler(
+                    on_add=workers.update,
+                    on_update=lambda _, new: workers.update(new),
+                    on_delete=workers.remove,
+                )
+                await self._remove_orphans()
+                group.create_task(self._housekeeping(), name="kubelet-housekeeping")
+                log.info(
+                    "kubelet ready on node %s (%s); container limits: %s",
+                    self.config.node_name,
+                    self.node_ip,
+                    self.limits_note,
+                )
+                self.ready.set()
+        finally:
+            if self.config.stop_pods_on_exit:
+                await self._stop_all_containers()
+            await self.runtime.close()
+
+    async def _stop_all_containers(self) -> None:
+        """SIGTERM every container, SIGKILL after min(its pod's grace, the shutdown grace)."""
+        pods = {p["metadata"]["uid"]: p for p in (self.workers.pods() if self.workers else [])}
+        containers = await self.runtime.list_containers()
+        sandboxes = {s.id: s for s in await self.runtime.list_pod_sandboxes()}
+        stops = []
+        for container in containers:
+            sandbox = sandboxes.get(container.sandbox_id)
+            pod = pods.get(sandbox.metadata.uid) if sandbox else None
+            grace = self.config.shutdown_grace_period
+            if pod is not None:
+                grace = min(grace, grace_period_seconds(pod))
+            stops.append(self.runtime.stop_container(container.id, grace))
+        results = await asyncio.gather(*stops, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                log.warning("stopping a container at shutdown failed: %s", result)
+
+    # -- the Node ------------------------------------------------------------------------------
+
+    def _host(self) -> HostInfo:
+        return read_host_info(self.config.root_dir, self.hostname)
+
+    def _status_inputs(self, host: HostInfo, previous: Mapping[str, Any]) -> NodeStatusInputs:
+        return NodeStatusInputs(
+            node_name=self.config.node_name,
+            host=host,
+            addresses=[self.node_ip],
+            runtime_version=f"{self.runtime.name}://{self.runtime.version()}",
+            now=format_time(),
+            previous_conditions=previous.get("conditions") or [],
+            kubelet_port=self.config.kubelet_port,
+        )
+
+    async def _node_uid(self) -> str:
+        return str(((self.node or {}).get("metadata") or {}).get("uid") or "")
+
+    async def _register(self) -> None:
+        """Create the Node, or adopt the one that exists; retried until it works."""
+        nodes = self.client.resource(NODES)
+        delay = 0.2
+        while True:
+            host = await asyncio.to_thread(self._host)
+            inputs = self._status_inputs(host, {})
+            body = node_object(
+                inputs,
+                labels=self.config.node_labels,
+                annotations={RUNTIME_LIMITS_ANNOTATION: self.limits_note},
+            )
+            try:
+                try:
+                    self.node = await nodes.create(body)
+                    self._reported_at = time.monotonic()
+                except errors.StatusError as err:
+                    if not errors.is_already_exists(err):
+                        raise
+                    labels = node_labels(self.config.node_name, host, self.config.node_labels)
+                    patch = {
+                        "metadata": {
+                            "labels": labels,
+                            "annotations": body["metadata"]["annotations"],
+                        }
+                    }
+                    self.node = await nodes.patch(
+                        self.config.node_name, patch, patch_type=PatchType.MERGE
+                    )
+                self._allocatable = dict(body["status"]["allocatable"])
+                log.info("node %s registered", self.config.node_name)
+                return
+            except (errors.StatusError, TransportError) as err:
+                log.warning("unable to register node %s: %s", self.config.node_name, err)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, REGISTER_RETRY_MAX)
+
+    async def _report_status(self) -> None:
+        """Post the Node's status when it differs from the API's (a controller may have marked
+        it Unknown), or every report period."""
+        nodes = self.client.resource(NODES)
+        while True:
+            try:
+                current = await nodes.get(self.config.node_name, resource_version="0")
+                known: Obj = current.get("status") or {}
+                host = await asyncio.to_thread(self._host)
+                status = node_status(self._status_inputs(host, known))
+                due = (
+                    time.monotonic() - self._reported_at >= self.config.node_status_report_frequency
+                )
+                if due or status_changed(known, status):
+                    self.node = await nodes.patch(
+                        self.config.node_name,
+                        {"status": status},
+                        patch_type=PatchType.STRATEGIC,
+                        subresource="status",
+                    )
+                    self._reported_at = time.monotonic()
+                    self._allocatable = dict(status["allocatable"])
+            except errors.StatusError as err:
+                if errors.is_not_found(err):
+                    log.warning("node %s is gone: registering it again", self.config.node_name)
+                    await self._register()
+                    continue
+                log.warning(
+                    "unable to update the status of node %s: %s", self.config.node_name, err
+                )
+            except TransportError as err:
+                log.warning(
+                    "unable to update the status of node %s: %s", self.config.node_name, err
+                )
+            await asyncio.sleep(self.config.node_status_update_frequency)
+
+    # -- pods ----------------------------------------------------------------------------------
+
+    async def _environment(
+        self, pod: Mapping[str, Any], container: Mapping[str, Any]
+    ) -> dict[str, str]:
+        namespace = pod["metadata"]["namespace"]
+        services = service_environment(
+            self.services.indexer.list(),
+            namespace,
+            enable_service_links=spec_of(pod).get("enableServiceLinks") is not False,
+        )
+        return await make_environment(
+            pod,
+            container,
+            services=services,
+            get_configmap=self._getter(CONFIGMAPS),
+            get_secret=self._getter(SECRETS),
+            ips=PodIPs([self.node_ip], [self.node_ip]),
+            allocatable=self._allocatable,
+        )
+
+    def _getter(self, resource: Resource) -> Getter:
+        objects = self.client.resource(resource)
+
+        async def get(namespace: str, name: str) -> Obj | None:
+            try:
+                found: Obj = await objects.get(name, namespace=namespace)
+            except errors.StatusError as err:
+                if errors.is_not_found(err):
+                    return None
+                raise ContainerConfigError(err.message) from None
+            return found
+
+        return get
+
+    async def _remove_orphans(self) -> None:
+        """Remove the runtime's sandboxes of pods that are neither in the API nor worked on."""
+        known = {p["metadata"]["uid"] for p in self.pods.indexer.list()}
+        if self.workers is not None:
+            known |= set(self.workers.workers)
+        for sandbox in await self.runtime.list_pod_sandboxes():
+            uid = sandbox.metadata.uid
+            if uid in known:
+                continue
+            log.info(
+                "removing orphaned pod %s/%s (%s)",
+                sandbox.metadata.namespace,
+                sandbox.metadata.name,
+                uid,
+            )
+            await self.runtime.stop_pod_sandbox(sandbox.id)
+            await self.manager.remove_pod(uid)
+
+    async def _housekeeping(self) -> None:
+        while True:
+            await asyncio.sleep(HOUSEKEEPING_SECONDS)
+            try:
+                await self._remove_orphans()
+            except Exception as err:  # the next round tries again
+                log.warning("removing orphaned pods failed: %s", err)
+            self.manager.backoff.gc()
+
+
+async def run_kubelet(config: KubeletConfig, client_config: ClientConfig) -> None:
+    """Run a kubelet with its own client until cancelled (``kubeling kubelet``, ``up``)."""
+    async with ApiClient(client_config.with_user_agent(USER_AGENT)) as client:
+        await Kubelet(config, client).run()

@@ -1,0 +1,197 @@
+"""One worker per pod: each pod is synced on its own, never by two tasks at once.
+
+Kubernetes' pod workers, reduced to what this kubelet needs. The informer's handlers and the
+runtime's container events only *wake* a pod's worker (they never wait); the worker then takes
+the latest version of the pod and moves it one step along its life:
+
+    SYNCING ──(deletionTimestamp, or a terminal phase)──▶ TERMINATING ──▶ TERMINATED
+       └───────────────(gone from the API)──────────────────────────────────┴──▶ cleaned up
+
+- **SYNCING**: :meth:`PodLifecycle.sync`; the worker wakes again when the pod changes, a
+  container starts or exits, a back-off ends, or ``sync_frequency`` passes;
+- **TERMINATING**: :meth:`PodLifecycle.terminate` (stop the containers with the grace
+  period, report the terminal status, delete the pod from the API if it is being deleted);
+- **TERMINATED**: nothing runs; a later deletion only removes the pod from the API;
+- **gone** (deleted from the API, force-deleted included): stop whatever still runs, remove
+  the pod's runtime state and logs, and end the worker.
+
+A step that fails is retried with back-off (0.5 s doubling to 30 s). A pod never goes back to
+SYNCING: once it terminates, its containers are not started again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any, Final
+
+from kubeling.client import DeletedFinalStateUnknown
+from kubeling.kubelet.pod_lifecycle import PodLifecycle
+
+__all__ = ["PodState", "PodWorker", "PodWorkers"]
+
+log = logging.getLogger(__name__)
+
+RETRY_INITIAL: Final = 0.5
+RETRY_MAX: Final = 30.0
+
+Obj = dict[str, Any]
+
+
+class PodState(enum.Enum):
+    SYNCING = "syncing"
+    TERMINATING = "terminating"
+    TERMINATED = "terminated"
+
+
+def _name(pod: Mapping[str, Any]) -> str:
+    meta = pod.get("metadata") or {}
+    return f"{meta.get('namespace')}/{meta.get('name')}"
+
+
+class PodWorker:
+    """The loop of one pod (see the module docstring)."""
+
+    def __init__(self, pod: Obj, lifecycle: PodLifecycle, *, sync_frequency: float) -> None:
+        self.pod = pod
+        self.uid: str = pod["metadata"]["uid"]
+        self.lifecycle = lifecycle
+        self.sync_frequency = sync_frequency
+        self.state = PodState.SYNCING
+        self.gone = False
+        #: Container name → (reason, message) of its last failed or delayed start.
+        self.reasons: dict[str, tuple[str, str]] = {}
+        self._wake = asyncio.Event()
+        self._wake.set()
+        self._deadline: float | None = None
+
+    def update(self, pod: Obj) -> None:
+        self.pod = pod
+        self._wake.set()
+
+    def remove(self, pod: Obj) -> None:
+        self.pod = pod
+        self.gone = True
+        self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _schedule(self, seconds: float) -> None:
+        self._deadline = time.monotonic() + max(seconds, 0.0)
+
+    async def _wait(self) -> None:
+        while not self._wake.is_set():
+            if self._deadline is None:
+                await self._wake.wait()
+                break
+            remaining = self._deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                await asyncio.wait_for(self._wake.wait(), remaining)
+            except TimeoutError:
+                break
+        self._wake.clear()
+        self._deadline = None
+
+    async def run(self) -> None:
+        """Until the pod is gone from the API and cleaned up."""
+        failures = 0
+        while True:
+            await self._wait()
+            try:
+                finished = await self._step()
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:
+                failures += 1
+                delay = min(RETRY_INITIAL * 2 ** (failures - 1), RETRY_MAX)
+                log.warning(
+                    "pod %s: %s failed, retrying in %.1fs: %s",
+                    _name(self.pod),
+                    self.state.value,
+                    delay,
+                    err,
+                    exc_info=not isinstance(err, OSError),
+                )
+                self._schedule(delay)
+                continue
+            failures = 0
+            if finished:
+                return
+
+    async def _step(self) -> bool:
+        """One step along the pod's life; whether the worker is done."""
+        pod = self.pod
+        if self.gone:
+            if self.state is not PodState.TERMINATED:
+                await self.lifecycle.terminate(pod, self.reasons, gone=True)
+            await self.lifecycle.cleanup(pod)
+            return True
+        if self.state is PodState.SYNCING and (pod.get("metadata") or {}).get("deletionTimestamp"):
+            self.state = PodState.TERMINATING
+        if self.state is PodState.SYNCING:
+            result = await self.lifecycle.sync(pod, self.reasons)
+            if result.terminal:
+                self.state = PodState.TERMINATING
+                self._wake.set()
+            else:
+                retry = result.retry_after
+                self._schedule(
+                    self.sync_frequency if retry is None else min(retry, self.sync_frequency)
+                )
+            return False
+        if self.state is PodState.TERMINATING:
+            await self.lifecycle.terminate(pod, self.reasons)
+            self.state = PodState.TERMINATED
+            return False
+        await self.lifecycle.finish(pod)
+        return False
+
+
+class PodWorkers:
+    """The workers of every pod bound to the node, running in ``group``."""
+
+    def __init__(
+        self, lifecycle: PodLifecycle, group: asyncio.TaskGroup, *, sync_frequency: float
+    ) -> None:
+        self.lifecycle = lifecycle
+        self.group = group
+        self.sync_frequency = sync_frequency
+        self.workers: dict[str, PodWorker] = {}
+
+    def update(self, pod: Obj) -> None:
+        """An informer's add or update: the pod's worker takes the new version."""
+        uid = pod["metadata"]["uid"]
+        worker = self.workers.get(uid)
+        if worker is not None:
+            worker.update(pod)
+            return
+        worker = PodWorker(pod, self.lifecycle, sync_frequency=self.sync_frequency)
+        self.workers[uid] = worker
+        task = self.group.create_task(worker.run(), name=f"pod {_name(pod)}")
+        task.add_done_callback(lambda _: self._done(uid, worker))
+
+    def remove(self, pod: Obj | DeletedFinalStateUnknown) -> None:
+        """An informer's delete: the pod is gone from the API."""
+        obj = pod.obj if isinstance(pod, DeletedFinalStateUnknown) else pod
+        worker = self.workers.get(obj["metadata"]["uid"])
+        if worker is not None:
+            worker.remove(obj)
+
+    def wake(self, uid: str) -> None:
+        """Something happened to the pod's containers."""
+        worker = self.workers.get(uid)
+        if worker is not None:
+            worker.wake()
+
+    def _done(self, uid: str, worker: PodWorker) -> None:
+        if self.workers.get(uid) is worker:
+            del self.workers[uid]
+
+    def pods(self) -> list[Obj]:
+        return [worker.pod for worker in self.workers.values()]

@@ -1,0 +1,313 @@
+"""The process runtime with real processes: start, logs, stop, exit codes, restart, cgroups."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from kubeling.kubelet.runtime.cgroups import CgroupManager, detect
+from kubeling.kubelet.runtime.crilog import parse_record
+from kubeling.kubelet.runtime.interface import (
+    ContainerConfig,
+    ContainerEvent,
+    ContainerState,
+    LinuxResources,
+    NotFoundError,
+    PodSandboxConfig,
+    PodSandboxMetadata,
+    RuntimeServiceError,
+)
+from kubeling.kubelet.runtime.process import ProcessRuntime
+from tests.support.processes import wait_all_gone
+
+PY = sys.executable
+
+
+class Runtimes:
+    """Opens runtimes on one directory and, at the end, removes everything they started."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.opened: list[ProcessRuntime] = []
+        self.seen: set[tuple[int, int]] = set()
+        self.events: list[ContainerEvent] = []
+
+    async def open(self, *, cgroups: CgroupManager | None = None) -> ProcessRuntime:
+        runtime = ProcessRuntime(self.root / "runtime", cgroups=cgroups, log_max_bytes=4096)
+        runtime.subscribe(self.events.append)
+        await runtime.start()
+        self.opened.append(runtime)
+        return runtime
+
+    async def cleanup(self) -> None:
+        last = self.opened[-1] if self.opened else await self.open()
+        for runtime in self.opened:
+            self.seen.update(runtime.processes())
+        for sandbox in await last.list_pod_sandboxes():
+            await last.remove_pod_sandbox(sandbox.id)
+        for runtime in self.opened:
+            await runtime.close()
+        await wait_all_gone(self.seen)
+
+
+@pytest.fixture
+async def runtimes(tmp_path: Path) -> AsyncIterator[Runtimes]:
+    opened = Runtimes(tmp_path)
+    try:
+        yield opened
+    finally:
+        await opened.cleanup()
+
+
+def sandbox_config(tmp_path: Path, name: str = "pod") -> PodSandboxConfig:
+    return PodSandboxConfig(
+        PodSandboxMetadata(name, "default", f"uid-{name}"),
+        hostname=name,
+        log_directory=str(tmp_path / "logs" / name),
+    )
+
+
+async def run(
+    runtime: ProcessRuntime,
+    sandbox: PodSandboxConfig,
+    sandbox_id: str,
+    command: list[str],
+    *,
+    name: str = "c",
+    **extra: object,
+) -> str:
+    config = ContainerConfig(
+        name=name, attempt=0, image="none", command=command, log_path=f"{name}/0.log", **extra
+    )
+    container_id = await runtime.create_container(sandbox_id, config, sandbox)
+    await runtime.start_container(container_id)
+    return container_id
+
+
+async def wait_state(runtime: ProcessRuntime, container_id: str, state: ContainerState) -> None:
+    deadline = time.monotonic() + 15
+    while (await runtime.container_status(container_id)).state is not state:
+        assert time.monotonic() < deadline, f"container never reached {state}"
+        await asyncio.sleep(0.02)
+
+
+def log_lines(path: str) -> list[tuple[str, str]]:
+    """The (stream, line) records of a CRI log; none if it does not exist yet."""
+    try:
+        content = Path(path).read_bytes()
+    except FileNotFoundError:
+        return []
+    return [
+        (r.stream, r.content.decode())
+        for r in (parse_record(line) for line in content.splitlines())
+    ]
+
+
+async def test_a_container_runs_its_command_and_logs_in_the_cri_format(
+    runtimes: Runtimes, tmp_path: Path
+) -> None:
+    runtime = await runtimes.open()
+    sandbox = sandbox_config(tmp_path)
+    sandbox_id = await runtime.run_pod_sandbox(sandbox)
+    script = "import os, sys; print('out', os.getcwd(), os.environ['GREETING']); " + (
+        "print('err', os.environ['HOSTNAME'], file=sys.stderr)"
+    )
+    cid = await run(runtime, sandbox, sandbox_id, [PY, "-c", script], envs={"GREETING": "hi"})
+    await wait_state(runtime, cid, ContainerState.EXITED)
+    status = await runtime.container_status(cid)
+    assert (status.exit_code, status.reason) == (0, "Completed")
+    assert status.started_at <= status.finished_at
+    work_dir = (await runtime.pod_sandbox_status(sandbox_id)).work_dir
+    assert status.log_path == str(tmp_path / "logs" / "pod" / "c" / "0.log")
+    assert sorted(log_lines(status.log_path)) == [
+        ("stderr", "err pod"),
+        ("stdout", f"out {work_dir} hi"),
+    ]
+    assert [e.kind for e in runtimes.events if e.container_id == cid] == ["started", "exited"]
+    # The configuration holds the environment (Secrets too): only its owner may read it.
+    assert _mode(tmp_path / "runtime") == 0o700
+    assert _mode(tmp_path / "runtime" / "containers" / cid / "config.json") == 0o600
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+async def test_exit_codes_and_reasons(runtimes: Runtimes, tmp_path: Path) -> None:
+    runtime = await runtimes.open()
+    sandbox = sandbox_config(tmp_path)
+    sandbox_id = await runtime.run_pod_sandbox(sandbox)
+    failing = await run(runtime, sandbox, sandbox_id, ["sh", "-c", "exit 3"], name="fail")
+    await wait_state(runtime, failing, ContainerState.EXITED)
+    status = await runtime.container_status(failing)
+    assert (status.exit_code, status.reason) == (3, "Error")
+    with pytest.raises(RuntimeServiceError, match=r'exec: "no-such-cmd": executable file not'):
+        await run(runtime, sandbox, sandbox_id, ["no-such-cmd"], name="missing")
+    missing = next(c for c in await runtime.list_containers() if c.name == "missing")
+    assert (missing.state, missing.exit_code, missing.reason) == (
+        ContainerState.EXITED,
+        128,
+        "StartError",
+    )
+    with pytest.raises(RuntimeServiceError, match=r'chdir to cwd \("/no/such/dir"\)'):
+        await run(runtime, sandbox, sandbox_id, ["true"], name="cwd", working_dir="/no/such/dir")
+    with pytest.raises(RuntimeServiceError, match="sets neither command nor args"):
+        await run(runtime, sandbox, sandbox_id, [], name="empty")
+
+
+async def test_stop_sends_sigterm_then_sigkill_after_the_grace_period(
+    runtimes: Runtimes, tmp_path: Path
+) -> None:
+    runtime = await runtimes.open()
+    sandbox = sandbox_config(tmp_path)
+    sandbox_id = await runtime.run_pod_sandbox(sandbox)
+    polite = await run(runtime, sandbox, sandbox_id, ["sleep", "60"], name="polite")
+    stubborn_script = (
+        "import signal, time; signal.signal(signal.SIGTERM, lambda *a: print('TERM', flush=True));"
+        " print('ready', flush=True); time.sleep(60)"
+    )
+    stubborn = await run(runtime, sandbox, sandbox_id, [PY, "-c", stubborn_script], name="stub")
+    deadline = time.monotonic() + 15
+    log = (await runtime.container_status(stubborn)).log_path
+    while ("stdout", "ready") not in log_lines(log):
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.02)
+    started = time.monotonic()
+    await runtime.stop_container(polite, 30)
+    assert time.monotonic() - started < 10  # SIGTERM ended it: no wait for the grace period
+    assert (await runtime.container_status(polite)).exit_code == 128 + signal.SIGTERM
+    started = time.monotonic()
+    await runtime.stop_container(stubborn, 1)
+    assert time.monotonic() - started >= 1  # it ignored SIGTERM: killed after the grace period
+    status = await runtime.container_status(stubborn)
+    assert (status.exit_code, status.reason) == (128 + signal.SIGKILL, "Error")
+    assert ("stdout", "TERM") in log_lines(status.log_path)
+    await runtime.stop_container(stubborn, 1)  # stopping again is a no-op
+
+
+async def test_a_containers_children_end_with_it(runtimes: Runtimes, tmp_path: Path) -> None:
+    runtime = await runtimes.open()
+    sandbox = sandbox_config(tmp_path)
+    sandbox_id = await runtime.run_pod_sandbox(sandbox)
+    pid_file = tmp_path / "child.pid"
+    cid = await run(
+        runtime, sandbox, sandbox_id, ["sh", "-c", f"sleep 60 & echo $! > {pid_file}; exit 0"]
+    )
+    await wait_state(runtime, cid, ContainerState.EXITED)
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while _state(child) != b"Z":
+        assert time.monotonic() < deadline, "the container's background child survived it"
+        await asyncio.sleep(0.02)
+
+
+def _own_cgroups() -> str:
+    return Path(f"/proc/{os.getpid()}/cgroup").read_text()
+
+
+def _state(pid: int) -> bytes:
+    """A process's state letter; a process gone counts as a zombie (it ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return b"Z"
+    return stat[stat.rindex(b")") + 2 :][:1]
+
+
+async def test_a_new_runtime_finds_running_containers_again(
+    runtimes: Runtimes, tmp_path: Path
+) -> None:
+    first = await runtimes.open()
+    sandbox = sandbox_config(tmp_path)
+    sandbox_id = await first.run_pod_sandbox(sandbox)
+    cid = await run(first, sandbox, sandbox_id, ["sh", "-c", "echo before; sleep 60"])
+    before = await first.container_status(cid)
+    runtimes.seen.update(first.processes())
+    await first.close()
+
+    second = await runtimes.open()
+    again = await second.container_status(cid)
+    assert again.state is ContainerState.RUNNING
+    assert again.started_at == before.started_at
+    assert [s.id for s in await second.list_pod_sandboxes(pod_uid="uid-pod")] == [sandbox_id]
+    await second.stop_container(cid, 5)
+    assert (await second.container_status(cid)).exit_code == 128 + signal.SIGTERM
+    assert log_lines(again.log_path) == [("stdout", "before")]
+    assert [e.kind for e in runtimes.events if e.container_id == cid] == ["started", "exited"]
+
+
+async def test_exec_runs_in_the_containers_context(runtimes: Runtimes, tmp_path: Path) -> None:
+    runtime = await runtimes.open()
+    sandbox = sandbox_config(tmp_path)
+    sandbox_id = await runtime.run_pod_sandbox(sandbox)
+    cid = await run(runtime, sandbox, sandbox_id, ["sleep", "60"], envs={"WHO": "me"})
+    result = await runtime.exec_sync(cid, ["sh", "-c", "echo $WHO $PWD; echo oops >&2; exit 4"])
+    work_dir = (await runtime.pod_sandbox_status(sandbox_id)).work_dir
+    assert (result.exit_code, result.stdout) == (4, f"me {work_dir}\n".encode())
+    assert result.stderr == b"oops\n"
+    with pytest.raises(RuntimeServiceError, match="timed out"):
+        await runtime.exec_sync(cid, ["sleep", "30"], timeout_seconds=0.5)
+    missing = await runtime.exec_sync(cid, ["no-such-cmd"])
+    assert missing.exit_code == 127
+    assert b"executable file not found" in missing.stderr
+    await runtime.stop_container(cid, 0)
+    with pytest.raises(RuntimeServiceError, match="not running"):
+        await runtime.exec_sync(cid, ["true"])
+
+
+async def test_logs_rotate(runtimes: Runtimes, tmp_path: Path) -> None:
+    runtime = await runtimes.open()
+    sandbox = sandbox_config(tmp_path)
+    sandbox_id = await runtime.run_pod_sandbox(sandbox)
+    cid = await run(runtime, sandbox, sandbox_id, [PY, "-c", "for i in range(500): print(i)"])
+    await wait_state(runtime, cid, ContainerState.EXITED)
+    log = Path((await runtime.container_status(cid)).log_path)
+    rotated = sorted(p for p in log.parent.iterdir() if p != log)
+    assert 1 <= len(rotated) <= 4  # 4 KiB per file here, at most 5 files
+    assert log_lines(str(log))[-1] == ("stdout", "499")
+
+
+async def test_removal(runtimes: Runtimes, tmp_path: Path) -> None:
+    runtime = await runtimes.open()
+    sandbox = sandbox_config(tmp_path)
+    sandbox_id = await runtime.run_pod_sandbox(sandbox)
+    cid = await run(runtime, sandbox, sandbox_id, ["sleep", "60"])
+    with pytest.raises(RuntimeServiceError, match="running"):
+        await runtime.remove_container(cid)
+    await runtime.stop_pod_sandbox(sandbox_id)
+    assert (await runtime.container_status(cid)).state is ContainerState.EXITED
+    await runtime.remove_pod_sandbox(sandbox_id)
+    with pytest.raises(NotFoundError):
+        await runtime.container_status(cid)
+    with pytest.raises(NotFoundError):
+        await runtime.pod_sandbox_status(sandbox_id)
+    await runtime.remove_pod_sandbox(sandbox_id)  # idempotent
+    assert not (tmp_path / "runtime" / "sandboxes" / sandbox_id).exists()
+
+
+async def test_memory_limits_and_oom_kills(runtimes: Runtimes, tmp_path: Path) -> None:
+    """Needs cgroups (root here, see docs/kubelet.md): fails if they are not usable."""
+    cgroups = detect()
+    assert isinstance(cgroups, CgroupManager), f"cgroups are not usable here: {cgroups}"
+    runtime = await runtimes.open(cgroups=cgroups)
+    sandbox = sandbox_config(tmp_path)
+    sandbox_id = await runtime.run_pod_sandbox(sandbox)
+    hog = "x = bytearray(256 << 20); import time; time.sleep(30)"
+    limits = LinuxResources(memory_limit_in_bytes=64 << 20, cpu_quota=50000, cpu_period=100000)
+    cid = await run(runtime, sandbox, sandbox_id, [PY, "-c", hog], resources=limits)
+    await wait_state(runtime, cid, ContainerState.EXITED)
+    status = await runtime.container_status(cid)
+    assert (status.exit_code, status.reason) == (137, "OOMKilled")
+    small = await run(runtime, sandbox, sandbox_id, ["sleep", "60"], name="small", resources=limits)
+    result = await runtime.exec_sync(small, ["cat", "/proc/self/cgroup"])
+    assert small in result.stdout.decode()
+    assert small not in _own_cgroups()
+    await runtime.remove_pod_sandbox(sandbox_id)
+    assert not any(base.joinpath(small).exists() for base in cgroups.bases.values())

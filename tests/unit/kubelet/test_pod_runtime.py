@@ -1,0 +1,487 @@
+"""The kubelet's side of the runtime over a fake runtime: starts, back-off, errors, kills."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kubeling.kubelet.backoff import Backoff
+from kubeling.kubelet.envvars import ContainerConfigError
+from kubeling.kubelet.hooks import UnsupportedHooks
+from kubeling.kubelet.pod_runtime import (
+    PodRuntimeManager,
+    container_user,
+    linux_resources,
+    pod_hostname,
+)
+from kubeling.kubelet.probes import NoProbes
+from kubeling.kubelet.runtime.interface import (
+    ContainerConfig,
+    ContainerEvent,
+    ContainerState,
+    ContainerStatus,
+    ExecResult,
+    LinuxResources,
+    PodSandboxConfig,
+    PodSandboxStatus,
+    RuntimeServiceError,
+    SandboxState,
+    UserConfig,
+)
+from kubeling.kubelet.runtimestatus import HASH_ANNOTATION, PodRuntimeStatus
+from tests.unit.kubelet.builders import pod
+
+Obj = dict[str, Any]
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, str, str]] = []
+
+    def event(
+        self, obj: Mapping[str, Any], kind: str, reason: str, message: str, *, field_path: str = ""
+    ) -> None:
+        self.events.append((kind, reason, message, field_path))
+
+    def reasons(self) -> list[str]:
+        return [e[1] for e in self.events]
+
+
+class FakeRuntime:
+    """An in-memory runtime: containers run until stopped; ``fail`` makes a step raise."""
+
+    name = "process"
+
+    def __init__(self) -> None:
+        self.sandboxes: dict[str, PodSandboxStatus] = {}
+        self.containers: dict[str, ContainerStatus] = {}
+        self.configs: dict[str, ContainerConfig] = {}
+        self.fail: dict[str, str] = {}  # "create:web" / "start:web" → message
+        self.stopped: list[tuple[str, float]] = []
+        self.removed: list[str] = []
+        self.clock = 1000.0
+
+    def version(self) -> str:
+        return "test"
+
+    async def start(self) -> None: ...
+    async def close(self) -> None: ...
+
+    def subscribe(self, listener: Callable[[ContainerEvent], None]) -> None: ...
+
+    async def run_pod_sandbox(self, config: PodSandboxConfig) -> str:
+        sandbox_id = f"sb-{len(self.sandboxes)}"
+        self.sandboxes[sandbox_id] = PodSandboxStatus(
+            sandbox_id, config.metadata, SandboxState.READY, self._tick(), ("10.0.0.9",)
+        )
+        return sandbox_id
+
+    async def stop_pod_sandbox(self, sandbox_id: str) -> None:
+        sandbox = self.sandboxes[sandbox_id]
+        self.sandboxes[sandbox_id] = PodSandboxStatus(
+            sandbox.id, sandbox.metadata, SandboxState.NOTREADY, sandbox.created_at
+        )
+
+    async def remove_pod_sandbox(self, sandbox_id: str) -> None:
+        self.sandboxes.pop(sandbox_id, None)
+
+    async def pod_sandbox_status(self, sandbox_id: str) -> PodSandboxStatus:
+        return self.sandboxes[sandbox_id]
+
+    async def list_pod_sandboxes(self, *, pod_uid: str = "") -> list[PodSandboxStatus]:
+        return list(self.sandboxes.values())
+
+    async def create_container(
+        self, sandbox_id: str, config: ContainerConfig, sandbox_config: PodSandboxConfig
+    ) -> str:
+        if f"create:{config.name}" in self.fail:
+            raise RuntimeServiceError(self.fail[f"create:{config.name}"])
+        container_id = f"{config.name}-{config.attempt}"
+        self.configs[container_id] = config
+        self.containers[container_id] = ContainerStatus(
+            container_id,
+            sandbox_id,
+            config.name,
+            config.attempt,
+            ContainerState.CREATED,
+            self._tick(),
+            annotations=dict(config.annotations),
+            log_path="",
+        )
+        return container_id
+
+    async def start_container(self, container_id: str) -> None:
+        status = self.containers[container_id]
+        if f"start:{status.name}" in self.fail:
+            self._set(container_id, ContainerState.EXITED, exit_code=128, reason="StartError")
+            raise RuntimeServiceError(self.fail[f"start:{status.name}"])
+        self._set(container_id, ContainerState.RUNNING, started_at=self._tick())
+
+    async def stop_container(self, container_id: str, grace_period: float) -> None:
+        self.stopped.append((container_id, grace_period))
+        if self.containers[container_id].state is ContainerState.RUNNING:
+            self.exit(container_id, 143)
+
+    async def remove_container(self, container_id: str) -> None:
+        self.removed.append(container_id)
+        self.containers.pop(container_id, None)
+
+    async def container_status(self, container_id: str) -> ContainerStatus:
+        return self.containers[container_id]
+
+    async def list_containers(
+        self, *, sandbox_id: str = "", pod_uid: str = ""
+    ) -> list[ContainerStatus]:
+        return list(self.containers.values())
+
+    async def exec_sync(
+        self, container_id: str, cmd: Sequence[str], *, timeout_seconds: float = 0
+    ) -> ExecResult:
+        return ExecResult(0, b"", b"")
+
+    def exec_command(self, container_id: str, cmd: Sequence[str]) -> list[str]:
+        return list(cmd)
+
+    def exit(self, container_id: str, code: int) -> None:
+        self._set(
+            container_id,
+            ContainerState.EXITED,
+            exit_code=code,
+            finished_at=time.time(),
+            reason="Completed" if code == 0 else "Error",
+        )
+
+    def _tick(self) -> float:
+        self.clock += 1
+        return self.clock
+
+    def _set(self, container_id: str, state: ContainerState, **changes: Any) -> None:
+        from dataclasses import replace
+
+        self.containers[container_id] = replace(
+            self.containers[container_id], state=state, **changes
+        )
+
+
+class Env:
+    def __init__(self) -> None:
+        self.error: str = ""
+
+    async def __call__(
+        self, pod: Mapping[str, Any], container: Mapping[str, Any]
+    ) -> dict[str, str]:
+        if self.error:
+            raise ContainerConfigError(self.error)
+        return {"NAME": "world"}
+
+
+@pytest.fixture
+def fake() -> FakeRuntime:
+    return FakeRuntime()
+
+
+@pytest.fixture
+def env() -> Env:
+    return Env()
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def manager(fake: FakeRuntime, recorder: Recorder, env: Env, tmp_path: Path) -> PodRuntimeManager:
+    return PodRuntimeManager(
+        fake,  # type: ignore[arg-type]
+        recorder=recorder,  # type: ignore[arg-type]
+        environment=env,
+        probes=NoProbes(),
+        hooks=UnsupportedHooks(),
+        pod_logs_dir=tmp_path,
+        backoff=Backoff(),
+    )
+
+
+async def sync(manager: PodRuntimeManager, body: Obj, reasons: dict[str, tuple[str, str]]) -> Any:
+    status = await manager.pod_status(body)
+    return await manager.sync_pod(body, status, reasons)
+
+
+async def test_starting_a_container(
+    manager: PodRuntimeManager, fake: FakeRuntime, recorder: Recorder
+) -> None:
+    body = pod("web")
+    body["spec"]["containers"][0].update(
+        command=["echo", "$(NAME)"],
+        args=["--who=$(NAME)", "$$(NAME)"],
+        resources={"limits": {"cpu": "500m", "memory": "64Mi"}, "requests": {"cpu": "100m"}},
+        image="nginx:1.27",
+    )
+    reasons: dict[str, tuple[str, str]] = {}
+    outcome = await sync(manager, body, reasons)
+    assert outcome.changed
+    assert recorder.events == [
+        (
+            "Normal",
+            "Pulled",
+            'Container image "nginx:1.27" already present on machine',
+            "spec.containers{web}",
+        ),
+        ("Normal", "Created", "Created container: web", "spec.containers{web}"),
+        ("Normal", "Started", "Started container web", "spec.containers{web}"),
+    ]
+    config = fake.configs["web-0"]
+    assert (list(config.command), list(config.args)) == (
+        ["echo", "world"],
+        ["--who=world", "$(NAME)"],
+    )
+    assert config.envs == {"NAME": "world"}
+    assert config.log_path == "web/0.log"
+    assert config.image == "nginx:1.27"
+    assert config.resources == LinuxResources(
+        cpu_period=100000, cpu_quota=50000, cpu_shares=102, memory_limit_in_bytes=64 << 20
+    )
+    assert config.labels["io.kubernetes.pod.uid"] == "uid-1"
+    assert config.annotations[HASH_ANNOTATION]
+    sandbox = next(iter(fake.sandboxes.values()))
+    assert sandbox.metadata.name == "p"
+    assert reasons == {}
+    assert (await sync(manager, body, reasons)).changed is False  # nothing more to do
+
+
+async def test_a_crashing_container_is_restarted_at_once_then_backs_off(
+    manager: PodRuntimeManager, fake: FakeRuntime, recorder: Recorder
+) -> None:
+    body = pod("web")
+    reasons: dict[str, tuple[str, str]] = {}
+    await sync(manager, body, reasons)
+    fake.exit("web-0", 1)
+    outcome = await sync(manager, body, reasons)  # the first restart is immediate
+    assert outcome.changed
+    assert fake.containers["web-1"].state is ContainerState.RUNNING
+    fake.exit("web-1", 1)
+    recorder.events.clear()
+    outcome = await sync(manager, body, reasons)
+    assert not outcome.changed
+    assert outcome.retry_after == pytest.approx(10, abs=1)
+    assert reasons["web"] == (
+        "CrashLoopBackOff",
+        "back-off 10s restarting failed container=web pod=p_ns(uid-1)",
+    )
+    assert recorder.events == [
+        (
+            "Warning",
+            "BackOff",
+            "Back-off restarting failed container web in pod p_ns(uid-1)",
+            "spec.containers{web}",
+        )
+    ]
+    assert fake.removed == []  # the previous attempt is kept for lastState
+
+
+async def test_old_dead_containers_are_removed_keeping_the_previous_one(
+    manager: PodRuntimeManager, fake: FakeRuntime
+) -> None:
+    body = pod("web")
+    manager.backoff = Backoff(initial=0.0, maximum=0.0)
+    reasons: dict[str, tuple[str, str]] = {}
+    await sync(manager, body, reasons)
+    for attempt in range(3):
+        fake.exit(f"web-{attempt}", 1)
+        await sync(manager, body, reasons)
+    assert sorted(fake.containers) == ["web-2", "web-3"]
+    assert fake.removed == ["web-0", "web-1"]
+
+
+@pytest.mark.parametrize(
+    ("failure", "reason", "retry"),
+    [
+        ("config", "CreateContainerConfigError", 10.0),
+        ("create", "CreateContainerError", 10.0),
+        ("start", "RunContainerError", None),  # it exited: the back-off decides
+    ],
+)
+async def test_start_failures(
+    manager: PodRuntimeManager,
+    fake: FakeRuntime,
+    env: Env,
+    recorder: Recorder,
+    failure: str,
+    reason: str,
+    retry: float | None,
+) -> None:
+    if failure == "config":
+        env.error = 'configmap "x" not found'
+    else:
+        fake.fail[f"{failure}:web"] = 'exec: "nope": executable file not found in $PATH'
+    reasons: dict[str, tuple[str, str]] = {}
+    outcome = await sync(manager, pod("web"), reasons)
+    message = env.error or fake.fail[f"{failure}:web"]
+    assert reasons["web"] == (reason, message)
+    assert ("Warning", "Failed", f"Error: {message}", "spec.containers{web}") in recorder.events
+    assert outcome.retry_after == retry
+
+
+async def test_a_regular_init_container_that_cannot_start_stops_the_sync(
+    manager: PodRuntimeManager, env: Env
+) -> None:
+    env.error = "no"
+    reasons: dict[str, tuple[str, str]] = {}
+    await sync(manager, pod("web", init=("setup",)), reasons)
+    assert list(reasons) == ["setup"]
+
+
+async def test_killing_uses_the_grace_period_and_says_so(
+    manager: PodRuntimeManager, fake: FakeRuntime, recorder: Recorder
+) -> None:
+    body = pod("web", terminationGracePeriodSeconds=0)
+    await sync(manager, body, {})
+    recorder.events.clear()
+    await manager.kill_container(body, "web-0", "web")
+    assert fake.stopped == [("web-0", 2)]  # never less than 2 s
+    assert recorder.events == [
+        ("Normal", "Killing", "Stopping container web", "spec.containers{web}")
+    ]
+    body = pod("web")
+    body["metadata"]["deletionGracePeriodSeconds"] = 7
+    await manager.kill_container(body, "web-0", "web", "Container web failed liveness probe")
+    assert fake.stopped[-1] == ("web-0", 7)
+    assert recorder.events[-1][2] == "Container web failed liveness probe"
+
+
+async def test_a_pod_is_killed_regular_containers_first_then_sidecars_in_reverse(
+    manager: PodRuntimeManager, fake: FakeRuntime
+) -> None:
+    body = pod("a", "b", sidecars=("s1", "s2"))
+    for name in ("s1", "s2", "a", "b"):
+        await manager.runtime.create_container("sb", _config(name), _sandbox())
+        await manager.runtime.start_container(f"{name}-0")
+    fake.sandboxes["sb"] = PodSandboxStatus("sb", _sandbox().metadata, SandboxState.READY, 1.0)
+    status = await manager.pod_status(body)
+    assert await manager.kill_pod(body, status)
+    order = [container_id for container_id, _ in fake.stopped]
+    assert set(order[:2]) == {"a-0", "b-0"}
+    assert order[2:] == ["s2-0", "s1-0"]
+    assert fake.sandboxes["sb"].state is SandboxState.NOTREADY
+
+
+async def test_undeclared_hooks_are_reported_not_run(
+    manager: PodRuntimeManager, fake: FakeRuntime, recorder: Recorder
+) -> None:
+    body = pod("web")
+    body["spec"]["containers"][0]["lifecycle"] = {"postStart": {"exec": {"command": ["true"]}}}
+    await sync(manager, body, {})
+    assert fake.containers["web-0"].state is ContainerState.RUNNING  # not killed for it
+    warning = recorder.events[-1]
+    assert warning[:2] == ("Warning", "FailedPostStartHook")
+    assert "not supported" in warning[2]
+
+
+def _config(name: str) -> ContainerConfig:
+    return ContainerConfig(name=name, attempt=0, image="i", command=["x"])
+
+
+def _sandbox() -> PodSandboxConfig:
+    from kubeling.kubelet.runtime.interface import PodSandboxMetadata
+
+    return PodSandboxConfig(PodSandboxMetadata("p", "ns", "uid-1"))
+
+
+@pytest.mark.parametrize(
+    ("resources", "expected"),
+    [
+        ({}, LinuxResources(cpu_shares=2)),
+        ({"requests": {"cpu": "1"}}, LinuxResources(cpu_shares=1024)),
+        ({"limits": {"cpu": "2"}}, LinuxResources(100000, 200000, 2048, 0)),
+        ({"limits": {"cpu": "1m"}}, LinuxResources(100000, 1000, 2, 0)),
+        (
+            {"limits": {"memory": "1Gi"}},
+            LinuxResources(cpu_shares=2, memory_limit_in_bytes=1 << 30),
+        ),
+    ],
+)
+def test_linux_resources(resources: Obj, expected: LinuxResources) -> None:
+    assert linux_resources({"resources": resources}) == expected
+
+
+def test_users_and_hostnames() -> None:
+    body = pod(
+        "web", securityContext={"runAsUser": 1000, "runAsGroup": 3000, "supplementalGroups": [4]}
+    )
+    assert container_user(body, body["spec"]["containers"][0]) == UserConfig(1000, 3000, (4,))
+    assert container_user(
+        body, {"securityContext": {"runAsUser": 0, "runAsGroup": 0}}
+    ) == UserConfig(0, 0, (4,))
+    assert container_user(pod("web"), {}) is None
+    assert pod_hostname(pod("web", hostname="custom")) == "custom"
+    long = pod("web")
+    long["metadata"]["name"] = "a" * 62 + "-b"
+    assert pod_hostname(long) == "a" * 62
+
+
+def test_pod_runtime_status_orders_newest_first() -> None:
+    old = ContainerStatus("1", "s", "c", 0, ContainerState.EXITED, 1.0)
+    new = ContainerStatus("2", "s", "c", 1, ContainerState.RUNNING, 2.0)
+    status = PodRuntimeStatus.of("u", [], [old, new])
+    assert status.find("c") is new
+    assert status.attempts("c") == [new, old]
+
+
+async def test_fallback_to_logs_on_error_takes_the_end_of_the_log(
+    manager: PodRuntimeManager, fake: FakeRuntime, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from kubeling.kubelet.runtime.crilog import RotatingLogWriter
+
+    log = tmp_path / "web.log"
+    writer = RotatingLogWriter(log, max_bytes=0)
+    for n in range(100):
+        writer.write("stdout", "F", f"line {n}".encode())
+    writer.write("stderr", "P", b"panic: ")
+    writer.write("stderr", "F", b"boom")
+    writer.close()
+    body = pod("web", "other")
+    body["spec"]["containers"][0]["terminationMessagePolicy"] = "FallbackToLogsOnError"
+    for name in ("web", "other"):
+        await fake.create_container("sb", _config(name), _sandbox())
+        fake.containers[f"{name}-0"] = replace(
+            fake.containers[f"{name}-0"],
+            state=ContainerState.EXITED,
+            exit_code=2,
+            log_path=str(log),
+        )
+    status = await manager.pod_status(body)
+    message = status.find("web").message  # type: ignore[union-attr]
+    assert message.endswith("line 99\npanic: boom\n")
+    assert message.startswith("line 21\n")  # the last 80 lines
+    assert status.find("other").message == ""  # type: ignore[union-attr]  # policy File
+
+
+async def test_volumes_and_probes_this_kubelet_does_not_handle_are_reported(
+    manager: PodRuntimeManager, recorder: Recorder
+) -> None:
+    body = pod("web")
+    body["spec"]["containers"][0].update(
+        volumeMounts=[{"name": "data", "mountPath": "/data"}],
+        readinessProbe={"exec": {"command": ["true"]}},
+    )
+    await sync(manager, body, {})
+    warnings = [e[1:3] for e in recorder.events if e[0] == "Warning"]
+    assert warnings == [
+        (
+            "FailedMount",
+            'MountVolume.SetUp failed for volume "data" : volumes are not supported by this '
+            "kubelet yet; the container runs without /data",
+        ),
+        (
+            "ProbeWarning",
+            "Readiness probe warning: probes are not run by this kubelet yet; "
+            "the container counts as started and ready while it runs",
+        ),
+    ]

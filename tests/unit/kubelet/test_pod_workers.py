@@ -1,0 +1,113 @@
+"""Pod workers: one loop per pod, moving it from syncing to terminated and cleaned up."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+from kubeling.kubelet.pod_lifecycle import SyncResult
+from kubeling.kubelet.pod_workers import PodState, PodWorkers
+from tests.unit.kubelet.builders import pod
+
+Obj = dict[str, Any]
+
+
+class Lifecycle:
+    """Records the steps; ``terminal`` makes sync report a terminal phase; ``fail`` raises."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.terminal = False
+        self.fail = 0
+        self.step = asyncio.Event()
+
+    def _record(self, name: str) -> None:
+        self.calls.append(name)
+        self.step.set()
+        if self.fail:
+            self.fail -= 1
+            raise RuntimeError("boom")
+
+    async def sync(self, pod: Mapping[str, Any], reasons: MutableMapping[str, Any]) -> SyncResult:
+        self._record("sync")
+        return SyncResult(terminal=self.terminal, retry_after=None)
+
+    async def terminate(
+        self, pod: Mapping[str, Any], reasons: Mapping[str, Any], *, gone: bool = False
+    ) -> None:
+        self._record("terminate-gone" if gone else "terminate")
+
+    async def finish(self, pod: Mapping[str, Any]) -> None:
+        self._record("finish")
+
+    async def cleanup(self, pod: Mapping[str, Any]) -> None:
+        self._record("cleanup")
+
+
+async def settle(lifecycle: Lifecycle, count: int) -> None:
+    """Wait until ``count`` steps were recorded (bounded)."""
+    async with asyncio.timeout(5):
+        while len(lifecycle.calls) < count:
+            lifecycle.step.clear()
+            await lifecycle.step.wait()
+    await asyncio.sleep(0.01)  # and nothing more happens at once
+
+
+async def test_a_pod_is_synced_when_it_changes_then_deleted_gracefully_then_cleaned_up() -> None:
+    lifecycle = Lifecycle()
+    async with asyncio.TaskGroup() as group:
+        workers = PodWorkers(lifecycle, group, sync_frequency=60)  # type: ignore[arg-type]
+        body = pod("web")
+        workers.update(body)
+        await settle(lifecycle, 1)
+        workers.update(body)
+        await settle(lifecycle, 2)
+        deleting = pod("web", deleting=True)
+        workers.update(deleting)
+        await settle(lifecycle, 3)
+        worker = workers.workers["uid-1"]
+        assert worker.state is PodState.TERMINATED
+        workers.update(deleting)  # a later event: only the deletion is asked again
+        await settle(lifecycle, 4)
+        workers.remove(deleting)
+        await settle(lifecycle, 5)
+    assert lifecycle.calls == ["sync", "sync", "terminate", "finish", "cleanup"]
+    assert workers.workers == {}
+
+
+async def test_a_terminal_pod_is_terminated_once() -> None:
+    lifecycle = Lifecycle()
+    lifecycle.terminal = True
+    async with asyncio.TaskGroup() as group:
+        workers = PodWorkers(lifecycle, group, sync_frequency=60)  # type: ignore[arg-type]
+        workers.update(pod("job", restart="Never"))
+        await settle(lifecycle, 2)
+        workers.wake("uid-1")
+        await settle(lifecycle, 3)
+        workers.remove(pod("job"))
+        await settle(lifecycle, 4)
+    assert lifecycle.calls == ["sync", "terminate", "finish", "cleanup"]
+
+
+async def test_a_force_deleted_pod_is_stopped_and_cleaned_up() -> None:
+    lifecycle = Lifecycle()
+    async with asyncio.TaskGroup() as group:
+        workers = PodWorkers(lifecycle, group, sync_frequency=60)  # type: ignore[arg-type]
+        workers.update(pod("web"))
+        await settle(lifecycle, 1)
+        workers.remove(pod("web"))
+        await settle(lifecycle, 3)
+    assert lifecycle.calls == ["sync", "terminate-gone", "cleanup"]
+
+
+async def test_a_failing_step_is_retried() -> None:
+    lifecycle = Lifecycle()
+    lifecycle.fail = 2
+    async with asyncio.TaskGroup() as group:
+        workers = PodWorkers(lifecycle, group, sync_frequency=60)  # type: ignore[arg-type]
+        workers.update(pod("web"))
+        await settle(lifecycle, 3)  # two failures (0.5 s, then 1 s later), then success
+        workers.remove(pod("web"))
+        await settle(lifecycle, 5)
+    assert lifecycle.calls == ["sync", "sync", "sync", "terminate-gone", "cleanup"]
