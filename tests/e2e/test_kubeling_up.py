@@ -1,7 +1,7 @@
 """``kubeling up``: a node that runs pods, driven by kubectl; nothing outlives it.
 
-The scheduler is not part of ``kubeling up`` yet, so the pods here name their node themselves
-(``spec.nodeName``), as a pod bound by a scheduler would.
+The pods here name their node themselves (``spec.nodeName``), as a pod bound by a scheduler
+would; ``test_up_scheduler.py`` has the scheduler of ``kubeling up`` bind them.
 """
 
 from __future__ import annotations

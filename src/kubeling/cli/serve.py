@@ -21,7 +21,7 @@ from kubeling.apiserver.auth.serviceaccount_tokens import DEFAULT_ISSUER
 from kubeling.apiserver.server import ApiServer, ApiServerConfig
 from kubeling.cli.kubeconfig import write_kubeconfig
 from kubeling.cli.kubelet_serving import kubelet_server_config
-from kubeling.client import load_client_config
+from kubeling.client import ClientConfig, load_client_config
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
 from kubeling.dns import DnsOptions, run_dns
 from kubeling.dns.server import DnsServer
@@ -29,6 +29,7 @@ from kubeling.kubelet import KubeletConfig, default_node_ip, run_kubelet
 from kubeling.kubelet.server.server import DEFAULT_PORT as DEFAULT_KUBELET_PORT
 from kubeling.pki import Pki, ensure_pki
 from kubeling.proxy import ProxyOptions, run_proxy
+from kubeling.scheduler.server import LeadershipLostError, SchedulerOptions, run_scheduler
 
 __all__ = ["ServeOptions", "serve"]
 
@@ -49,6 +50,8 @@ class ServeOptions:
     api_audiences: tuple[str, ...] = ()
     #: Run the controller manager in this process too (``kubeling up``), with these controllers.
     controllers: tuple[str, ...] | None = None
+    #: Run the scheduler in this process too (``kubeling up``).
+    scheduler: bool = False
     #: The local-path provisioner's base directory (default: ``<data dir>/storage``).
     local_storage_path: Path | None = None
     #: Run a node in this process too (``kubeling up``): a kubelet and a service proxy for a
@@ -141,6 +144,12 @@ def _start_components(
     """The other control-plane components of ``kubeling up``, as clients of the server
     just started (through its kubeconfig, as they would run on another machine)."""
     tasks: list[asyncio.Task[None]] = []
+    # A stable identity: after a restart this process still holds its Leases
+    # instead of waiting for them to expire.
+    identity = f"{socket.gethostname()}_kubeling-up"
+    if options.scheduler:
+        scheduler = _keep_scheduling(load_client_config(kubeconfig), identity)
+        tasks.append(asyncio.create_task(scheduler, name="scheduler"))
     if options.controllers is not None:
         config = load_client_config(kubeconfig)
         manager = run_controller_manager(
@@ -151,9 +160,7 @@ def _start_components(
                     (options.local_storage_path or options.data_dir / "storage").resolve()
                 ),
             ),
-            # A stable identity: after a restart this process still holds its Lease
-            # instead of waiting for it to expire.
-            identity=f"{socket.gethostname()}_kubeling-up",
+            identity=identity,
         )
         tasks.append(asyncio.create_task(manager, name="controller-manager"))
     if options.dns is not None:
@@ -195,6 +202,17 @@ def _announce_dns(server: DnsServer) -> None:
     if server.address is not None:
         host, port = server.address
         print(f"cluster DNS on {host} port {port} (UDP and TCP)", flush=True)
+
+
+async def _keep_scheduling(config: ClientConfig, identity: str) -> None:
+    """The scheduler of ``kubeling up``: where ``kubeling scheduler`` would exit on losing
+    its Lease (to be restarted), campaign again in this process."""
+    while True:
+        try:
+            await run_scheduler(config, SchedulerOptions(), identity=identity)
+            return
+        except LeadershipLostError:
+            log.warning("the scheduler lost its lease; campaigning again")
 
 
 def _node_ip(bind_address: str) -> str:

@@ -12,7 +12,8 @@ Components report what they did on the object they did it to::
 Event is built (``involvedObject`` from the object, ``source.component``/``reportingComponent``
 from the recorder, ``firstTimestamp = lastTimestamp`` now, ``count: 1``, named
 ``<object name>.<hex nanoseconds>`` in the object's namespace or ``default``) and queued; when
-more than 1000 wait, new ones are dropped with a log line, as client-go does.
+1000 wait, new ones are dropped, as client-go does, counted in ``EventBroadcaster.dropped`` and
+logged at most every 10 seconds.
 
 The broadcaster's :class:`EventCorrelator` then keeps the cluster from drowning in Events:
 
@@ -65,6 +66,7 @@ NORMAL: Final = "Normal"
 WARNING: Final = "Warning"
 
 _MAX_QUEUED: Final = 1000
+_DROP_LOG_SECONDS: Final = 10.0
 _MAX_TRIES: Final = 12
 _RETRY_SLEEP_SECONDS: Final = 10.0
 _LRU_SIZE: Final = 4096
@@ -350,6 +352,10 @@ class EventRecorder:
         """
         if event_type not in (NORMAL, WARNING):
             raise ValueError(f"unsupported event type {event_type!r}")
+        if self._broadcaster.full():
+            # Not even built: under a flood of Events this is most of them.
+            self._broadcaster.drop(reason, message)
+            return
         involved = object_reference(obj, field_path=field_path)
         now, nanos = self._broadcaster.clock()
         event = _new_event(
@@ -383,6 +389,9 @@ class EventBroadcaster:
         self._last_nanos = 0
         self._correlator = EventCorrelator(now=now)
         self._queue: asyncio.Queue[Obj] = asyncio.Queue(_MAX_QUEUED)
+        #: Events dropped because too many were waiting (client-go drops them silently).
+        self.dropped = 0
+        self._drop_logged_at = float("-inf")
 
     def new_recorder(self, component: str, *, host: str = "") -> EventRecorder:
         """A recorder whose Events come from ``component`` (``deployment-controller``,
@@ -396,14 +405,30 @@ class EventBroadcaster:
         self._last_nanos = max(int(now * 1e9), self._last_nanos + 1)
         return now, self._last_nanos
 
+    def full(self) -> bool:
+        """Whether a new Event would be dropped: 1000 are waiting to be written."""
+        return self._queue.full()
+
     def enqueue(self, event: Obj) -> None:
-        """Queue a built Event for writing; dropped (and logged) when the queue is full."""
+        """Queue a built Event for writing; dropped (see :meth:`drop`) when the queue is full."""
         try:
             self._queue.put_nowait(event)
         except asyncio.QueueFull:
+            self.drop(str(event.get("reason") or ""), str(event.get("message") or ""))
+
+    def drop(self, reason: str, message: str) -> None:
+        """Count an Event dropped for want of room; logged at most every 10 seconds, with the
+        number dropped meanwhile (a log line per Event would add to the flood)."""
+        self.dropped += 1
+        now = time.monotonic()
+        if now - self._drop_logged_at >= _DROP_LOG_SECONDS:
             logger.error(
-                "event dropped, too many queued: %s %s", event.get("reason"), event.get("message")
+                "event dropped, too many queued (%d dropped so far): %s %s",
+                self.dropped,
+                reason,
+                message,
             )
+            self._drop_logged_at = now
 
     async def run(self) -> None:
         """Write queued Events until cancelled."""

@@ -39,28 +39,6 @@ class _PodState:
     assumed: bool
 
 
-def _copy_into(source: NodeInfo, target: NodeInfo) -> None:
-    """Make ``target`` an independent copy of ``source`` (keeps ``target``'s identity)."""
-    clone = source.clone()
-    for attribute in (
-        "node",
-        "name",
-        "labels",
-        "taints",
-        "unschedulable",
-        "allocatable",
-        "requested",
-        "non_zero_requested",
-        "pods",
-        "pods_with_affinity",
-        "pods_with_required_anti_affinity",
-        "used_ports",
-        "pvc_ref_counts",
-        "generation",
-    ):
-        setattr(target, attribute, getattr(clone, attribute))
-
-
 class Cache:
     """Nodes and the pods counted on them."""
 
@@ -202,7 +180,7 @@ class Cache:
                 continue
             had = (bool(current.pods_with_affinity), bool(current.pods_with_required_anti_affinity))
             had_node = current.node is not None
-            _copy_into(info, current)
+            current.copy_from(info)
             now = (bool(current.pods_with_affinity), bool(current.pods_with_required_anti_affinity))
             if had != now or had_node != (current.node is not None):
                 membership_changed = True

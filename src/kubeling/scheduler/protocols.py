@@ -61,7 +61,8 @@ class PodStatusPatcher(Protocol):
 
 
 class EventRecorder(Protocol):
-    """Records events (events.k8s.io/v1) from ``default-scheduler``; never blocks."""
+    """Records events from ``default-scheduler`` (fields as events.k8s.io/v1 names them); never
+    blocks."""
 
     def record(
         self,

@@ -67,6 +67,8 @@ NO_NODES_AVAILABLE: Final = "no nodes available to schedule pods"
 # Upstream's floor on how many nodes a cycle looks at, and on the percentage.
 MIN_FEASIBLE_NODES_TO_FIND: Final = 100
 MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND: Final = 5
+# The fewest nodes filtered in one batch (a batch is what is still wanted, at least this).
+FILTER_BATCH: Final = 64
 # Event notes longer than this are cut (upstream validation.NoteLengthLimit).
 NOTE_LENGTH_LIMIT: Final = 1024
 BACKOFF_FLUSH_PERIOD: Final = 1.0
@@ -109,13 +111,16 @@ def _rfc3339(clock: Clock) -> str:
     return clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _window(nodes: list[NodeInfo], start: int, size: int) -> list[NodeInfo]:
+    """``size`` nodes from ``start``, wrapping around the end of the list."""
+    end = start + size
+    if end <= len(nodes):
+        return nodes[start:end]
+    return nodes[start:] + nodes[: end - len(nodes)]
+
+
 def _is_terminal(pod: Obj) -> bool:
     return (pod.get("status") or {}).get("phase") in _TERMINAL_PHASES
-
-
-def _with_node_name(pod: Obj, node_name: str) -> dict[str, Any]:
-    """A copy of ``pod`` with ``spec.nodeName`` set (the assumed pod)."""
-    return {**pod, "spec": {**(pod.get("spec") or {}), "nodeName": node_name}}
 
 
 @dataclass(slots=True)
@@ -217,7 +222,7 @@ class Scheduler:
             self.on_pod_delete(old)
             return
         info = PodInfo(new)
-        old_info = PodInfo(old)
+        old_info = self._known(old)
         if info.node_name:
             if old_info.node_name and self.cache.get_pod(info.key) is not None:
                 self.cache.update_pod(info)
@@ -230,6 +235,12 @@ class Scheduler:
             if not self.cache.is_assumed(info.key):
                 self.queue.update(old_info, info)
         self._notify()
+
+    def _known(self, pod: Obj) -> PodInfo:
+        """The PodInfo already made of this very object (parsing a pod is not free)."""
+        key = pod_key(pod)
+        known = self._pending.get(key) or self.cache.get_pod(key)
+        return known if known is not None and known.pod is pod else PodInfo(pod)
 
     def _add_assigned(self, info: PodInfo) -> None:
         if self._pending.pop(info.key, None) is not None:
@@ -397,29 +408,40 @@ class Scheduler:
     def _pass_filters(
         self, state: CycleState, pod: PodInfo, diagnosis: Diagnosis, nodes: list[NodeInfo]
     ) -> list[NodeInfo] | Status:
+        """The first feasible nodes from the rotating start, as many as wanted.
+
+        Node by node in effect, in batches for speed: each batch is what is still wanted
+        (at least ``FILTER_BATCH``), and the walk over its verdicts stops where a
+        node-by-node walk would have, so a node evaluated past that point (wasted work)
+        leaves no trace in the diagnosis.
+        """
         if not nodes:
             return []
         framework = self.framework
         wanted = num_feasible_nodes_to_find(len(nodes), self.profile.percentage_of_nodes_to_score)
         if not framework.score_plugins:
             wanted = 1
-        start = self._next_start_node_index
         count = len(nodes)
+        start = self._next_start_node_index % count
         if not framework.filter_plugins:
-            return [nodes[(start + i) % count] for i in range(min(wanted, count))]
+            return _window(nodes, start, wanted)
         feasible: list[NodeInfo] = []
-        for index in range(count):
-            node = nodes[(start + index) % count]
-            status = framework.run_filter_plugins_with_nominated_pods(state, pod, node)
-            if status.code is Code.ERROR:
-                return status
-            if status.is_success():
-                feasible.append(node)
-                if len(feasible) >= wanted:
-                    break
-            else:
-                diagnosis.node_to_status.set(node.name, status)
-                diagnosis.add_plugin_status(status)
+        done = 0
+        while done < count and len(feasible) < wanted:
+            size = min(max(wanted - len(feasible), FILTER_BATCH), count - done)
+            batch = _window(nodes, (start + done) % count, size)
+            done += size
+            verdicts = framework.filter_nodes_with_nominated_pods(state, pod, batch)
+            for node, verdict in zip(batch, verdicts, strict=True):
+                if verdict is None:
+                    feasible.append(node)
+                    if len(feasible) >= wanted:
+                        break
+                elif verdict.code is Code.ERROR:
+                    return verdict
+                else:
+                    diagnosis.node_to_status.set(node.name, verdict)
+                    diagnosis.add_plugin_status(verdict)
         return feasible
 
     def _prioritize(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo]) -> str | Status:
@@ -432,9 +454,9 @@ class Scheduler:
         totals, status = framework.run_score_plugins(state, pod, nodes)
         if not status.is_success():
             return status
-        best = max(total.total for total in totals)
-        winners = [total.name for total in totals if total.total == best]
-        return self._rng.choice(winners)
+        best = max(totals)
+        winners = [index for index, total in enumerate(totals) if total == best]
+        return nodes[self._rng.choice(winners)].name
 
     def _post_filter(self, attempt: _Attempt, fit_error: FitError) -> None:
         attempt.fit_error = fit_error
@@ -456,7 +478,7 @@ class Scheduler:
 
     def _assume_and_reserve(self, attempt: _Attempt, node_name: str) -> None:
         pod = attempt.qpi.pod_info
-        assumed = PodInfo(_with_node_name(pod.pod, node_name))
+        assumed = pod.bound_to(node_name)
         self.cache.assume_pod(assumed, node_name)
         self.nominator.delete(pod.key)
         framework = self.framework

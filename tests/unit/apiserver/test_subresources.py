@@ -74,6 +74,37 @@ async def test_second_binding_is_a_conflict() -> None:
     assert 'pod p is already assigned to node "n1"' in info.value.message
 
 
+async def test_binding_refusals() -> None:
+    """Another pod under the same name, a gated pod, a terminating pod: 409, as upstream."""
+    pods = _pods(_Clock())
+    created = await pods.create("ns", _pod("p"), W)
+    stale = {**_binding("n1"), "metadata": {"name": "p", "uid": "not-the-uid"}}
+    with pytest.raises(StatusError) as info:
+        await Binding(pods).create("ns", "p", stale, W)
+    assert info.value.code == 409
+    assert info.value.message == (
+        'Operation cannot be fulfilled on pods "p": Precondition failed: UID in precondition: '
+        f"not-the-uid, UID in object meta: {created['metadata']['uid']}"
+    )
+    with pytest.raises(StatusError) as info:
+        await Binding(pods).create("ns", "p", {**_binding("n1"), "metadata": {"name": "q"}}, W)
+    assert (info.value.code, info.value.message) == (
+        400,
+        "name in URL does not match name in Binding object",
+    )
+    gated = {**_pod("g"), "spec": {**_pod("g")["spec"], "schedulingGates": [{"name": "wait"}]}}
+    await pods.create("ns", gated, W)
+    with pytest.raises(StatusError) as info:
+        await Binding(pods).create("ns", "g", _binding("n1"), W)
+    assert info.value.message == (
+        'Operation cannot be fulfilled on pods/binding "g": pod g has non-empty '
+        ".spec.schedulingGates"
+    )
+    current = {**_binding("n1"), "metadata": {"name": "p", "uid": created["metadata"]["uid"]}}
+    await Binding(pods).create("ns", "p", current, W)
+    assert (await pods.get("ns", "p"))["spec"]["nodeName"] == "n1"
+
+
 UNSCHEDULABLE = {
     "type": "PodScheduled",
     "status": "False",

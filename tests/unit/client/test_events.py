@@ -286,7 +286,10 @@ async def test_a_full_queue_drops_new_events(caplog: pytest.LogCaptureFixture) -
     """More than 1000 waiting: the newest are dropped and logged, recording never blocks."""
     broadcaster = EventBroadcaster(FakeSink())
     recorder = broadcaster.new_recorder("kubelet")
-    for i in range(1001):
+    for i in range(1005):
         recorder.event(POD, NORMAL, "Pulled", f"m{i}")
     assert broadcaster._queue.qsize() == 1000
-    assert "event dropped" in caplog.text
+    assert broadcaster.dropped == 5
+    # One line for the first drop, not one per Event.
+    assert caplog.text.count("event dropped") == 1
+    assert "(1 dropped so far): Pulled m1000" in caplog.text

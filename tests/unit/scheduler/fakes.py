@@ -17,6 +17,8 @@ from typing import Any
 
 from kubeling.scheduler.framework.cycle_state import CycleState
 from kubeling.scheduler.framework.interfaces import (
+    BatchFilterPlugin,
+    BatchScorePlugin,
     FilterPlugin,
     PreFilterPlugin,
     PreScorePlugin,
@@ -26,7 +28,7 @@ from kubeling.scheduler.framework.interfaces import (
 from kubeling.scheduler.framework.objects import ObjectKind
 from kubeling.scheduler.framework.profile import Profile
 from kubeling.scheduler.framework.status import Status
-from kubeling.scheduler.framework.types import NodeScore, PodInfo
+from kubeling.scheduler.framework.types import PodInfo
 from kubeling.scheduler.protocols import SideEffects
 from kubeling.scheduler.scheduler import Scheduler
 
@@ -314,9 +316,13 @@ class Harness:
             if not status.is_success():
                 return {"PreFilter": status}
         assert isinstance(plugin, FilterPlugin)
-        return {
-            node.name: plugin.filter(state, info, node) for node in self.scheduler.snapshot.list()
-        }
+        nodes = self.scheduler.snapshot.list()
+        statuses = {node.name: plugin.filter(state, info, node) for node in nodes}
+        if isinstance(plugin, BatchFilterPlugin):
+            # The fast path rejects the very same nodes for the very same reasons.
+            rejected = {nodes[i].name: s for i, s in plugin.filter_nodes(state, info, nodes)}
+            assert rejected == {n: s for n, s in statuses.items() if not s.is_success()}
+        return statuses
 
     def reasons(self, name: str, pod: Obj) -> dict[str, tuple[str, ...]]:
         """Each node's rejection reasons (empty when it fits)."""
@@ -338,7 +344,10 @@ class Harness:
         for node in nodes:
             value, status = plugin.score(state, info, node)
             assert status.is_success(), status
-            scores.append(NodeScore(node.name, value))
+            scores.append(value)
+        if isinstance(plugin, BatchScorePlugin):
+            # The fast path gives the very same raw scores.
+            assert plugin.score_nodes(state, info, nodes) == scores
         if isinstance(plugin, ScoreNormalizer):
-            assert plugin.normalize_score(state, info, scores).is_success()
-        return {s.name: s.score for s in scores}
+            assert plugin.normalize_score(state, info, nodes, scores).is_success()
+        return {node.name: score for node, score in zip(nodes, scores, strict=True)}

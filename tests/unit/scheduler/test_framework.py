@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from kubeling.scheduler.framework.interfaces import Handle, Plugin
 from kubeling.scheduler.framework.profile import PluginSpec, Profile
 from kubeling.scheduler.framework.runtime import Framework, FrameworkError
 from kubeling.scheduler.framework.status import Code, Status, success
-from kubeling.scheduler.framework.types import NodeInfo, NodeScore, PodInfo, PreFilterResult
+from kubeling.scheduler.framework.types import NodeInfo, PodInfo, PreFilterResult
 from kubeling.scheduler.plugins import node_resources_fit, priority_sort
 from kubeling.scheduler.registry import IN_TREE
 from kubeling.scheduler.scheduler import Scheduler
@@ -44,10 +44,11 @@ class Scripted:
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> tuple[int, Status]:
         return int(self.args.get("scores", {}).get(node.name, 0)), success()
 
-    def normalize_score(self, state: CycleState, pod: PodInfo, scores: list[NodeScore]) -> Status:
+    def normalize_score(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo], scores: list[int]
+    ) -> Status:
         factor = int(self.args.get("factor", 1))
-        for item in scores:
-            item.score *= factor
+        scores[:] = [score * factor for score in scores]
         return success()
 
     def permit(self, state: CycleState, pod: PodInfo, node_name: str) -> tuple[Status, float]:
@@ -173,7 +174,11 @@ def test_scores_are_normalized_weighted_and_checked() -> None:
     nodes = framework.snapshot.list()
     totals, status = framework.run_score_plugins(CycleState(), POD, nodes)
     assert status.is_success()
-    assert {t.name: t.total for t in totals} == {"n1": 10 * 2 * 2 + 30, "n2": 50 * 2 * 2, "n3": 0}
+    assert dict(zip([n.name for n in nodes], totals, strict=True)) == {
+        "n1": 10 * 2 * 2 + 30,
+        "n2": 50 * 2 * 2,
+        "n3": 0,
+    }
     framework = _framework({"A": {"scores": {"n1": 60}, "factor": 2}}, PluginSpec("A"))
     _, status = framework.run_score_plugins(CycleState(), POD, framework.snapshot.list())
     assert status.code is Code.ERROR

@@ -697,6 +697,18 @@ class ResourceStore:
         )
         return self.served.outgoing(written)
 
+    async def update_internal(
+        self, namespace: str, name: str, change: Callable[[Obj], Obj], options: WriteOptions
+    ) -> Obj:
+        """The API server's own read-modify-write of one object (``pods/binding``).
+
+        ``change`` receives a copy of the stored object and returns it changed, or raises
+        a ``StatusError`` to refuse; it runs again if a concurrent write wins the race.
+        No strategy rules, no field tracking: the caller owns the change.
+        """
+        written = await self._write(namespace, name, change, expected_rv=None, options=options)
+        return self.served.outgoing(written)
+
     async def patch(
         self,
         namespace: str,

@@ -152,7 +152,14 @@ class Scale:
 
 
 class Binding:
-    """``POST pods/<name>/binding`` (and ``POST bindings``): assign a pod to a node."""
+    """``POST pods/<name>/binding`` (and ``POST bindings``): assign a pod to a node.
+
+    One read-modify-write of the pod, as Kubernetes' ``BindingREST`` does: the
+    binding's ``metadata.uid`` (and ``resourceVersion``), when set, must still be the
+    pod's; a pod being deleted, already bound, or still gated is refused with 409 on
+    ``pods/binding``. The pod gets ``spec.nodeName``, the binding's annotations and
+    ``PodScheduled=True``.
+    """
 
     def __init__(self, pods: ResourceStore) -> None:
         self.pods = pods
@@ -164,21 +171,50 @@ class Binding:
         node = target.get("name") if isinstance(target, dict) else None
         if not node:
             raise errors.invalid("Binding", name, [invalid("target.name", "", "required")])
-        pod = await self.pods.get(namespace, name)
-        if _meta(pod).get("deletionTimestamp"):
-            raise errors.conflict(
-                "pods", name, "pod is being deleted, cannot be assigned to a host"
+        meta = _meta(body)
+        if meta.get("name") and meta["name"] != name:
+            raise errors.bad_request("name in URL does not match name in Binding object")
+        uid, version = meta.get("uid") or "", meta.get("resourceVersion") or ""
+        annotations = meta.get("annotations") or {}
+
+        def bind(pod: Obj) -> Obj:
+            pod_meta = _meta(pod)
+            # A failed precondition is the pods store's conflict, as upstream's storage says.
+            if uid and uid != pod_meta.get("uid"):
+                raise errors.conflict(
+                    "pods",
+                    name,
+                    f"Precondition failed: UID in precondition: {uid}, "
+                    f"UID in object meta: {pod_meta.get('uid')}",
+                )
+            if version and version != pod_meta.get("resourceVersion"):
+                raise errors.conflict(
+                    "pods",
+                    name,
+                    f"Precondition failed: ResourceVersion in precondition: {version}, "
+                    f"ResourceVersion in object meta: {pod_meta.get('resourceVersion')}",
+                )
+            if pod_meta.get("deletionTimestamp"):
+                raise self._conflict(
+                    name, f"pod {name} is being deleted, cannot be assigned to a host"
+                )
+            spec = pod.setdefault("spec", {})
+            if spec.get("nodeName"):
+                raise self._conflict(
+                    name, f'pod {name} is already assigned to node "{spec["nodeName"]}"'
+                )
+            if spec.get("schedulingGates"):
+                raise self._conflict(name, f"pod {name} has non-empty .spec.schedulingGates")
+            spec["nodeName"] = node
+            if annotations:
+                pod_meta.setdefault("annotations", {}).update(annotations)
+            status = pod.setdefault("status", {})
+            status["conditions"] = set_pod_condition(
+                status.get("conditions") or [], "PodScheduled", "True", now=self.pods.now()
             )
-        bound = (pod.get("spec") or {}).get("nodeName")
-        if bound:
-            raise errors.conflict("pods", name, f'pod {name} is already assigned to node "{bound}"')
-        updated = copy.deepcopy(pod)
-        updated["spec"]["nodeName"] = node
-        status = updated.setdefault("status", {})
-        status["conditions"] = set_pod_condition(
-            status.get("conditions") or [], "PodScheduled", "True", now=self.pods.now()
-        )
-        await self.pods.update(namespace, name, updated, options, internal=True)
+            return pod
+
+        await self.pods.update_internal(namespace, name, bind, options)
         return {
             "kind": "Status",
             "apiVersion": "v1",
@@ -186,6 +222,10 @@ class Binding:
             "status": "Success",
             "code": 201,
         }
+
+    @staticmethod
+    def _conflict(name: str, message: str) -> errors.StatusError:
+        return errors.conflict("pods/binding", name, message)
 
 
 class Finalize:

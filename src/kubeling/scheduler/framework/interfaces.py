@@ -11,6 +11,9 @@ extension points, in the order a pod meets them (upstream ``framework/interface.
   Filter. Its optional extensions ``add_pod``/``remove_pod`` update that state when
   preemption simulates adding or removing a pod on a node.
 * **Filter** runs per node; the first plugin that rejects decides the node's status.
+  A plugin may also offer ``filter_nodes`` (and ``score_nodes`` for Score) to check a
+  whole batch of nodes in one call: Python pays per call, and a cycle looks at hundreds
+  of nodes, so the framework uses these fast paths when a plugin has them.
 * **PostFilter** runs when no node fits: preemption.
 * **PreScore** / **Score** (+ ``normalize_score``) rank the feasible nodes; each
   plugin's normalized score (0-100) is multiplied by its weight and summed.
@@ -25,7 +28,7 @@ exception escaping a plugin into an ``ERROR`` status.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from kubeling.scheduler.framework.cycle_state import CycleState
@@ -37,7 +40,6 @@ from kubeling.scheduler.framework.snapshot import Snapshot
 from kubeling.scheduler.framework.status import Status
 from kubeling.scheduler.framework.types import (
     NodeInfo,
-    NodeScore,
     PodInfo,
     PostFilterResult,
     PreFilterResult,
@@ -48,10 +50,13 @@ if TYPE_CHECKING:
     from kubeling.scheduler.protocols import Clock, SideEffects
 
 __all__ = [
+    "BatchFilterPlugin",
+    "BatchScorePlugin",
     "BindPlugin",
     "EnqueueExtensions",
     "FilterPlugin",
     "Handle",
+    "NodeLocalPlugin",
     "PermitPlugin",
     "Plugin",
     "PluginFactory",
@@ -130,6 +135,33 @@ class FilterPlugin(Protocol):
 
 
 @runtime_checkable
+class BatchFilterPlugin(Protocol):
+    """A Filter plugin that also checks many nodes in one call.
+
+    A fast path only: the answers must be exactly those of ``filter`` on each node
+    (which stays the reference), so a cycle may use either.
+    """
+
+    def filter_nodes(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
+    ) -> list[tuple[int, Status]]:
+        """``(index, status)`` for every node of ``nodes`` that ``filter`` rejects."""
+        ...
+
+
+@runtime_checkable
+class NodeLocalPlugin(Protocol):
+    """A Filter/Score plugin whose verdict and raw score on a node depend only on that
+    node's ``NodeInfo`` and on the fields of the pod its signature names (not on the
+    cycle state, not on other nodes): the framework then remembers them per node until
+    the node changes (see ``framework.memo``)."""
+
+    def node_signature(self, pod: PodInfo) -> Hashable | None:
+        """The fields of ``pod`` the answers depend on; None: do not remember them."""
+        ...
+
+
+@runtime_checkable
 class PostFilterPlugin(Protocol):
     """Runs when no node passed Filter (preemption)."""
 
@@ -159,11 +191,23 @@ class ScorePlugin(Protocol):
 
 
 @runtime_checkable
+class BatchScorePlugin(Protocol):
+    """A Score plugin that also scores many nodes in one call (the same answers as
+    ``score`` on each node, faster)."""
+
+    def score_nodes(self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]) -> list[int]:
+        """The raw score of each node of ``nodes``, in order."""
+        ...
+
+
+@runtime_checkable
 class ScoreNormalizer(Protocol):
     """Maps a Score plugin's raw scores into [0, MAX_NODE_SCORE]."""
 
-    def normalize_score(self, state: CycleState, pod: PodInfo, scores: list[NodeScore]) -> Status:
-        """Rewrite ``scores`` in place."""
+    def normalize_score(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo], scores: list[int]
+    ) -> Status:
+        """Rewrite ``scores`` (the raw score of each of ``nodes``) in place."""
         ...
 
 

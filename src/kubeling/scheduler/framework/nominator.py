@@ -57,6 +57,15 @@ class PodNominator:
         """The node a pod is nominated to, or ``""``."""
         return self._node_of.get(key, "")
 
+    def nodes_with_pods(self, *, min_priority: int, other_than: str) -> frozenset[str]:
+        """The nodes with a nominated pod of at least ``min_priority``, other than the pod
+        with key ``other_than`` (usually there are none: one check per cycle, not per node)."""
+        return frozenset(
+            node_name
+            for node_name, pods in self._by_node.items()
+            if any(p.priority >= min_priority and p.key != other_than for p in pods)
+        )
+
     def pods_for_node(self, node_name: str) -> list[PodInfo]:
         """The pods nominated to ``node_name``."""
         return list(self._by_node.get(node_name, ()))

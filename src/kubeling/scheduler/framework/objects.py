@@ -41,27 +41,38 @@ class ClusterObjects:
 
     def __init__(self) -> None:
         """An empty store."""
-        self._by_kind: dict[ObjectKind, dict[tuple[str, str], Obj]] = {
+        # kind -> namespace -> name -> object: listing one namespace (a pod's Services, on
+        # every cycle) does not walk the others.
+        self._by_kind: dict[ObjectKind, dict[str, dict[str, Obj]]] = {
             kind: {} for kind in ObjectKind
         }
 
     def put(self, kind: ObjectKind, obj: Obj) -> None:
         """Add or replace an object."""
-        self._by_kind[kind][_key(obj)] = obj
+        namespace, name = _key(obj)
+        self._by_kind[kind].setdefault(namespace, {})[name] = obj
 
     def remove(self, kind: ObjectKind, obj: Obj) -> None:
         """Forget an object (absent ones are fine)."""
-        self._by_kind[kind].pop(_key(obj), None)
+        namespace, name = _key(obj)
+        objects = self._by_kind[kind].get(namespace)
+        if objects is not None:
+            objects.pop(name, None)
+            if not objects:
+                del self._by_kind[kind][namespace]
 
     def get(self, kind: ObjectKind, namespace: str, name: str) -> Obj | None:
         """One object; cluster-scoped kinds use ``namespace=""``."""
-        return self._by_kind[kind].get((namespace, name))
+        return self._by_kind[kind].get(namespace, {}).get(name)
 
     def list(self, kind: ObjectKind, namespace: str | None = None) -> Iterator[Obj]:
         """Every object of a kind, or those in one namespace."""
-        for (ns, _), obj in self._by_kind[kind].items():
-            if namespace is None or ns == namespace:
-                yield obj
+        by_namespace = self._by_kind[kind]
+        if namespace is not None:
+            yield from by_namespace.get(namespace, {}).values()
+            return
+        for objects in by_namespace.values():
+            yield from objects.values()
 
     def namespace_labels(self, namespace: str) -> Mapping[str, str] | None:
         """A namespace's labels, or None when the namespace is not known."""

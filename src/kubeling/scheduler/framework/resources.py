@@ -21,6 +21,7 @@ should one arrive anyway it counts as zero rather than failing the whole cycle.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -60,11 +61,17 @@ def amount(name: str, value: object) -> int:
     >>> amount("cpu", "1500m"), amount("memory", "1Gi"), amount("cpu", "bogus")
     (1500, 1073741824, 0)
     """
+    return _amount(name == CPU, str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _amount(milli: bool, text: str) -> int:
+    # Memoized: every pod event parses its requests again, and they repeat endlessly.
     try:
-        quantity = parse_quantity(str(value))
+        quantity = parse_quantity(text)
     except QuantityParseError:
         return 0
-    return quantity.milli_value() if name == CPU else quantity.value()
+    return quantity.milli_value() if milli else quantity.value()
 
 
 def is_scalar_resource_name(name: str) -> bool:

@@ -10,10 +10,15 @@ extension points they implement, and runs each point with upstream's rules
   but the remaining PreFilters still run (preemption will need their state); node
   restrictions from several plugins intersect, and an empty intersection rejects the
   pod with ``node(s) didn't satisfy plugin(s) [A B] simultaneously``.
-* Filter: the first rejecting plugin decides, tagged with its name.
+* Filter: the first rejecting plugin decides, tagged with its name. ``filter_nodes``
+  runs the same rules over a batch of nodes, plugin by plugin (each plugin sees only
+  the nodes every earlier plugin passed), through the plugins' batch fast paths.
 * PostFilter: the first success wins; otherwise the reasons of all are combined.
-* Score: raw scores, then ``normalize_score``, then a range check (0-100) and the
-  weight; the node's total is the sum.
+* Node-local plugins' Filter verdicts and score sums are remembered per node until the
+  node changes (``framework.memo``).
+* Score: raw scores (a plugin's ``score_nodes`` when it has one), then
+  ``normalize_score``, then a range check (0-100) and the weight; the node's total is
+  the sum.
 * Permit: a ``Wait`` parks the pod until every waiting plugin allows it, one rejects
   it, or its timeout passes.
 
@@ -24,17 +29,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from kubeling.scheduler.framework.cycle_state import CycleState
 from kubeling.scheduler.framework.diagnosis import NodeToStatus
 from kubeling.scheduler.framework.events import ClusterEventWithHint
 from kubeling.scheduler.framework.interfaces import (
+    BatchFilterPlugin,
+    BatchScorePlugin,
     BindPlugin,
     EnqueueExtensions,
     FilterPlugin,
+    NodeLocalPlugin,
     PermitPlugin,
     Plugin,
     PluginFactory,
@@ -50,6 +57,7 @@ from kubeling.scheduler.framework.interfaces import (
     ScoreNormalizer,
     ScorePlugin,
 )
+from kubeling.scheduler.framework.memo import NodeMemo
 from kubeling.scheduler.framework.nominator import PodNominator
 from kubeling.scheduler.framework.objects import ClusterObjects
 from kubeling.scheduler.framework.profile import Profile
@@ -58,7 +66,6 @@ from kubeling.scheduler.framework.status import Code, Status, success
 from kubeling.scheduler.framework.types import (
     MAX_NODE_SCORE,
     NodeInfo,
-    NodeScore,
     PodInfo,
     PostFilterResult,
     PreFilterResult,
@@ -68,20 +75,11 @@ from kubeling.scheduler.framework.types import (
 if TYPE_CHECKING:
     from kubeling.scheduler.protocols import Clock, SideEffects
 
-__all__ = ["Framework", "FrameworkError", "NodePluginScores", "WaitingPod"]
+__all__ = ["Framework", "FrameworkError", "WaitingPod"]
 
 
 class FrameworkError(ValueError):
     """The profile cannot be built (unknown plugin, no queue sort, duplicates)."""
-
-
-@dataclass(slots=True)
-class NodePluginScores:
-    """A feasible node's weighted total and the per-plugin parts."""
-
-    name: str
-    total: int
-    scores: dict[str, int]
 
 
 class WaitingPod:
@@ -119,6 +117,8 @@ class WaitingPod:
 
 
 _log = logging.getLogger(__name__)
+# Bound on the shared tagged rejections (reasons may name claims or taints).
+_MAX_TAGGED = 4096
 
 
 class Framework:
@@ -193,6 +193,28 @@ class Framework:
         self.post_bind: list[tuple[str, PostBindPlugin]] = [
             (n, p) for n, p in self.plugins.items() if isinstance(p, PostBindPlugin)
         ]
+        # The fast paths, and the normalizers, found once (isinstance on a Protocol is slow).
+        self._batch_filters: dict[str, BatchFilterPlugin] = {
+            n: p for n, p in self.filter_plugins if isinstance(p, BatchFilterPlugin)
+        }
+        self._batch_scores: dict[str, BatchScorePlugin] = {
+            n: p for n, p in self.score_plugins if isinstance(p, BatchScorePlugin)
+        }
+        self._normalizers: dict[str, ScoreNormalizer] = {
+            n: p for n, p in self.score_plugins if isinstance(p, ScoreNormalizer)
+        }
+        self._node_local: dict[str, NodeLocalPlugin] = {
+            n: p for n, p in self.plugins.items() if isinstance(p, NodeLocalPlugin)
+        }
+        # Filter verdicts and node-local score sums, per node (``framework.memo``).
+        self._verdicts: NodeMemo[Status | None] = NodeMemo()
+        self._local_scores: NodeMemo[int] = NodeMemo()
+        self._extensions: list[tuple[str, PreFilterExtensions]] = [
+            (n, p) for n, p in self.pre_filter if isinstance(p, PreFilterExtensions)
+        ]
+        # Rejections tagged with their plugin, shared: a cycle may reject thousands of nodes
+        # for the same few reasons.
+        self._tagged: dict[tuple[Status, str], Status] = {}
         self._waiting: dict[str, WaitingPod] = {}
 
     # --- Handle -----------------------------------------------------------------
@@ -308,11 +330,135 @@ class Framework:
             except Exception as err:  # a plugin bug must not take the scheduler down
                 status = Status.as_error(err, name)
             if not status.is_success():
-                if status.is_rejected():
-                    return status.with_plugin(name)
-                message = f'running "{name}" filter plugin: {status.message()}'
-                return Status(Code.ERROR, (message,), name)
+                return self._filter_verdict(name, status)
         return success()
+
+    def _filter_verdict(self, name: str, status: Status) -> Status:
+        """A plugin's rejection tagged with its name, or its error wrapped."""
+        if not status.is_rejected():
+            message = f'running "{name}" filter plugin: {status.message()}'
+            return Status(Code.ERROR, (message,), name)
+        if status.error is not None:
+            return status.with_plugin(name)
+        key = (status, name)
+        tagged = self._tagged.get(key)
+        if tagged is None:
+            if len(self._tagged) > _MAX_TAGGED:
+                self._tagged.clear()
+            tagged = self._tagged[key] = status.with_plugin(name)
+        return tagged
+
+    def filter_nodes(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
+    ) -> list[Status | None]:
+        """``run_filter_plugins`` for each of ``nodes``: its verdict, None where all pass.
+
+        When every plugin that runs is node-local, a node's verdict for pods like this one
+        is remembered until the node changes (``framework.memo``).
+        """
+        signature = self._local_signature(state.skip_filter_plugins, self.filter_plugins, pod)
+        if signature is None:
+            return self._filter_plugin_by_plugin(state, pod, nodes)
+        table = self._verdicts.table(signature, len(self.snapshot.node_info_map))
+        verdicts: list[Status | None] = [None] * len(nodes)
+        misses: list[int] = []
+        for index, node in enumerate(nodes):
+            known = table.get(node)
+            if known is None or known[0] != node.generation:
+                misses.append(index)
+            else:
+                verdicts[index] = known[1]
+        if misses:
+            found = self._filter_plugin_by_plugin(state, pod, [nodes[i] for i in misses])
+            for index, verdict in zip(misses, found, strict=True):
+                verdicts[index] = verdict
+                if verdict is None or verdict.code is not Code.ERROR:  # errors are not answers
+                    node = nodes[index]
+                    table[node] = (node.generation, verdict)
+        return verdicts
+
+    def _local_signature(
+        self, skipped: frozenset[str], plugins: Sequence[tuple[str, object]], pod: PodInfo
+    ) -> Hashable | None:
+        """The signatures of the plugins that run, if all of them are node-local."""
+        parts: list[tuple[str, Hashable]] = []
+        for name, _ in plugins:
+            if name in skipped:
+                continue
+            local = self._node_local.get(name)
+            signature = local.node_signature(pod) if local is not None else None
+            if signature is None:
+                return None
+            parts.append((name, signature))
+        return tuple(parts)
+
+    def _filter_plugin_by_plugin(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
+    ) -> list[Status | None]:
+        """Each plugin sees the nodes every earlier plugin let through, so a node's verdict
+        is its first rejection, as node by node."""
+        verdicts: list[Status | None] = [None] * len(nodes)
+        remaining = list(range(len(nodes)))
+        skipped = state.skip_filter_plugins
+        for name, plugin in self.filter_plugins:
+            if not remaining:
+                break
+            if name in skipped:
+                continue
+            subset = [nodes[i] for i in remaining] if len(remaining) < len(nodes) else nodes
+            rejected = self._filter_batch(name, plugin, state, pod, subset)
+            if not rejected:
+                continue
+            for index, status in rejected:
+                verdicts[remaining[index]] = self._filter_verdict(name, status)
+            remaining = [i for i in remaining if verdicts[i] is None]
+        return verdicts
+
+    def _filter_batch(
+        self,
+        name: str,
+        plugin: FilterPlugin,
+        state: CycleState,
+        pod: PodInfo,
+        nodes: Sequence[NodeInfo],
+    ) -> list[tuple[int, Status]]:
+        batch = self._batch_filters.get(name)
+        if batch is not None:
+            try:
+                return batch.filter_nodes(state, pod, nodes)
+            except Exception:  # a plugin bug: node by node, so each node gets its error
+                _log.debug("filter_nodes of %s failed; filtering node by node", name)
+        rejected: list[tuple[int, Status]] = []
+        for index, node in enumerate(nodes):
+            try:
+                status = plugin.filter(state, pod, node)
+            except Exception as err:  # a plugin bug must not take the scheduler down
+                status = Status.as_error(err, name)
+            if not status.is_success():
+                rejected.append((index, status))
+        return rejected
+
+    def nodes_with_nominated_pods(self, pod: PodInfo) -> frozenset[str]:
+        """The nodes where pods of at least ``pod``'s priority are nominated."""
+        return self._nominator.nodes_with_pods(min_priority=pod.priority, other_than=pod.key)
+
+    def filter_nodes_with_nominated_pods(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
+    ) -> list[Status | None]:
+        """``run_filter_plugins_with_nominated_pods`` for each of ``nodes`` (None: fits)."""
+        nominated = self.nodes_with_nominated_pods(pod)
+        if not nominated:
+            return self.filter_nodes(state, pod, nodes)
+        plain = [i for i, node in enumerate(nodes) if node.name not in nominated]
+        verdicts: list[Status | None] = [None] * len(nodes)
+        plain_verdicts = self.filter_nodes(state, pod, [nodes[i] for i in plain])
+        for i, verdict in zip(plain, plain_verdicts, strict=True):
+            verdicts[i] = verdict
+        for i, node in enumerate(nodes):
+            if node.name in nominated:
+                status = self.run_filter_plugins_with_nominated_pods(state, pod, node)
+                verdicts[i] = None if status.is_success() else status
+        return verdicts
 
     def run_filter_plugins_with_nominated_pods(
         self, state: CycleState, pod: PodInfo, node: NodeInfo
@@ -357,8 +503,8 @@ class Framework:
         call: Callable[[PreFilterExtensions], Status],
         verb: str,
     ) -> Status:
-        for name, plugin in self.pre_filter:
-            if name in state.skip_filter_plugins or not isinstance(plugin, PreFilterExtensions):
+        for name, plugin in self._extensions:
+            if name in state.skip_filter_plugins:
                 continue
             try:
                 status = call(plugin)
@@ -431,41 +577,128 @@ class Framework:
 
     def run_score_plugins(
         self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
-    ) -> tuple[list[NodePluginScores], Status]:
-        """Each node's weighted total over the Score plugins not skipped."""
-        totals = [NodePluginScores(node.name, 0, {}) for node in nodes]
+    ) -> tuple[list[int], Status]:
+        """Each node's weighted total over the Score plugins not skipped.
+
+        The node-local plugins without normalization (NodeResourcesFit, BalancedAllocation)
+        add up to a part of each node's total that only the node and the pod decide: it is
+        remembered per node until the node changes (``framework.memo``).
+        """
+        skipped = state.skip_score_plugins
+        local = [
+            (name, plugin)
+            for name, plugin in self.score_plugins
+            if name not in skipped and name in self._node_local and name not in self._normalizers
+        ]
+        signature = self._local_signature(skipped, local, pod) if local else None
+        if signature is None:
+            local = []
+            totals = [0] * len(nodes)
+        else:
+            totals, status = self._local_totals(state, pod, nodes, local, signature)
+            if not status.is_success():
+                return [], status
+        done = {name for name, _ in local}
         for name, plugin in self.score_plugins:
-            if name in state.skip_score_plugins:
+            if name in skipped or name in done:
                 continue
-            scores: list[NodeScore] = []
-            for node in nodes:
-                try:
-                    value, status = plugin.score(state, pod, node)
-                except Exception as err:  # a plugin bug must not take the scheduler down
-                    status, value = Status.as_error(err, name), 0
-                if not status.is_success():
-                    message = f'plugin "{name}" failed with: {status.message()}'
-                    return [], Status(Code.ERROR, (message,), name)
-                scores.append(NodeScore(node.name, value))
-            if isinstance(plugin, ScoreNormalizer):
-                try:
-                    status = plugin.normalize_score(state, pod, scores)
-                except Exception as err:  # a plugin bug must not take the scheduler down
-                    status = Status.as_error(err)
-                if not status.is_success():
-                    message = f"running Normalize on Score plugins: {status.message()}"
-                    return [], Status(Code.ERROR, (message,), name)
-            weight = self.weights[name]
-            for total, score in zip(totals, scores, strict=True):
-                if not 0 <= score.score <= MAX_NODE_SCORE:
-                    message = (
-                        f'plugin "{name}" returns an invalid score {score.score}, '
-                        f"it should in the range of [0, {MAX_NODE_SCORE}] after normalizing"
-                    )
-                    return [], Status(Code.ERROR, (message,), name)
-                total.scores[name] = score.score * weight
-                total.total += score.score * weight
+            scores, status = self._weighted_scores(name, plugin, state, pod, nodes)
+            if not status.is_success():
+                return [], status
+            totals = [total + score for total, score in zip(totals, scores, strict=True)]
         return totals, success()
+
+    def _local_totals(
+        self,
+        state: CycleState,
+        pod: PodInfo,
+        nodes: Sequence[NodeInfo],
+        plugins: Sequence[tuple[str, ScorePlugin]],
+        signature: Hashable,
+    ) -> tuple[list[int], Status]:
+        """The weighted sum of ``plugins``' scores per node, remembered per node."""
+        table = self._local_scores.table(signature, len(self.snapshot.node_info_map))
+        totals = [0] * len(nodes)
+        misses: list[int] = []
+        for index, node in enumerate(nodes):
+            known = table.get(node)
+            if known is None or known[0] != node.generation:
+                misses.append(index)
+            else:
+                totals[index] = known[1]
+        if not misses:
+            return totals, success()
+        unknown = [nodes[i] for i in misses]
+        found = [0] * len(unknown)
+        for name, plugin in plugins:
+            scores, status = self._weighted_scores(name, plugin, state, pod, unknown)
+            if not status.is_success():
+                return [], status
+            found = [total + score for total, score in zip(found, scores, strict=True)]
+        for index, total in zip(misses, found, strict=True):
+            totals[index] = total
+            node = nodes[index]
+            table[node] = (node.generation, total)
+        return totals, success()
+
+    def _weighted_scores(
+        self,
+        name: str,
+        plugin: ScorePlugin,
+        state: CycleState,
+        pod: PodInfo,
+        nodes: Sequence[NodeInfo],
+    ) -> tuple[list[int], Status]:
+        """One plugin's scores: raw, normalized, checked to be in range, weighted."""
+        scores, status = self._raw_scores(name, plugin, state, pod, nodes)
+        if not status.is_success():
+            return [], status
+        normalizer = self._normalizers.get(name)
+        if normalizer is not None:
+            try:
+                status = normalizer.normalize_score(state, pod, nodes, scores)
+            except Exception as err:  # a plugin bug must not take the scheduler down
+                status = Status.as_error(err)
+            if not status.is_success():
+                message = f"running Normalize on Score plugins: {status.message()}"
+                return [], Status(Code.ERROR, (message,), name)
+        if scores and (min(scores) < 0 or max(scores) > MAX_NODE_SCORE):
+            bad = next(s for s in scores if not 0 <= s <= MAX_NODE_SCORE)
+            message = (
+                f'plugin "{name}" returns an invalid score {bad}, '
+                f"it should in the range of [0, {MAX_NODE_SCORE}] after normalizing"
+            )
+            return [], Status(Code.ERROR, (message,), name)
+        weight = self.weights[name]
+        if weight != 1:
+            scores = [score * weight for score in scores]
+        return scores, success()
+
+    def _raw_scores(
+        self,
+        name: str,
+        plugin: ScorePlugin,
+        state: CycleState,
+        pod: PodInfo,
+        nodes: Sequence[NodeInfo],
+    ) -> tuple[list[int], Status]:
+        batch = self._batch_scores.get(name)
+        if batch is not None:
+            try:
+                return batch.score_nodes(state, pod, nodes), success()
+            except Exception:  # a plugin bug: node by node, to report it as upstream does
+                _log.debug("score_nodes of %s failed; scoring node by node", name)
+        scores: list[int] = []
+        for node in nodes:
+            try:
+                value, status = plugin.score(state, pod, node)
+            except Exception as err:  # a plugin bug must not take the scheduler down
+                status, value = Status.as_error(err, name), 0
+            if not status.is_success():
+                message = f'plugin "{name}" failed with: {status.message()}'
+                return [], Status(Code.ERROR, (message,), name)
+            scores.append(value)
+        return scores, success()
 
     # --- reserve, permit, bind ------------------------------------------------------
 

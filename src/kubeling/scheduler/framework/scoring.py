@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from kubeling.scheduler.framework.types import MAX_NODE_SCORE, NodeScore
+from kubeling.scheduler.framework.types import MAX_NODE_SCORE
 
 __all__ = ["default_normalize_score"]
 
 
-def default_normalize_score(scores: list[NodeScore], *, reverse: bool) -> None:
-    """Scale scores so the highest becomes ``MAX_NODE_SCORE``; ``reverse`` flips them.
+def default_normalize_score(scores: list[int], *, reverse: bool) -> None:
+    """Scale scores in place so the highest becomes ``MAX_NODE_SCORE``; ``reverse`` flips them.
 
     When every score is 0 they stay 0 (or all become the maximum with ``reverse``).
 
-    >>> scores = [NodeScore("a", 2), NodeScore("b", 4), NodeScore("c", 0)]
+    >>> scores = [2, 4, 0]
     >>> default_normalize_score(scores, reverse=True)
-    >>> [s.score for s in scores]
+    >>> scores
     [50, 0, 100]
     """
-    highest = max((s.score for s in scores), default=0)
+    highest = max(scores, default=0)
     if highest == 0:
         if reverse:
-            for item in scores:
-                item.score = MAX_NODE_SCORE
+            scores[:] = [MAX_NODE_SCORE] * len(scores)
         return
-    for item in scores:
-        value = MAX_NODE_SCORE * item.score // highest
-        item.score = MAX_NODE_SCORE - value if reverse else value
+    if reverse:
+        scores[:] = [MAX_NODE_SCORE - MAX_NODE_SCORE * s // highest for s in scores]
+    else:
+        scores[:] = [MAX_NODE_SCORE * s // highest for s in scores]

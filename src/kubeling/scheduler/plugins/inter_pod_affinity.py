@@ -48,7 +48,6 @@ from kubeling.scheduler.framework.status import Status, success
 from kubeling.scheduler.framework.types import (
     MAX_NODE_SCORE,
     NodeInfo,
-    NodeScore,
     PodInfo,
     PreFilterResult,
 )
@@ -297,16 +296,18 @@ class InterPodAffinity:
                 total += by_value.get(value, 0)
         return total, success()
 
-    def normalize_score(self, state: CycleState, pod: PodInfo, scores: list[NodeScore]) -> Status:
+    def normalize_score(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo], scores: list[int]
+    ) -> Status:
         """Linear rescaling between the lowest and the highest node."""
         if not scores:
             return success()
-        lowest = min(s.score for s in scores)
-        highest = max(s.score for s in scores)
-        spread = highest - lowest
-        for item in scores:
-            # Go truncates the float product toward zero; it is never negative here.
-            item.score = int(MAX_NODE_SCORE * ((item.score - lowest) / spread)) if spread else 0
+        lowest = min(scores)
+        spread = max(scores) - lowest
+        # Go truncates the float product toward zero; it is never negative here.
+        scores[:] = [
+            int(MAX_NODE_SCORE * ((score - lowest) / spread)) if spread else 0 for score in scores
+        ]
         return success()
 
     def events_to_register(self) -> Sequence[ClusterEventWithHint]:

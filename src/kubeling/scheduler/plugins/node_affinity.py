@@ -15,7 +15,7 @@ the best node gets 100.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -37,7 +37,6 @@ from kubeling.scheduler.framework.scoring import default_normalize_score
 from kubeling.scheduler.framework.status import Status, success
 from kubeling.scheduler.framework.types import (
     NodeInfo,
-    NodeScore,
     Obj,
     PodInfo,
     PreFilterResult,
@@ -58,6 +57,8 @@ ERR_REASON_POD: Final = "node(s) didn't match Pod's node affinity/selector"
 ERR_REASON_ENFORCED: Final = "node(s) didn't match scheduler-enforced node affinity"
 ERR_REASON_CONFLICT: Final = "pod affinity terms conflict"
 _PRE_SCORE_KEY: Final = "PreScore" + NAME
+_REJECT_POD: Final = Status.unresolvable(ERR_REASON_POD)
+_REJECT_ENFORCED: Final = Status.unresolvable(ERR_REASON_ENFORCED)
 
 
 def fits(pod: PodInfo, node: NodeInfo) -> bool:
@@ -77,6 +78,11 @@ class NodeAffinity:
     """Filters and scores nodes by node affinity."""
 
     name = NAME
+
+    def node_signature(self, pod: PodInfo) -> Hashable:
+        """Verdict and score depend on the node's labels and name and on the pod's
+        ``nodeSelector`` and node affinity (the profile's ``addedAffinity`` is fixed)."""
+        return pod.node_affinity_key
 
     def __init__(self, added_affinity: Mapping[str, Any] | None) -> None:
         """``added_affinity`` is the profile's ``addedAffinity`` (a NodeAffinity)."""
@@ -115,8 +121,19 @@ class NodeAffinity:
         if self._added_required is not None and not self._added_required.matches(
             node.labels, node.name
         ):
-            return Status.unresolvable(ERR_REASON_ENFORCED)
-        return success() if fits(pod, node) else Status.unresolvable(ERR_REASON_POD)
+            return _REJECT_ENFORCED
+        return success() if fits(pod, node) else _REJECT_POD
+
+    def filter_nodes(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
+    ) -> list[tuple[int, Status]]:
+        """``filter`` over many nodes."""
+        rejected = []
+        for index, node in enumerate(nodes):
+            status = self.filter(state, pod, node)
+            if not status.is_success():
+                rejected.append((index, status))
+        return rejected
 
     def pre_score(self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]) -> Status:
         """Skip when neither the pod nor the profile prefers anything."""
@@ -128,11 +145,18 @@ class NodeAffinity:
 
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> tuple[int, Status]:
         """The weights of the matching preferred terms, summed."""
-        terms = state.read(_PRE_SCORE_KEY, _PreScoreState).terms
-        total = sum(t.weight for t in terms if t.term.matches(node.labels, node.name))
-        return total, success()
+        return self.score_nodes(state, pod, [node])[0], success()
 
-    def normalize_score(self, state: CycleState, pod: PodInfo, scores: list[NodeScore]) -> Status:
+    def score_nodes(self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]) -> list[int]:
+        """``score`` over many nodes."""
+        terms = state.read(_PRE_SCORE_KEY, _PreScoreState).terms
+        return [
+            sum(t.weight for t in terms if t.term.matches(node.labels, node.name)) for node in nodes
+        ]
+
+    def normalize_score(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo], scores: list[int]
+    ) -> Status:
         """The best node gets 100."""
         default_normalize_score(scores, reverse=False)
         return success()

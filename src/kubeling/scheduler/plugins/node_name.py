@@ -6,7 +6,7 @@ filter passes; it is kept for profiles and for preemption's simulations, as upst
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Final
 
 from kubeling.scheduler.framework.cycle_state import CycleState
@@ -36,9 +36,21 @@ class NodeName:
 
     name = NAME
 
+    def node_signature(self, pod: PodInfo) -> Hashable:
+        """The verdict depends on the node and the pod's ``spec.nodeName``."""
+        return pod.node_name
+
     def filter(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> Status:
         """Reject every other node, unresolvably."""
         return success() if fits(pod, node) else Status.unresolvable(ERR_REASON)
+
+    def filter_nodes(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
+    ) -> list[tuple[int, Status]]:
+        """``filter`` over many nodes: a pod that names no node fits them all."""
+        if not pod.node_name:
+            return []
+        return [(i, self.filter(state, pod, n)) for i, n in enumerate(nodes) if not fits(pod, n)]
 
     def events_to_register(self) -> Sequence[ClusterEventWithHint]:
         """A node being added may be the one the pod names."""

@@ -7,7 +7,7 @@ conflicts with every address. The pod's ports are read from its containers
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Final
 
 from kubeling.scheduler.framework.cycle_state import CycleState
@@ -38,6 +38,10 @@ class NodePorts:
     """Filters nodes whose host ports the pod would collide with."""
 
     name = NAME
+
+    def node_signature(self, pod: PodInfo) -> Hashable:
+        """The verdict depends on the node's used ports and the pod's host ports."""
+        return pod.host_ports
 
     def pre_filter(self, state: CycleState, pod: PodInfo) -> tuple[PreFilterResult | None, Status]:
         """Skip the filter for pods without host ports."""

@@ -17,7 +17,7 @@ over-committed), weighted by the strategy's resource weights (cpu 1, memory 1);
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -41,6 +41,7 @@ from kubeling.scheduler.framework.runtime import FrameworkError
 from kubeling.scheduler.framework.status import Status, success
 from kubeling.scheduler.framework.types import MAX_NODE_SCORE, NodeInfo, Obj, PodInfo
 from kubeling.scheduler.plugins.resource_allocation import (
+    DEFAULT_RESOURCES,
     ResourceSpec,
     allocatable_and_requested,
     parse_resources,
@@ -121,6 +122,10 @@ class NodeResourcesFit:
 
     name = NAME
 
+    def node_signature(self, pod: PodInfo) -> Hashable:
+        """Verdicts and scores depend on the node and the pod's requests only."""
+        return pod.requests_key
+
     def __init__(
         self,
         *,
@@ -144,6 +149,32 @@ class NodeResourcesFit:
             return Status.unschedulable(*(item.reason for item in missing))
         return success()
 
+    def filter_nodes(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
+    ) -> list[tuple[int, Status]]:
+        """``filter`` over many nodes.
+
+        For a pod asking only CPU and memory, a node with a free pod slot and room for
+        both surely fits, which three comparisons tell; ``filter`` decides the others.
+        """
+        requests = pod.requests
+        quick = not (requests.ephemeral_storage or requests.scalar)
+        cpu, memory = requests.milli_cpu, requests.memory
+        rejected = []
+        for index, node in enumerate(nodes):
+            if quick:
+                have, used = node.allocatable, node.requested
+                if (
+                    len(node.pods) < have.allowed_pod_number
+                    and cpu <= have.milli_cpu - used.milli_cpu
+                    and memory <= have.memory - used.memory
+                ):
+                    continue
+            status = self.filter(state, pod, node)
+            if not status.is_success():
+                rejected.append((index, status))
+        return rejected
+
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> tuple[int, Status]:
         """The weighted average of the per-resource scores."""
         total = weights = 0
@@ -157,6 +188,31 @@ class NodeResourcesFit:
             total += self._scorer(requested, capacity) * resource.weight
             weights += resource.weight
         return (total // weights if weights else 0), success()
+
+    def score_nodes(self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]) -> list[int]:
+        """``score`` over many nodes.
+
+        With the default resources (CPU and memory, weight 1 each) the average is
+        computed here directly for nodes that have both; ``score`` does the rest.
+        """
+        if self._resources != DEFAULT_RESOURCES:
+            return [self.score(state, pod, node)[0] for node in nodes]
+        scorer = self._scorer
+        cpu, memory = pod.non0_cpu, pod.non0_mem
+        scores = []
+        for node in nodes:
+            have, used = node.allocatable, node.non_zero_requested
+            if have.milli_cpu and have.memory:
+                scores.append(
+                    (
+                        scorer(used.milli_cpu + cpu, have.milli_cpu)
+                        + scorer(used.memory + memory, have.memory)
+                    )
+                    // 2
+                )
+            else:
+                scores.append(self.score(state, pod, node)[0])
+        return scores
 
     def events_to_register(self) -> Sequence[ClusterEventWithHint]:
         """A bound pod leaving, a new node, or more allocatable on a node."""

@@ -6,7 +6,7 @@ DaemonSet pods do) is let through.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Final
 
 from kubeling.scheduler.framework.cycle_state import CycleState
@@ -47,6 +47,10 @@ class NodeUnschedulable:
 
     name = NAME
 
+    def node_signature(self, pod: PodInfo) -> Hashable:
+        """The verdict depends on the node and on whether the pod tolerates a cordon."""
+        return fits(pod.tolerations, unschedulable=True)
+
     def filter(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> Status:
         """Reject a cordoned node unless the pod tolerates it."""
         if node.node is None:
@@ -54,6 +58,18 @@ class NodeUnschedulable:
         if fits(pod.tolerations, node.unschedulable):
             return success()
         return Status.unresolvable(ERR_REASON_UNSCHEDULABLE)
+
+    def filter_nodes(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
+    ) -> list[tuple[int, Status]]:
+        """``filter`` over many nodes: only cordoned or vanished nodes can be rejected."""
+        rejected = []
+        for index, node in enumerate(nodes):
+            if node.unschedulable or node.node is None:
+                status = self.filter(state, pod, node)
+                if not status.is_success():
+                    rejected.append((index, status))
+        return rejected
 
     def events_to_register(self) -> Sequence[ClusterEventWithHint]:
         """A new node, or an uncordon (which counts as a taint change)."""

@@ -56,7 +56,6 @@ from kubeling.scheduler.framework.taints import find_untolerated_taint
 from kubeling.scheduler.framework.types import (
     MAX_NODE_SCORE,
     NodeInfo,
-    NodeScore,
     Obj,
     PodInfo,
     PreFilterResult,
@@ -265,12 +264,12 @@ class PodTopologySpread:
         raw: Sequence[Obj] = (pod.pod.get("spec") or {}).get("topologySpreadConstraints") or ()
         if raw:
             return _parse_constraints(raw, pod.labels, action)
-        constraints = _parse_constraints(self._defaults, pod.labels, action)
-        if not constraints:
+        if not any(c.get("whenUnsatisfiable") == action for c in self._defaults):
             return []
         selector = default_selector(pod, self._handle.objects)
         if selector.is_empty():
-            return []
+            return []  # nothing selects the pod: most pods, so decided before parsing
+        constraints = _parse_constraints(self._defaults, pod.labels, action)
         return [
             Constraint(
                 c.max_skew,
@@ -422,19 +421,21 @@ class PodTopologySpread:
         # Go's math.Round: halves away from zero (Python's round() would go to even).
         return math.floor(total + 0.5), success()
 
-    def normalize_score(self, state: CycleState, pod: PodInfo, scores: list[NodeScore]) -> Status:
+    def normalize_score(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo], scores: list[int]
+    ) -> Status:
         """Fewest matching pods → 100; ignored nodes → 0."""
-        data = state.read(_PRE_SCORE_KEY, _ScoreState)
-        valid = [s.score for s in scores if s.name not in data.ignored]
+        ignored = state.read(_PRE_SCORE_KEY, _ScoreState).ignored
+        valid = [s for node, s in zip(nodes, scores, strict=True) if node.name not in ignored]
         lowest = min(valid, default=0)
         highest = max(valid, default=0)
-        for item in scores:
-            if item.name in data.ignored:
-                item.score = 0
+        for index, node in enumerate(nodes):
+            if node.name in ignored:
+                scores[index] = 0
             elif highest == 0:
-                item.score = MAX_NODE_SCORE
+                scores[index] = MAX_NODE_SCORE
             else:
-                item.score = MAX_NODE_SCORE * (highest + lowest - item.score) // highest
+                scores[index] = MAX_NODE_SCORE * (highest + lowest - scores[index]) // highest
         return success()
 
     def events_to_register(self) -> Sequence[ClusterEventWithHint]:

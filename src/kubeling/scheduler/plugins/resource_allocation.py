@@ -17,7 +17,13 @@ from typing import Any
 from kubeling.scheduler.framework.resources import CPU, EPHEMERAL_STORAGE, MEMORY
 from kubeling.scheduler.framework.types import NodeInfo, PodInfo
 
-__all__ = ["ResourceSpec", "allocatable_and_requested", "parse_resources", "pod_request"]
+__all__ = [
+    "DEFAULT_RESOURCES",
+    "ResourceSpec",
+    "allocatable_and_requested",
+    "parse_resources",
+    "pod_request",
+]
 
 
 @dataclass(frozen=True, slots=True)

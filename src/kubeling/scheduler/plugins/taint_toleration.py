@@ -10,7 +10,7 @@ with the fewest gets 100.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -30,7 +30,7 @@ from kubeling.scheduler.framework.taints import (
     find_untolerated_taint,
     tolerations_tolerate,
 )
-from kubeling.scheduler.framework.types import NodeInfo, NodeScore, Obj, PodInfo, pod_key
+from kubeling.scheduler.framework.types import NodeInfo, Obj, PodInfo, pod_key
 
 __all__ = ["NAME", "TaintToleration", "fits", "new", "untolerated_taint_reason"]
 
@@ -66,10 +66,26 @@ class TaintToleration:
 
     name = NAME
 
+    def node_signature(self, pod: PodInfo) -> Hashable:
+        """Verdict and score depend on the node's taints and the pod's tolerations."""
+        return pod.tolerations_key
+
     def filter(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> Status:
         """Reject a node with an untolerated NoSchedule/NoExecute taint, unresolvably."""
         taint = fits(pod, node)
         return success() if taint is None else Status.unresolvable(untolerated_taint_reason(taint))
+
+    def filter_nodes(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
+    ) -> list[tuple[int, Status]]:
+        """``filter`` over many nodes: only tainted nodes can be rejected."""
+        rejected = []
+        for index, node in enumerate(nodes):
+            if node.taints:
+                status = self.filter(state, pod, node)
+                if not status.is_success():
+                    rejected.append((index, status))
+        return rejected
 
     def pre_score(self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]) -> Status:
         """Keep the tolerations that can tolerate PreferNoSchedule taints."""
@@ -81,16 +97,26 @@ class TaintToleration:
 
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> tuple[int, Status]:
         """How many PreferNoSchedule taints the pod does not tolerate."""
-        tolerations = state.read(_PRE_SCORE_KEY, _PreScoreState).tolerations
-        count = sum(
-            1
-            for taint in node.taints
-            if taint.get("effect") == PREFER_NO_SCHEDULE
-            and not tolerations_tolerate(tolerations, taint)
-        )
-        return count, success()
+        return self.score_nodes(state, pod, [node])[0], success()
 
-    def normalize_score(self, state: CycleState, pod: PodInfo, scores: list[NodeScore]) -> Status:
+    def score_nodes(self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]) -> list[int]:
+        """``score`` over many nodes (untainted ones score 0)."""
+        tolerations = state.read(_PRE_SCORE_KEY, _PreScoreState).tolerations
+        return [
+            sum(
+                1
+                for taint in node.taints
+                if taint.get("effect") == PREFER_NO_SCHEDULE
+                and not tolerations_tolerate(tolerations, taint)
+            )
+            if node.taints
+            else 0
+            for node in nodes
+        ]
+
+    def normalize_score(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo], scores: list[int]
+    ) -> Status:
         """Fewer untolerated taints score higher."""
         default_normalize_score(scores, reverse=True)
         return success()

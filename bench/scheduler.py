@@ -1,0 +1,342 @@
+"""Scheduler benchmark: pods/s bound on 1,000 and 5,000 nodes, through a real API server.
+
+For each stage (a number of nodes) the benchmark starts a fresh ``kubeling server``
+(sqlite datastore in a temporary directory, HTTPS, client certificates), creates the
+nodes through the API (4 CPUs, 32Gi, 110 pods each, as Kubernetes' scheduler_perf
+``node-default.yaml``; nodes only, there is no kubelet), and runs the real scheduler as
+``kubeling scheduler --leader-elect false`` in its own process, with the default
+profile. Pods have one container asking 100m CPU and 500Mi, as scheduler_perf's
+``pod-default.yaml`` (no owner, so nothing spreads them). A watch on the pods, opened
+first, notes when each pod is seen bound. Two measurements per stage:
+
+1. **created to bound**: a first pod, bound before the clock starts, shows that the
+   scheduler's informers have synced; then 50 concurrent clients create the pods while
+   it runs; the figure is pods / (last pod seen bound - first create sent). Creating the
+   pods is part of it, as in a cluster.
+2. **backlog**: the scheduler is stopped, as many pods are created, and a new scheduler
+   starts (it lists every node and pod); the figure is (pods - 1) / (last binding - first
+   binding): the scheduler's own rate, without its start-up or the creates, as
+   Kubernetes' scheduler_perf measures ``SchedulingThroughput``.
+
+Server, scheduler and this process share the machine's cores, as they would in
+``kubeling up``. One summary line per measurement:
+``scheduler: nodes=<n> pods=<p> mode=created-to-bound pods_per_s=<x> creates_per_s=<x>
+bound_p50_s=<x> bound_p99_s=<x> cpu_ms_per_pod=server:<x>,scheduler:<x>,bench:<x>
+scheduled_events=<n>`` and ``... mode=backlog pods_per_s=<x> cpu_ms_per_pod=...``
+(CPU time of each process during the measurement, per pod; how many ``Scheduled``
+Events were written by the time the last pod was bound: the scheduler drops Events while
+1,000 wait to be written, as client-go does). The process ids are printed first, so that
+a profiler can attach (``py-spy record --pid <pid>``).
+
+    .venv/bin/python bench/scheduler.py [--nodes 1000,5000] [--pods 10000] [--clients 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support.cluster import RunningServer, running_server
+
+from kubeling.client import ApiClient, load_client_config
+from kubeling.client.resources import EVENTS, NAMESPACES, NODES, PODS
+
+NS = "bench"
+
+
+def _node(name: str) -> dict[str, Any]:
+    capacity = {"cpu": "4", "memory": "32Gi", "pods": "110"}
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}},
+        "status": {
+            "capacity": capacity,
+            "allocatable": capacity,
+            "conditions": [{"type": "Ready", "status": "True"}],
+        },
+    }
+
+
+def _pod(name: str) -> dict[str, Any]:
+    amounts = {"cpu": "100m", "memory": "500Mi"}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": NS},
+        "spec": {
+            "containers": [
+                {
+                    "name": "pause",
+                    "image": "registry.k8s.io/pause:3.10",
+                    "resources": {"requests": amounts, "limits": amounts},
+                }
+            ]
+        },
+    }
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def _create_all(
+    client: ApiClient, resource: Any, bodies: list[dict[str, Any]], clients: int
+) -> float:
+    """Create every body with ``clients`` concurrent workers; the rate per second."""
+    pending = list(reversed(bodies))
+    verbs = client.resource(resource)
+
+    async def worker() -> None:
+        while pending:
+            await verbs.create(pending.pop())
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    return len(bodies) / (time.perf_counter() - started)
+
+
+@contextlib.asynccontextmanager
+async def _scheduler_process(server: RunningServer, log: Path) -> AsyncIterator[int]:
+    with log.open("w") as stderr:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "kubeling",
+            "scheduler",
+            "--kubeconfig",
+            str(server.kubeconfig),
+            "--leader-elect",
+            "false",
+            "--log-level",
+            "warning",
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    try:
+        yield process.pid
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                await asyncio.wait_for(process.wait(), 30)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+async def _wait_bound(client: ApiClient, name: str, within: float = 120) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        pod = await client.resource(PODS).get(name, namespace=NS)
+        if pod["spec"].get("nodeName"):
+            return
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"pod {name} was not bound within {within} s")
+
+
+class _Bindings:
+    """A watch on the benchmark's pods noting when each of ``names`` is first seen bound."""
+
+    def __init__(self, client: ApiClient, names: list[str], pids: dict[str, int]) -> None:
+        self.client = client
+        self.names = set(names)
+        self.pids = pids
+        self.bound_at: dict[str, float] = {}
+        self.cpu_at_first: dict[str, float] = {}
+        self.all_bound = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> _Bindings:
+        listed = await self.client.resource(PODS).list(namespace=NS, limit=1)
+        self._task = asyncio.create_task(self._watch(listed["metadata"]["resourceVersion"]))
+        await asyncio.sleep(0.5)  # the watch is open before anything is bound
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    async def _watch(self, resource_version: str) -> None:
+        events = self.client.resource(PODS).watch(
+            namespace=NS, resource_version=resource_version, timeout_seconds=3600
+        )
+        async with contextlib.aclosing(events):
+            async for event in events:
+                obj = event.object
+                name = obj["metadata"].get("name", "")
+                if name in self.names and name not in self.bound_at and obj["spec"].get("nodeName"):
+                    if not self.bound_at:
+                        self.cpu_at_first = {n: _cpu_seconds(p) for n, p in self.pids.items()}
+                    self.bound_at[name] = time.perf_counter()
+                    if len(self.bound_at) == len(self.names):
+                        self.all_bound.set()
+                        return
+
+    async def wait(self) -> None:
+        await asyncio.wait_for(self.all_bound.wait(), 900)
+
+
+async def _create_pods(client: ApiClient, names: list[str], clients: int) -> dict[str, float]:
+    """Create the pods with ``clients`` concurrent workers; when each create was sent."""
+    created_at: dict[str, float] = {}
+    pending = list(reversed(names))
+    verbs = client.resource(PODS)
+
+    async def creator() -> None:
+        while pending:
+            name = pending.pop()
+            created_at[name] = time.perf_counter()
+            await verbs.create(_pod(name), namespace=NS)
+
+    await asyncio.gather(*(creator() for _ in range(clients)))
+    return created_at
+
+
+def _cpu_per_pod(before: dict[str, float], pids: dict[str, int], pods: int) -> dict[str, float]:
+    return {
+        f"{name}_cpu_ms": 1000 * (_cpu_seconds(pid) - before[name]) / pods
+        for name, pid in pids.items()
+    }
+
+
+async def _created_to_bound(
+    client: ApiClient, pods: int, clients: int, pids: dict[str, int]
+) -> dict[str, float]:
+    """Create pods while the scheduler runs: from the first create to the last binding."""
+    names = [f"pod-{i:05d}" for i in range(pods)]
+    async with _Bindings(client, names, pids) as bindings:
+        cpu_before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
+        started = time.perf_counter()
+        created_at = await _create_pods(client, names, clients)
+        created = time.perf_counter()
+        await bindings.wait()
+    finished = max(bindings.bound_at.values())
+    latencies = [bindings.bound_at[name] - created_at[name] for name in names]
+    return {
+        **_cpu_per_pod(cpu_before, pids, pods),
+        "pods_per_s": pods / (finished - started),
+        "creates_per_s": pods / (created - started),
+        "bound_p50_s": statistics.median(latencies),
+        "bound_p99_s": _percentile(latencies, 0.99),
+    }
+
+
+async def _backlog(
+    client: ApiClient, server: RunningServer, pods: int, clients: int, log: Path
+) -> dict[str, float]:
+    """Pods created while no scheduler runs, then one is started: from its first binding
+    to its last (its start-up, listing every node and pod, is left out)."""
+    names = [f"backlog-{i:05d}" for i in range(pods)]
+    started = time.perf_counter()
+    await _create_pods(client, names, clients)
+    creates_per_s = pods / (time.perf_counter() - started)
+    pids = {"server": server.process.pid, "bench": os.getpid()}
+    bindings = _Bindings(client, names, pids)
+    async with bindings, _scheduler_process(server, log) as pid:
+        pids["scheduler"] = pid
+        await bindings.wait()
+        cpu = _cpu_per_pod(bindings.cpu_at_first, pids, pods - 1)  # before it stops
+    times = sorted(bindings.bound_at.values())
+    return {
+        **cpu,
+        "pods_per_s": (pods - 1) / (times[-1] - times[0]),
+        "creates_per_s": creates_per_s,
+    }
+
+
+def _report_log(log: Path) -> None:
+    # client-go drops Events when 1,000 wait to be written; so does kubeling's.
+    lines = [line for line in log.read_text().splitlines() if "event dropped" not in line]
+    if lines:
+        print(f"  {log.name} (last lines):", *lines[-20:], sep="\n", flush=True)
+
+
+def _cpu_text(result: dict[str, float]) -> str:
+    parts = [f"{name}:{result[f'{name}_cpu_ms']:.2f}" for name in ("server", "scheduler", "bench")]
+    return "cpu_ms_per_pod=" + ",".join(parts)
+
+
+async def _stage(nodes: int, args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="kubeling-bench-scheduler-") as tmp:
+        root = Path(tmp)
+        with running_server(root) as server:
+            config = load_client_config(server.kubeconfig).with_user_agent("bench/0")
+            async with ApiClient(config) as client:
+                await client.resource(NAMESPACES).create({"metadata": {"name": NS}})
+                rate = await _create_all(
+                    client, NODES, [_node(f"node-{i:05d}") for i in range(nodes)], args.clients
+                )
+                print(f"  {nodes} nodes created ({rate:.0f}/s)", flush=True)
+                async with _scheduler_process(server, root / "scheduler.log") as pid:
+                    print(f"  scheduler pid {pid}, server pid {server.process.pid}", flush=True)
+                    await client.resource(PODS).create(_pod("warm-up"), namespace=NS)
+                    await _wait_bound(client, "warm-up")
+                    pids = {"server": server.process.pid, "scheduler": pid, "bench": os.getpid()}
+                    steady = await _created_to_bound(client, args.pods, args.clients, pids)
+                    events = await client.resource(EVENTS).list(
+                        namespace=NS, field_selector="reason=Scheduled"
+                    )
+                _report_log(root / "scheduler.log")
+                print(
+                    f"scheduler: nodes={nodes} pods={args.pods} mode=created-to-bound "
+                    f"pods_per_s={steady['pods_per_s']:.0f} "
+                    f"creates_per_s={steady['creates_per_s']:.0f} "
+                    f"bound_p50_s={steady['bound_p50_s']:.2f} "
+                    f"bound_p99_s={steady['bound_p99_s']:.2f} {_cpu_text(steady)} "
+                    f"scheduled_events={len(events['items'])}",
+                    flush=True,
+                )
+                backlog = await _backlog(
+                    client, server, args.pods, args.clients, root / "scheduler-backlog.log"
+                )
+                _report_log(root / "scheduler-backlog.log")
+                print(
+                    f"scheduler: nodes={nodes} pods={args.pods} mode=backlog "
+                    f"pods_per_s={backlog['pods_per_s']:.0f} {_cpu_text(backlog)}",
+                    flush=True,
+                )
+
+
+async def run(args: argparse.Namespace) -> None:
+    print(f"command: {' '.join([os.path.basename(sys.executable), *sys.argv])}", flush=True)
+    for nodes in (int(n) for n in args.nodes.split(",")):
+        await _stage(nodes, args)
+
+
+def main() -> None:
+    gc.disable()  # this process's collector pauses would delay the watch, not the scheduler
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nodes", default="1000,5000", help="comma-separated node counts")
+    parser.add_argument("--pods", type=int, default=10000)
+    parser.add_argument("--clients", type=int, default=50)
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
