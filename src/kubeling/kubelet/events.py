@@ -17,9 +17,9 @@ __all__ = [
     "PULLED",
     "SANDBOX_CHANGED",
     "STARTED",
+    "UNHEALTHY",
     "back_off_message",
     "created_message",
-    "probes_not_run_message",
     "pulled_message",
     "started_message",
     "stopping_message",
@@ -37,6 +37,7 @@ FAILED_CREATE_SANDBOX: Final = "FailedCreatePodSandBox"
 FAILED_POST_START_HOOK: Final = "FailedPostStartHook"
 FAILED_PRE_STOP_HOOK: Final = "FailedPreStopHook"
 FAILED_MOUNT: Final = "FailedMount"
+UNHEALTHY: Final = "Unhealthy"
 PROBE_WARNING: Final = "ProbeWarning"
 
 
@@ -67,12 +68,4 @@ def volume_not_mounted_message(volume: str, path: str) -> str:
     return (
         f'MountVolume.SetUp failed for volume "{volume}" : volumes are not supported by this '
         f"kubelet yet; the container runs without {path}"
-    )
-
-
-def probes_not_run_message(kind: str) -> str:
-    """Until this kubelet runs probes, it says so rather than pretend."""
-    return (
-        f"{kind.capitalize()} probe warning: probes are not run by this kubelet yet; "
-        "the container counts as started and ready while it runs"
     )

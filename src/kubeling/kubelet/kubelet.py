@@ -49,9 +49,10 @@ from kubeling.kubelet.envvars import (
     make_environment,
     service_environment,
 )
-from kubeling.kubelet.hooks import LifecycleHooks, UnsupportedHooks
+from kubeling.kubelet.hooks import LifecycleHooks
 from kubeling.kubelet.host import HostInfo, read_host_info
 from kubeling.kubelet.lease import NodeLease
+from kubeling.kubelet.lifecycle_handlers import HandlerRunner
 from kubeling.kubelet.node_status import (
     KUBELET_VERSION,
     RUNTIME_LIMITS_ANNOTATION,
@@ -65,7 +66,8 @@ from kubeling.kubelet.pod_lifecycle import PodLifecycle
 from kubeling.kubelet.pod_runtime import PodRuntimeManager
 from kubeling.kubelet.pod_workers import PodWorkers
 from kubeling.kubelet.podutil import grace_period_seconds, spec_of
-from kubeling.kubelet.probes import NoProbes, ProbeResults
+from kubeling.kubelet.prober import ProbeManager
+from kubeling.kubelet.probes import ProbeResults
 from kubeling.kubelet.runtime import cgroups
 from kubeling.kubelet.runtime.interface import RuntimeService
 from kubeling.kubelet.runtime.process import ProcessRuntime
@@ -101,10 +103,10 @@ class Kubelet:
         self.hostname = socket.gethostname()
         self.limits_note = "none: not yet detected"
         self.runtime = runtime or self._process_runtime()
-        self.probes = probes or NoProbes()
-        self.hooks = hooks or UnsupportedHooks()
         self.events = EventBroadcaster(client.resource(EVENTS))
         self.recorder = self.events.new_recorder("kubelet", host=config.node_name)
+        self.probes = probes or ProbeManager(self.runtime, self.recorder)
+        self.hooks = hooks or HandlerRunner(self.runtime, self.recorder)
         self.pods = SharedInformer(
             client.resource(PODS),
             resource=PODS.group_resource,
@@ -177,6 +179,8 @@ class Kubelet:
                 )
                 self.workers = workers
                 self.runtime.subscribe(lambda event: workers.wake(event.pod_uid))
+                if isinstance(self.probes, ProbeManager):
+                    self.probes.start(group, on_change=workers.wake)
                 self.pods.add_event_handler(
                     on_add=workers.update,
                     on_update=lambda _, new: workers.update(new),

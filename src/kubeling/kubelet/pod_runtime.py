@@ -43,7 +43,7 @@ from kubeling.kubelet.actions import PodActions, compute_pod_actions
 from kubeling.kubelet.backoff import Backoff, format_seconds
 from kubeling.kubelet.envvars import ContainerConfigError
 from kubeling.kubelet.expansion import expand_all
-from kubeling.kubelet.hooks import HooksNotSupported, LifecycleHooks
+from kubeling.kubelet.hooks import LifecycleHooks
 from kubeling.kubelet.podutil import (
     Obj,
     container_field_path,
@@ -55,7 +55,7 @@ from kubeling.kubelet.podutil import (
     spec_of,
     stable_key,
 )
-from kubeling.kubelet.probes import NoProbes, ProbeResults
+from kubeling.kubelet.probes import ProbeResults
 from kubeling.kubelet.runtime.crilog import parse_record, rotated_files
 from kubeling.kubelet.runtime.interface import (
     ContainerConfig,
@@ -402,13 +402,6 @@ class PodRuntimeManager:
         for mount in container.get("volumeMounts") or []:
             message = events.volume_not_mounted_message(mount["name"], mount["mountPath"])
             self.recorder.event(pod, WARNING, events.FAILED_MOUNT, message, field_path=path)
-        if isinstance(self.probes, NoProbes):
-            for kind in ("startup", "liveness", "readiness"):
-                if container.get(f"{kind}Probe"):
-                    message = events.probes_not_run_message(kind)
-                    self.recorder.event(
-                        pod, WARNING, events.PROBE_WARNING, message, field_path=path
-                    )
 
     async def _post_start(
         self,
@@ -420,13 +413,7 @@ class PodRuntimeManager:
         name = container["name"]
         path = container_field_path(pod, name)
         runtime_id = f"{self.runtime.name}://{container_id}"
-        try:
-            failure = await self.hooks.post_start(pod, container, runtime_id)
-        except HooksNotSupported as err:
-            self.recorder.event(
-                pod, WARNING, events.FAILED_POST_START_HOOK, str(err), field_path=path
-            )
-            return
+        failure = await self.hooks.post_start(pod, container, runtime_id)
         if failure:
             self.recorder.event(
                 pod, WARNING, events.FAILED_POST_START_HOOK, failure, field_path=path
@@ -492,14 +479,13 @@ class PodRuntimeManager:
         self.recorder.event(
             pod, NORMAL, events.KILLING, message or events.stopping_message(name), field_path=path
         )
+        if grace_override is not None:
+            grace = grace_override
         if (container.get("lifecycle") or {}).get("preStop") and grace > 0:
             started = time.monotonic()
             await self._pre_stop(pod, container, container_id, grace)
-            grace -= time.monotonic() - started
-        grace = max(grace, MINIMUM_GRACE_PERIOD)
-        if grace_override is not None:
-            grace = grace_override
-        await self.runtime.stop_container(container_id, grace)
+            grace -= int(time.monotonic() - started)  # whole seconds, as the kubelet counts
+        await self.runtime.stop_container(container_id, max(grace, MINIMUM_GRACE_PERIOD))
 
     async def _pre_stop(
         self, pod: Mapping[str, Any], container: Mapping[str, Any], container_id: str, grace: float
@@ -510,12 +496,22 @@ class PodRuntimeManager:
             failure = await asyncio.wait_for(
                 self.hooks.pre_stop(pod, container, runtime_id, grace), grace
             )
-        except HooksNotSupported as err:
-            failure = str(err)
         except TimeoutError:
-            failure = f"PreStopHook did not complete within {format_seconds(grace)}"
+            log.info(
+                "preStop hook of %s in %s not completed in %ss: stopping the container",
+                container["name"],
+                format_pod(pod),
+                grace,
+            )
+            return
         if failure:
-            self.recorder.event(pod, WARNING, events.FAILED_PRE_STOP_HOOK, failure, field_path=path)
+            log.info(
+                "preStop hook of %s in %s failed: %s", container["name"], format_pod(pod), failure
+            )
+            # As Kubernetes: the Event does not carry the message, which could hold Secrets.
+            self.recorder.event(
+                pod, WARNING, events.FAILED_PRE_STOP_HOOK, "PreStopHook failed", field_path=path
+            )
 
     async def kill_pod(
         self,

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from kubeling import __version__
+from kubeling.api.goformat import go_quote
 from kubeling.kubelet.runtime import shim
 from kubeling.kubelet.runtime.cgroups import CgroupManager
 from kubeling.kubelet.runtime.interface import (
@@ -53,6 +54,7 @@ from kubeling.kubelet.runtime.interface import (
     ContainerState,
     ContainerStatus,
     ExecResult,
+    ExecTimeoutError,
     NotFoundError,
     PodSandboxConfig,
     PodSandboxStatus,
@@ -561,10 +563,17 @@ class ProcessRuntime:
         try:
             stdout, stderr = await asyncio.wait_for(process.communicate(), timeout_seconds or None)
         except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            await process.wait()
-            raise RuntimeServiceError(
-                f"command {list(cmd)!r} timed out after {timeout_seconds:g}s"
-            ) from None
+            await _kill_group(process)
+            # As the kubelet words a CRI ExecSync that ran out of time.
+            raise ExecTimeoutError(f"command {go_quote(' '.join(cmd))} timed out") from None
+        except asyncio.CancelledError:
+            await _kill_group(process)
+            raise
         return ExecResult(process.returncode or 0, stdout, stderr)
+
+
+async def _kill_group(process: asyncio.subprocess.Process) -> None:
+    """Kill an exec'd command and whatever it started (it has a session of its own)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    await process.wait()
