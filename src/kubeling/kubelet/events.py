@@ -23,7 +23,6 @@ __all__ = [
     "pulled_message",
     "started_message",
     "stopping_message",
-    "volume_not_mounted_message",
 ]
 
 CREATED: Final = "Created"
@@ -61,11 +60,3 @@ def pulled_message(image: str) -> str:
 
 def back_off_message(container: str, pod: str) -> str:
     return f"Back-off restarting failed container {container} in pod {pod}"
-
-
-def volume_not_mounted_message(volume: str, path: str) -> str:
-    """Until this kubelet mounts volumes, it says so rather than pretend."""
-    return (
-        f'MountVolume.SetUp failed for volume "{volume}" : volumes are not supported by this '
-        f"kubelet yet; the container runs without {path}"
-    )

@@ -39,7 +39,18 @@ from kubeling.client import (
     SharedInformer,
     TransportError,
 )
-from kubeling.client.resources import CONFIGMAPS, EVENTS, LEASES, NODES, PODS, SECRETS, SERVICES
+from kubeling.client.resources import (
+    CONFIGMAPS,
+    EVENTS,
+    LEASES,
+    NODES,
+    PERSISTENTVOLUMECLAIMS,
+    PERSISTENTVOLUMES,
+    PODS,
+    SECRETS,
+    SERVICEACCOUNTS,
+    SERVICES,
+)
 from kubeling.kubelet.backoff import Backoff
 from kubeling.kubelet.config import KubeletConfig, default_node_ip
 from kubeling.kubelet.envvars import (
@@ -56,6 +67,7 @@ from kubeling.kubelet.lifecycle_handlers import HandlerRunner
 from kubeling.kubelet.node_status import (
     KUBELET_VERSION,
     RUNTIME_LIMITS_ANNOTATION,
+    VOLUME_MOUNTS_ANNOTATION,
     NodeStatusInputs,
     node_labels,
     node_object,
@@ -72,6 +84,7 @@ from kubeling.kubelet.runtime import cgroups
 from kubeling.kubelet.runtime.interface import RuntimeService
 from kubeling.kubelet.runtime.process import ProcessRuntime
 from kubeling.kubelet.status_manager import StatusManager
+from kubeling.kubelet.volumes import VolumeError, VolumeHost, VolumeManager
 
 __all__ = ["USER_AGENT", "Kubelet", "run_kubelet"]
 
@@ -114,6 +127,19 @@ class Kubelet:
         )
         self.services = SharedInformer(client.resource(SERVICES), resource=SERVICES.group_resource)
         self.statuses = StatusManager(client.resource(PODS))
+        self.volumes = VolumeManager(
+            config.pods_dir,
+            VolumeHost(
+                get_configmap=self._getter(CONFIGMAPS),
+                get_secret=self._getter(SECRETS),
+                get_claim=self._getter(PERSISTENTVOLUMECLAIMS),
+                get_volume=self._getter(PERSISTENTVOLUMES),
+                request_token=self._request_token,
+                ips=lambda: PodIPs([self.node_ip], [self.node_ip]),
+                allocatable=lambda: self._allocatable,
+            ),
+            recorder=self.recorder,
+        )
         self.manager = PodRuntimeManager(
             self.runtime,
             recorder=self.recorder,
@@ -122,6 +148,7 @@ class Kubelet:
             hooks=self.hooks,
             pod_logs_dir=config.logs_dir,
             backoff=backoff,
+            volumes=self.volumes,
         )
         self.lifecycle = PodLifecycle(
             self.manager, self.statuses, probes=self.probes, host_ips=[self.node_ip]
@@ -156,6 +183,7 @@ class Kubelet:
             cgroups=manager,
             log_max_bytes=self.config.container_log_max_size,
             log_max_files=self.config.container_log_max_files,
+            mount_namespaces=self.config.mount_namespaces,
         )
 
     # -- running -------------------------------------------------------------------------------
@@ -247,7 +275,10 @@ class Kubelet:
             body = node_object(
                 inputs,
                 labels=self.config.node_labels,
-                annotations={RUNTIME_LIMITS_ANNOTATION: self.limits_note},
+                annotations={
+                    RUNTIME_LIMITS_ANNOTATION: self.limits_note,
+                    VOLUME_MOUNTS_ANNOTATION: self._volume_note(),
+                },
             )
             try:
                 try:
@@ -331,6 +362,25 @@ class Kubelet:
             allocatable=self._allocatable,
         )
 
+    def _volume_note(self) -> str:
+        note = getattr(self.runtime, "volume_note", "")
+        return str(note) or f"as the {self.runtime.name} runtime mounts them"
+
+    async def _request_token(self, namespace: str, account: str, spec: Obj) -> Obj:
+        """A TokenRequest for a projected volume; its status (``token``,
+        ``expirationTimestamp``)."""
+        body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec}
+        try:
+            answer = await self.client.resource(SERVICEACCOUNTS).create(
+                body, namespace=namespace, name=account, subresource="token"
+            )
+        except (errors.StatusError, TransportError) as err:
+            raise VolumeError(
+                f"failed to fetch token: {getattr(err, 'message', None) or err}"
+            ) from None
+        status: Obj = answer.get("status") or {}
+        return status
+
     def _getter(self, resource: Resource) -> Getter:
         objects = self.client.resource(resource)
 
@@ -362,6 +412,7 @@ class Kubelet:
             )
             await self.runtime.stop_pod_sandbox(sandbox.id)
             await self.manager.remove_pod(uid)
+        await self.volumes.remove_orphans(known)
 
     async def _housekeeping(self) -> None:
         while True:

@@ -5,14 +5,15 @@ users see of them.
 
 - :meth:`PodRuntimeManager.pod_status` reads a pod's sandboxes and containers (with the
   termination message taken from the log for ``FallbackToLogsOnError``);
-- :meth:`PodRuntimeManager.sync_pod` carries out what
+- :meth:`PodRuntimeManager.sync_pod` sets up (or refreshes) the pod's volumes — until they
+  are, nothing starts — then carries out what
   :func:`~kubeling.kubelet.actions.compute_pod_actions` decides: kill what must die, make a
   sandbox, start init containers in order and the regular ones;
 - starting a container (``startContainer``): the crash-loop back-off first (an exited container
   restarts only once its back-off since it finished has passed: ``BackOff`` Event and the
   ``CrashLoopBackOff`` reason otherwise), then the image (``Pulled``: nothing to pull here), the
-  configuration (environment, ``$(VAR)`` in command and args, resources, user; failure:
-  ``CreateContainerConfigError``), create (``CreateContainerError``), ``Created``, start
+  configuration (environment, ``$(VAR)`` in command and args, volume mounts, resources, user;
+  failure: ``CreateContainerConfigError``), create (``CreateContainerError``), ``Created``, start
   (``RunContainerError``), ``Started``, the postStart hook; old dead containers of the same
   name are removed, keeping the one before for ``lastState``;
 - killing (``killContainer``): ``Killing`` Event, the preStop hook, then SIGTERM and SIGKILL
@@ -62,6 +63,7 @@ from kubeling.kubelet.runtime.interface import (
     ContainerState,
     ContainerStatus,
     LinuxResources,
+    Mount,
     PodSandboxConfig,
     PodSandboxMetadata,
     RuntimeService,
@@ -70,6 +72,7 @@ from kubeling.kubelet.runtime.interface import (
     UserConfig,
 )
 from kubeling.kubelet.runtimestatus import HASH_ANNOTATION, PodRuntimeStatus
+from kubeling.kubelet.volumes import VolumeManager
 
 __all__ = ["PodRuntimeManager", "SyncOutcome"]
 
@@ -203,8 +206,10 @@ class PodRuntimeManager:
         hooks: LifecycleHooks,
         pod_logs_dir: Path,
         backoff: Backoff | None = None,
+        volumes: VolumeManager | None = None,
     ) -> None:
         self.runtime = runtime
+        self.volumes = volumes
         self.recorder = recorder
         self.environment = environment
         self.probes = probes
@@ -257,6 +262,23 @@ class PodRuntimeManager:
         reasons: MutableMapping[str, tuple[str, str]],
     ) -> SyncOutcome:
         """Carry out the pod's next actions; ``reasons`` gets each container's start failure."""
+        refresh: float | None = None
+        if self.volumes is not None:
+            mounted = await self.volumes.mount_pod(pod)
+            if not mounted.ready:
+                return SyncOutcome(False, mounted.retry_after)
+            refresh = mounted.retry_after
+        outcome = await self._carry_out(pod, status, reasons)
+        if refresh is not None and (outcome.retry_after is None or refresh < outcome.retry_after):
+            return replace(outcome, retry_after=refresh)
+        return outcome
+
+    async def _carry_out(
+        self,
+        pod: Mapping[str, Any],
+        status: PodRuntimeStatus,
+        reasons: MutableMapping[str, tuple[str, str]],
+    ) -> SyncOutcome:
         actions = compute_pod_actions(pod, status, self.probes, runtime_name=self.runtime.name)
         if actions.empty:
             return SyncOutcome(False)
@@ -389,19 +411,10 @@ class PodRuntimeManager:
             pod, NORMAL, events.STARTED, events.started_message(name), field_path=path
         )
         reasons.pop(name, None)
-        self._warn_unsupported(pod, container, path)
         await self._prune(status, name, keep=1)
         if (container.get("lifecycle") or {}).get("postStart"):
             await self._post_start(pod, container, container_id, reasons)
         return True, None
-
-    def _warn_unsupported(
-        self, pod: Mapping[str, Any], container: Mapping[str, Any], path: str
-    ) -> None:
-        """What the container asks for that this kubelet does not do yet, said out loud."""
-        for mount in container.get("volumeMounts") or []:
-            message = events.volume_not_mounted_message(mount["name"], mount["mountPath"])
-            self.recorder.event(pod, WARNING, events.FAILED_MOUNT, message, field_path=path)
 
     async def _post_start(
         self,
@@ -427,6 +440,11 @@ class PodRuntimeManager:
         meta = pod["metadata"]
         env = await self.environment(pod, container)
         name = container["name"]
+        volume_mounts: list[Mount] = []
+        if self.volumes is not None:
+            volume_mounts = await asyncio.to_thread(
+                self.volumes.container_mounts, pod, container, env
+            )
         return ContainerConfig(
             name=name,
             attempt=restart_count,
@@ -435,6 +453,7 @@ class PodRuntimeManager:
             args=expand_all(container.get("args") or [], env),
             working_dir=str(container.get("workingDir") or ""),
             envs=env,
+            mounts=volume_mounts,
             log_path=f"{name}/{restart_count}.log",
             labels={
                 "io.kubernetes.pod.name": meta["name"],
@@ -588,14 +607,16 @@ class PodRuntimeManager:
             await self._prune(status, container["name"], keep=0)
 
     async def remove_pod(self, uid: str) -> None:
-        """Remove everything the runtime has of pod ``uid`` (it must be stopped): sandboxes,
-        containers, logs."""
+        """Remove everything the node has of pod ``uid`` (it must be stopped): sandboxes,
+        containers, logs, volumes."""
         for sandbox in await self.runtime.list_pod_sandboxes(pod_uid=uid):
             await self.runtime.remove_pod_sandbox(sandbox.id)
             if sandbox.log_directory:
                 await asyncio.to_thread(_remove_tree, Path(sandbox.log_directory))
         for container in await self.runtime.list_containers(pod_uid=uid):
             await self._remove(container)
+        if self.volumes is not None:
+            await self.volumes.unmount_pod(uid)
 
 
 def _with_message(status: ContainerStatus, message: str) -> ContainerStatus:

@@ -544,22 +544,3 @@ async def test_fallback_to_logs_on_error_takes_the_end_of_the_log(
     assert message.endswith("line 99\npanic: boom\n")
     assert message.startswith("line 21\n")  # the last 80 lines
     assert status.find("other").message == ""  # type: ignore[union-attr]  # policy File
-
-
-async def test_volumes_this_kubelet_does_not_handle_are_reported(
-    manager: PodRuntimeManager, recorder: Recorder
-) -> None:
-    body = pod("web")
-    body["spec"]["containers"][0].update(
-        volumeMounts=[{"name": "data", "mountPath": "/data"}],
-        readinessProbe={"exec": {"command": ["true"]}},
-    )
-    await sync(manager, body, {})
-    warnings = [e[1:3] for e in recorder.events if e[0] == "Warning"]
-    assert warnings == [
-        (
-            "FailedMount",
-            'MountVolume.SetUp failed for volume "data" : volumes are not supported by this '
-            "kubelet yet; the container runs without /data",
-        ),
-    ]
