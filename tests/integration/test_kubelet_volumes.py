@@ -223,6 +223,11 @@ async def _check_volumes(node: Node, client: ApiClient, tmp_path: Path, mode: st
     pod = await get_pod(client, f"vols-{mode}")
     assert container_status(pod, "reader")["ready"] is True
     uid = pod["metadata"]["uid"]
+    # an exec (probes, hooks, kubectl exec) sees the volumes as the container does
+    cid = container_status(pod, "reader")["containerID"].removeprefix("process://")
+    script = f'cat "$KUBELING_ROOT{mnt}/config/hello.txt"'
+    seen = await node.runtime().exec_sync(cid, ["sh", "-c", script])
+    assert (seen.exit_code, seen.stdout) == (0, b"hello")
     volume_dir = node.root / "pods" / uid / "volumes" / "kubernetes.io~configmap" / "config"
     assert os.readlink(volume_dir / "hello.txt") == "..data/hello.txt"
     scratch = volume_dir.parent.parent / "kubernetes.io~empty-dir" / "scratch"
