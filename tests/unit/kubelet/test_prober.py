@@ -315,6 +315,8 @@ async def test_manager_lifecycle() -> None:
             ("uid-1", "web", "liveness"),
         }
         assert not manager.ready(body, "web", "process://a")
+        readiness = manager.workers[("uid-1", "web", "readiness")]
+        assert readiness._trigger.is_set()  # a container it never probed: probe it now
         manager.stop_liveness_and_startup(body)
         await settle()
         assert set(manager.workers) == {("uid-1", "web", "readiness")}

@@ -154,8 +154,8 @@ class ProbeManager:
         worker = self.workers.get((pod["metadata"]["uid"], container, "readiness"))
         if worker is None:
             return True
-        if not worker.probed:
-            worker.trigger()
+        if not worker.probed or worker.container_id != container_id:
+            worker.trigger()  # a container it has not probed yet: probe it now
         return False
 
     def failed(self, pod: Mapping[str, Any], container: str, container_id: str) -> str:

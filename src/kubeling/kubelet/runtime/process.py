@@ -378,7 +378,13 @@ class ProcessRuntime:
             directory.mkdir(parents=True)
             Path(log_path).parent.mkdir(parents=True, exist_ok=True)
             if config.mounts and self.volume_mode == "link":
-                link_mounts(rootfs, config.mounts)
+                try:
+                    link_mounts(rootfs, config.mounts)
+                except OSError as err:
+                    shutil.rmtree(directory, ignore_errors=True)
+                    raise RuntimeServiceError(
+                        f"cannot link the container's volumes: {err}"
+                    ) from err
             if self.cgroups is not None:
                 try:
                     cgroup = self.cgroups.create(container_id, config.resources)
