@@ -61,12 +61,14 @@ class Node:
         self.task: asyncio.Task[None] | None = None
         self.started: set[tuple[int, int]] = set()
 
-    async def start(self, *, backoff: Backoff | None = None) -> Kubelet:
+    async def start(self, *, backoff: Backoff | None = None, **settings: Any) -> Kubelet:
+        """Start the kubelet; ``settings`` are further :class:`KubeletConfig` fields."""
         config = KubeletConfig(
             node_name=self.name,
             root_dir=self.root,
             node_ip="127.0.0.1",
             node_status_update_frequency=1.0,
+            **settings,
         )
         self.kubelet = Kubelet(config, self.client, backoff=backoff)
         self.task = asyncio.create_task(self.kubelet.run())

@@ -180,6 +180,7 @@ async def _kubelet(args: argparse.Namespace) -> int:
         stop_pods_on_exit=args.stop_pods_on_exit == "true",
         cgroups=args.cgroups == "true",
         kubelet_port=args.port,
+        mount_namespaces=args.mount_namespaces == "true",
     )
     pki = Pki.at(args.pki_dir.expanduser())
     server = None
@@ -375,6 +376,13 @@ def _parser() -> argparse.ArgumentParser:
         choices=["true", "false"],
         default="true",
         help="enforce container limits with cgroups where the kernel allows",
+    )
+    kubelet.add_argument(
+        "--mount-namespaces",
+        choices=["true", "false"],
+        default="true",
+        help="mount volumes at their mountPath in a mount namespace per container where "
+        "the kernel allows (else: symlinks under $KUBELING_ROOT)",
     )
     kubelet.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]

@@ -42,12 +42,20 @@ class KubeletConfig:
     kubelet_port_fallback: bool = False
     #: Use cgroups for limits and OOM kills where the kernel allows.
     cgroups: bool = True
+    #: Bind-mount volumes at their mountPath in a mount namespace per container where the
+    #: kernel allows (root); else containers find them under ``$KUBELING_ROOT``.
+    mount_namespaces: bool = True
     container_log_max_size: int = 10 * 1024 * 1024
     container_log_max_files: int = 5
 
     @property
     def logs_dir(self) -> Path:
         return self.pod_logs_dir or self.root_dir / "pod-logs"
+
+    @property
+    def pods_dir(self) -> Path:
+        """Where pods' volumes live: ``<root-dir>/pods/<uid>/volumes/...``."""
+        return self.root_dir / "pods"
 
 
 def default_node_ip(hostname: str | None = None, hosts_file: Path = Path("/etc/hosts")) -> str:

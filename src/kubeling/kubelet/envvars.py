@@ -25,6 +25,7 @@ import math
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Final
 
+from kubeling.api.goformat import go_quote
 from kubeling.api.quantity import Quantity, QuantityParseError, parse_quantity
 from kubeling.kubelet.expansion import expand
 
@@ -133,7 +134,8 @@ def _subscript(path: str, field: str) -> str | None:
 
 
 def _format_map(values: Mapping[str, str]) -> str:
-    return "\n".join(f'{k}="{v}"' for k, v in sorted(values.items()))
+    """Kubernetes' ``FormatMap``: ``key="value"`` lines (Go-quoted values), sorted."""
+    return "\n".join(f"{k}={go_quote(str(v))}" for k, v in sorted(values.items()))
 
 
 def field_value(pod: Mapping[str, Any], path: str, ips: PodIPs) -> str:

@@ -17,13 +17,12 @@ __all__ = [
     "PULLED",
     "SANDBOX_CHANGED",
     "STARTED",
+    "UNHEALTHY",
     "back_off_message",
     "created_message",
-    "probes_not_run_message",
     "pulled_message",
     "started_message",
     "stopping_message",
-    "volume_not_mounted_message",
 ]
 
 CREATED: Final = "Created"
@@ -37,6 +36,7 @@ FAILED_CREATE_SANDBOX: Final = "FailedCreatePodSandBox"
 FAILED_POST_START_HOOK: Final = "FailedPostStartHook"
 FAILED_PRE_STOP_HOOK: Final = "FailedPreStopHook"
 FAILED_MOUNT: Final = "FailedMount"
+UNHEALTHY: Final = "Unhealthy"
 PROBE_WARNING: Final = "ProbeWarning"
 
 
@@ -60,19 +60,3 @@ def pulled_message(image: str) -> str:
 
 def back_off_message(container: str, pod: str) -> str:
     return f"Back-off restarting failed container {container} in pod {pod}"
-
-
-def volume_not_mounted_message(volume: str, path: str) -> str:
-    """Until this kubelet mounts volumes, it says so rather than pretend."""
-    return (
-        f'MountVolume.SetUp failed for volume "{volume}" : volumes are not supported by this '
-        f"kubelet yet; the container runs without {path}"
-    )
-
-
-def probes_not_run_message(kind: str) -> str:
-    """Until this kubelet runs probes, it says so rather than pretend."""
-    return (
-        f"{kind.capitalize()} probe warning: probes are not run by this kubelet yet; "
-        "the container counts as started and ready while it runs"
-    )

@@ -1,8 +1,7 @@
-"""Container lifecycle hooks (postStart, preStop): the hook a handler runner plugs into.
+"""Container lifecycle hooks (postStart, preStop): what the kubelet's runtime manager calls.
 
-:class:`LifecycleHooks` is what the kubelet calls; :class:`UnsupportedHooks` is a kubelet
-without a runner: it raises :class:`HooksNotSupported`, and the kubelet records a Warning
-Event saying the hook was not run (so that nobody believes it was) and carries on.
+:class:`~kubeling.kubelet.lifecycle_handlers.HandlerRunner` implements it; tests of the
+runtime manager use fakes.
 """
 
 from __future__ import annotations
@@ -10,14 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-__all__ = ["HooksNotSupported", "LifecycleHooks", "UnsupportedHooks"]
-
-
-class HooksNotSupported(Exception):
-    """This kubelet cannot run lifecycle hooks."""
-
-    def __init__(self) -> None:
-        super().__init__("lifecycle hooks are not supported by this kubelet yet: not run")
+__all__ = ["LifecycleHooks"]
 
 
 class LifecycleHooks(Protocol):
@@ -38,21 +30,3 @@ class LifecycleHooks(Protocol):
         """Run the container's preStop handler within ``grace_period`` seconds; "" on
         success, else the failure message (the container is stopped either way)."""
         ...
-
-
-class UnsupportedHooks:
-    """No handler runner: every declared hook is reported as not run."""
-
-    async def post_start(
-        self, pod: Mapping[str, Any], container: Mapping[str, Any], container_id: str
-    ) -> str:
-        raise HooksNotSupported
-
-    async def pre_stop(
-        self,
-        pod: Mapping[str, Any],
-        container: Mapping[str, Any],
-        container_id: str,
-        grace_period: float,
-    ) -> str:
-        raise HooksNotSupported

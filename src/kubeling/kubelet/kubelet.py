@@ -41,7 +41,18 @@ from kubeling.client import (
     SharedInformer,
     TransportError,
 )
-from kubeling.client.resources import CONFIGMAPS, EVENTS, LEASES, NODES, PODS, SECRETS, SERVICES
+from kubeling.client.resources import (
+    CONFIGMAPS,
+    EVENTS,
+    LEASES,
+    NODES,
+    PERSISTENTVOLUMECLAIMS,
+    PERSISTENTVOLUMES,
+    PODS,
+    SECRETS,
+    SERVICEACCOUNTS,
+    SERVICES,
+)
 from kubeling.kubelet.backoff import Backoff
 from kubeling.kubelet.config import KubeletConfig, default_node_ip
 from kubeling.kubelet.envvars import (
@@ -51,12 +62,14 @@ from kubeling.kubelet.envvars import (
     make_environment,
     service_environment,
 )
-from kubeling.kubelet.hooks import LifecycleHooks, UnsupportedHooks
+from kubeling.kubelet.hooks import LifecycleHooks
 from kubeling.kubelet.host import HostInfo, read_host_info
 from kubeling.kubelet.lease import NodeLease
+from kubeling.kubelet.lifecycle_handlers import HandlerRunner
 from kubeling.kubelet.node_status import (
     KUBELET_VERSION,
     RUNTIME_LIMITS_ANNOTATION,
+    VOLUME_MOUNTS_ANNOTATION,
     NodeStatusInputs,
     node_labels,
     node_object,
@@ -67,13 +80,15 @@ from kubeling.kubelet.pod_lifecycle import PodLifecycle
 from kubeling.kubelet.pod_runtime import PodRuntimeManager
 from kubeling.kubelet.pod_workers import PodWorkers
 from kubeling.kubelet.podutil import grace_period_seconds, spec_of
-from kubeling.kubelet.probes import NoProbes, ProbeResults
+from kubeling.kubelet.prober import ProbeManager
+from kubeling.kubelet.probes import ProbeResults
 from kubeling.kubelet.runtime import cgroups
 from kubeling.kubelet.runtime.interface import RuntimeService
 from kubeling.kubelet.runtime.process import ProcessRuntime
 from kubeling.kubelet.server import KubeletServer, KubeletServerConfig
 from kubeling.kubelet.status_manager import StatusManager
 from kubeling.kubelet.streaming import KubeletStreaming
+from kubeling.kubelet.volumes import VolumeError, VolumeHost, VolumeManager
 
 __all__ = ["USER_AGENT", "Kubelet", "run_kubelet"]
 
@@ -106,10 +121,10 @@ class Kubelet:
         self.hostname = socket.gethostname()
         self.limits_note = "none: not yet detected"
         self.runtime = runtime or self._process_runtime()
-        self.probes = probes or NoProbes()
-        self.hooks = hooks or UnsupportedHooks()
         self.events = EventBroadcaster(client.resource(EVENTS))
         self.recorder = self.events.new_recorder("kubelet", host=config.node_name)
+        self.probes = probes or ProbeManager(self.runtime, self.recorder)
+        self.hooks = hooks or HandlerRunner(self.runtime, self.recorder)
         self.pods = SharedInformer(
             client.resource(PODS),
             resource=PODS.group_resource,
@@ -117,6 +132,19 @@ class Kubelet:
         )
         self.services = SharedInformer(client.resource(SERVICES), resource=SERVICES.group_resource)
         self.statuses = StatusManager(client.resource(PODS))
+        self.volumes = VolumeManager(
+            config.pods_dir,
+            VolumeHost(
+                get_configmap=self._getter(CONFIGMAPS),
+                get_secret=self._getter(SECRETS),
+                get_claim=self._getter(PERSISTENTVOLUMECLAIMS),
+                get_volume=self._getter(PERSISTENTVOLUMES),
+                request_token=self._request_token,
+                ips=lambda: PodIPs([self.node_ip], [self.node_ip]),
+                allocatable=lambda: self._allocatable,
+            ),
+            recorder=self.recorder,
+        )
         self.manager = PodRuntimeManager(
             self.runtime,
             recorder=self.recorder,
@@ -125,6 +153,7 @@ class Kubelet:
             hooks=self.hooks,
             pod_logs_dir=config.logs_dir,
             backoff=backoff,
+            volumes=self.volumes,
         )
         self.lifecycle = PodLifecycle(
             self.manager, self.statuses, probes=self.probes, host_ips=[self.node_ip]
@@ -163,6 +192,7 @@ class Kubelet:
             cgroups=manager,
             log_max_bytes=self.config.container_log_max_size,
             log_max_files=self.config.container_log_max_files,
+            mount_namespaces=self.config.mount_namespaces,
         )
 
     # -- running -------------------------------------------------------------------------------
@@ -187,6 +217,8 @@ class Kubelet:
                 )
                 self.workers = workers
                 self.runtime.subscribe(lambda event: workers.wake(event.pod_uid))
+                if isinstance(self.probes, ProbeManager):
+                    self.probes.start(group, on_change=workers.wake)
                 self.pods.add_event_handler(
                     on_add=workers.update,
                     on_update=lambda _, new: workers.update(new),
@@ -287,7 +319,10 @@ class Kubelet:
             body = node_object(
                 inputs,
                 labels=self.config.node_labels,
-                annotations={RUNTIME_LIMITS_ANNOTATION: self.limits_note},
+                annotations={
+                    RUNTIME_LIMITS_ANNOTATION: self.limits_note,
+                    VOLUME_MOUNTS_ANNOTATION: self._volume_note(),
+                },
             )
             try:
                 try:
@@ -371,6 +406,25 @@ class Kubelet:
             allocatable=self._allocatable,
         )
 
+    def _volume_note(self) -> str:
+        note = getattr(self.runtime, "volume_note", "")
+        return str(note) or f"as the {self.runtime.name} runtime mounts them"
+
+    async def _request_token(self, namespace: str, account: str, spec: Obj) -> Obj:
+        """A TokenRequest for a projected volume; its status (``token``,
+        ``expirationTimestamp``)."""
+        body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec}
+        try:
+            answer = await self.client.resource(SERVICEACCOUNTS).create(
+                body, namespace=namespace, name=account, subresource="token"
+            )
+        except (errors.StatusError, TransportError) as err:
+            raise VolumeError(
+                f"failed to fetch token: {getattr(err, 'message', None) or err}"
+            ) from None
+        status: Obj = answer.get("status") or {}
+        return status
+
     def _getter(self, resource: Resource) -> Getter:
         objects = self.client.resource(resource)
 
@@ -402,6 +456,7 @@ class Kubelet:
             )
             await self.runtime.stop_pod_sandbox(sandbox.id)
             await self.manager.remove_pod(uid)
+        await self.volumes.remove_orphans(known)
 
     async def _housekeeping(self) -> None:
         while True:

@@ -41,6 +41,8 @@ EVICTION_STORAGE_FRACTION: Final = 0.10
 ATTACH_DETACH_ANNOTATION: Final = "volumes.kubernetes.io/controller-managed-attach-detach"
 #: kubeling's: what the process runtime can enforce on this node (cgroups, or why not).
 RUNTIME_LIMITS_ANNOTATION: Final = "kubeling.io/runtime-limits"
+#: How this node's containers see their volumes (bind mounts, or symlinks and why).
+VOLUME_MOUNTS_ANNOTATION: Final = "kubeling.io/volume-mounts"
 
 Obj = dict[str, Any]
 

@@ -8,7 +8,8 @@ The three steps a pod worker takes (Kubernetes' ``SyncPod``, ``SyncTerminatingPo
   carry out its next actions; when that changed the runtime, look again at once (so that a pod
   turns Running as soon as its containers run); returns whether the pod is terminal and when to
   look again at the latest (a back-off ending, a retry);
-- :meth:`PodLifecycle.terminate`: stop every container (with the grace period), then write the
+- :meth:`PodLifecycle.terminate`: stop the liveness and startup probes, stop every container
+  (with the grace period) and the remaining probes, then write the
   terminal status (Succeeded if every container ended with 0, else Failed), and, for a pod
   being deleted, remove it from the API;
 - :meth:`PodLifecycle.cleanup`: once the pod is gone from the API, remove its sandboxes,
@@ -70,7 +71,7 @@ class PodLifecycle:
         *,
         terminal: bool,
     ) -> Obj:
-        return generate_pod_status(
+        status = generate_pod_status(
             pod,
             runtime,
             StatusInputs(
@@ -83,6 +84,8 @@ class PodLifecycle:
                 pod_is_terminal=terminal,
             ),
         )
+        self.probes.update_pod(pod, status)
+        return status
 
     async def sync(
         self, pod: Mapping[str, Any], reasons: MutableMapping[str, tuple[str, str]]
@@ -116,10 +119,12 @@ class PodLifecycle:
     ) -> None:
         """Stop the pod's containers and report it terminal; ``gone``: it is no longer in the
         API (force-deleted), so there is nobody to report to."""
+        self.probes.stop_liveness_and_startup(pod)
         runtime = await self.manager.pod_status(pod)
         if not gone:
             await self.statuses.set_status(pod, self._status(pod, runtime, reasons, terminal=False))
         await self.manager.kill_pod(pod, runtime)
+        self.probes.remove_pod(pod)
         if gone:
             return
         runtime = await self.manager.pod_status(pod)
@@ -135,6 +140,7 @@ class PodLifecycle:
     async def cleanup(self, pod: Mapping[str, Any]) -> None:
         """Forget a pod the API no longer has: its runtime state, logs, back-off, status."""
         uid = pod["metadata"]["uid"]
+        self.probes.remove_pod(pod)
         await self.manager.remove_pod(uid)
         meta = pod["metadata"]
         self.manager.backoff.forget(f"{meta['name']}_{meta['namespace']}_{uid}_")

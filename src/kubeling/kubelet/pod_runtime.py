@@ -5,14 +5,15 @@ users see of them.
 
 - :meth:`PodRuntimeManager.pod_status` reads a pod's sandboxes and containers (with the
   termination message taken from the log for ``FallbackToLogsOnError``);
-- :meth:`PodRuntimeManager.sync_pod` carries out what
+- :meth:`PodRuntimeManager.sync_pod` sets up (or refreshes) the pod's volumes — until they
+  are, nothing starts — then carries out what
   :func:`~kubeling.kubelet.actions.compute_pod_actions` decides: kill what must die, make a
   sandbox, start init containers in order and the regular ones;
 - starting a container (``startContainer``): the crash-loop back-off first (an exited container
   restarts only once its back-off since it finished has passed: ``BackOff`` Event and the
   ``CrashLoopBackOff`` reason otherwise), then the image (``Pulled``: nothing to pull here), the
-  configuration (environment, ``$(VAR)`` in command and args, resources, user; failure:
-  ``CreateContainerConfigError``), create (``CreateContainerError``), ``Created``, start
+  configuration (environment, ``$(VAR)`` in command and args, volume mounts, resources, user;
+  failure: ``CreateContainerConfigError``), create (``CreateContainerError``), ``Created``, start
   (``RunContainerError``), ``Started``, the postStart hook; old dead containers of the same
   name are removed, keeping the one before for ``lastState``;
 - killing (``killContainer``): ``Killing`` Event, the preStop hook, then SIGTERM and SIGKILL
@@ -43,7 +44,7 @@ from kubeling.kubelet.actions import PodActions, compute_pod_actions
 from kubeling.kubelet.backoff import Backoff, format_seconds
 from kubeling.kubelet.envvars import ContainerConfigError
 from kubeling.kubelet.expansion import expand_all
-from kubeling.kubelet.hooks import HooksNotSupported, LifecycleHooks
+from kubeling.kubelet.hooks import LifecycleHooks
 from kubeling.kubelet.podutil import (
     Obj,
     container_field_path,
@@ -55,13 +56,14 @@ from kubeling.kubelet.podutil import (
     spec_of,
     stable_key,
 )
-from kubeling.kubelet.probes import NoProbes, ProbeResults
+from kubeling.kubelet.probes import ProbeResults
 from kubeling.kubelet.runtime.crilog import parse_record, rotated_files
 from kubeling.kubelet.runtime.interface import (
     ContainerConfig,
     ContainerState,
     ContainerStatus,
     LinuxResources,
+    Mount,
     PodSandboxConfig,
     PodSandboxMetadata,
     RuntimeService,
@@ -70,6 +72,7 @@ from kubeling.kubelet.runtime.interface import (
     UserConfig,
 )
 from kubeling.kubelet.runtimestatus import HASH_ANNOTATION, PodRuntimeStatus
+from kubeling.kubelet.volumes import VolumeManager
 
 __all__ = ["PodRuntimeManager", "SyncOutcome"]
 
@@ -203,8 +206,10 @@ class PodRuntimeManager:
         hooks: LifecycleHooks,
         pod_logs_dir: Path,
         backoff: Backoff | None = None,
+        volumes: VolumeManager | None = None,
     ) -> None:
         self.runtime = runtime
+        self.volumes = volumes
         self.recorder = recorder
         self.environment = environment
         self.probes = probes
@@ -257,6 +262,23 @@ class PodRuntimeManager:
         reasons: MutableMapping[str, tuple[str, str]],
     ) -> SyncOutcome:
         """Carry out the pod's next actions; ``reasons`` gets each container's start failure."""
+        refresh: float | None = None
+        if self.volumes is not None:
+            mounted = await self.volumes.mount_pod(pod)
+            if not mounted.ready:
+                return SyncOutcome(False, mounted.retry_after)
+            refresh = mounted.retry_after
+        outcome = await self._carry_out(pod, status, reasons)
+        if refresh is not None and (outcome.retry_after is None or refresh < outcome.retry_after):
+            return replace(outcome, retry_after=refresh)
+        return outcome
+
+    async def _carry_out(
+        self,
+        pod: Mapping[str, Any],
+        status: PodRuntimeStatus,
+        reasons: MutableMapping[str, tuple[str, str]],
+    ) -> SyncOutcome:
         actions = compute_pod_actions(pod, status, self.probes, runtime_name=self.runtime.name)
         if actions.empty:
             return SyncOutcome(False)
@@ -389,26 +411,10 @@ class PodRuntimeManager:
             pod, NORMAL, events.STARTED, events.started_message(name), field_path=path
         )
         reasons.pop(name, None)
-        self._warn_unsupported(pod, container, path)
         await self._prune(status, name, keep=1)
         if (container.get("lifecycle") or {}).get("postStart"):
             await self._post_start(pod, container, container_id, reasons)
         return True, None
-
-    def _warn_unsupported(
-        self, pod: Mapping[str, Any], container: Mapping[str, Any], path: str
-    ) -> None:
-        """What the container asks for that this kubelet does not do yet, said out loud."""
-        for mount in container.get("volumeMounts") or []:
-            message = events.volume_not_mounted_message(mount["name"], mount["mountPath"])
-            self.recorder.event(pod, WARNING, events.FAILED_MOUNT, message, field_path=path)
-        if isinstance(self.probes, NoProbes):
-            for kind in ("startup", "liveness", "readiness"):
-                if container.get(f"{kind}Probe"):
-                    message = events.probes_not_run_message(kind)
-                    self.recorder.event(
-                        pod, WARNING, events.PROBE_WARNING, message, field_path=path
-                    )
 
     async def _post_start(
         self,
@@ -420,13 +426,7 @@ class PodRuntimeManager:
         name = container["name"]
         path = container_field_path(pod, name)
         runtime_id = f"{self.runtime.name}://{container_id}"
-        try:
-            failure = await self.hooks.post_start(pod, container, runtime_id)
-        except HooksNotSupported as err:
-            self.recorder.event(
-                pod, WARNING, events.FAILED_POST_START_HOOK, str(err), field_path=path
-            )
-            return
+        failure = await self.hooks.post_start(pod, container, runtime_id)
         if failure:
             self.recorder.event(
                 pod, WARNING, events.FAILED_POST_START_HOOK, failure, field_path=path
@@ -440,6 +440,11 @@ class PodRuntimeManager:
         meta = pod["metadata"]
         env = await self.environment(pod, container)
         name = container["name"]
+        volume_mounts: list[Mount] = []
+        if self.volumes is not None:
+            volume_mounts = await asyncio.to_thread(
+                self.volumes.container_mounts, pod, container, env
+            )
         return ContainerConfig(
             name=name,
             attempt=restart_count,
@@ -448,6 +453,7 @@ class PodRuntimeManager:
             args=expand_all(container.get("args") or [], env),
             working_dir=str(container.get("workingDir") or ""),
             envs=env,
+            mounts=volume_mounts,
             log_path=f"{name}/{restart_count}.log",
             labels={
                 "io.kubernetes.pod.name": meta["name"],
@@ -492,14 +498,13 @@ class PodRuntimeManager:
         self.recorder.event(
             pod, NORMAL, events.KILLING, message or events.stopping_message(name), field_path=path
         )
+        if grace_override is not None:
+            grace = grace_override
         if (container.get("lifecycle") or {}).get("preStop") and grace > 0:
             started = time.monotonic()
             await self._pre_stop(pod, container, container_id, grace)
-            grace -= time.monotonic() - started
-        grace = max(grace, MINIMUM_GRACE_PERIOD)
-        if grace_override is not None:
-            grace = grace_override
-        await self.runtime.stop_container(container_id, grace)
+            grace -= int(time.monotonic() - started)  # whole seconds, as the kubelet counts
+        await self.runtime.stop_container(container_id, max(grace, MINIMUM_GRACE_PERIOD))
 
     async def _pre_stop(
         self, pod: Mapping[str, Any], container: Mapping[str, Any], container_id: str, grace: float
@@ -510,12 +515,22 @@ class PodRuntimeManager:
             failure = await asyncio.wait_for(
                 self.hooks.pre_stop(pod, container, runtime_id, grace), grace
             )
-        except HooksNotSupported as err:
-            failure = str(err)
         except TimeoutError:
-            failure = f"PreStopHook did not complete within {format_seconds(grace)}"
+            log.info(
+                "preStop hook of %s in %s not completed in %ss: stopping the container",
+                container["name"],
+                format_pod(pod),
+                grace,
+            )
+            return
         if failure:
-            self.recorder.event(pod, WARNING, events.FAILED_PRE_STOP_HOOK, failure, field_path=path)
+            log.info(
+                "preStop hook of %s in %s failed: %s", container["name"], format_pod(pod), failure
+            )
+            # As Kubernetes: the Event does not carry the message, which could hold Secrets.
+            self.recorder.event(
+                pod, WARNING, events.FAILED_PRE_STOP_HOOK, "PreStopHook failed", field_path=path
+            )
 
     async def kill_pod(
         self,
@@ -592,14 +607,16 @@ class PodRuntimeManager:
             await self._prune(status, container["name"], keep=0)
 
     async def remove_pod(self, uid: str) -> None:
-        """Remove everything the runtime has of pod ``uid`` (it must be stopped): sandboxes,
-        containers, logs."""
+        """Remove everything the node has of pod ``uid`` (it must be stopped): sandboxes,
+        containers, logs, volumes."""
         for sandbox in await self.runtime.list_pod_sandboxes(pod_uid=uid):
             await self.runtime.remove_pod_sandbox(sandbox.id)
             if sandbox.log_directory:
                 await asyncio.to_thread(_remove_tree, Path(sandbox.log_directory))
         for container in await self.runtime.list_containers(pod_uid=uid):
             await self._remove(container)
+        if self.volumes is not None:
+            await self.volumes.unmount_pod(uid)
 
 
 def _with_message(status: ContainerStatus, message: str) -> ContainerStatus:

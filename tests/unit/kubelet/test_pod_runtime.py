@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -11,7 +12,6 @@ import pytest
 
 from kubeling.kubelet.backoff import Backoff
 from kubeling.kubelet.envvars import ContainerConfigError
-from kubeling.kubelet.hooks import UnsupportedHooks
 from kubeling.kubelet.pod_runtime import (
     PodRuntimeManager,
     container_user,
@@ -170,6 +170,36 @@ class FakeRuntime:
         )
 
 
+class FakeHooks:
+    """Lifecycle hooks that answer as told and record their calls (with what the runtime had
+    stopped by then)."""
+
+    def __init__(self, runtime: FakeRuntime) -> None:
+        self.runtime = runtime
+        self.post_start_failure = ""
+        self.pre_stop_failure = ""
+        self.pre_stop_seconds = 0.0
+        self.calls: list[tuple[str, str, int]] = []
+
+    async def post_start(
+        self, pod: Mapping[str, Any], container: Mapping[str, Any], container_id: str
+    ) -> str:
+        self.calls.append(("postStart", container_id, len(self.runtime.stopped)))
+        return self.post_start_failure
+
+    async def pre_stop(
+        self,
+        pod: Mapping[str, Any],
+        container: Mapping[str, Any],
+        container_id: str,
+        grace_period: float,
+    ) -> str:
+        self.calls.append(("preStop", container_id, len(self.runtime.stopped)))
+        if self.pre_stop_seconds:
+            await asyncio.sleep(self.pre_stop_seconds)
+        return self.pre_stop_failure
+
+
 class Env:
     def __init__(self) -> None:
         self.error: str = ""
@@ -198,13 +228,20 @@ def recorder() -> Recorder:
 
 
 @pytest.fixture
-def manager(fake: FakeRuntime, recorder: Recorder, env: Env, tmp_path: Path) -> PodRuntimeManager:
+def hooks(fake: FakeRuntime) -> FakeHooks:
+    return FakeHooks(fake)
+
+
+@pytest.fixture
+def manager(
+    fake: FakeRuntime, recorder: Recorder, env: Env, hooks: FakeHooks, tmp_path: Path
+) -> PodRuntimeManager:
     return PodRuntimeManager(
         fake,  # type: ignore[arg-type]
         recorder=recorder,  # type: ignore[arg-type]
         environment=env,
         probes=NoProbes(),
-        hooks=UnsupportedHooks(),
+        hooks=hooks,
         pod_logs_dir=tmp_path,
         backoff=Backoff(),
     )
@@ -373,16 +410,62 @@ async def test_a_pod_is_killed_regular_containers_first_then_sidecars_in_reverse
     assert fake.sandboxes["sb"].state is SandboxState.NOTREADY
 
 
-async def test_undeclared_hooks_are_reported_not_run(
-    manager: PodRuntimeManager, fake: FakeRuntime, recorder: Recorder
+async def test_a_failed_post_start_hook_kills_the_container(
+    manager: PodRuntimeManager, fake: FakeRuntime, recorder: Recorder, hooks: FakeHooks
 ) -> None:
     body = pod("web")
-    body["spec"]["containers"][0]["lifecycle"] = {"postStart": {"exec": {"command": ["true"]}}}
+    body["spec"]["containers"][0]["lifecycle"] = {"postStart": {"exec": {"command": ["x"]}}}
+    hooks.post_start_failure = "Exec lifecycle hook ([x]) ... failed"
+    reasons: dict[str, tuple[str, str]] = {}
+    await sync(manager, body, reasons)
+    assert hooks.calls == [("postStart", "process://web-0", 0)]
+    assert fake.containers["web-0"].state is ContainerState.EXITED
+    assert ("Warning", "FailedPostStartHook", hooks.post_start_failure) in [
+        e[:3] for e in recorder.events
+    ]
+    assert ("Normal", "Killing", "FailedPostStartHook") in [e[:3] for e in recorder.events]
+    assert reasons["web"] == ("PostStartHookError", hooks.post_start_failure)
+
+
+async def test_a_successful_post_start_hook_leaves_the_container_running(
+    manager: PodRuntimeManager, fake: FakeRuntime, hooks: FakeHooks
+) -> None:
+    body = pod("web")
+    body["spec"]["containers"][0]["lifecycle"] = {"postStart": {"sleep": {"seconds": 1}}}
     await sync(manager, body, {})
-    assert fake.containers["web-0"].state is ContainerState.RUNNING  # not killed for it
-    warning = recorder.events[-1]
-    assert warning[:2] == ("Warning", "FailedPostStartHook")
-    assert "not supported" in warning[2]
+    assert hooks.calls == [("postStart", "process://web-0", 0)]
+    assert fake.containers["web-0"].state is ContainerState.RUNNING
+
+
+async def test_pre_stop_runs_before_the_stop_within_the_grace_period(
+    manager: PodRuntimeManager, fake: FakeRuntime, recorder: Recorder, hooks: FakeHooks
+) -> None:
+    """The hook runs before SIGTERM; a failure is a Warning without its message (which may
+    hold Secrets); a hook that outlasts the grace period is cut short, and the container
+    still gets the minimum grace."""
+    body = pod("web", terminationGracePeriodSeconds=1)
+    body["spec"]["containers"][0]["lifecycle"] = {"preStop": {"exec": {"command": ["x"]}}}
+    await sync(manager, body, {})
+    hooks.pre_stop_failure = "secret output"
+    await manager.kill_container(body, "web-0", "web")
+    assert hooks.calls[-1] == ("preStop", "process://web-0", 0)
+    assert fake.stopped == [("web-0", 2)]
+    assert recorder.events[-1][:3] == ("Warning", "FailedPreStopHook", "PreStopHook failed")
+    hooks.pre_stop_failure, hooks.pre_stop_seconds = "", 30
+    await manager.kill_container(body, "web-0", "web")
+    assert fake.stopped[-1] == ("web-0", 2)
+    assert recorder.events[-1][1] == "Killing"  # a timeout is not an Event
+
+
+async def test_no_pre_stop_without_grace(
+    manager: PodRuntimeManager, fake: FakeRuntime, hooks: FakeHooks
+) -> None:
+    body = pod("web")
+    body["spec"]["containers"][0]["lifecycle"] = {"preStop": {"exec": {"command": ["x"]}}}
+    await sync(manager, body, {})
+    await manager.kill_container(body, "web-0", "web", grace_override=0)
+    assert hooks.calls == []
+    assert fake.stopped == [("web-0", 2)]
 
 
 def _config(name: str) -> ContainerConfig:
@@ -464,27 +547,3 @@ async def test_fallback_to_logs_on_error_takes_the_end_of_the_log(
     assert message.endswith("line 99\npanic: boom\n")
     assert message.startswith("line 21\n")  # the last 80 lines
     assert status.find("other").message == ""  # type: ignore[union-attr]  # policy File
-
-
-async def test_volumes_and_probes_this_kubelet_does_not_handle_are_reported(
-    manager: PodRuntimeManager, recorder: Recorder
-) -> None:
-    body = pod("web")
-    body["spec"]["containers"][0].update(
-        volumeMounts=[{"name": "data", "mountPath": "/data"}],
-        readinessProbe={"exec": {"command": ["true"]}},
-    )
-    await sync(manager, body, {})
-    warnings = [e[1:3] for e in recorder.events if e[0] == "Warning"]
-    assert warnings == [
-        (
-            "FailedMount",
-            'MountVolume.SetUp failed for volume "data" : volumes are not supported by this '
-            "kubelet yet; the container runs without /data",
-        ),
-        (
-            "ProbeWarning",
-            "Readiness probe warning: probes are not run by this kubelet yet; "
-            "the container counts as started and ready while it runs",
-        ),
-    ]

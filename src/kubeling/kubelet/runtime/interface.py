@@ -43,6 +43,7 @@ __all__ = [
     "ContainerState",
     "ContainerStatus",
     "ExecResult",
+    "ExecTimeoutError",
     "LinuxResources",
     "Mount",
     "NotFoundError",
@@ -62,6 +63,10 @@ class RuntimeServiceError(Exception):
 
 class NotFoundError(RuntimeServiceError):
     """No sandbox or container with that id."""
+
+
+class ExecTimeoutError(RuntimeServiceError):
+    """A command run in a container did not end in time (it was killed)."""
 
 
 class SandboxState(enum.StrEnum):
@@ -238,7 +243,9 @@ class RuntimeService(Protocol):
     async def exec_sync(
         self, container_id: str, cmd: Sequence[str], *, timeout_seconds: float = 0
     ) -> ExecResult:
-        """Run ``cmd`` in the container and collect its output (exec probes, hooks)."""
+        """Run ``cmd`` in the container and collect its output (exec probes, hooks); after
+        ``timeout_seconds`` (0: none) the command is killed and :class:`ExecTimeoutError`
+        raised, as it is when the caller is cancelled."""
         ...
 
     def exec_command(self, container_id: str, cmd: Sequence[str]) -> list[str]:

@@ -3,10 +3,13 @@
 A pod sandbox is a directory with a working directory in it (``work/``, the containers' cwd and
 ``$HOME`` unless the container sets ``workingDir``); pods share the node's network, so a
 sandbox's IP is the node's. A container is the process group of its ``command`` + ``args``,
-started by its shim (:mod:`~kubeling.kubelet.runtime.shim`) with the pod's environment, stdin
-on ``/dev/null`` and its output in a CRI log. Where :mod:`~kubeling.kubelet.runtime.cgroups`
-allows, every container gets cgroups with its memory and CPU limits, and an OOM kill is
-reported as ``OOMKilled``. No image is pulled: ``image`` is only recorded.
+started by its shim (:mod:`~kubeling.kubelet.runtime.shim`) with the pod's environment, stdin on
+``/dev/null`` and its output in a CRI log. Its volumes (``mounts``, host directories the kubelet
+prepared) are bind-mounted at their paths in a mount namespace of its own where this process may
+make one (root); elsewhere ``$KUBELING_ROOT/<mountPath>`` is a symlink to each. Where
+:mod:`~kubeling.kubelet.runtime.cgroups` allows, every container gets cgroups with its memory
+and CPU limits, and an OOM kill is reported as ``OOMKilled``. No image is pulled: ``image`` is
+only recorded.
 
 Everything is on disk under the runtime's directory, so a new runtime on the same directory
 (a restarted kubelet) finds the same sandboxes and containers::
@@ -45,7 +48,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from kubeling import __version__
-from kubeling.kubelet.runtime import shim
+from kubeling.api.goformat import go_quote
+from kubeling.kubelet.runtime import mounts, shim
 from kubeling.kubelet.runtime.cgroups import CgroupManager
 from kubeling.kubelet.runtime.interface import (
     ContainerConfig,
@@ -53,6 +57,8 @@ from kubeling.kubelet.runtime.interface import (
     ContainerState,
     ContainerStatus,
     ExecResult,
+    ExecTimeoutError,
+    Mount,
     NotFoundError,
     PodSandboxConfig,
     PodSandboxStatus,
@@ -67,7 +73,7 @@ from kubeling.kubelet.runtime.records import (
 )
 from kubeling.kubelet.runtime.zygote import DEFAULT_PATH, SHIM_SCRIPT, Zygote, read_to_eof
 
-__all__ = ["DEFAULT_PATH", "ProcessRuntime", "no_command_message"]
+__all__ = ["DEFAULT_PATH", "ROOT_VARIABLE", "ProcessRuntime", "link_mounts", "no_command_message"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +82,19 @@ KILL_WAIT_SECONDS: Final = 10.0
 UNKNOWN_EXIT_CODE: Final = 255
 
 Json = dict[str, Any]
+
+
+#: Where a container finds its volumes when they cannot be mounted at their mountPath.
+ROOT_VARIABLE: Final = "KUBELING_ROOT"
+
+
+def link_mounts(rootfs: Path, volumes: Sequence[Mount]) -> None:
+    """Without mount namespaces: ``<rootfs>/<mountPath>`` is a symlink to each volume, and the
+    container finds its volumes under ``$KUBELING_ROOT`` (read-only is not enforced)."""
+    for mount in volumes:
+        link = rootfs / mount.container_path.lstrip("/")
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(mount.host_path)
 
 
 def no_command_message(name: str, image: str) -> str:
@@ -100,8 +119,14 @@ class ProcessRuntime:
         cgroups: CgroupManager | None = None,
         log_max_bytes: int = 10 * 1024 * 1024,
         log_max_files: int = 5,
+        mount_namespaces: bool = True,
     ) -> None:
         self.root = root
+        self.mount_namespaces = mount_namespaces
+        #: How volumes reach containers: ``bind`` (at their mountPath, in a mount namespace
+        #: per container) or ``link`` (symlinks under ``$KUBELING_ROOT``); see :meth:`start`.
+        self.volume_mode = "link"
+        self.volume_note = "not yet detected"
         self.ips = tuple(ips)
         self.cgroups = cgroups
         self.log_max_bytes = log_max_bytes
@@ -122,6 +147,16 @@ class ProcessRuntime:
         if self._started:
             return
         await asyncio.to_thread(self._load)
+        why = await asyncio.to_thread(mounts.namespaces_usable) if self.mount_namespaces else ""
+        if self.mount_namespaces and not why:
+            self.volume_mode = "bind"
+            self.volume_note = "bind mounts at mountPath (a mount namespace per container)"
+        else:
+            self.volume_mode = "link"
+            reason = why or "disabled"
+            self.volume_note = (
+                f"no mount namespaces ({reason}): volumes are symlinks under $KUBELING_ROOT"
+            )
         for container in self._containers.values():
             if container.state is ContainerState.RUNNING:
                 self._watch(container)
@@ -295,8 +330,6 @@ class ProcessRuntime:
         argv = [*config.command, *config.args]
         if not argv:
             raise RuntimeServiceError(no_command_message(config.name, config.image))
-        if config.mounts:
-            raise RuntimeServiceError("the process runtime does not mount volumes yet")
         container_id = secrets.token_hex(32)
         directory = self.root / "containers" / container_id
         log_directory = sandbox.log_directory or str(sandbox.directory / "logs")
@@ -305,6 +338,9 @@ class ProcessRuntime:
         cwd = str(work_dir / config.working_dir) if config.working_dir else str(work_dir)
         env = {"PATH": DEFAULT_PATH, "HOSTNAME": sandbox.hostname, "HOME": str(work_dir)}
         env.update(config.envs)
+        rootfs = directory / "rootfs"
+        if config.mounts and self.volume_mode == "link":
+            env[ROOT_VARIABLE] = str(rootfs)
         container = ContainerRecord(
             id=container_id,
             sandbox_id=sandbox_id,
@@ -326,6 +362,11 @@ class ProcessRuntime:
             "logMaxBytes": self.log_max_bytes,
             "logMaxFiles": self.log_max_files,
         }
+        if config.mounts and self.volume_mode == "bind":
+            shim_config["mounts"] = [
+                {"source": m.host_path, "target": m.container_path, "readonly": m.readonly}
+                for m in config.mounts
+            ]
         if config.user is not None:
             shim_config["user"] = {
                 "uid": config.user.uid,
@@ -336,6 +377,14 @@ class ProcessRuntime:
         def create() -> None:
             directory.mkdir(parents=True)
             Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+            if config.mounts and self.volume_mode == "link":
+                try:
+                    link_mounts(rootfs, config.mounts)
+                except OSError as err:
+                    shutil.rmtree(directory, ignore_errors=True)
+                    raise RuntimeServiceError(
+                        f"cannot link the container's volumes: {err}"
+                    ) from err
             if self.cgroups is not None:
                 try:
                     cgroup = self.cgroups.create(container_id, config.resources)
@@ -565,10 +614,17 @@ class ProcessRuntime:
         try:
             stdout, stderr = await asyncio.wait_for(process.communicate(), timeout_seconds or None)
         except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            await process.wait()
-            raise RuntimeServiceError(
-                f"command {list(cmd)!r} timed out after {timeout_seconds:g}s"
-            ) from None
+            await _kill_group(process)
+            # As the kubelet words a CRI ExecSync that ran out of time.
+            raise ExecTimeoutError(f"command {go_quote(' '.join(cmd))} timed out") from None
+        except asyncio.CancelledError:
+            await _kill_group(process)
+            raise
         return ExecResult(process.returncode or 0, stdout, stderr)
+
+
+async def _kill_group(process: asyncio.subprocess.Process) -> None:
+    """Kill an exec'd command and whatever it started (it has a session of its own)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    await process.wait()

@@ -5,10 +5,11 @@ restarts would take their exit codes and log pipes with it. As containerd does w
 shims, every container gets a supervisor process of its own, in its own session:
 
 - it starts the container's process in a new process group (so that a signal reaches the
-  container and everything it started), joined to the container's cgroups, in its working
-  directory, as its user, with stdin on ``/dev/null`` and stdout/stderr on pipes;
-- it reports the start (or why it could not start: a missing executable is an exit code
-  128 with reason ``StartError``, as runc reports it) on a pipe the kubelet holds, and writes
+  container and everything it started), joined to the container's cgroups, in a mount namespace
+  of its own with its volumes bind-mounted (when the runtime mounts volumes so: :mod:`mounts`),
+  in its working directory, as its user, with stdin on ``/dev/null`` and stdout/stderr on pipes;
+- it reports the start (or why it could not start: a missing executable is an exit code 128 with
+  reason ``StartError``, as runc reports it) on a pipe the kubelet holds, and writes
   ``started.json`` (pid and process start time, so that a recycled pid is never taken for the
   container) in the container's directory;
 - it copies the output into the container's log in the CRI format, with rotation
@@ -25,8 +26,8 @@ the kubelet has gone away and its last shim has ended; shims of a previous zygot
 (and reporting) across kubelet restarts.
 
 ``shim.py exec DIR -- CMD...`` runs a command in a running container's context (its cgroups,
-working directory, environment and user), in the foreground: the hook for exec probes,
-lifecycle hooks and ``kubectl exec``.
+mount namespace, working directory, environment and user), in the foreground: the hook for exec
+probes, lifecycle hooks and ``kubectl exec``.
 
 This file runs in a bare interpreter (``python -I -S``): standard library only, and
 :mod:`crilog` is imported from this file's directory.
@@ -46,10 +47,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING or __package__:
-    from kubeling.kubelet.runtime import crilog
-else:  # run as a script by the runtime: a bare interpreter, crilog beside this file
+    from kubeling.kubelet.runtime import crilog, mounts
+else:  # run as a script by the runtime: a bare interpreter, crilog and mounts beside this file
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import crilog
+    import mounts
 
 __all__ = ["exec_failure_message", "exit_code_of", "main"]
 
@@ -127,14 +129,24 @@ class SetupError(Exception):
     """A container's context could not be entered; the message says which step failed."""
 
 
-def enter_container(config: Json) -> None:
-    """In a fresh child: join the container's cgroups, directory and user."""
+def enter_container(config: Json, *, join_pid: int = 0) -> None:
+    """In a fresh child: join the container's cgroups, mount namespace (a new one with its
+    volumes, or that of its process ``join_pid`` for an exec), directory and user."""
     for procs in config.get("cgroupProcs") or ():
         try:
             with open(procs, "w") as f:
                 f.write(str(os.getpid()))
         except OSError as err:
             raise SetupError(f"joining cgroup {os.path.dirname(procs)}: {_reason(err)}") from None
+    volumes = config.get("mounts")
+    if volumes:
+        try:
+            if join_pid:
+                mounts.join_namespace(join_pid)
+            else:
+                mounts.enter_new_namespace(volumes)
+        except OSError as err:
+            raise SetupError(f"mounting volumes: {err.strerror or err}") from None
     cwd = config["cwd"]
     try:
         os.chdir(cwd)
@@ -384,9 +396,12 @@ def _reap(children: set[int]) -> None:
 def exec_in_container(directory: Path, argv: list[str]) -> int:
     """Replace this process with ``argv`` run in the container's context."""
     config: Json = json.loads((directory / CONFIG).read_text())
+    started: Json = {}
+    with contextlib.suppress(OSError, ValueError):
+        started = json.loads((directory / STARTED).read_text())
     _reset_signals()
     try:
-        enter_container(config)
+        enter_container(config, join_pid=int(started.get("pid") or 0))
         os.execvpe(argv[0], argv, {str(k): str(v) for k, v in config["env"].items()})
     except SetupError as err:
         print(err, file=sys.stderr)
