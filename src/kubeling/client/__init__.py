@@ -36,7 +36,7 @@ from kubeling.client.config import (
 )
 from kubeling.client.events import NORMAL, WARNING, EventBroadcaster, EventRecorder
 from kubeling.client.factory import SharedInformerFactory
-from kubeling.client.informer import SharedInformer
+from kubeling.client.informer import SharedInformer, strip_managed_fields
 from kubeling.client.leaderelection import LeaderElectionConfig, LeaderElector
 from kubeling.client.resources import Resource
 from kubeling.client.rest import (
@@ -76,4 +76,5 @@ __all__ = [
     "load_kubeconfig",
     "object_key",
     "split_key",
+    "strip_managed_fields",
 ]

@@ -25,7 +25,7 @@ import asyncio
 from collections.abc import Mapping
 
 from kubeling.client.cache import IndexFunc, Lister
-from kubeling.client.informer import SharedInformer
+from kubeling.client.informer import SharedInformer, Transform
 from kubeling.client.resources import Resource
 from kubeling.client.rest import ApiClient
 
@@ -36,11 +36,19 @@ class SharedInformerFactory:
     """Shared informers of one client, all scoped to ``namespace`` ("" for all namespaces)."""
 
     def __init__(
-        self, client: ApiClient, *, resync_period: float = 0.0, namespace: str = ""
+        self,
+        client: ApiClient,
+        *,
+        resync_period: float = 0.0,
+        namespace: str = "",
+        transform: Transform | None = None,
     ) -> None:
         self.client = client
         self.resync_period = resync_period
         self.namespace = namespace
+        #: Applied by every informer to every object before caching it (client-go's
+        #: ``WithTransform``), e.g. ``strip_managed_fields``.
+        self.transform = transform
         self._informers: dict[Resource, SharedInformer] = {}
         self._tasks: dict[Resource, asyncio.Task[None]] = {}
 
@@ -56,6 +64,7 @@ class SharedInformerFactory:
                 resource=resource.group_resource,
                 namespace=self.namespace if resource.namespaced else "",
                 resync_period=self.resync_period,
+                transform=self.transform,
             )
             self._informers[resource] = informer
         if indexers:

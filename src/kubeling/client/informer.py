@@ -18,7 +18,10 @@ sharedIndexInformer do together:
 3. **Relist** when a watch says ``410 Expired``/``Gone`` (the resourceVersion was compacted away):
    a consistent list (``resourceVersion=""``) replaces the cache as in step 1, so the events missed
    become the right adds, updates and tombstoned deletes.
-4. **Resync**: every ``resync_period`` seconds (0: never) every cached object is re-delivered as
+4. **Transform** (optional): each object is passed through ``transform`` before it is cached
+   and handed to handlers, as client-go's ``SetTransform``; ``strip_managed_fields`` drops
+   what most components never read and would only keep in memory.
+5. **Resync**: every ``resync_period`` seconds (0: never) every cached object is re-delivered as
    ``on_update(obj, obj)``, so level-triggered controllers re-check everything now and then.
 
 Handlers are plain synchronous functions, called in event order on the informer's task: they
@@ -59,7 +62,9 @@ __all__ = [
     "HandlerRegistration",
     "ListWatch",
     "SharedInformer",
+    "Transform",
     "UpdateHandler",
+    "strip_managed_fields",
 ]
 
 logger = logging.getLogger(__name__)
@@ -71,6 +76,7 @@ _BACKOFF_MAX: Final = 30.0
 # A watch that ends this fast with no event is a failure to back off from, not a timeout.
 _SHORT_WATCH_SECONDS: Final = 1.0
 
+Transform = Callable[[Obj], Obj]
 AddHandler = Callable[[Obj], None]
 UpdateHandler = Callable[[Obj, Obj], None]
 DeleteHandler = Callable[[Obj | DeletedFinalStateUnknown], None]
@@ -137,8 +143,10 @@ class SharedInformer:
         field_selector: str = "",
         resync_period: float = 0.0,
         indexers: Mapping[str, IndexFunc] | None = None,
+        transform: Transform | None = None,
     ) -> None:
         self.list_watch = list_watch
+        self.transform = transform
         self.resource = resource
         self.namespace = namespace
         self.label_selector = label_selector
@@ -260,6 +268,8 @@ class SharedInformer:
     def _replace(self, items: list[Obj], resource_version: str) -> None:
         listed: set[str] = set()
         for obj in items:
+            if self.transform is not None:
+                obj = self.transform(obj)
             key = object_key(obj)
             listed.add(key)
             old = self.indexer.upsert(obj)
@@ -302,6 +312,8 @@ class SharedInformer:
         if event.type == "BOOKMARK":
             self._last_resource_version = version or self._last_resource_version
             return
+        if self.transform is not None:
+            obj = self.transform(obj)
         if event.type == "DELETED":
             old = self.indexer.delete(object_key(obj))
             if old is not None:
@@ -337,6 +349,15 @@ class SharedInformer:
         for registration in list(self._handlers):
             if registration.on_delete is not None:
                 _call(registration.on_delete, obj)
+
+
+def strip_managed_fields(obj: Obj) -> Obj:
+    """A transform dropping ``metadata.managedFields`` (client-go's
+    ``TransformStripManagedFields``); the object is fresh from the server, so in place."""
+    metadata = obj.get("metadata")
+    if isinstance(metadata, dict):
+        metadata.pop("managedFields", None)
+    return obj
 
 
 def _call(handler: Callable[..., None], *args: Any) -> None:

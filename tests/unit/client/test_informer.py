@@ -20,7 +20,7 @@ from kubeling.client import informer as informer_module
 from kubeling.client.cache import DeletedFinalStateUnknown
 from kubeling.client.config import ClientConfig
 from kubeling.client.factory import SharedInformerFactory
-from kubeling.client.informer import SharedInformer
+from kubeling.client.informer import SharedInformer, strip_managed_fields
 from kubeling.client.resources import NODES, PODS
 from kubeling.client.rest import ApiClient, TransportError, WatchEvent
 
@@ -198,6 +198,25 @@ async def test_watch_events_reach_the_cache_and_the_handlers() -> None:
             ("delete", "b", "13"),
         ]
         assert informer.indexer.list_keys() == ["ns/a"]
+
+
+async def test_transform_applies_to_listed_and_watched_objects() -> None:
+    """``strip_managed_fields`` removes managedFields before caching and handlers."""
+    fields = [{"manager": "kubectl", "operation": "Update"}]
+    lw = FakeListWatch(_list("10", _obj("a", "5", managed=True)))
+    lw.pages[0]["items"][0]["metadata"]["managedFields"] = fields
+    informer = _informer(lw, transform=strip_managed_fields)
+    seen: list[Obj] = []
+    informer.add_event_handler(on_add=seen.append, on_update=lambda old, new: seen.append(new))
+    async with _running(informer):
+        session = await lw.next_watch()
+        watched = _obj("b", "11")
+        watched["metadata"]["managedFields"] = fields
+        session.send("ADDED", watched)
+        await _until(lambda: informer.last_sync_resource_version == "11")
+    assert [obj["metadata"]["name"] for obj in seen] == ["a", "b"]
+    assert all("managedFields" not in obj["metadata"] for obj in seen)
+    assert "managedFields" not in informer.lister.get("b", namespace="ns")["metadata"]
 
 
 async def test_a_watch_that_ends_resumes_from_the_last_version_without_relisting() -> None:

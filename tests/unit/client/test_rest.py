@@ -6,6 +6,7 @@ tests see both sides of the wire without a real API server.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -251,6 +252,25 @@ async def test_retries_are_bounded(api: FakeApi) -> None:
             await client.resource(NODES).get("n")
     assert errors.is_too_many_requests(caught.value)
     assert len(api.seen) == 3
+
+
+async def test_concurrent_requests_are_bounded(api: FakeApi) -> None:
+    """With max_concurrent_requests, requests beyond the bound wait for a slot."""
+    in_flight = peak = 0
+
+    async def slow(request: web.Request) -> web.StreamResponse:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.02)
+        in_flight -= 1
+        return web.json_response({"kind": "Node", "metadata": {"name": "n"}})
+
+    api.script.extend([slow] * 10)
+    async with ApiClient(ClientConfig(server=api.url), max_concurrent_requests=3) as client:
+        nodes = await asyncio.gather(*(client.resource(NODES).get("n") for _ in range(10)))
+    assert [node["metadata"]["name"] for node in nodes] == ["n"] * 10
+    assert peak == 3
 
 
 async def test_429_without_retry_after_is_not_retried(api: FakeApi, client: ApiClient) -> None:
