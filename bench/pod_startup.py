@@ -267,7 +267,11 @@ def main() -> int:
         finally:
             left = _stop(up, started)
         if left:
-            print(f"processes outlived kubeling up (killed): {left}", file=sys.stderr)
+            print(
+                f"processes outlived kubeling up (exit code {up.process.returncode}; killed): "
+                f"{left}\n{(root / 'up.log').read_text()[-3000:]}",
+                file=sys.stderr,
+            )
             return 1
     p50, p99 = _percentile(latencies, 0.50), _percentile(latencies, 0.99)
     print(f"up to Ready: {up.ready_after:.2f} s (goal <= 1.5 s)")
