@@ -145,12 +145,15 @@ def _rss_kib(pid: int) -> int:
 def _stop(up: Up, started: dict[int, int]) -> list[int]:
     """SIGTERM ``kubeling up``; return the pids of ``started`` still alive afterwards (killed)."""
     if up.process.poll() is None:
+        stopping = time.perf_counter()
         up.process.send_signal(signal.SIGTERM)
         try:
             up.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
+            print("kubeling up ignored SIGTERM for 30 s: killed", file=sys.stderr)
             up.process.kill()
             up.process.wait()
+        print(f"kubeling up stopped in {time.perf_counter() - stopping:.2f} s")
     if up.process.stdout is not None:
         up.process.stdout.close()
     deadline = time.monotonic() + 15

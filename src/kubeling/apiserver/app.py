@@ -36,6 +36,7 @@ from kubeling.apiserver.auth.issuer_discovery import (
 from kubeling.apiserver.auth.serviceaccount_tokens import ServiceAccountTokens
 from kubeling.apiserver.customresources.scale_subresource import scale_for
 from kubeling.apiserver.metrics import Metrics
+from kubeling.apiserver.node_join import NodeJoin
 from kubeling.apiserver.registry.registry import Registry
 from kubeling.apiserver.request_info import RequestInfo, parse_request_info
 from kubeling.apiserver.rest.eviction import Eviction
@@ -144,6 +145,7 @@ class ApiServerApp:
         tokens: ServiceAccountTokens | None = None,
         token_requests: TokenRequests | None = None,
         issuer_discovery: IssuerDiscovery | None = None,
+        node_join: NodeJoin | None = None,
     ) -> None:
         self.registry = registry
         self._authenticate = authenticate
@@ -154,6 +156,7 @@ class ApiServerApp:
         self._tokens = tokens
         self._token_requests = token_requests
         self._issuer_discovery = issuer_discovery
+        self._node_join = node_join
         self.metrics = Metrics()
         self.app = web.Application(client_max_size=codec.MAX_BODY_BYTES + 1024)
         self.app.router.add_route("*", "/{tail:.*}", self._handle)
@@ -219,6 +222,9 @@ class ApiServerApp:
 
     async def _dispatch(self, request: web.Request, info: RequestInfo) -> web.StreamResponse:
         path = request.path
+        if self._node_join is not None and path in self._node_join.paths:
+            # Joining nodes have no client certificate yet: they bring a bootstrap token.
+            return await self._node_join.handle(request)
         if path not in _ANONYMOUS_PATHS and self._authenticate is not None:
             user = await self._authenticate(request)
             if user is None:

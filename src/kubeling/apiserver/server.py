@@ -44,6 +44,7 @@ from kubeling.apiserver.customresources.establishing_controller import Establish
 from kubeling.apiserver.customresources.finalizer import FinalizingController
 from kubeling.apiserver.customresources.naming_controller import NamingController
 from kubeling.apiserver.customresources.registrar import CustomResourceRegistrar
+from kubeling.apiserver.node_join import NodeJoin
 from kubeling.apiserver.openapi_http import make_handler
 from kubeling.apiserver.registry.builtin import builtin_resources
 from kubeling.apiserver.registry.registry import Registry
@@ -52,7 +53,7 @@ from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.rest.token_request import TokenRequests
 from kubeling.apiserver.strategies import StorageClassLookup, core_strategies
 from kubeling.apiserver.strategies.groups import group_strategies
-from kubeling.pki import identity_from_cert
+from kubeling.pki import Pki, identity_from_cert
 from kubeling.storage import Store, open_store
 
 __all__ = ["ApiServer", "ApiServerConfig"]
@@ -83,6 +84,9 @@ class ApiServerConfig:
     #: Longest token lifetime granted, seconds (``--service-account-max-token-
     #: expiration``); 0: no maximum.
     service_account_max_token_expiration: int = 0
+    #: The cluster's PKI: serves ``/cacerts`` and signs the kubelet client certificates of
+    #: nodes joining with a bootstrap token (``/kubeling/v1/join``); None: neither is served.
+    pki: Pki | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -212,6 +216,7 @@ class ApiServer:
             tokens=self.tokens,
             token_requests=token_requests,
             issuer_discovery=issuer_discovery,
+            node_join=NodeJoin(config.pki, _object_lookup(registry)) if config.pki else None,
         )
         self._runner = web.AppRunner(app.app, access_log=None, handle_signals=False)
         await self._runner.setup()

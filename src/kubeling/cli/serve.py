@@ -82,6 +82,7 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
             service_account_signing_key=pki.service_account_signing_key(),
             service_account_issuer=options.service_account_issuer or DEFAULT_ISSUER,
             api_audiences=options.api_audiences,
+            pki=pki,
         )
     )
     stop = stop or asyncio.Event()
