@@ -39,6 +39,7 @@ identifiers, and SANs on the serving cert (Go ignores the CN for host names).
 from __future__ import annotations
 
 import datetime
+import hashlib
 import ipaddress
 import os
 import ssl
@@ -63,14 +64,19 @@ __all__ = [
     "KUBELET_CLIENT_USER",
     "LEAF_VALIDITY",
     "RENEW_BEFORE",
+    "CsrError",
     "Identity",
     "Pki",
     "PkiError",
+    "ca_cert_hash",
+    "client_csr_identity",
     "default_server_sans",
     "ensure_pki",
     "identity_from_cert",
     "issue_client_cert",
     "issue_serving_cert",
+    "new_client_csr",
+    "sign_client_csr",
     "write_atomic",
 ]
 
@@ -96,6 +102,11 @@ _CERT_MODE = 0o644
 
 class PkiError(Exception):
     """The PKI directory is in a state ensure_pki will not repair on its own."""
+
+
+class CsrError(ValueError):
+    """A certificate signing request that cannot be signed (unreadable, forged, or asking for
+    more than a client certificate)."""
 
 
 class Identity(NamedTuple):
@@ -297,10 +308,7 @@ def issue_client_cert(
     ``system:node:<name>`` in ``system:nodes``, ``system:kube-proxy``. Nothing is written.
     """
     when = now if now is not None else datetime.datetime.now(datetime.UTC)
-    ca_cert = _read_cert(pki.ca_cert)
-    ca_key = _read_key(pki.ca_key)
-    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
-        raise PkiError(f"{pki.ca_key}: the CA key is not an ECDSA key")
+    ca_cert, ca_key = _load_ca(pki)
     return _issue_leaf(
         ca_cert,
         ca_key,
@@ -346,6 +354,87 @@ def issue_serving_cert(
     )
 
 
+def new_client_csr(common_name: str, organizations: Sequence[str]) -> tuple[bytes, bytes]:
+    """A new ECDSA P-256 key and a certificate signing request for ``CN=common_name,
+    O=organizations`` signed by it, both PEM: (csr, key). The key never leaves its holder;
+    only the request is sent (as the kubelet's TLS bootstrap does)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(_name(common_name, organizations))
+        .sign(key, hashes.SHA256())
+    )
+    return csr.public_bytes(serialization.Encoding.PEM), _pem(key)
+
+
+def client_csr_identity(csr_pem: bytes) -> Identity:
+    """Who the certificate signing request ``csr_pem`` asks to be (CN, O), once it is known to
+    be a request :func:`sign_client_csr` signs; :class:`CsrError` if it is not."""
+    return _load_client_csr(csr_pem)[1]
+
+
+def sign_client_csr(
+    pki: Pki, csr_pem: bytes, *, now: datetime.datetime | None = None
+) -> tuple[Identity, bytes]:
+    """Sign a client certificate for the request ``csr_pem``: its subject, its public key, the
+    clientAuth usage, no SANs. Returns who it names and the certificate (PEM).
+
+    Raises :class:`CsrError` if the request does not parse, is not signed by its own key (a
+    forged request), asks for extensions (SANs and the like), names no CN, or uses a key
+    other than ECDSA P-256/P-384 or RSA of 2048 bits or more.
+    """
+    public_key, identity = _load_client_csr(csr_pem)
+    when = now if now is not None else datetime.datetime.now(datetime.UTC)
+    ca_cert, ca_key = _load_ca(pki)
+    cert = _sign_leaf(
+        ca_cert,
+        ca_key,
+        public_key,
+        subject=_name(identity.user, identity.groups),
+        usage=ExtendedKeyUsageOID.CLIENT_AUTH,
+        san=None,
+        now=when,
+    )
+    return identity, cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _load_client_csr(
+    csr_pem: bytes,
+) -> tuple[ec.EllipticCurvePublicKey | rsa.RSAPublicKey, Identity]:
+    try:
+        csr = x509.load_pem_x509_csr(csr_pem)
+    except ValueError as error:
+        raise CsrError("PEM block type must be CERTIFICATE REQUEST") from error
+    if not csr.is_signature_valid:
+        raise CsrError("the request's signature does not verify with its public key")
+    if len(csr.extensions) > 0:
+        raise CsrError("the request must not ask for extensions (subject alternative names...)")
+    public_key = csr.public_key()
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        if not isinstance(public_key.curve, ec.SECP256R1 | ec.SECP384R1):
+            raise CsrError(f"unsupported elliptic curve {public_key.curve.name}")
+    elif isinstance(public_key, rsa.RSAPublicKey):
+        if public_key.key_size < 2048:
+            raise CsrError(f"RSA keys must have 2048 bits or more, not {public_key.key_size}")
+    else:
+        raise CsrError(f"unsupported key type {type(public_key).__name__}")
+    identity = _identity(_subject_attributes(csr.subject))
+    if identity is None:
+        raise CsrError("the request's subject names no common name (CN)")
+    return public_key, identity
+
+
+def ca_cert_hash(ca_pem: bytes) -> str:
+    """kubeadm's CA pin: ``sha256:`` and the hex SHA-256 of the CA certificate's
+    SubjectPublicKeyInfo (what ``--discovery-token-ca-cert-hash`` takes). The first
+    certificate of ``ca_pem`` counts."""
+    cert = x509.load_pem_x509_certificate(ca_pem)
+    spki = cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return "sha256:" + hashlib.sha256(spki).hexdigest()
+
+
 def identity_from_cert(peercert: Mapping[str, object] | bytes) -> Identity | None:
     """The user and groups a verified client certificate names, as Kubernetes reads them.
 
@@ -360,12 +449,7 @@ def identity_from_cert(peercert: Mapping[str, object] | bytes) -> Identity | Non
     """
     attributes: list[tuple[str, str]] = []
     if isinstance(peercert, bytes):
-        subject = x509.load_der_x509_certificate(peercert).subject
-        for attribute in subject:
-            if attribute.oid == NameOID.COMMON_NAME and isinstance(attribute.value, str):
-                attributes.append(("commonName", attribute.value))
-            elif attribute.oid == NameOID.ORGANIZATION_NAME and isinstance(attribute.value, str):
-                attributes.append(("organizationName", attribute.value))
+        attributes = _subject_attributes(x509.load_der_x509_certificate(peercert).subject)
     else:
         rdns = peercert.get("subject", ())
         if not isinstance(rdns, tuple):
@@ -374,6 +458,21 @@ def identity_from_cert(peercert: Mapping[str, object] | bytes) -> Identity | Non
             for pair in rdn:
                 key, value = pair
                 attributes.append((str(key), str(value)))
+    return _identity(attributes)
+
+
+def _subject_attributes(subject: x509.Name) -> list[tuple[str, str]]:
+    """The CN and O attributes of ``subject``, in order, named as ``getpeercert()`` names them."""
+    attributes: list[tuple[str, str]] = []
+    for attribute in subject:
+        if attribute.oid == NameOID.COMMON_NAME and isinstance(attribute.value, str):
+            attributes.append(("commonName", attribute.value))
+        elif attribute.oid == NameOID.ORGANIZATION_NAME and isinstance(attribute.value, str):
+            attributes.append(("organizationName", attribute.value))
+    return attributes
+
+
+def _identity(attributes: Iterable[tuple[str, str]]) -> Identity | None:
     user = ""
     groups: list[str] = []
     for key, value in attributes:
@@ -450,6 +549,14 @@ def _ensure_ca(
     return cert, key
 
 
+def _load_ca(pki: Pki) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    ca_cert = _read_cert(pki.ca_cert)
+    ca_key = _read_key(pki.ca_key)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise PkiError(f"{pki.ca_key}: the CA key is not an ECDSA key")
+    return ca_cert, ca_key
+
+
 # -- leaf certificates ----------------------------------------------------------------------
 
 
@@ -463,12 +570,28 @@ def _issue_leaf(
     now: datetime.datetime,
 ) -> tuple[bytes, bytes]:
     key = ec.generate_private_key(ec.SECP256R1())
+    cert = _sign_leaf(
+        ca_cert, ca_key, key.public_key(), subject=subject, usage=usage, san=san, now=now
+    )
+    return cert.public_bytes(serialization.Encoding.PEM), _pem(key)
+
+
+def _sign_leaf(
+    ca_cert: x509.Certificate,
+    ca_key: ec.EllipticCurvePrivateKey,
+    public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey,
+    *,
+    subject: x509.Name,
+    usage: x509.ObjectIdentifier,
+    san: x509.SubjectAlternativeName | None,
+    now: datetime.datetime,
+) -> x509.Certificate:
     ca_ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - _BACKDATE)
         # Never outlive the CA: a chain is only as valid as its shortest link.
@@ -477,15 +600,14 @@ def _issue_leaf(
         # ECDSA keys sign; keyEncipherment is for RSA key transport and would be wrong here.
         .add_extension(_key_usage(digital_signature=True), critical=True)
         .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False
         )
     )
     if san is not None:
         builder = builder.add_extension(san, critical=False)
-    cert = builder.sign(ca_key, hashes.SHA256())
-    return cert.public_bytes(serialization.Encoding.PEM), _pem(key)
+    return builder.sign(ca_key, hashes.SHA256())
 
 
 def _load_leaf(

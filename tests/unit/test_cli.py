@@ -74,3 +74,25 @@ def test_a_bad_token_file_stops_the_server(
         "user uid), found 2\n"
     )
     assert "ready on" not in captured.out
+
+
+@pytest.mark.parametrize(
+    ("ttl", "message"),
+    [("soon", 'time: invalid duration "soon"'), ("-1h", "--ttl must not be negative: -1h")],
+)
+def test_token_create_with_a_bad_ttl_is_a_clean_error(
+    ttl: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["token", "create", f"--ttl={ttl}", "--kubeconfig", "/nonexistent"]) == 1
+    assert capsys.readouterr().err == f"kubeling: error: {message}\n"
+
+
+def test_token_create_with_a_malformed_token_is_a_clean_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from kubeling.cli.kubeconfig import write_kubeconfig
+
+    kubeconfig = tmp_path / "kubeconfig"
+    write_kubeconfig(kubeconfig, server_url="https://127.0.0.1:1", ca_pem=b"x", token="t")
+    assert main(["token", "create", "NOPE", "--kubeconfig", str(kubeconfig)]) == 1
+    assert "was not of the form" in capsys.readouterr().err

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import ipaddress
 import shutil
 import ssl
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.verification import (
@@ -23,13 +25,18 @@ from cryptography.x509.verification import (
 )
 
 from kubeling.pki import (
+    CsrError,
     Identity,
     Pki,
     PkiError,
+    ca_cert_hash,
+    client_csr_identity,
     ensure_pki,
     identity_from_cert,
     issue_client_cert,
     issue_serving_cert,
+    new_client_csr,
+    sign_client_csr,
 )
 
 NOW = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=datetime.UTC)
@@ -421,3 +428,63 @@ def test_client_ssl_context(pki: Pki) -> None:
     assert context.verify_mode == ssl.CERT_REQUIRED
     assert context.check_hostname
     assert context.cert_store_stats()["x509_ca"] == 1
+
+
+def test_a_client_csr_is_signed_as_a_client_cert_of_the_ca(pki: Pki) -> None:
+    """The key stays with the requester; the cert names its subject and verifies as a client."""
+    csr_pem, key_pem = new_client_csr("system:node:n1", ["system:nodes"])
+    assert client_csr_identity(csr_pem) == Identity("system:node:n1", ("system:nodes",))
+    identity, cert_pem = sign_client_csr(pki, csr_pem, now=NOW)
+    assert identity == Identity("system:node:n1", ("system:nodes",))
+    cert = x509.load_pem_x509_certificate(cert_pem)
+    _client_verifier(pki).verify(cert, [])
+    assert identity_from_cert(cert.public_bytes(serialization.Encoding.DER)) == identity
+    key = serialization.load_pem_private_key(key_pem, password=None)
+    assert cert.public_key() == key.public_key()
+
+
+def _csr(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey, *, san: bool = False) -> bytes:
+    builder = x509.CertificateSigningRequestBuilder().subject_name(
+        x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "system:node:n1")])
+    )
+    if san:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("n1")]), critical=False
+        )
+    return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+
+def _forged() -> bytes:
+    """A request whose signature is not its key's: one signature byte flipped."""
+    der = x509.load_pem_x509_csr(_csr(ec.generate_private_key(ec.SECP256R1()))).public_bytes(
+        serialization.Encoding.DER
+    )
+    forged = der[:-1] + bytes([der[-1] ^ 1])
+    return x509.load_der_x509_csr(forged).public_bytes(serialization.Encoding.PEM)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: b"not a csr", "PEM block type must be CERTIFICATE REQUEST"),
+        (_forged, "signature does not verify"),
+        (lambda: _csr(ec.generate_private_key(ec.SECP256R1()), san=True), "extensions"),
+        (lambda: _csr(rsa.generate_private_key(65537, 1024)), "2048 bits or more"),
+        (lambda: _csr(ec.generate_private_key(ec.SECP192R1())), "unsupported elliptic curve"),
+    ],
+)
+def test_requests_that_are_not_plain_client_requests_are_refused(
+    pki: Pki, make: Callable[[], bytes], message: str
+) -> None:
+    with pytest.raises(CsrError, match=message):
+        sign_client_csr(pki, make(), now=NOW)
+
+
+def test_ca_cert_hash_is_kubeadms_pin(pki: Pki) -> None:
+    """sha256 of the CA's SubjectPublicKeyInfo, hex, with the sha256: prefix."""
+    spki = (
+        _cert(pki.ca_cert)
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    assert ca_cert_hash(pki.ca_pem()) == "sha256:" + hashlib.sha256(spki).hexdigest()

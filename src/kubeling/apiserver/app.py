@@ -41,6 +41,7 @@ from kubeling.apiserver.authn.token_review import TokenReviewer
 from kubeling.apiserver.customresources.scale_subresource import scale_for
 from kubeling.apiserver.kubelet_proxy import STREAM_SUBRESOURCES, KubeletProxy
 from kubeling.apiserver.metrics import Metrics
+from kubeling.apiserver.node_join import NodeJoin
 from kubeling.apiserver.registry.registry import Registry
 from kubeling.apiserver.request_info import RequestInfo, parse_request_info
 from kubeling.apiserver.rest.eviction import Eviction
@@ -157,6 +158,7 @@ class ApiServerApp:
         token_requests: TokenRequests | None = None,
         issuer_discovery: IssuerDiscovery | None = None,
         kubelet_proxy: KubeletProxy | None = None,
+        node_join: NodeJoin | None = None,
     ) -> None:
         self.registry = registry
         self._authentication = authentication
@@ -169,6 +171,7 @@ class ApiServerApp:
         self._token_requests = token_requests
         self._issuer_discovery = issuer_discovery
         self._kubelet_proxy = kubelet_proxy
+        self._node_join = node_join
         self.metrics = Metrics()
         self.app = web.Application(client_max_size=codec.MAX_BODY_BYTES + 1024)
         self.app.router.add_route("*", "/{tail:.*}", self._handle)
@@ -234,6 +237,9 @@ class ApiServerApp:
 
     async def _dispatch(self, request: web.Request, info: RequestInfo) -> web.StreamResponse:
         path = request.path
+        if self._node_join is not None and path in self._node_join.paths:
+            # Joining nodes have no client certificate yet: they bring a bootstrap token.
+            return await self._node_join.handle(request)
         await self._identify(request)
         if path == "/version":
             return _json(version_info())

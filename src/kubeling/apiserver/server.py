@@ -59,6 +59,7 @@ from kubeling.apiserver.customresources.finalizer import FinalizingController
 from kubeling.apiserver.customresources.naming_controller import NamingController
 from kubeling.apiserver.customresources.registrar import CustomResourceRegistrar
 from kubeling.apiserver.kubelet_proxy import KubeletProxy
+from kubeling.apiserver.node_join import NodeJoin
 from kubeling.apiserver.openapi_http import make_handler
 from kubeling.apiserver.registry.builtin import builtin_resources
 from kubeling.apiserver.registry.registry import Registry
@@ -67,6 +68,7 @@ from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.rest.token_request import TokenRequests
 from kubeling.apiserver.strategies import StorageClassLookup, core_strategies
 from kubeling.apiserver.strategies.groups import group_strategies
+from kubeling.pki import Pki
 from kubeling.storage import Store, open_store
 
 __all__ = ["ApiServer", "ApiServerConfig"]
@@ -113,6 +115,9 @@ class ApiServerConfig:
     enable_bootstrap_token_auth: bool = True
     #: Who may impersonate whom; None: every authenticated user, until RBAC.
     impersonation_authorizer: ImpersonationAuthorizer | None = None
+    #: The cluster's PKI: serves ``/cacerts`` and signs the kubelet client certificates of
+    #: nodes joining with a bootstrap token (``/kubeling/v1/join``); None: neither is served.
+    pki: Pki | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -254,6 +259,7 @@ class ApiServer:
             token_requests=token_requests,
             issuer_discovery=issuer_discovery,
             kubelet_proxy=self._kubelet_proxy,
+            node_join=NodeJoin(config.pki, _object_lookup(registry)) if config.pki else None,
         )
         self._runner = web.AppRunner(app.app, access_log=None, handle_signals=False)
         await self._runner.setup()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime
 import gc
 import logging
 import os
@@ -221,6 +222,45 @@ async def _proxy(args: argparse.Namespace) -> int:
     with contextlib.suppress(asyncio.CancelledError):
         await proxy
     return 0
+
+
+async def _token_create(args: argparse.Namespace) -> int:
+    from kubeling.api.protobuf import parse_go_duration
+    from kubeling.cli.token import TokenOptions, create_token, join_command
+    from kubeling.client import load_client_config
+
+    nanoseconds = parse_go_duration(args.ttl)
+    if nanoseconds < 0:
+        raise ValueError(f"--ttl must not be negative: {args.ttl}")
+    config = load_client_config(args.kubeconfig)
+    options = TokenOptions(
+        token=args.token or "",
+        ttl=datetime.timedelta(microseconds=nanoseconds // 1000) if nanoseconds else None,
+        description=args.description,
+        usages=tuple(u for u in args.usages.split(",") if u),
+        groups=tuple(g for g in args.groups.split(",") if g),
+    )
+    token = await create_token(config, options)
+    print(join_command(config, token) if args.print_join_command else token)
+    return 0
+
+
+async def _agent(args: argparse.Namespace) -> int:
+    from kubeling.cli.agent import AgentOptions, run_agent
+
+    _logging(args.log_level)
+    node_name = args.node_name or default_node_name()
+    options = AgentOptions(
+        server=args.server,
+        token=args.token,
+        node_name=node_name,
+        data_dir=args.data_dir or DEFAULT_DATA_DIR / "agents" / node_name,
+        ca_cert_hash=args.ca_cert_hash,
+        node_ip=args.node_ip,
+        node_labels=_labels(args.node_labels),
+        cgroups=args.cgroups == "true",
+    )
+    return await run_agent(options)
 
 
 async def _store_info(args: argparse.Namespace) -> int:
@@ -454,6 +494,61 @@ def _parser() -> argparse.ArgumentParser:
     )
     dns.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     dns.set_defaults(run=_dns)
+    token = sub.add_parser("token", help="manage bootstrap tokens for joining nodes")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    create = token_sub.add_parser(
+        "create", help="create a bootstrap token (kube-system Secret) and print it"
+    )
+    create.add_argument("token", nargs="?", help="the token to create (default: a random one)")
+    create.add_argument("--kubeconfig", type=Path, default=DEFAULT_DATA_DIR / "kubeconfig.yaml")
+    create.add_argument(
+        "--ttl", default="24h0m0s", help="how long the token is valid; 0: it never expires"
+    )
+    create.add_argument("--description", default="", help="what the token is for")
+    create.add_argument(
+        "--usages",
+        default="signing,authentication",
+        help="comma-separated: signing, authentication",
+    )
+    create.add_argument(
+        "--groups",
+        default="system:bootstrappers:kubeadm:default-node-token",
+        help="extra groups the token authenticates as (system:bootstrappers:...)",
+    )
+    create.add_argument(
+        "--print-join-command",
+        action="store_true",
+        help="print the kubeling agent command that joins a node, not just the token",
+    )
+    create.set_defaults(run=_token_create)
+
+    agent = sub.add_parser("agent", help="run a further node, joined with a bootstrap token")
+    agent.add_argument("--server", required=True, help="the API server: https://host:port")
+    agent.add_argument("--token", required=True, help="a token from kubeling token create")
+    agent.add_argument(
+        "--ca-cert-hash",
+        default="",
+        help="sha256:<hex> pin of the cluster CA (printed by token create --print-join-command)",
+    )
+    agent.add_argument("--node-name", default="", help="default: the host name")
+    agent.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="the node's credentials and state (default: ~/.kubeling/agents/<node name>)",
+    )
+    agent.add_argument(
+        "--node-ip", default="", help="the node's address (default: the host name's, or 127.0.0.1)"
+    )
+    agent.add_argument("--node-labels", default="", help="extra labels: key=value,...")
+    agent.add_argument(
+        "--cgroups",
+        choices=["true", "false"],
+        default="true",
+        help="enforce container limits with cgroups where the kernel allows",
+    )
+    agent.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    agent.set_defaults(run=_agent)
 
     info = sub.add_parser("store-info", help="print a datastore's revision and key count")
     info.add_argument("--datastore", required=True)

@@ -103,6 +103,7 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
             kubelet_client_ssl_context=pki.kubelet_client_ssl_context(),
             token_auth_file=options.token_auth_file,
             anonymous_auth=options.anonymous_auth,
+            pki=pki,
         )
     )
     stop = stop or asyncio.Event()

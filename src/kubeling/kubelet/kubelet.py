@@ -40,6 +40,7 @@ from kubeling.client import (
     Resource,
     SharedInformer,
     TransportError,
+    strip_managed_fields,
 )
 from kubeling.client.resources import (
     CONFIGMAPS,
@@ -97,6 +98,9 @@ log = logging.getLogger(__name__)
 USER_AGENT: Final = f"kubelet/{KUBELET_VERSION} (linux) kubernetes/kubeling"
 HOUSEKEEPING_SECONDS: Final = 30.0
 REGISTER_RETRY_MAX: Final = 7.0
+#: Requests in flight at once: a burst of pods (status writes, Events) then reuses this many
+#: connections instead of opening one, with a TLS handshake on both ends, per request.
+MAX_REQUESTS_IN_FLIGHT: Final = 16
 
 Obj = dict[str, Any]
 
@@ -129,8 +133,13 @@ class Kubelet:
             client.resource(PODS),
             resource=PODS.group_resource,
             field_selector=f"spec.nodeName={config.node_name}",
+            transform=strip_managed_fields,
         )
-        self.services = SharedInformer(client.resource(SERVICES), resource=SERVICES.group_resource)
+        self.services = SharedInformer(
+            client.resource(SERVICES),
+            resource=SERVICES.group_resource,
+            transform=strip_managed_fields,
+        )
         self.statuses = StatusManager(client.resource(PODS))
         self.volumes = VolumeManager(
             config.pods_dir,
@@ -205,6 +214,7 @@ class Kubelet:
             await self._start_server()
             async with asyncio.TaskGroup() as group:
                 group.create_task(self.events.run(), name="kubelet-events")
+                self.statuses.start(group)
                 await self._register()
                 group.create_task(self._report_status(), name="kubelet-node-status")
                 group.create_task(self.lease.run(), name="kubelet-lease")
@@ -473,5 +483,7 @@ async def run_kubelet(
 ) -> None:
     """Run a kubelet with its own client until cancelled (``kubeling kubelet``, ``up``), serving
     its HTTPS API if ``server`` says how."""
-    async with ApiClient(client_config.with_user_agent(USER_AGENT)) as client:
+    async with ApiClient(
+        client_config.with_user_agent(USER_AGENT), max_concurrent_requests=MAX_REQUESTS_IN_FLIGHT
+    ) as client:
         await Kubelet(config, client, server=server).run()

@@ -95,7 +95,7 @@ class PodLifecycle:
         for _ in range(MAX_ROUNDS):
             runtime = await self.manager.pod_status(pod)
             status = self._status(pod, runtime, reasons, terminal=False)
-            await self.statuses.set_status(pod, status)
+            self.statuses.set_status(pod, status)
             if status["phase"] in ("Succeeded", "Failed"):
                 return SyncResult(terminal=True)
             outcome = await self.manager.sync_pod(pod, runtime, reasons)
@@ -107,7 +107,7 @@ class PodLifecycle:
         # The last status was computed before the last actions: it misses the reasons they
         # recorded (a back-off, a configuration error).
         runtime = await self.manager.pod_status(pod)
-        await self.statuses.set_status(pod, self._status(pod, runtime, reasons, terminal=False))
+        self.statuses.set_status(pod, self._status(pod, runtime, reasons, terminal=False))
         return SyncResult(terminal=False, retry_after=retry)
 
     async def terminate(
@@ -122,14 +122,14 @@ class PodLifecycle:
         self.probes.stop_liveness_and_startup(pod)
         runtime = await self.manager.pod_status(pod)
         if not gone:
-            await self.statuses.set_status(pod, self._status(pod, runtime, reasons, terminal=False))
+            self.statuses.set_status(pod, self._status(pod, runtime, reasons, terminal=False))
         await self.manager.kill_pod(pod, runtime)
         self.probes.remove_pod(pod)
         if gone:
             return
         runtime = await self.manager.pod_status(pod)
         final = terminate_pod_status(pod, self._status(pod, runtime, reasons, terminal=True))
-        await self.statuses.set_status(pod, final)
+        self.statuses.set_status(pod, final)
         await self.finish(pod)
 
     async def finish(self, pod: Mapping[str, Any]) -> None:

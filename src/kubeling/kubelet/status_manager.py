@@ -1,57 +1,135 @@
-"""Writing pod statuses: only when they change, only to the pod they were computed for.
+"""Writing pod statuses: in the background, only the latest, only when they change.
 
-The kubelet's status manager. A status is written through ``pods/<name>/status`` as a JSON
-patch that first tests ``metadata.uid`` (a pod deleted and created again under the same name
-never gets its predecessor's status) and then replaces the status, unless it equals what the
-API already has or what was written last. A pod the kubelet has finished with and that is being
-deleted is then removed from the API with grace period 0, with a uid precondition, as the
-kubelet does once its containers are stopped.
+The kubelet's status manager. As in Kubernetes (``pkg/kubelet/status/status_manager.go``),
+setting a pod's status never waits for the API: :meth:`StatusManager.set_status` records it and
+a writer of that pod sends it, so that a pod worker starts the containers while its pod's
+``Pending`` status is on its way, and a status that is replaced before it was sent (a pod that
+turns ``Running`` while ``ContainerCreating`` waits for a connection) is never sent at all. One
+writer per pod, so that a pod's statuses reach the API in the order they were set; a failed
+write is tried again (0.5 s doubling to 10 s) unless a newer status replaced it.
+
+A status is written through ``pods/<name>/status`` as a JSON patch that first tests
+``metadata.uid`` (a pod deleted and created again under the same name never gets its
+predecessor's status) and then replaces the status, unless it equals what was sent last (or,
+before anything was sent, what the API has). A pod that is gone or replaced (404, 409, 422) is
+not an error: there is nobody left to report to. A pod the kubelet has finished with and that is
+being deleted is removed from the API with grace period 0, with a uid precondition, once its
+last status is written (:meth:`StatusManager.wait_written`), as the kubelet does.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Final
 
 from kubeling.api import errors
-from kubeling.client import PatchType, ResourceClient
+from kubeling.client import PatchType, ResourceClient, TransportError
 
 __all__ = ["StatusManager"]
 
 log = logging.getLogger(__name__)
 
+RETRY_INITIAL: Final = 0.5
+RETRY_MAX: Final = 10.0
+
 Obj = dict[str, Any]
 
 
 class StatusManager:
-    """Writes pod statuses through ``pods`` (see the module docstring)."""
+    """Writes pod statuses through ``pods`` (see the module docstring). :meth:`start` gives it
+    the task group its writers run in."""
 
-    def __init__(self, pods: ResourceClient) -> None:
+    def __init__(
+        self,
+        pods: ResourceClient,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.pods = pods
-        self._written: dict[str, Obj] = {}
+        self._sleep = sleep
+        self._group: asyncio.TaskGroup | None = None
+        #: The status last set per pod uid: what the kubelet reports, sent or not.
+        self._latest: dict[str, Obj] = {}
+        #: The status last sent (or being sent) per pod uid; absent when unknown.
+        self._sent: dict[str, Obj] = {}
+        #: What is still to be sent: the pod (for its name) and its status.
+        self._pending: dict[str, tuple[Mapping[str, Any], Obj]] = {}
+        #: Pods whose writer runs.
+        self._writing: set[str] = set()
+        self._idle = asyncio.Condition()
         #: How many statuses were actually written (for tests and statistics).
         self.writes = 0
 
+    def start(self, group: asyncio.TaskGroup) -> None:
+        """Run the writers in ``group`` from now on."""
+        self._group = group
+
     def previous(self, pod: Mapping[str, Any]) -> Obj:
-        """The status the kubelet wrote last for ``pod``, or the API's."""
-        uid = pod["metadata"]["uid"]
-        written = self._written.get(uid)
-        if written is not None:
-            return written
+        """The status the kubelet set last for ``pod``, or the API's."""
+        latest = self._latest.get(pod["metadata"]["uid"])
+        if latest is not None:
+            return latest
         status: Obj = pod.get("status") or {}
         return status
 
-    async def set_status(self, pod: Mapping[str, Any], status: Obj) -> bool:
-        """Write ``status`` if it says something new; whether it was written. A pod that is
-        gone (or was replaced) is not an error: there is nothing left to report to."""
+    def set_status(self, pod: Mapping[str, Any], status: Obj) -> None:
+        """Report ``status`` for ``pod``: sent in the background if it says something new."""
+        uid = pod["metadata"]["uid"]
+        self._latest[uid] = status
+        known = self._sent.get(uid) if uid in self._sent else (pod.get("status") or {})
+        if status == known:
+            self._pending.pop(uid, None)  # a status set in between is no longer news
+            return
+        self._pending[uid] = (pod, status)
+        if uid not in self._writing:
+            if self._group is None:
+                raise RuntimeError("StatusManager.start() was not called")
+            self._writing.add(uid)
+            self._group.create_task(self._write(uid), name=f"pod status {uid}")
+
+    async def wait_written(self, uid: str) -> None:
+        """Until nothing set for the pod ``uid`` is left to send."""
+        async with self._idle:
+            await self._idle.wait_for(lambda: uid not in self._writing)
+
+    async def _write(self, uid: str) -> None:
+        """Send the pod's latest status until none is left (see the module docstring)."""
+        delay = RETRY_INITIAL
+        try:
+            while (item := self._pending.pop(uid, None)) is not None:
+                pod, status = item
+                self._sent[uid] = status
+                try:
+                    await self._patch(pod, status)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as err:  # the API is unreachable or failed: try again
+                    self._sent.pop(uid, None)
+                    self._pending.setdefault(uid, item)
+                    meta = pod["metadata"]
+                    log.warning(
+                        "writing the status of %s/%s failed, retrying in %.1fs: %s",
+                        meta["namespace"],
+                        meta["name"],
+                        delay,
+                        err,
+                        exc_info=not isinstance(err, errors.StatusError | TransportError),
+                    )
+                    await self._sleep(delay)
+                    delay = min(delay * 2, RETRY_MAX)
+                    continue
+                delay = RETRY_INITIAL
+        finally:
+            self._writing.discard(uid)
+            async with self._idle:
+                self._idle.notify_all()
+
+    async def _patch(self, pod: Mapping[str, Any], status: Obj) -> None:
         meta = pod["metadata"]
-        uid = meta["uid"]
-        if status == self._written.get(uid) or status == (pod.get("status") or {}):
-            self._written[uid] = status
-            return False
         patch = [
-            {"op": "test", "path": "/metadata/uid", "value": uid},
+            {"op": "test", "path": "/metadata/uid", "value": meta["uid"]},
             {"op": "replace", "path": "/status", "value": status},
         ]
         try:
@@ -67,15 +145,15 @@ class StatusManager:
                 log.info(
                     "not writing the status of %s/%s: %s", meta["namespace"], meta["name"], err
                 )
-                return False
+                return
             raise
-        self._written[uid] = status
         self.writes += 1
-        return True
 
     async def delete_pod(self, pod: Mapping[str, Any]) -> None:
-        """Remove a finished pod from the API (grace period 0, only if it is still this pod)."""
+        """Remove a finished pod from the API (grace period 0, only if it is still this pod),
+        once its last status is written."""
         meta = pod["metadata"]
+        await self.wait_written(meta["uid"])
         try:
             await self.pods.delete(
                 meta["name"],
@@ -88,4 +166,7 @@ class StatusManager:
                 raise
 
     def forget(self, uid: str) -> None:
-        self._written.pop(uid, None)
+        """The pod is gone: nothing more is sent for it (a write under way ends on its own)."""
+        self._pending.pop(uid, None)
+        self._latest.pop(uid, None)
+        self._sent.pop(uid, None)

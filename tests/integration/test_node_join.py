@@ -1,0 +1,207 @@
+"""Joining a node against a real ``kubeling server``: /cacerts, /kubeling/v1/join, bad input."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import ssl
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from kubeling.api.bootstraptoken import token_secret
+from kubeling.cli.agent import JoinError, join
+from kubeling.cli.token import TokenOptions, create_token
+from kubeling.client import ApiClient, ClientConfig, load_client_config
+from kubeling.client.resources import NODES, SECRETS
+from kubeling.pki import ca_cert_hash, identity_from_cert, new_client_csr
+from tests.support.cluster import RunningServer
+
+Obj = dict[str, Any]
+
+
+def admin(server: RunningServer) -> ClientConfig:
+    return load_client_config(server.kubeconfig)
+
+
+async def new_token(server: RunningServer, **options: Any) -> str:
+    return await create_token(admin(server), TokenOptions(**options))
+
+
+def csr_body(csr_pem: bytes, **spec: Any) -> Obj:
+    return {
+        "apiVersion": "certificates.k8s.io/v1",
+        "kind": "CertificateSigningRequest",
+        "spec": {
+            "request": base64.b64encode(csr_pem).decode(),
+            "signerName": "kubernetes.io/kube-apiserver-client-kubelet",
+            "usages": ["digital signature", "client auth"],
+            **spec,
+        },
+    }
+
+
+def csr_for(common_name: str, organizations: list[str]) -> bytes:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, org) for org in organizations]
+    name.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
+    csr = x509.CertificateSigningRequestBuilder().subject_name(x509.Name(name))
+    return csr.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+
+async def post(
+    server: RunningServer, path: str, body: bytes | Obj, token: str | None, method: str = "POST"
+) -> tuple[int, Obj]:
+    ca = admin(server).ca_pem
+    assert ca is not None
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    data = body if isinstance(body, bytes) else None
+    payload = None if isinstance(body, bytes) else body
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(
+            method,
+            server.url + path,
+            data=data,
+            json=payload,
+            headers=headers,
+            ssl=ssl.create_default_context(cadata=ca.decode()),
+        ) as response,
+    ):
+        return response.status, await response.json(content_type=None)
+
+
+async def test_cacerts_is_the_cluster_ca_for_anyone(kubeling_server: RunningServer) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(kubeling_server.url + "/cacerts", ssl=False) as response,
+    ):
+        assert response.status == 200
+        assert await response.read() == admin(kubeling_server).ca_pem
+
+
+async def test_a_node_joins_with_a_token_and_is_then_system_node(
+    kubeling_server: RunningServer, tmp_path: Path
+) -> None:
+    token = await new_token(kubeling_server)
+    config = admin(kubeling_server)
+    assert config.ca_pem is not None
+    pin = ca_cert_hash(config.ca_pem)
+    ca_pem, cert_pem, key_pem = await join(kubeling_server.url, token, "joined-1", ca_pin=pin)
+    assert ca_pem == config.ca_pem
+    cert = x509.load_pem_x509_certificate(cert_pem)
+    identity = identity_from_cert(cert.public_bytes(serialization.Encoding.DER))
+    assert identity is not None
+    assert (identity.user, identity.groups) == ("system:node:joined-1", ("system:nodes",))
+    key = serialization.load_pem_private_key(key_pem, password=None)
+    assert cert.public_key() == key.public_key()
+    # The API server takes the new certificate: the node can read Nodes.
+    node = ClientConfig(
+        server=kubeling_server.url, ca_pem=ca_pem, client_cert_pem=cert_pem, client_key_pem=key_pem
+    )
+    async with ApiClient(node) as client:
+        listed = await client.resource(NODES).list()
+        assert listed["kind"] == "NodeList"
+
+
+async def test_a_join_answer_is_an_approved_csr(kubeling_server: RunningServer) -> None:
+    token = await new_token(kubeling_server)
+    csr_pem, _ = new_client_csr("system:node:joined-2", ["system:nodes"])
+    code, answer = await post(kubeling_server, "/kubeling/v1/join", csr_body(csr_pem), token)
+    assert code == 201, answer
+    assert answer["kind"] == "CertificateSigningRequest"
+    assert answer["metadata"]["name"].startswith("node-csr-")
+    assert answer["spec"]["username"] == "system:bootstrap:" + token.split(".")[0]
+    assert "system:bootstrappers" in answer["spec"]["groups"]
+    [approved] = answer["status"]["conditions"]
+    assert (approved["type"], approved["status"], approved["reason"]) == (
+        "Approved",
+        "True",
+        "AutoApproved",
+    )
+    assert base64.b64decode(answer["status"]["certificate"]).startswith(b"-----BEGIN CERTIFICATE")
+
+
+async def test_a_wrong_ca_pin_sends_no_token(kubeling_server: RunningServer) -> None:
+    with pytest.raises(JoinError, match="does not match --ca-cert-hash"):
+        await join(kubeling_server.url, "abcdef.0123456789abcdef", "n", ca_pin="sha256:" + "0" * 64)
+
+
+async def test_tokens_that_do_not_authenticate_get_401(kubeling_server: RunningServer) -> None:
+    async with ApiClient(admin(kubeling_server)) as client:
+        past = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=2)
+        expired = token_secret("expird.0123456789abcdef", ttl=datetime.timedelta(hours=1), now=past)
+        signing_only = token_secret(
+            "signon.0123456789abcdef", ttl=None, now=past, usages=["signing"]
+        )
+        for secret in (expired, signing_only):
+            await client.resource(SECRETS).create(secret)
+    csr_pem, _ = new_client_csr("system:node:n", ["system:nodes"])
+    good = await new_token(kubeling_server)
+    for token in (
+        None,
+        "",
+        "not-a-token",
+        "abcdef.0123456789abcdef",  # no such Secret
+        good.split(".")[0] + ".ffffffffffffffff",  # wrong secret
+        "expird.0123456789abcdef",
+        "signon.0123456789abcdef",
+    ):
+        code, status = await post(kubeling_server, "/kubeling/v1/join", csr_body(csr_pem), token)
+        assert (code, status["reason"], status["message"]) == (401, "Unauthorized", "Unauthorized")
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "message"),
+    [
+        (b"{not json", 400, "not a JSON object"),
+        ({"apiVersion": "v1", "kind": "Pod"}, 400, "must be a certificates.k8s.io/v1"),
+        (
+            csr_body(csr_for("system:node:n", ["system:masters"])),
+            422,
+            "subject organization is not system:nodes",
+        ),
+        (
+            csr_body(csr_for("system:node:n", ["system:nodes", "system:masters"])),
+            422,
+            "subject organization is not system:nodes",
+        ),
+        (
+            csr_body(csr_for("admin", ["system:nodes"])),
+            422,
+            "subject common name does not begin with system:node:",
+        ),
+        (csr_body(csr_for("system:node:Bad_Name", ["system:nodes"])), 422, "not a valid node"),
+        (
+            csr_body(csr_for("system:node:n", ["system:nodes"]), usages=["server auth"]),
+            422,
+            "usages did not match",
+        ),
+        (
+            csr_body(csr_for("system:node:n", ["system:nodes"]), signerName="example.com/x"),
+            422,
+            "spec.signerName: Unsupported value",
+        ),
+        (csr_body(b"", request="%%%"), 422, "spec.request: Invalid value"),
+        (csr_body(b"garbage"), 422, "PEM block type must be CERTIFICATE REQUEST"),
+    ],
+)
+async def test_bad_join_requests_get_their_status(
+    kubeling_server: RunningServer, body: bytes | Obj, code: int, message: str
+) -> None:
+    token = await new_token(kubeling_server)
+    got, status = await post(kubeling_server, "/kubeling/v1/join", body, token)
+    assert got == code, status
+    assert status["kind"] == "Status"
+    assert message in status["message"]
+
+
+async def test_wrong_methods_get_405(kubeling_server: RunningServer) -> None:
+    assert (await post(kubeling_server, "/kubeling/v1/join", b"", None, "GET"))[0] == 405
+    assert (await post(kubeling_server, "/cacerts", b"", None, "POST"))[0] == 405

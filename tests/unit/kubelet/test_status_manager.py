@@ -1,0 +1,120 @@
+"""The status manager over a fake pods client: background writes, coalescing, retries, order."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from kubeling.api import errors
+from kubeling.kubelet.status_manager import StatusManager
+
+Obj = dict[str, Any]
+
+
+def pod(uid: str = "u1", status: Obj | None = None) -> Obj:
+    return {"metadata": {"name": "web", "namespace": "default", "uid": uid}, "status": status}
+
+
+class FakePods:
+    """Records status patches and deletes; ``gate`` holds patches; ``fail`` makes them raise."""
+
+    def __init__(self) -> None:
+        self.patched: list[Obj] = []
+        self.deleted: list[str] = []
+        self.gate = asyncio.Event()
+        self.gate.set()
+        self.fail: list[Exception] = []
+
+    async def patch(self, name: str, body: list[Obj], **options: Any) -> Obj:
+        assert options["subresource"] == "status"
+        assert body[0] == {"op": "test", "path": "/metadata/uid", "value": "u1"}
+        await self.gate.wait()
+        if self.fail:
+            raise self.fail.pop(0)
+        self.patched.append(body[1]["value"])
+        return {}
+
+    async def delete(self, name: str, **options: Any) -> Mapping[str, Any]:
+        self.deleted.append(name)
+        return {}
+
+
+async def no_sleep(_: float) -> None:
+    await asyncio.sleep(0)
+
+
+async def test_set_status_returns_at_once_and_the_status_is_written_in_the_background() -> None:
+    pods = FakePods()
+    pods.gate.clear()
+    manager = StatusManager(pods)  # type: ignore[arg-type]
+    async with asyncio.TaskGroup() as group:
+        manager.start(group)
+        manager.set_status(pod(), {"phase": "Pending"})
+        assert pods.patched == []
+        assert manager.previous(pod()) == {"phase": "Pending"}
+        pods.gate.set()
+        await manager.wait_written("u1")
+    assert pods.patched == [{"phase": "Pending"}]
+    assert manager.writes == 1
+
+
+async def test_a_status_replaced_before_it_was_sent_is_never_sent() -> None:
+    pods = FakePods()
+    pods.gate.clear()
+    manager = StatusManager(pods)  # type: ignore[arg-type]
+    async with asyncio.TaskGroup() as group:
+        manager.start(group)
+        manager.set_status(pod(), {"phase": "Pending", "n": 1})
+        await asyncio.sleep(0)  # the first is being sent (held at the gate)
+        manager.set_status(pod(), {"phase": "Pending", "n": 2})
+        manager.set_status(pod(), {"phase": "Running"})
+        pods.gate.set()
+        await manager.wait_written("u1")
+    assert pods.patched == [{"phase": "Pending", "n": 1}, {"phase": "Running"}]
+
+
+async def test_a_status_equal_to_what_was_sent_or_to_the_apis_is_not_sent() -> None:
+    pods = FakePods()
+    manager = StatusManager(pods)  # type: ignore[arg-type]
+    async with asyncio.TaskGroup() as group:
+        manager.start(group)
+        manager.set_status(pod(status={"phase": "Running"}), {"phase": "Running"})
+        await manager.wait_written("u1")
+        manager.set_status(pod(), {"phase": "Succeeded"})
+        await manager.wait_written("u1")
+        manager.set_status(pod(), {"phase": "Succeeded"})
+        await manager.wait_written("u1")
+    assert pods.patched == [{"phase": "Succeeded"}]
+
+
+async def test_a_failed_write_is_retried_and_a_gone_pod_is_not_an_error() -> None:
+    pods = FakePods()
+    pods.fail = [errors.internal_error("boom")]
+    manager = StatusManager(pods, sleep=no_sleep)  # type: ignore[arg-type]
+    async with asyncio.TaskGroup() as group:
+        manager.start(group)
+        manager.set_status(pod(), {"phase": "Running"})
+        await manager.wait_written("u1")
+        assert pods.patched == [{"phase": "Running"}]
+        pods.fail = [errors.not_found("pods", "web")]
+        manager.set_status(pod(), {"phase": "Failed"})
+        await manager.wait_written("u1")
+    assert pods.patched == [{"phase": "Running"}]
+    assert manager.writes == 1
+
+
+async def test_a_finished_pod_is_deleted_only_after_its_last_status_is_written() -> None:
+    pods = FakePods()
+    pods.gate.clear()
+    manager = StatusManager(pods)  # type: ignore[arg-type]
+    async with asyncio.TaskGroup() as group:
+        manager.start(group)
+        manager.set_status(pod(), {"phase": "Succeeded"})
+        deleting = asyncio.create_task(manager.delete_pod(pod()))
+        await asyncio.sleep(0.01)
+        assert pods.deleted == []
+        pods.gate.set()
+        await deleting
+    assert pods.patched == [{"phase": "Succeeded"}]
+    assert pods.deleted == ["web"]
