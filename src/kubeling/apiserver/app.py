@@ -1,8 +1,10 @@
 """The API server's HTTP application (aiohttp).
 
 One handler serves every resource path: it parses the request info from the
-URL (``request_info``), finds the resource in the registry, authenticates the
-caller, and calls the generic ``ResourceStore`` verb. Non-resource paths
+URL (``request_info``), authenticates the caller, authorizes the request
+(``authz``: a 403 with Kubernetes' message when no authorizer allows it),
+finds the resource in the registry, and calls the generic ``ResourceStore``
+verb. Non-resource paths
 (``/version``, ``/healthz``, discovery, OpenAPI) have their own small
 handlers. Every failure leaves as a Kubernetes ``Status`` with its code:
 ``StatusError`` as it is, anything unexpected as a logged 500 whose body says
@@ -34,6 +36,17 @@ from kubeling.apiserver.auth.issuer_discovery import (
     IssuerDiscovery,
 )
 from kubeling.apiserver.auth.serviceaccount_tokens import ServiceAccountTokens
+from kubeling.apiserver.authz import (
+    ANONYMOUS,
+    Authorization,
+    UserInfo,
+    forbidden,
+    request_attributes,
+    serving,
+)
+from kubeling.apiserver.authz.authorizer import AlwaysAllow
+from kubeling.apiserver.authz.reviews import ACCESS_REVIEWS, answer_access_review
+from kubeling.apiserver.authz.user import UNSECURED
 from kubeling.apiserver.customresources.scale_subresource import scale_for
 from kubeling.apiserver.metrics import Metrics
 from kubeling.apiserver.registry.registry import Registry
@@ -63,7 +76,18 @@ def _path_not_found() -> errors.StatusError:
 
 
 Obj = dict[str, Any]
-Authenticator = Callable[[web.Request], Awaitable[tuple[str, list[str]] | None]]
+#: Who a request is from, once authenticated.
+REQUEST_USER = web.RequestKey("user", UserInfo)
+Authenticator = Callable[[web.Request], Awaitable[tuple[str, list[str]] | UserInfo | None]]
+
+
+def _user_info(identity: tuple[str, list[str]] | UserInfo) -> UserInfo:
+    """An authenticator's answer as a user, in ``system:authenticated`` as every
+    authenticated user is."""
+    if not isinstance(identity, UserInfo):
+        name, groups = identity
+        identity = UserInfo(name, groups=tuple(groups))
+    return identity.with_authenticated_group()
 
 
 def version_info() -> Obj:
@@ -144,9 +168,12 @@ class ApiServerApp:
         tokens: ServiceAccountTokens | None = None,
         token_requests: TokenRequests | None = None,
         issuer_discovery: IssuerDiscovery | None = None,
+        authorization: Authorization | None = None,
     ) -> None:
         self.registry = registry
         self._authenticate = authenticate
+        #: None: nothing is authorized (every request is allowed).
+        self._authorization = authorization
         #: ``host:port`` clients reach this server at (discovery, the JWKS URI);
         #: the server sets it again once its port is known.
         self.server_address = server_address
@@ -205,25 +232,48 @@ class ApiServerApp:
             for text in warnings:
                 response.headers.add("Warning", warning_header(text))
         if log.isEnabledFor(logging.DEBUG):
-            user = request.get("user")
+            user = request.get(REQUEST_USER)
             log.debug(
                 "request verb=%s uri=%s user=%s status=%d latency_ms=%.1f user_agent=%s",
                 request.method,
                 json.dumps(request.path_qs),
-                json.dumps(user[0] if user else ""),
+                json.dumps(user.name if user else ""),
                 response.status,
                 (time.monotonic() - started) * 1000,
                 json.dumps(request.headers.get("User-Agent", "")),
             )
         return response
 
+    async def _user(self, request: web.Request) -> UserInfo:
+        """Who sent the request: 401 without credentials, except for the public
+        paths, which take anonymous requests; without an authenticator (plain
+        HTTP, in tests) every request is the unsecured superuser, as on
+        Kubernetes' old insecure port."""
+        if self._authenticate is None:
+            return UNSECURED
+        identity = await self._authenticate(request)
+        if identity is not None:
+            return _user_info(identity)
+        if request.path in _ANONYMOUS_PATHS:
+            return ANONYMOUS
+        raise errors.unauthorized("Unauthorized")
+
+    def _authorize(self, request: web.Request, info: RequestInfo, user: UserInfo) -> None:
+        """403 unless the authorizers allow the request."""
+        if self._authorization is None:
+            return
+        attributes = request_attributes(user, info, method=request.method, query=request.query)
+        result = self._authorization.authorizer.authorize(attributes)
+        if not result.allowed:
+            raise forbidden(attributes, result.reason)
+
     async def _dispatch(self, request: web.Request, info: RequestInfo) -> web.StreamResponse:
         path = request.path
-        if path not in _ANONYMOUS_PATHS and self._authenticate is not None:
-            user = await self._authenticate(request)
-            if user is None:
-                raise errors.unauthorized("Unauthorized")
-            request["user"] = user
+        serving(None)
+        user = await self._user(request)
+        request[REQUEST_USER] = user
+        serving(user)
+        self._authorize(request, info, user)
         if path == "/version":
             return _json(version_info())
         if path == "/metrics":
@@ -339,6 +389,20 @@ class ApiServerApp:
             return await self._watch(request, rest, namespace, table)
         if verb == "create" and (rest.resource.group, rest.resource.plural) in REVIEW_RESOURCES:
             body, duplicates = await self._read_body_strict(request, rest.resource.type)
+            user = request[REQUEST_USER]
+            if rest.resource.plural in ACCESS_REVIEWS:
+                authorization = self._authorization
+                review = answer_access_review(
+                    rest.resource.plural,
+                    body,
+                    requester=user,
+                    namespace=namespace,
+                    authorizer=authorization.authorizer if authorization else AlwaysAllow(),
+                    resolver=authorization.rule_resolver if authorization else AlwaysAllow(),
+                    options=WriteOptions.parse(query, user_agent=agent),
+                    duplicates=duplicates,
+                )
+                return _json(review, status=201)
             if rest.resource.plural == "tokenreviews":
                 review = await review_token(
                     body,
@@ -349,14 +413,13 @@ class ApiServerApp:
                 return _json(review, status=201)
             if not isinstance(body, dict):
                 raise errors.bad_request("the request body must be a JSON object")
-            user, groups = request.get("user") or ("system:anonymous", ["system:unauthenticated"])
             return _json(
                 answer_review(
                     rest.resource.group,
                     rest.resource.plural,
                     body,
-                    user=user,
-                    groups=groups,
+                    user=user.name,
+                    groups=list(user.groups),
                     api_version=rest.resource.gvk.api_version,
                     kind=rest.resource.kind,
                 ),

@@ -8,8 +8,11 @@ HTTPS. ``stop`` undoes it in reverse order.
 
 Authentication for this stage: an x509 client certificate signed by the
 cluster CA (verified by TLS) names the user (CN) and groups (O). Requests
-without one get 401, except ``/version`` and the health checks. RBAC and the
-other authenticators come with the security issue.
+without one get 401, except ``/version`` and the health checks, which are
+anonymous. Every request is then authorized (``authz``): ``system:masters``
+may do anything, others what RBAC grants them. The default RBAC policy is
+reconciled before the server takes requests, and the ClusterRole
+aggregation controller runs here with the CRD controllers.
 
 With a service account signing key the server is also a token issuer, as
 kube-apiserver is with ``--service-account-signing-key-file`` and
@@ -39,6 +42,11 @@ from kubeling.apiserver.auth.serviceaccount_tokens import (
     ObjectLookup,
     ServiceAccountTokens,
 )
+from kubeling.apiserver.authz.aggregation import AggregationController
+from kubeling.apiserver.authz.bootstrap import ensure_bootstrap_policy
+from kubeling.apiserver.authz.chain import Authorization, build_authorization
+from kubeling.apiserver.authz.escalation import EscalationGuard
+from kubeling.apiserver.authz.policy_source import rbac_store
 from kubeling.apiserver.customresources.controller import CrdController
 from kubeling.apiserver.customresources.establishing_controller import EstablishingController
 from kubeling.apiserver.customresources.finalizer import FinalizingController
@@ -83,6 +91,8 @@ class ApiServerConfig:
     #: Longest token lifetime granted, seconds (``--service-account-max-token-
     #: expiration``); 0: no maximum.
     service_account_max_token_expiration: int = 0
+    #: ``--authorization-mode``: ``RBAC`` and/or ``AlwaysAllow``, in order.
+    authorization_modes: tuple[str, ...] = ("RBAC",)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -127,7 +137,7 @@ def _storage_classes(registry: Registry) -> StorageClassLookup:
 
 
 def _strategies(
-    store: Store, registry: Registry, config: ApiServerConfig
+    store: Store, registry: Registry, config: ApiServerConfig, escalation: EscalationGuard
 ) -> dict[tuple[str, str], Strategy]:
     """The strategies of built-in resources, by (group, plural)."""
     out: dict[tuple[str, str], Strategy] = {
@@ -139,7 +149,7 @@ def _strategies(
             storage_classes=_storage_classes(registry),
         ).items()
     }
-    out.update(group_strategies())
+    out.update(group_strategies(escalation=escalation))
     return out
 
 
@@ -156,13 +166,20 @@ class ApiServer:
         self._crds: CustomResourceRegistrar | None = None
         #: The token issuer and verifier, when the server has a signing key.
         self.tokens: ServiceAccountTokens | None = None
+        #: The in-process controllers (CRDs, ClusterRole aggregation).
         self._crd_controllers: list[CrdController] = []
+        self.authorization: Authorization | None = None
 
     async def start(self) -> None:
         config = self.config
         self.store = store = await open_store(config.datastore)
         registry = Registry(store, namespace_check=self._check_namespace)
-        strategies = _strategies(store, registry, config)
+        # The authorizers read the RBAC resources' caches (once registered
+        # below); the RBAC strategies refuse escalating writes with them.
+        self.authorization = authorization = build_authorization(
+            registry, config.authorization_modes
+        )
+        strategies = _strategies(store, registry, config, authorization.escalation)
         for resource in builtin_resources():
             registry.add(resource, strategies.get((resource.group, resource.plural)))
         self.registry = registry
@@ -172,6 +189,8 @@ class ApiServer:
         await asyncio.gather(
             *(stored.cache.ensure_started() for stored in registry.stored_resources())
         )
+        # The default roles and bindings, before anyone is authorized by them.
+        await ensure_bootstrap_policy(registry)
         self._crds = CustomResourceRegistrar(registry)
         await self._crds.start()
         token_requests, issuer_discovery = None, None
@@ -201,6 +220,7 @@ class ApiServer:
             NamingController(crds),
             EstablishingController(crds),
             FinalizingController(crds),
+            AggregationController(rbac_store(registry, "clusterroles"), authorization.policy),
         ]
         for controller in self._crd_controllers:
             await controller.start()
@@ -212,6 +232,7 @@ class ApiServer:
             tokens=self.tokens,
             token_requests=token_requests,
             issuer_discovery=issuer_discovery,
+            authorization=authorization,
         )
         self._runner = web.AppRunner(app.app, access_log=None, handle_signals=False)
         await self._runner.setup()
