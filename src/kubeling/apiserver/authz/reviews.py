@@ -81,10 +81,11 @@ def _attributes_errors(spec: Mapping[str, Any]) -> list[FieldError]:
 
 def _metadata_errors(review: Mapping[str, Any], *, allow_namespace: bool) -> list[FieldError]:
     """The metadata of a review must be empty (a local review's may name its namespace)."""
+    # zero values are empty too: a protobuf body carries ``generation: 0``
     meta = {
         k: v
         for k, v in _map(review.get("metadata")).items()
-        if v not in (None, "", [], {})
+        if v not in (None, "", 0, [], {})
         and k not in ("managedFields", "creationTimestamp")
         and not (allow_namespace and k == "namespace")
     }
