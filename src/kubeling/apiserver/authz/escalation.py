@@ -101,7 +101,7 @@ class EscalationGuard:
         group_resource = GroupResource(RBAC_GROUP, resource)
         user = requesting_user()
         if user is None:
-            raise errors.forbidden(group_resource, name, "no user on request")
+            raise errors.forbidden(group_resource, name, "no user on context")
         if SYSTEM_PRIVILEGED_GROUP in user.groups:
             return
         # The escalate verb is checked as the request names the role: a create
@@ -111,7 +111,7 @@ class EscalationGuard:
             verb="escalate",
             resource_request=True,
             api_group=RBAC_GROUP,
-            api_version="v1",
+            api_version="*",
             resource=resource,
             namespace=namespace,
             name=name if old is not None else "",
@@ -144,7 +144,7 @@ class EscalationGuard:
         group_resource = GroupResource(RBAC_GROUP, resource)
         user = requesting_user()
         if user is None:
-            raise errors.forbidden(group_resource, name, "no user on request")
+            raise errors.forbidden(group_resource, name, "no user on context")
         if SYSTEM_PRIVILEGED_GROUP in user.groups:
             return
         if old is not None and only_gc_fields_changed(new, old):

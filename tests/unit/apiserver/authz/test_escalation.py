@@ -120,7 +120,7 @@ def test_system_masters_and_the_escalate_verb_skip_the_check() -> None:
 
 def test_no_user_is_refused() -> None:
     assert _refusal(lambda: GUARD.check_role("roles", _role("r"))) == (
-        'roles.rbac.authorization.k8s.io "r" is forbidden: no user on request'
+        'roles.rbac.authorization.k8s.io "r" is forbidden: no user on context'
     )
 
 
