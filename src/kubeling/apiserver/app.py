@@ -4,11 +4,10 @@ One handler serves every resource path: it parses the request info from the
 URL (``request_info``), authenticates the caller, authorizes the request
 (``authz``: a 403 with Kubernetes' message when no authorizer allows it),
 finds the resource in the registry, and calls the generic ``ResourceStore``
-verb. Non-resource paths
-(``/version``, ``/healthz``, discovery, OpenAPI) have their own small
-handlers. Every failure leaves as a Kubernetes ``Status`` with its code:
-``StatusError`` as it is, anything unexpected as a logged 500 whose body says
-nothing of the internals.
+verb. Non-resource paths (``/version``, ``/healthz``, discovery, OpenAPI),
+authorized the same way, have their own small handlers. Every failure leaves
+as a Kubernetes ``Status`` with its code: ``StatusError`` as it is, anything
+unexpected as a logged 500 whose body says nothing of the internals.
 """
 
 from __future__ import annotations
