@@ -45,6 +45,17 @@ BOOTSTRAP_SECRET = textwrap.dedent(
       auth-extra-groups: system:bootstrappers:kubeling:default-node-token
     """
 )
+# users and uids are no API resources kubectl could check a role against: applied as YAML
+IMPERSONATOR_ROLE = textwrap.dedent(
+    """
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRole
+    metadata: {name: impersonator}
+    rules:
+    - {apiGroups: [""], resources: [users], verbs: [impersonate]}
+    - {apiGroups: [authentication.k8s.io], resources: [uids], verbs: [impersonate]}
+    """
+)
 WHOAMI_PATH = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
 
 
@@ -55,6 +66,28 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     token_file.write_text(TOKEN_FILE)
     with running_server(root, extra=["--token-auth-file", str(token_file)]) as running:
         running.kubectl("create", "serviceaccount", "default", "-n", "default")
+        # RBAC decides what the authenticated users may do: alice reads everything and may
+        # impersonate users and uids; the default service account reads its namespace.
+        running.kubectl(
+            "create", "clusterrolebinding", "alice-view", "--clusterrole=view", "--user=alice"
+        )
+        running.kubectl("apply", "-f", "-", input=IMPERSONATOR_ROLE)
+        running.kubectl(
+            "create",
+            "clusterrolebinding",
+            "alice-impersonates",
+            "--clusterrole=impersonator",
+            "--user=alice",
+        )
+        running.kubectl(
+            "create",
+            "rolebinding",
+            "default-view",
+            "-n",
+            "default",
+            "--clusterrole=view",
+            "--serviceaccount=default:default",
+        )
         yield running
 
 
@@ -117,7 +150,7 @@ def test_static_token(server: RunningServer, token_only: Path) -> None:
     assert table[1].split() == ["Username", "alice"]
     assert table[2].split() == ["UID", "1001"]
     assert table[3].split() == ["Groups", "[dev", "ops", "system:authenticated]"]
-    # and it may work (every authenticated user may, until RBAC)
+    # and it may do what RBAC grants it (view, bound in the fixture)
     names = _as(server, token_only, STATIC_TOKEN, "get", "ns", "-o", "name").stdout
     assert "namespace/kube-system" in names.split()
 
@@ -202,45 +235,37 @@ def _raw(server: RunningServer, path: str, **headers: str) -> tuple[int, Any]:
 
 def test_raw_requests_without_credentials(server: RunningServer) -> None:
     """No Authorization header, no certificate: /version answers;
-    a list is refused (401 until RBAC; 403 naming system:anonymous with it)."""
+    a list is system:anonymous's, refused by RBAC with 403 naming that user."""
     code, body = _raw(server, "/version")
     assert (code, body["gitVersion"]) == (200, "v1.32.4+kubeling")
     code, body = _raw(server, "/api/v1/namespaces/default/pods")
-    assert code in (401, 403)
-    if code == 403:
-        assert 'User "system:anonymous" cannot list resource "pods"' in body["message"]
+    assert (code, body["reason"]) == (403, "Forbidden")
+    assert body["message"] == (
+        'pods is forbidden: User "system:anonymous" cannot list resource "pods" '
+        'in API group "" in the namespace "default"'
+    )
     # a bearer token with nothing in it is no credential either
     assert _raw(server, "/version", Authorization="Bearer ")[0] == 200
 
 
 def test_no_credentials_is_anonymous(server: RunningServer, anonymous: Path) -> None:
-    """/version answers anyone; other requests are refused, and what the server says
-    about who asked names system:anonymous.
-
-    Until RBAC, anonymous requests reach only the public-info paths (401 elsewhere, as an
-    anonymous-auth AuthenticationConfiguration limited to them answers); with RBAC they
-    are system:anonymous everywhere, and refused with 403 naming that user.
-    """
+    """/version answers anyone; other requests are system:anonymous's, and the default
+    RBAC policy refuses them with 403 naming that user (system:basic-user and
+    system:discovery are bound to system:authenticated only)."""
     version = json.loads(_as(server, anonymous, "", "version", "-o", "json").stdout)
     assert version["serverVersion"]["minor"] == "32"
     listed = _as(server, anonymous, "", "get", "pods", check=False)
     assert listed.returncode == 1
-    assert (
-        "error: You must be logged in to the server (Unauthorized)" in listed.stderr
-        or 'User "system:anonymous" cannot list resource "pods"' in listed.stderr
-    )
+    assert 'User "system:anonymous" cannot list resource "pods"' in listed.stderr
+    # kubectl's words for a 403 to a SelfSubjectReview
     whoami = _as(server, anonymous, "", "auth", "whoami", "-o", "json", check=False)
-    if whoami.returncode == 0:
-        assert json.loads(whoami.stdout)["status"]["userInfo"] == {
-            "username": "system:anonymous",
-            "groups": ["system:unauthenticated"],
-        }
-    else:
-        assert (
-            "(Unauthorized)" in whoami.stderr
-            or 'User "system:anonymous" cannot create resource "selfsubjectreviews"'
-            in whoami.stderr
-        )
+    assert whoami.returncode == 1
+    assert (
+        "error: the selfsubjectreviews API is not enabled in the cluster or you do not have "
+        "permission to call it"
+    ) in whoami.stderr
+    code, body = _raw(server, WHOAMI_PATH)
+    assert (code, body["reason"]) == (403, "Forbidden")
 
 
 def test_anonymous_auth_off(tmp_path: Path) -> None:

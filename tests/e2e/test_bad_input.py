@@ -244,11 +244,13 @@ def test_deeply_nested_body_is_a_clean_400(api: _Client) -> None:
     assert answer["reason"] == "BadRequest"
 
 
-def test_no_client_certificate_is_401(api: _Client) -> None:
-    """Without credentials the API answers 401 Unauthorized; /version stays open."""
+def test_no_client_certificate_is_anonymous_and_forbidden(api: _Client) -> None:
+    """Without credentials the request is system:anonymous, which RBAC refuses with 403
+    everywhere but the public-info paths; /version stays open."""
     status, answer = api.request("GET", CM, anonymous=True)
-    assert status == 401
-    assert answer["reason"] == "Unauthorized"
+    assert status == 403
+    assert answer["reason"] == "Forbidden"
+    assert 'User "system:anonymous" cannot list resource "configmaps"' in answer["message"]
     status, version = api.request("GET", "/version", anonymous=True)
     assert status == 200
     assert version["minor"] == "32"

@@ -136,7 +136,7 @@ def test_subject_access_review(server: RunningServer, tmp_path: Path) -> None:
     spec = review["spec"]
     assert isinstance(spec, dict)
     assert spec["user"] == "alice"
-    assert review["status"] == {"allowed": True}
+    assert review["status"] == {"allowed": False}  # RBAC: alice is bound to nothing
 
 
 def test_unknown_field_is_refused_by_kubectl(server: RunningServer, tmp_path: Path) -> None:

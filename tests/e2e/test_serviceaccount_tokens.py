@@ -375,8 +375,10 @@ def test_openid_configuration_and_jwks(server: RunningServer) -> None:
 
 
 def test_discovery_needs_authentication(server: RunningServer) -> None:
-    """The documents are not served to anonymous callers (401 while anonymous requests reach
-    only the public-info paths; Kubernetes' default RBAC lets only service accounts read them)."""
+    """The documents are not served to anonymous callers: Kubernetes' default RBAC lets
+    only service accounts read them (system:service-account-issuer-discovery), so 403."""
     code, _, body = _get(server, "/.well-known/openid-configuration", with_cert=False)
-    assert code == 401
-    assert json.loads(body)["reason"] == "Unauthorized"
+    assert code == 403
+    assert json.loads(body)["message"] == (
+        'forbidden: User "system:anonymous" cannot get path "/.well-known/openid-configuration"'
+    )

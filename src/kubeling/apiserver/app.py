@@ -1,12 +1,13 @@
 """The API server's HTTP application (aiohttp).
 
 One handler serves every resource path: it parses the request info from the
-URL (``request_info``), finds the resource in the registry, authenticates the
-caller, and calls the generic ``ResourceStore`` verb. Non-resource paths
-(``/version``, ``/healthz``, discovery, OpenAPI) have their own small
-handlers. Every failure leaves as a Kubernetes ``Status`` with its code:
-``StatusError`` as it is, anything unexpected as a logged 500 whose body says
-nothing of the internals.
+URL (``request_info``), authenticates the caller, authorizes the request
+(``authz``: a 403 with Kubernetes' message when no authorizer allows it),
+finds the resource in the registry, and calls the generic ``ResourceStore``
+verb. Non-resource paths (``/version``, ``/healthz``, discovery, OpenAPI),
+authorized the same way, have their own small handlers. Every failure leaves
+as a Kubernetes ``Status`` with its code: ``StatusError`` as it is, anything
+unexpected as a logged 500 whose body says nothing of the internals.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from aiohttp import web
 
 from kubeling import __version__
 from kubeling.api import errors
+from kubeling.api.authentication.user import UserInfo
 from kubeling.api.schema import Object, definition_for
 from kubeling.apiserver import codec, discovery
 from kubeling.apiserver.auth.issuer_discovery import (
@@ -33,11 +35,20 @@ from kubeling.apiserver.auth.issuer_discovery import (
     OPENID_CONFIG_PATH,
     IssuerDiscovery,
 )
-from kubeling.apiserver.authn.anonymous import ANONYMOUS_USER
 from kubeling.apiserver.authn.authentication import Authentication
-from kubeling.apiserver.authn.impersonation import AllowAuthenticated, Impersonation
+from kubeling.apiserver.authn.impersonation import Impersonation
 from kubeling.apiserver.authn.request_user import credentials_of, set_user, user_of
 from kubeling.apiserver.authn.token_review import TokenReviewer
+from kubeling.apiserver.authz import (
+    UNSECURED,
+    Authorization,
+    forbidden,
+    request_attributes,
+    serving,
+)
+from kubeling.apiserver.authz.authorizer import AlwaysAllow
+from kubeling.apiserver.authz.impersonation import AuthorizerImpersonation
+from kubeling.apiserver.authz.reviews import ACCESS_REVIEWS, answer_access_review
 from kubeling.apiserver.customresources.scale_subresource import scale_for
 from kubeling.apiserver.kubelet_proxy import STREAM_SUBRESOURCES, KubeletProxy
 from kubeling.apiserver.metrics import Metrics
@@ -140,10 +151,11 @@ class ApiServerApp:
 
     With ``authentication``, every request is authenticated (401 otherwise)
     and its impersonation headers applied by ``impersonation`` (by default
-    with :class:`AllowAuthenticated` as the authorizer); the user it then acts
-    as is on the request (``authn.request_user.user_of``). Without, nothing is
-    authenticated (plain HTTP, in tests). ``token_reviewer`` answers
-    TokenReviews; without one no token is recognised.
+    asking ``authorization``'s authorizer); the user it then acts as is on the
+    request (``authn.request_user.user_of``). Without, every request is the
+    unsecured superuser (plain HTTP, in tests). Then ``authorization`` decides
+    (403 when it refuses); without one every request is allowed.
+    ``token_reviewer`` answers TokenReviews; without one no token is recognised.
     """
 
     def __init__(
@@ -159,10 +171,14 @@ class ApiServerApp:
         issuer_discovery: IssuerDiscovery | None = None,
         kubelet_proxy: KubeletProxy | None = None,
         node_join: NodeJoin | None = None,
+        authorization: Authorization | None = None,
     ) -> None:
         self.registry = registry
         self._authentication = authentication
-        self._impersonation = impersonation or Impersonation(AllowAuthenticated())
+        #: None: nothing is authorized (every request is allowed).
+        self._authorization = authorization
+        authorizer = authorization.authorizer if authorization is not None else AlwaysAllow()
+        self._impersonation = impersonation or Impersonation(AuthorizerImpersonation(authorizer))
         #: ``host:port`` clients reach this server at (discovery, the JWKS URI);
         #: the server sets it again once its port is known.
         self.server_address = server_address
@@ -235,12 +251,24 @@ class ApiServerApp:
             )
         return response
 
+    def _authorize(self, request: web.Request, info: RequestInfo, user: UserInfo) -> None:
+        """403 unless the authorizers allow the request."""
+        if self._authorization is None:
+            return
+        attributes = request_attributes(user, info, method=request.method, query=request.query)
+        result = self._authorization.authorizer.authorize(attributes)
+        if not result.allowed:
+            raise forbidden(attributes, result.reason)
+
     async def _dispatch(self, request: web.Request, info: RequestInfo) -> web.StreamResponse:
         path = request.path
         if self._node_join is not None and path in self._node_join.paths:
             # Joining nodes have no client certificate yet: they bring a bootstrap token.
             return await self._node_join.handle(request)
-        await self._identify(request)
+        serving(None)
+        user = await self._identify(request)
+        serving(user)
+        self._authorize(request, info, user)
         if path == "/version":
             return _json(version_info())
         if path == "/metrics":
@@ -263,16 +291,18 @@ class ApiServerApp:
             raise _path_not_found()
         return await self._resource(request, info, rest)
 
-    async def _identify(self, request: web.Request) -> None:
-        """Authentication, then impersonation: who the request acts as, on the request.
-
-        The hand-over to authorization: what comes after reads ``user_of(request)``.
-        """
+    async def _identify(self, request: web.Request) -> UserInfo:
+        """Authentication, then impersonation: who the request acts as, also put on
+        the request (``user_of``) for what comes after. Without authentication
+        (plain HTTP, in tests) every request is the unsecured superuser, as on
+        Kubernetes' old insecure port."""
         if self._authentication is None:
-            return
-        user = await self._authentication.authenticate(credentials_of(request))
-        user = await self._impersonation.apply(user, request.headers.items())
+            user = UNSECURED
+        else:
+            user = await self._authentication.authenticate(credentials_of(request))
+            user = await self._impersonation.apply(user, request.headers.items())
         set_user(request, user)
+        return user
 
     # -- discovery -----------------------------------------------------------
 
@@ -367,6 +397,21 @@ class ApiServerApp:
             return await self._watch(request, rest, namespace, table)
         if verb == "create" and (rest.resource.group, rest.resource.plural) in REVIEW_RESOURCES:
             body, duplicates = await self._read_body_strict(request, rest.resource.type)
+            user = user_of(request)
+            assert user is not None  # _dispatch identified the caller first
+            if rest.resource.plural in ACCESS_REVIEWS:
+                authorization = self._authorization
+                review = answer_access_review(
+                    rest.resource.plural,
+                    body,
+                    requester=user,
+                    namespace=namespace,
+                    authorizer=authorization.authorizer if authorization else AlwaysAllow(),
+                    resolver=authorization.rule_resolver if authorization else AlwaysAllow(),
+                    options=WriteOptions.parse(query, user_agent=agent),
+                    duplicates=duplicates,
+                )
+                return _json(review, status=201)
             if rest.resource.plural == "tokenreviews":
                 review = await review_token(
                     body,
@@ -382,7 +427,7 @@ class ApiServerApp:
                     rest.resource.group,
                     rest.resource.plural,
                     body,
-                    user=user_of(request) or ANONYMOUS_USER,
+                    user=user,
                     api_version=rest.resource.gvk.api_version,
                     kind=rest.resource.kind,
                 ),

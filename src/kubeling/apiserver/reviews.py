@@ -1,10 +1,8 @@
 """The review APIs: questions about the caller, answered, never stored.
 
 ``SelfSubjectReview`` (``kubectl auth whoami``) answers who the caller is.
-The access reviews (``kubectl auth can-i``) answer what the authorizer says.
-Until RBAC lands (issue 7) the authorizer allows every authenticated request
-(Kubernetes' ``AlwaysAllow`` mode), so they say yes to everything, which is
-the truth about this server today.
+The access reviews (``kubectl auth can-i``) are the authorizer's to answer:
+``authz.reviews``.
 
 ``TokenReview`` asks whether a bearer token authenticates, and as whom: the
 token goes through the API server's token authenticators
@@ -62,16 +60,9 @@ def answer_review(
     review["kind"] = kind
     meta = review.setdefault("metadata", {})
     meta.setdefault("creationTimestamp", None)
-    if plural == "selfsubjectreviews":
-        review["status"] = {"userInfo": user.to_api()}
-    elif plural == "selfsubjectrulesreviews":
-        review["status"] = {
-            "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
-            "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
-            "incomplete": False,
-        }
-    else:
-        review["status"] = {"allowed": True}
+    if plural != "selfsubjectreviews":
+        raise ValueError(f"{group}/{plural} is not a review of who the caller is")
+    review["status"] = {"userInfo": user.to_api()}
     return review
 
 

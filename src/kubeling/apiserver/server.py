@@ -9,12 +9,13 @@ HTTPS. ``stop`` undoes it in reverse order.
 With TLS, every request is authenticated (``apiserver.authn``): a client
 certificate signed by the cluster CA, or a bearer token (static tokens from
 ``token_auth_file``, service account tokens, bootstrap tokens); without
-credentials it is ``system:anonymous`` where anonymous requests are allowed,
-else 401. Impersonation headers are then applied. Without TLS (tests only)
-nothing is authenticated. RBAC comes with the security issue; until then
-every authenticated user may do everything, and anonymous requests are
-limited to the public-info paths (Kubernetes never lets anonymous callers in
-with its ``AlwaysAllow`` authorizer).
+credentials it is ``system:anonymous`` (unless ``anonymous_auth`` is off or
+``anonymous_paths`` leaves the path out: then 401). Impersonation headers are
+then applied, each checked by the authorizer. Without TLS (tests only) every
+request is an unsecured superuser. Every request is then authorized
+(``authz``): ``system:masters`` may do anything, others what RBAC grants them.
+The default RBAC policy is reconciled before the server takes requests, and
+the ClusterRole aggregation controller runs here with the CRD controllers.
 
 With a service account signing key the server is also a token issuer, as
 kube-apiserver is with ``--service-account-signing-key-file`` and
@@ -45,14 +46,14 @@ from kubeling.apiserver.auth.serviceaccount_tokens import (
     ObjectLookup,
     ServiceAccountTokens,
 )
-from kubeling.apiserver.authn.anonymous import PUBLIC_INFO_PATHS
 from kubeling.apiserver.authn.chain import build_chain
-from kubeling.apiserver.authn.impersonation import (
-    AllowAuthenticated,
-    Impersonation,
-    ImpersonationAuthorizer,
-)
+from kubeling.apiserver.authn.impersonation import Impersonation, ImpersonationAuthorizer
 from kubeling.apiserver.authn.token_file import StaticTokens, load_token_file
+from kubeling.apiserver.authz.aggregation import AggregationController
+from kubeling.apiserver.authz.bootstrap import ensure_bootstrap_policy
+from kubeling.apiserver.authz.chain import Authorization, build_authorization
+from kubeling.apiserver.authz.escalation import EscalationGuard
+from kubeling.apiserver.authz.policy_source import rbac_store
 from kubeling.apiserver.customresources.controller import CrdController
 from kubeling.apiserver.customresources.establishing_controller import EstablishingController
 from kubeling.apiserver.customresources.finalizer import FinalizingController
@@ -105,19 +106,21 @@ class ApiServerConfig:
     kubelet_client_ssl_context: ssl.SSLContext | None = None
     #: Requests without credentials are ``system:anonymous`` (``--anonymous-auth``).
     anonymous_auth: bool = True
-    #: The paths anonymous requests may reach; None: every path, Kubernetes'
-    #: default, for once an authorizer decides what they may do. Until RBAC
-    #: (authorization is AlwaysAllow) only the public-info paths.
-    anonymous_paths: frozenset[str] | None = PUBLIC_INFO_PATHS
+    #: The paths anonymous requests may reach (``anonymous.conditions``); None:
+    #: every path, Kubernetes' default: the authorizer decides what they may do
+    #: (RBAC's ``system:public-info-viewer`` lets them read the public paths).
+    anonymous_paths: frozenset[str] | None = None
     #: Static bearer tokens, Kubernetes' CSV (``--token-auth-file``).
     token_auth_file: Path | None = None
     #: Bootstrap tokens (``--enable-bootstrap-token-auth``; on, as kubeadm sets it).
     enable_bootstrap_token_auth: bool = True
-    #: Who may impersonate whom; None: every authenticated user, until RBAC.
+    #: Who may impersonate whom; None: the authorizers below decide (RBAC).
     impersonation_authorizer: ImpersonationAuthorizer | None = None
     #: The cluster's PKI: serves ``/cacerts`` and signs the kubelet client certificates of
     #: nodes joining with a bootstrap token (``/kubeling/v1/join``); None: neither is served.
     pki: Pki | None = None
+    #: ``--authorization-mode``: ``RBAC`` and/or ``AlwaysAllow``, in order.
+    authorization_modes: tuple[str, ...] = ("RBAC",)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -151,7 +154,7 @@ def _storage_classes(registry: Registry) -> StorageClassLookup:
 
 
 def _strategies(
-    store: Store, registry: Registry, config: ApiServerConfig
+    store: Store, registry: Registry, config: ApiServerConfig, escalation: EscalationGuard
 ) -> dict[tuple[str, str], Strategy]:
     """The strategies of built-in resources, by (group, plural)."""
     out: dict[tuple[str, str], Strategy] = {
@@ -163,7 +166,7 @@ def _strategies(
             storage_classes=_storage_classes(registry),
         ).items()
     }
-    out.update(group_strategies())
+    out.update(group_strategies(escalation=escalation))
     return out
 
 
@@ -180,8 +183,10 @@ class ApiServer:
         self._crds: CustomResourceRegistrar | None = None
         #: The token issuer and verifier, when the server has a signing key.
         self.tokens: ServiceAccountTokens | None = None
+        #: The in-process controllers (CRDs, ClusterRole aggregation).
         self._crd_controllers: list[CrdController] = []
         self._kubelet_proxy: KubeletProxy | None = None
+        self.authorization: Authorization | None = None
 
     async def start(self) -> None:
         config = self.config
@@ -191,7 +196,12 @@ class ApiServer:
             static_tokens = await asyncio.to_thread(load_token_file, config.token_auth_file)
         self.store = store = await open_store(config.datastore)
         registry = Registry(store, namespace_check=self._check_namespace)
-        strategies = _strategies(store, registry, config)
+        # The authorizers read the RBAC resources' caches (once registered
+        # below); the RBAC strategies refuse escalating writes with them.
+        self.authorization = authorization = build_authorization(
+            registry, config.authorization_modes
+        )
+        strategies = _strategies(store, registry, config, authorization.escalation)
         for resource in builtin_resources():
             registry.add(resource, strategies.get((resource.group, resource.plural)))
         self.registry = registry
@@ -201,6 +211,8 @@ class ApiServer:
         await asyncio.gather(
             *(stored.cache.ensure_started() for stored in registry.stored_resources())
         )
+        # The default roles and bindings, before anyone is authorized by them.
+        await ensure_bootstrap_policy(registry)
         self._crds = CustomResourceRegistrar(registry)
         await self._crds.start()
         token_requests, issuer_discovery = None, None
@@ -230,6 +242,7 @@ class ApiServer:
             NamingController(crds),
             EstablishingController(crds),
             FinalizingController(crds),
+            AggregationController(rbac_store(registry, "clusterroles"), authorization.policy),
         ]
         for controller in self._crd_controllers:
             await controller.start()
@@ -252,7 +265,11 @@ class ApiServer:
         app = ApiServerApp(
             registry,
             authentication=chain.authentication if config.ssl_context is not None else None,
-            impersonation=Impersonation(config.impersonation_authorizer or AllowAuthenticated()),
+            impersonation=(
+                Impersonation(config.impersonation_authorizer)
+                if config.impersonation_authorizer is not None
+                else None
+            ),
             server_address=f"{config.advertise_address}:{config.port}",
             openapi=make_handler(registry),
             token_reviewer=chain.token_reviewer,
@@ -260,6 +277,7 @@ class ApiServer:
             issuer_discovery=issuer_discovery,
             kubelet_proxy=self._kubelet_proxy,
             node_join=NodeJoin(config.pki, _object_lookup(registry)) if config.pki else None,
+            authorization=authorization,
         )
         self._runner = web.AppRunner(app.app, access_log=None, handle_signals=False)
         await self._runner.setup()

@@ -313,8 +313,8 @@ def _parser() -> argparse.ArgumentParser:
             const="true",
             default="true",
             choices=["true", "false"],
-            help="requests without credentials are system:anonymous (default true); "
-            "until RBAC they may only reach /healthz, /livez, /readyz and /version",
+            help="requests without credentials are system:anonymous (default true), "
+            "allowed what RBAC grants them (the public-info paths by default)",
         )
         cmd.add_argument(
             "--log-level",

@@ -6,11 +6,10 @@ bad credential is refused, never anonymous. It may be limited to some paths,
 as Kubernetes 1.32's ``AuthenticationConfiguration`` ``anonymous.conditions``
 limit it; elsewhere a request without credentials gets 401.
 
-What the anonymous user may then do is the authorizer's decision. Kubernetes
-refuses to run anonymous authentication with the ``AlwaysAllow`` authorizer
-(it would let anyone do anything); kubeling's server, until RBAC is in place,
-limits it to :data:`PUBLIC_INFO_PATHS`, what the default RBAC roles let
-anonymous callers read (``system:public-info-viewer``).
+What the anonymous user may then do is the authorizer's decision: by default
+RBAC's ``system:public-info-viewer`` lets it read :data:`PUBLIC_INFO_PATHS` and
+nothing else (403 elsewhere). The server takes anonymous requests on every
+path unless ``ApiServerConfig.anonymous_paths`` limits them.
 """
 
 from __future__ import annotations

@@ -21,9 +21,9 @@ after authentication:
    for include it or ``system:unauthenticated``; ``system:anonymous`` gets
    ``system:unauthenticated``.
 
-The authorizer is asked through :class:`ImpersonationAuthorizer`. Until RBAC
-is wired in, :class:`AllowAuthenticated` stands in: every authenticated user
-may impersonate anyone, the anonymous user no one.
+The authorizer is asked through :class:`ImpersonationAuthorizer`; the API
+server wires RBAC's (``authz.impersonation``) in. A refusal is the 403 every
+refused request gets (``authz.attributes.forbidden``).
 """
 
 from __future__ import annotations
@@ -43,15 +43,13 @@ from kubeling.api.authentication.user import (
     ANONYMOUS,
     UserInfo,
 )
-from kubeling.api.goformat import go_quote
-from kubeling.api.groupversion import GroupResource
+from kubeling.apiserver.authz.attributes import Attributes, forbidden
 
 __all__ = [
     "EXTRA_HEADER_PREFIX",
     "GROUP_HEADER",
     "UID_HEADER",
     "USER_HEADER",
-    "AllowAuthenticated",
     "Impersonation",
     "ImpersonationAuthorizer",
     "ImpersonationCheck",
@@ -67,8 +65,6 @@ EXTRA_HEADER_PREFIX = "Impersonate-Extra-"
 _AUTHENTICATION_GROUP = "authentication.k8s.io"
 _AUTHENTICATION_VERSION = f"{_AUTHENTICATION_GROUP}/v1"
 _PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-# responsewriters.Forbidden escapes what a browser could take for HTML
-_SANITIZE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +87,20 @@ class ImpersonationCheck:
     subresource: str = ""
     verb: str = "impersonate"
 
+    def attributes(self) -> Attributes:
+        """The question as the authorizer chain takes any request's."""
+        return Attributes(
+            user=self.user,
+            verb=self.verb,
+            resource_request=True,
+            api_group=self.api_group,
+            api_version=self.api_version,
+            resource=self.resource,
+            subresource=self.subresource,
+            namespace=self.namespace,
+            name=self.name,
+        )
+
 
 class ImpersonationAuthorizer(Protocol):
     """The authorizer, as impersonation asks it."""
@@ -98,14 +108,6 @@ class ImpersonationAuthorizer(Protocol):
     async def authorize_impersonation(self, check: ImpersonationCheck) -> tuple[bool, str]:
         """``(allowed, reason)``; the reason, if any, ends the 403 message of a refusal."""
         ...
-
-
-class AllowAuthenticated:
-    """Until RBAC: authenticated users may impersonate, the anonymous user may not."""
-
-    async def authorize_impersonation(self, check: ImpersonationCheck) -> tuple[bool, str]:
-        """Allowed for members of ``system:authenticated``."""
-        return ALL_AUTHENTICATED in check.user.groups, ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,22 +193,6 @@ def _check(requestor: UserInfo, wanted: _Wanted) -> ImpersonationCheck:
     )
 
 
-def _forbidden(check: ImpersonationCheck, reason: str) -> errors.StatusError:
-    """Kubernetes' 403 for a refused resource request (``responsewriters.Forbidden``)."""
-    resource = f"{check.resource}/{check.subresource}" if check.subresource else check.resource
-    if check.namespace:
-        scope = f"in the namespace {go_quote(check.namespace)}"
-    else:
-        scope = "at the cluster scope"
-    message = (
-        f"User {go_quote(check.user.name)} cannot {check.verb} resource {go_quote(resource)} "
-        f"in API group {go_quote(check.api_group)} {scope}"
-    ).translate(_SANITIZE)
-    if reason:
-        message = f"{message}: {reason}"
-    return errors.forbidden(GroupResource(check.api_group, check.resource), check.name, message)
-
-
 class Impersonation:
     """Applies a request's impersonation headers to its authenticated user."""
 
@@ -226,7 +212,7 @@ class Impersonation:
             check = _check(requestor, item)
             allowed, reason = await self._authorizer.authorize_impersonation(check)
             if not allowed:
-                raise _forbidden(check, reason)
+                raise forbidden(check.attributes(), reason)
             if item.kind == "ServiceAccount":
                 name = serviceaccount.username(item.namespace, item.name)
                 if not groups_given:

@@ -41,5 +41,5 @@ def set_user(request: web.Request, user: UserInfo) -> None:
 
 
 def user_of(request: web.Request) -> UserInfo | None:
-    """Who ``request`` acts as; None when the server authenticates nothing (plain HTTP)."""
+    """Who ``request`` acts as; None before the server identified the caller."""
     return request.get(USER_KEY)

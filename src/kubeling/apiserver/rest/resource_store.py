@@ -455,6 +455,7 @@ class ResourceStore:
                     field="metadata.namespace",
                 )
                 raise errors.forbidden(self.resource.group_resource, name, refused, causes=(cause,))
+        self.strategy.guard_write(obj, None)
         generate = not meta.get("name") and meta.get("generateName")
         if generate:
             # named before the strategy runs: a Job's labels carry its name
@@ -556,6 +557,7 @@ class ResourceStore:
             if problems:
                 raise self._invalid(new, problems)
         else:
+            self.strategy.guard_write(new, old)
             self.strategy.default(new)
             self.strategy.prepare_for_update(new, old)
             problems = self.strategy.validate_update(new, old, namespaced=self.namespaced)

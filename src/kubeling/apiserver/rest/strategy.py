@@ -13,6 +13,8 @@ and friends:
   turns them into one 422 Invalid.
 - ``field_set``: the fields a field selector may name for this resource.
 - ``admit_create``: refuse every create for now (a terminating CRD's objects).
+- ``guard_write``: refuse a create or update its requesting user may not
+  make at all (RBAC's privilege escalation prevention), before defaulting.
 - ``admit``: the mutating admission of a new object, after defaulting and
   before validation (a claim gets the default StorageClass); it may read
   other objects, so it is async.
@@ -68,6 +70,10 @@ class Strategy:
     def admit_create(self) -> None:
         """Raise a StatusError when the resource takes no new objects at all
         right now (the objects of a terminating CRD); called for the create verb."""
+
+    def guard_write(self, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
+        """Raise a StatusError (403) when the requesting user may not write ``new``
+        (``old`` is None on create); called before defaulting, dry runs included."""
 
     async def admit(self, obj: Obj) -> None:
         """Mutating admission of a new object, in place: after ``default``,

@@ -8,6 +8,8 @@ its strategies.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.strategies.apps import (
     ControllerRevisionStrategy,
@@ -35,13 +37,19 @@ from kubeling.apiserver.strategies.others import (
     StorageClassStrategy,
 )
 
+if TYPE_CHECKING:
+    from kubeling.apiserver.authz.escalation import EscalationGuard
+
 __all__ = ["group_strategies"]
 
 _RBAC = "rbac.authorization.k8s.io"
 
 
-def group_strategies() -> dict[tuple[str, str], Strategy]:
-    """A fresh strategy for each non-core resource with rules of its own.
+def group_strategies(
+    *, escalation: EscalationGuard | None = None
+) -> dict[tuple[str, str], Strategy]:
+    """A fresh strategy for each non-core resource with rules of its own;
+    ``escalation`` guards the RBAC writes (none: no escalation checks).
 
     >>> type(group_strategies()[("apps", "deployments")]).__name__
     'DeploymentStrategy'
@@ -62,10 +70,10 @@ def group_strategies() -> dict[tuple[str, str], Strategy]:
         ("networking.k8s.io", "ingresses"): IngressStrategy(),
         ("networking.k8s.io", "ingressclasses"): IngressClassStrategy(),
         ("networking.k8s.io", "networkpolicies"): NetworkPolicyStrategy(),
-        (_RBAC, "roles"): RoleStrategy(),
-        (_RBAC, "clusterroles"): ClusterRoleStrategy(),
-        (_RBAC, "rolebindings"): RoleBindingStrategy(),
-        (_RBAC, "clusterrolebindings"): ClusterRoleBindingStrategy(),
+        (_RBAC, "roles"): RoleStrategy(escalation),
+        (_RBAC, "clusterroles"): ClusterRoleStrategy(escalation),
+        (_RBAC, "rolebindings"): RoleBindingStrategy(escalation),
+        (_RBAC, "clusterrolebindings"): ClusterRoleBindingStrategy(escalation),
         ("scheduling.k8s.io", "priorityclasses"): PriorityClassStrategy(),
         ("storage.k8s.io", "storageclasses"): StorageClassStrategy(),
         ("apiextensions.k8s.io", "customresourcedefinitions"): CustomResourceDefinitionStrategy(),

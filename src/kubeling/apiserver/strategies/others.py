@@ -11,7 +11,9 @@ rules clients meet in practice:
   (``policyTypes`` defaulted from the rules).
 - rbac.authorization.k8s.io: rules need verbs (and groups and resources, or
   only non-resource URLs); bindings need a valid ``roleRef`` that never
-  changes, and valid subjects; names are path segments.
+  changes, and valid subjects; names are path segments. Writes are refused
+  when they would grant more than their writer holds
+  (``authz.escalation``, given to the strategies by the API server).
 - scheduling.k8s.io PriorityClass: the ``system-`` prefix and the 1e9 ceiling,
   ``value`` fixed after create.
 - storage.k8s.io StorageClass: ``provisioner`` required; ``reclaimPolicy:
@@ -37,7 +39,7 @@ import copy
 import ipaddress
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from kubeling.api import naming
 from kubeling.api.conversion.autoscaling import drop_round_trip_annotations
@@ -89,6 +91,9 @@ __all__ = [
     "RoleStrategy",
     "StorageClassStrategy",
 ]
+
+if TYPE_CHECKING:
+    from kubeling.apiserver.authz.escalation import EscalationGuard
 
 Obj = dict[str, Any]
 
@@ -436,6 +441,14 @@ class RoleStrategy(Strategy):
 
     name_validator = staticmethod(naming.path_segment_name)
     namespaced_rules: ClassVar[bool] = True
+    resource: ClassVar[str] = "roles"
+
+    def __init__(self, escalation: EscalationGuard | None = None) -> None:
+        self._escalation = escalation
+
+    def guard_write(self, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
+        if self._escalation is not None:
+            self._escalation.check_role(self.resource, new, old)
 
     def validate(self, obj: Mapping[str, Any], *, namespaced: bool) -> list[FieldError]:
         errs = self.validate_metadata(obj, namespaced=namespaced)
@@ -457,6 +470,7 @@ class ClusterRoleStrategy(RoleStrategy):
     """rbac.authorization.k8s.io/v1 ClusterRoles."""
 
     namespaced_rules: ClassVar[bool] = False
+    resource: ClassVar[str] = "clusterroles"
 
 
 def _go_role_ref(ref: Mapping[str, Any]) -> GoValue:
@@ -472,6 +486,14 @@ class RoleBindingStrategy(Strategy):
     name_validator = staticmethod(naming.path_segment_name)
     role_kinds: ClassVar[tuple[str, ...]] = ("Role", "ClusterRole")
     cluster_scoped: ClassVar[bool] = False
+    resource: ClassVar[str] = "rolebindings"
+
+    def __init__(self, escalation: EscalationGuard | None = None) -> None:
+        self._escalation = escalation
+
+    def guard_write(self, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
+        if self._escalation is not None:
+            self._escalation.check_binding(self.resource, new, old)
 
     def validate(self, obj: Mapping[str, Any], *, namespaced: bool) -> list[FieldError]:
         errs = self.validate_metadata(obj, namespaced=namespaced)
@@ -539,6 +561,7 @@ class ClusterRoleBindingStrategy(RoleBindingStrategy):
 
     role_kinds: ClassVar[tuple[str, ...]] = ("ClusterRole",)
     cluster_scoped: ClassVar[bool] = True
+    resource: ClassVar[str] = "clusterrolebindings"
 
 
 # -- scheduling.k8s.io -----------------------------------------------------------

@@ -357,7 +357,7 @@ async def test_anonymous_off(service_accounts: ServiceAccountTokens, objects: Fa
 async def test_anonymous_limited_to_paths(
     service_accounts: ServiceAccountTokens, objects: FakeObjects
 ) -> None:
-    """With paths (the server's default until RBAC): anonymous there, 401 elsewhere."""
+    """With paths (the server's anonymous_paths setting): anonymous there, 401 elsewhere."""
     chain = _chain(service_accounts, objects, anonymous_paths=PUBLIC_INFO_PATHS)
     for path in ("/healthz", "/livez", "/readyz", "/version", "/version/"):
         assert (await _authenticate(chain, path=path)).name == "system:anonymous"

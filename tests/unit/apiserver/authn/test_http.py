@@ -14,10 +14,14 @@ from kubeling.api.authentication.user import UserInfo
 from kubeling.apiserver.app import ApiServerApp
 from kubeling.apiserver.authn.anonymous import PUBLIC_INFO_PATHS
 from kubeling.apiserver.authn.chain import build_chain
+from kubeling.apiserver.authn.impersonation import Impersonation
 from kubeling.apiserver.authn.token_file import StaticTokens
+from kubeling.apiserver.authz.impersonation import AuthorizerImpersonation
+from kubeling.apiserver.authz.rbac import RBACAuthorizer
 from kubeling.apiserver.registry.builtin import builtin_resources
 from kubeling.apiserver.registry.registry import Registry
 from kubeling.storage.memory import MemoryStore
+from tests.unit.apiserver.authz._support import binding, policy, role, rule, subject
 
 API = "https://kubernetes.default.svc.cluster.local"
 WHOAMI = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
@@ -27,6 +31,19 @@ STATIC = StaticTokens(
 
 Request = Callable[..., Awaitable[tuple[int, Any]]]
 
+# RBAC for the impersonation checks: authenticated users may impersonate anyone.
+IMPERSONATORS = policy(
+    cluster_roles=[role("impersonator", rule(["impersonate"], ["*"], ["*"]))],
+    cluster_role_bindings=[
+        binding(
+            "impersonators",
+            "ClusterRole",
+            "impersonator",
+            subject("Group", "system:authenticated"),
+        )
+    ],
+)
+
 
 async def _server(anonymous_paths: frozenset[str] | None) -> TestServer:
     registry = Registry(MemoryStore())
@@ -34,7 +51,10 @@ async def _server(anonymous_paths: frozenset[str] | None) -> TestServer:
         registry.add(resource)
     chain = build_chain(api_audiences=[API], static_tokens=STATIC, anonymous_paths=anonymous_paths)
     app = ApiServerApp(
-        registry, authentication=chain.authentication, token_reviewer=chain.token_reviewer
+        registry,
+        authentication=chain.authentication,
+        impersonation=Impersonation(AuthorizerImpersonation(RBACAuthorizer(lambda: IMPERSONATORS))),
+        token_reviewer=chain.token_reviewer,
     )
     server = TestServer(app.app)
     await server.start_server()
@@ -43,8 +63,8 @@ async def _server(anonymous_paths: frozenset[str] | None) -> TestServer:
 
 @pytest.fixture(params=["limited", "open"])
 async def request_to(request: pytest.FixtureRequest) -> AsyncIterator[tuple[str, Request]]:
-    """A server whose anonymous requests are limited to the public-info paths (as until
-    RBAC) or not (as once an authorizer decides), and a function that calls it."""
+    """A server whose anonymous requests are limited to the public-info paths or not
+    (the default: the authorizer decides), and a function that calls it."""
     paths = PUBLIC_INFO_PATHS if request.param == "limited" else None
     server = await _server(paths)
     async with aiohttp.ClientSession() as session:
@@ -139,8 +159,8 @@ async def test_impersonation(request_to: tuple[str, Request]) -> None:
 
 
 async def test_impersonation_refused(request_to: tuple[str, Request]) -> None:
-    """The anonymous user may not impersonate (until RBAC, only authenticated users may);
-    a group without a user is 400."""
+    """The anonymous user may not impersonate (RBAC binds the right to authenticated
+    users only); a group without a user is 400."""
     _, call = request_to
     code, body = await call("GET", "/version", **{"Impersonate-User": "admin"})
     assert code == 403

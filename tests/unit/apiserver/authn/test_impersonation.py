@@ -10,14 +10,9 @@ import pytest
 from kubeling.api.authentication.serviceaccount import split_username
 from kubeling.api.authentication.user import UserInfo
 from kubeling.api.errors import StatusError
-from kubeling.apiserver.authn.impersonation import (
-    AllowAuthenticated,
-    Impersonation,
-    ImpersonationCheck,
-)
+from kubeling.apiserver.authn.impersonation import Impersonation, ImpersonationCheck
 
 BOB = UserInfo("bob", groups=("admins", "system:authenticated"))
-ANONYMOUS = UserInfo("system:anonymous", groups=("system:unauthenticated",))
 
 
 class Recording:
@@ -233,16 +228,6 @@ async def test_refusal_reason_and_escaping() -> None:
         'users "jane" is forbidden: User "&lt;b&gt;&amp;" cannot impersonate resource "users" '
         'in API group "" at the cluster scope: no RBAC policy matched'
     )
-
-
-async def test_until_rbac_only_authenticated_users_impersonate() -> None:
-    """AllowAuthenticated: bob may, the anonymous user may not."""
-    impersonation = Impersonation(AllowAuthenticated())
-    assert (await impersonation.apply(BOB, [("Impersonate-User", "jane")])).name == "jane"
-    with pytest.raises(StatusError) as info:
-        await impersonation.apply(ANONYMOUS, [("Impersonate-User", "jane")])
-    assert info.value.code == 403
-    assert 'User "system:anonymous" cannot impersonate resource "users"' in info.value.message
 
 
 @pytest.mark.parametrize(
