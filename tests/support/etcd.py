@@ -18,7 +18,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.support.ports import free_port
+from tests.support.ports import restartable_port
 
 __all__ = ["EtcdMember", "etcd_binary", "start_cluster"]
 
@@ -115,7 +115,8 @@ class EtcdMember:
 def start_cluster(root: Path, size: int = 1, *, progress_interval: str = "1s") -> list[EtcdMember]:
     """Start ``size`` members forming one cluster and wait until all are healthy."""
     members = [
-        EtcdMember(f"m{i}", root / f"etcd-m{i}", free_port(), free_port()) for i in range(size)
+        EtcdMember(f"m{i}", root / f"etcd-m{i}", restartable_port(), restartable_port())
+        for i in range(size)
     ]
     initial = ",".join(f"{m.name}={m.peer_url}" for m in members)
     try:
