@@ -185,6 +185,9 @@ def node_status(inputs: NodeStatusInputs) -> Obj:
             "osImage": host.os_image,
             "containerRuntimeVersion": inputs.runtime_version,
             "kubeletVersion": KUBELET_VERSION,
+            # Deprecated and left empty since 1.31, but the Go field has no omitempty: clients
+            # (the kubernetes Python package) require the key.
+            "kubeProxyVersion": "",
             "operatingSystem": "linux",
             "architecture": host.architecture,
         },

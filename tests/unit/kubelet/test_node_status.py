@@ -82,6 +82,7 @@ def test_the_registered_node() -> None:
         "osImage": "Debian GNU/Linux 12 (bookworm)",
         "containerRuntimeVersion": "process://0.1.0",
         "kubeletVersion": "v1.32.4+kubeling",
+        "kubeProxyVersion": "",
         "operatingSystem": "linux",
         "architecture": "amd64",
     }
