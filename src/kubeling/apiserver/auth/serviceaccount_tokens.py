@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import datetime
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -56,6 +55,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from kubeling.api.authentication.serviceaccount import group_names, username
 from kubeling.api.authentication.user import CREDENTIAL_ID_KEY, UserInfo
 from kubeling.api.goformat import go_quote
+from kubeling.api.uids import new_uid
 from kubeling.apiserver.auth import jwt
 from kubeling.apiserver.authn.interface import Authenticated, AuthenticationError
 from kubeling.pki import DEFAULT_CLUSTER_DOMAIN
@@ -201,7 +201,7 @@ def token_claims(
 
 
 def _new_jti() -> str:
-    return str(uuid.uuid4())
+    return new_uid()
 
 
 class ServiceAccountTokens:
