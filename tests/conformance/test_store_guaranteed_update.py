@@ -161,3 +161,97 @@ async def test_concurrent_guaranteed_updates_all_land(store: Store) -> None:
     assert final is not None
     assert (final.value, final.version, final.mod_revision) == (b"20", 21, 22)
     assert await store.current_revision() == 22
+
+
+async def test_guaranteed_update_starts_from_a_current_suggestion_without_reading(
+    store: Store,
+) -> None:
+    """A suggestion at the key's revision is used as it is: the update sees it first."""
+    kv = await store.create("/a", b"1")
+    suggestion = KeyValue("/a", b"10", 0, kv.mod_revision, 0)
+    seen: list[bytes] = []
+
+    async def double(current: KeyValue | None) -> bytes:
+        assert current is not None
+        seen.append(current.value)
+        return str(int(current.value) * 2).encode()
+
+    result = await store.guaranteed_update("/a", double, suggestion=suggestion)
+    assert seen == [b"10"]
+    assert result.value == b"20"
+
+
+async def test_guaranteed_update_retries_a_stale_suggestion_on_the_stored_value(
+    store: Store,
+) -> None:
+    """A suggestion older than the key: its write conflicts and the update runs again."""
+    first = await store.create("/a", b"1")
+    await store.update("/a", b"5")
+    stale = KeyValue("/a", b"1", 0, first.mod_revision, 0)
+    seen: list[bytes] = []
+
+    async def double(current: KeyValue | None) -> bytes:
+        assert current is not None
+        seen.append(current.value)
+        return str(int(current.value) * 2).encode()
+
+    result = await store.guaranteed_update("/a", double, suggestion=stale)
+    assert seen == [b"1", b"5"]
+    assert result.value == b"10"
+
+
+async def test_guaranteed_update_decides_again_when_a_stale_suggestion_fails(
+    store: Store,
+) -> None:
+    """An error or a failed precondition on a stale suggestion is checked on a fresh read."""
+    first = await store.create("/a", b'{"metadata":{"uid":"old"}}')
+    await store.update("/a", b'{"metadata":{"uid":"new"}}')
+    stale = KeyValue("/a", first.value, 0, first.mod_revision, 0)
+
+    async def refuse_old(current: KeyValue | None) -> bytes:
+        assert current is not None
+        if b"old" in current.value:
+            raise ValueError("refused")
+        return b'{"metadata":{"uid":"new"},"x":1}'
+
+    result = await store.guaranteed_update("/a", refuse_old, suggestion=stale)
+    assert result.value == b'{"metadata":{"uid":"new"},"x":1}'
+    again = await store.guaranteed_update(
+        "/a",
+        refuse_old,
+        preconditions=Preconditions(uid="new"),
+        suggestion=KeyValue("/a", first.value, 0, first.mod_revision, 0),
+    )
+    assert again.value == result.value
+
+
+async def test_guaranteed_update_no_change_on_a_stale_suggestion_reads_again(
+    store: Store,
+) -> None:
+    """'No change' decided on a stale suggestion is decided again on the stored value."""
+    first = await store.create("/a", b"1")
+    await store.update("/a", b"2")
+    stale = KeyValue("/a", b"1", 0, first.mod_revision, 0)
+
+    async def only_from_two(current: KeyValue | None) -> bytes | None:
+        assert current is not None
+        return b"3" if current.value == b"2" else None
+
+    result = await store.guaranteed_update("/a", only_from_two, suggestion=stale)
+    assert result.value == b"3"
+
+
+async def test_guaranteed_update_errors_on_a_current_suggestion_are_final(store: Store) -> None:
+    """An update function's error on a suggestion that is current is raised, once."""
+    kv = await store.create("/a", b"1")
+    calls: list[int] = []
+
+    async def refuse(current: KeyValue | None) -> bytes:
+        calls.append(1)
+        raise ValueError("no")
+
+    with pytest.raises(ValueError, match="no"):
+        await store.guaranteed_update(
+            "/a", refuse, suggestion=KeyValue("/a", b"1", 0, kv.mod_revision, 0)
+        )
+    assert calls == [1]

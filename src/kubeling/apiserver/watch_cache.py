@@ -63,11 +63,13 @@ Selectable = Callable[[Obj], tuple[Mapping[str, str], Mapping[str, str]]]
 
 @dataclass(frozen=True, slots=True)
 class CachedObject:
-    """One state of an object: its JSON as served, and what selectors read."""
+    """One state of an object: its JSON as served, what selectors read, and the
+    revision that wrote it (0 for a deleted object's last state)."""
 
     raw: bytes
     labels: Mapping[str, str]
     fields: Mapping[str, str]
+    revision: int = 0
 
     def decode(self) -> Obj:
         """A new decoded copy (the caller may change it)."""
@@ -211,7 +213,7 @@ class WatchCache:
             page = await self._store.list(self._prefix, limit=1000, continue_token=token)
             revision = page.revision
             for kv in page.kvs:
-                objects_now[kv.key] = self._cached(self._typed(objects.decode(kv)))
+                objects_now[kv.key] = self._cached(self._typed(objects.decode(kv)), kv.mod_revision)
             token = page.continue_token
             if token is None:
                 break
@@ -258,9 +260,9 @@ class WatchCache:
         async with self._advanced:
             self._advanced.notify_all()
 
-    def _cached(self, obj: Obj) -> CachedObject:
+    def _cached(self, obj: Obj, revision: int = 0) -> CachedObject:
         labels, fields = self._selectable(obj)
-        return CachedObject(_dumps(obj), labels, fields)
+        return CachedObject(_dumps(obj), labels, fields, revision)
 
     async def _apply(self, event: Any) -> None:
         if event.type is EventType.PROGRESS:
@@ -271,7 +273,7 @@ class WatchCache:
         else:
             prev = self._objects.get(event.key)
             if event.kv is not None:
-                now = self._cached(self._typed(objects.decode(event.kv)))
+                now = self._cached(self._typed(objects.decode(event.kv)), event.kv.mod_revision)
                 kind = "ADDED" if event.type is EventType.ADDED else "MODIFIED"
                 self._objects[event.key] = now
             else:
@@ -301,6 +303,11 @@ class WatchCache:
         """A decoded copy of the cached object at ``key`` (None: not there, or not seen yet)."""
         cached = self._objects.get(key)
         return cached.decode() if cached is not None else None
+
+    def peek(self, key: str) -> CachedObject | None:
+        """The cached state of ``key`` itself, undecoded (None: not there, not
+        seen yet, or the cache is not running). It may lag the store."""
+        return self._objects.get(key) if self._started.is_set() else None
 
     def list_objects(self, prefix: str) -> tuple[list[Obj], int]:
         """Decoded copies of every cached object under ``prefix`` in key order, and the

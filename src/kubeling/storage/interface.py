@@ -298,6 +298,7 @@ class Store(abc.ABC):
         *,
         preconditions: Preconditions | None = None,
         ignore_not_found: bool = False,
+        suggestion: KeyValue | None = None,
     ) -> KeyValue:
         """Read-modify-write ``key`` with ``update``, retrying on conflicts.
 
@@ -308,21 +309,42 @@ class Store(abc.ABC):
         the attempt retry with the newer value. If the key does not exist,
         KeyNotFoundError is raised unless ``ignore_not_found``, in which case
         ``update(None)`` creates it. Returns the key as stored.
+
+        ``suggestion`` is a recent value of the key (the API server's watch
+        cache, as Kubernetes' ``cachedExistingObject``) to start from instead of
+        reading: the conditional write catches a stale one. Whatever the first
+        attempt decides on a suggestion that is not a write (a failed check, an
+        error from ``update``, no change) is decided again on a fresh read,
+        unless that read finds the same revision.
         """
-        current = await self.get(key)
+        current = suggestion if suggestion is not None else await self.get(key)
+        suggested = suggestion is not None
         while True:
-            if current is None:
-                if not ignore_not_found:
-                    raise KeyNotFoundError(key)
-            elif preconditions is not None:
-                preconditions.check(current)
-            new_value = await update(current)
-            if new_value is None:
+            try:
                 if current is None:
+                    if not ignore_not_found:
+                        raise KeyNotFoundError(key)
+                elif preconditions is not None:
+                    preconditions.check(current)
+                new_value = await update(current)
+                if new_value is None and current is None:
                     raise KeyNotFoundError(key)
+            except BaseException:
+                if suggested:
+                    suggested, fresh = False, await self.get(key)
+                    if not _same_revision(fresh, current):
+                        current = fresh
+                        continue
+                raise
+            if new_value is None or (current is not None and new_value == current.value):
+                if suggested:
+                    suggested, fresh = False, await self.get(key)
+                    if not _same_revision(fresh, current):
+                        current = fresh
+                        continue
+                assert current is not None
                 return current
-            if current is not None and new_value == current.value:
-                return current
+            suggested = False
             try:
                 if current is None:
                     return await self.create(key, new_value)
@@ -333,3 +355,10 @@ class Store(abc.ABC):
                 current = conflict.current
             except (KeyExistsError, KeyNotFoundError):
                 current = await self.get(key)
+
+
+def _same_revision(a: KeyValue | None, b: KeyValue | None) -> bool:
+    """Whether two reads of one key saw the same write (or both saw no key)."""
+    if a is None or b is None:
+        return a is b
+    return a.mod_revision == b.mod_revision
