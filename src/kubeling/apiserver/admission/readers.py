@@ -17,12 +17,21 @@ from typing import Any, Protocol
 from kubeling.api import errors
 from kubeling.apiserver.rest.options import ListOptions
 
-__all__ = ["Getter", "Lister", "cached_getter", "cached_lister"]
+__all__ = [
+    "ClusterGetter",
+    "Getter",
+    "Lister",
+    "cached_cluster_getter",
+    "cached_getter",
+    "cached_lister",
+]
 
 Obj = dict[str, Any]
 
 #: ``(namespace, name) -> object or None``.
 Getter = Callable[[str, str], Awaitable[Obj | None]]
+#: ``name -> object or None`` for a cluster-scoped resource (namespaces).
+ClusterGetter = Callable[[str], Awaitable[Obj | None]]
 #: ``namespace -> objects`` (every namespace when empty).
 Lister = Callable[[str], Awaitable[list[Obj]]]
 
@@ -60,6 +69,16 @@ def cached_getter(rest: ReadableStore) -> Getter:
             raise
 
     return get
+
+
+def cached_cluster_getter(rest: ReadableStore) -> ClusterGetter:
+    """:func:`cached_getter` for a cluster-scoped resource: ``get(name)``."""
+    get = cached_getter(rest)
+
+    async def get_cluster_scoped(name: str) -> Obj | None:
+        return await get("", name)
+
+    return get_cluster_scoped
 
 
 def cached_lister(rest: ReadableStore) -> Lister:

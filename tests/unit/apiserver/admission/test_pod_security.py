@@ -11,7 +11,7 @@ from kubeling.api.authentication.user import UserInfo
 from kubeling.apiserver.admission.chain import AdmissionChain
 from kubeling.apiserver.admission.interfaces import CREATE, UPDATE, Attributes
 from kubeling.apiserver.admission.pod_security import PodSecurityAdmission
-from kubeling.apiserver.admission.readers import cached_getter, cached_lister
+from kubeling.apiserver.admission.readers import cached_cluster_getter, cached_lister
 from kubeling.apiserver.registry.builtin import builtin_resources
 from kubeling.apiserver.registry.registry import Registry
 from kubeling.apiserver.rest.options import WriteOptions
@@ -342,13 +342,12 @@ async def test_over_real_stores_through_the_chain() -> None:
     pods = registry.lookup("", "v1", "pods")
     assert namespaces is not None
     assert pods is not None
-    get = cached_getter(namespaces)
-
-    async def get_namespace(name: str) -> Obj | None:
-        return await get("", name)
-
     chain = AdmissionChain(
-        [PodSecurityAdmission(get_namespace=get_namespace, list_pods=cached_lister(pods))]
+        [
+            PodSecurityAdmission(
+                get_namespace=cached_cluster_getter(namespaces), list_pods=cached_lister(pods)
+            )
+        ]
     )
     try:
         await namespaces.create("", _ns("ns", enforce="baseline"), WriteOptions())
