@@ -27,6 +27,15 @@ also returns what was charged for writes that then failed.
 Usage comes from :mod:`kubeling.api.quota.usage`, the evaluators the
 controller sums with.
 
+Built from the API server's registry (one instance per server, so that its
+namespace turns are shared by every request)::
+
+    ResourceQuotaAdmission(StoreQuotas(registry.lookup("", "v1", "resourcequotas")))
+
+It must see the object as it will be stored: after defaulting and the
+strategy's ``prepare_for_create`` (a pod's ``status.qosClass`` decides the
+BestEffort scopes), as Kubernetes' validating admission does.
+
 Scope of the port: no ``AdmissionConfiguration`` (``limitedResources``), as
 kube-apiserver runs without one by default; pods are charged on create only
 (in-place resize is off by default in 1.32).

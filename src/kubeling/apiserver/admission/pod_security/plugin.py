@@ -24,6 +24,13 @@ NodeRestriction in the chain:
 
 The defaults are kube-apiserver's (privileged, latest, every mode) and there
 are no exemptions, as without an ``AdmissionConfiguration``.
+
+Built from the API server's registry, reading its watch caches::
+
+    PodSecurityAdmission(
+        get_namespace=cached_cluster_getter(registry.lookup("", "v1", "namespaces")),
+        list_pods=cached_lister(registry.lookup("", "v1", "pods")),
+    )
 """
 
 from __future__ import annotations
