@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from kubeling.api.groupversion import GroupResource
-from kubeling.controllers.resourcequota.controller import _replenishes
-from kubeling.controllers.resourcequota.usage import (
+from kubeling.api.quota.usage import (
     PersistentVolumeClaimEvaluator,
     PodEvaluator,
     ServiceEvaluator,
@@ -18,6 +17,7 @@ from kubeling.controllers.resourcequota.usage import (
     evaluator_for,
     object_count_name,
 )
+from kubeling.controllers.resourcequota.controller import _replenishes
 
 Obj = dict[str, Any]
 

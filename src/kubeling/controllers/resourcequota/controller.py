@@ -2,7 +2,7 @@
 
 Kubernetes' ``pkg/controller/resourcequota``. For every quota, ``status.hard``
 is ``spec.hard`` and ``status.used`` what the namespace uses of each hard
-resource (:mod:`.usage`), written only when it changed.
+resource (:mod:`kubeling.api.quota.usage`), written only when it changed.
 
 What it watches, as the quota monitor does:
 
@@ -14,9 +14,9 @@ What it watches, as the quota monitor does:
   (``count/widgets.example.com``). A deleted
   object, a pod that finished, a service whose type changed (to or from
   NodePort/LoadBalancer) and a claim whose allocated size changed queue the
-  quotas of its namespace that count its resource. So does a new object: in
-  Kubernetes the quota admission plugin charges it as it is created, and that
-  plugin is not part of kubeling yet;
+  quotas of its namespace that count its resource. So does a new object: the
+  ResourceQuota admission plugin charged it as it was created, and the
+  recalculation settles what admission charged for writes that then failed;
 - a full recalculation of every quota every 5 minutes
   (``--resource-quota-sync-period``).
 
@@ -35,19 +35,18 @@ from typing import Any, ClassVar, Final
 
 from kubeling.api import errors
 from kubeling.api.groupversion import GroupResource
-from kubeling.client import DeletedFinalStateUnknown, SharedInformer
-from kubeling.client.discovery import APIResource, server_preferred_resources
-from kubeling.client.resources import RESOURCEQUOTAS, Resource
-from kubeling.controllers.base import Controller, ControllerContext
-from kubeling.controllers.resourcequota.usage import (
+from kubeling.api.quota.resources import parse_resource_list, quantities_equal
+from kubeling.api.quota.usage import (
     Evaluator,
     allocated_storage,
     calculate_usage,
     evaluator_for,
-    parse_resource_list,
-    quantities_equal,
     service_quota_type,
 )
+from kubeling.client import DeletedFinalStateUnknown, SharedInformer
+from kubeling.client.discovery import APIResource, server_preferred_resources
+from kubeling.client.resources import RESOURCEQUOTAS, Resource
+from kubeling.controllers.base import Controller, ControllerContext
 
 __all__ = ["ResourceQuotaController"]
 

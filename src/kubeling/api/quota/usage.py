@@ -1,4 +1,4 @@
-"""What a namespace uses, as a ResourceQuota counts it: the pure half of the controller.
+"""What a namespace uses, as a ResourceQuota counts it: shared by the controller and admission.
 
 Kubernetes' quota evaluators (``pkg/quota/v1/evaluator/core`` and
 ``apiserver/pkg/quota/v1/generic``), over objects as the API returns them:
@@ -20,6 +20,11 @@ Kubernetes' quota evaluators (``pkg/quota/v1/evaluator/core`` and
 - **everything else**: ``count/<resource>.<group>`` (``count/<resource>`` in the
   core group), plus the legacy names ``configmaps``, ``secrets``,
   ``replicationcontrollers`` and ``resourcequotas``.
+
+The ResourceQuota controller sums these over a namespace
+(:func:`calculate_usage`); the ResourceQuota admission plugin charges one
+object's usage as it is written (:meth:`Evaluator.handles` says on which
+operations, :meth:`Evaluator.constraints` what a pod must declare).
 
 Scopes (``spec.scopes`` and ``spec.scopeSelector``) select pods only:
 ``Terminating`` (``activeDeadlineSeconds`` set), ``NotTerminating``,
@@ -49,7 +54,8 @@ from kubeling.api import labels
 from kubeling.api.groupversion import GroupResource
 from kubeling.api.naming import is_qualified_name
 from kubeling.api.podresources import ResourceList, add_into, pod_limits, pod_requests
-from kubeling.api.quantity import Quantity, QuantityParseError, parse_quantity
+from kubeling.api.quantity import Quantity
+from kubeling.api.quota.resources import parse_resource_list
 from kubeling.api.storage.classes import claim_class
 
 __all__ = [
@@ -60,9 +66,8 @@ __all__ = [
     "ServiceEvaluator",
     "calculate_usage",
     "evaluator_for",
+    "in_scopes",
     "object_count_name",
-    "parse_resource_list",
-    "quantities_equal",
 ]
 
 Obj = Mapping[str, Any]
@@ -84,23 +89,6 @@ _ZERO: Final = Quantity(0)
 def object_count_name(group_resource: GroupResource) -> str:
     """``count/pods``, ``count/deployments.apps``."""
     return f"count/{group_resource}"
-
-
-def parse_resource_list(raw: object) -> dict[str, Quantity]:
-    """A ``ResourceList`` from JSON; a value that is not a quantity is left out."""
-    out: dict[str, Quantity] = {}
-    if isinstance(raw, Mapping):
-        for name, value in raw.items():
-            try:
-                out[str(name)] = parse_quantity(str(value))
-            except QuantityParseError:
-                continue
-    return out
-
-
-def quantities_equal(a: Mapping[str, Quantity], b: Mapping[str, Quantity]) -> bool:
-    """Same names, equal amounts (``quota.Equals``; ``1Gi`` equals ``1024Mi``)."""
-    return a.keys() == b.keys() and all(a[name].cmp(b[name]) == 0 for name in a)
 
 
 def _meta(obj: Obj) -> Mapping[str, Any]:
@@ -127,6 +115,15 @@ class Evaluator:
     def matches_scope(self, requirement: Mapping[str, Any], obj: Obj) -> bool:
         """Whether ``obj`` is in a scope (``{"scopeName", "operator", "values"}``)."""
         return False
+
+    def handles(self, operation: str) -> bool:
+        """Whether a write with ``operation`` can change usage (``Evaluator.Handles``):
+        an object count changes only when objects are created."""
+        return operation == "CREATE"
+
+    def constraints(self, required: Iterable[str], obj: Obj) -> str:
+        """Why ``obj`` cannot be charged to a quota on ``required`` ("" if it can)."""
+        return ""
 
     def usage(self, obj: Obj) -> ResourceList:
         """What one object uses."""
@@ -155,6 +152,12 @@ _POD_NAMES: Final = (
     "limits.memory",
     "limits.ephemeral-storage",
     "pods",
+)
+
+
+#: What a pod's containers must each declare when a quota limits it.
+_CONSTRAINED: Final = frozenset(
+    ("cpu", "memory", "requests.cpu", "requests.memory", "limits.cpu", "limits.memory")
 )
 
 
@@ -244,6 +247,29 @@ class PodEvaluator(Evaluator):
             return uses_cross_namespace_affinity(obj)
         return False
 
+    def constraints(self, required: Iterable[str], obj: Obj) -> str:
+        """A quota on cpu or memory needs every container to declare it (upstream keeps
+        this for backward compatibility): ``must specify limits.cpu for: a,b``."""
+        wanted = set(required) & _CONSTRAINED
+        missing: dict[str, set[str]] = {}
+        spec = _spec(obj)
+        for kind in ("containers", "initContainers"):
+            for container in spec.get(kind) or ():
+                if not isinstance(container, Mapping):
+                    continue
+                resources = container.get("resources")
+                resources = resources if isinstance(resources, Mapping) else {}
+                declared = _compute_usage(
+                    parse_resource_list(resources.get("requests")),
+                    parse_resource_list(resources.get("limits")),
+                )
+                for name in wanted - set(declared):
+                    missing.setdefault(name, set()).add(str(container.get("name") or ""))
+        return "; ".join(
+            f"must specify {name} for: {','.join(sorted(containers))}"
+            for name, containers in sorted(missing.items())
+        )
+
     def usage(self, obj: Obj) -> ResourceList:
         result: ResourceList = {object_count_name(PODS): _ONE}
         if not self.is_charged(obj):
@@ -299,6 +325,10 @@ class ServiceEvaluator(Evaluator):
                 "services.loadbalancers",
             ),
         )
+
+    def handles(self, operation: str) -> bool:
+        # a service's type (and so its node ports and load balancers) can change
+        return operation in ("CREATE", "UPDATE")
 
     def usage(self, obj: Obj) -> ResourceList:
         spec = _spec(obj)
@@ -368,6 +398,10 @@ class PersistentVolumeClaimEvaluator(Evaluator):
         )
         return [name for name in names if name in self.names or name.endswith(by_class)]
 
+    def handles(self, operation: str) -> bool:
+        # a claim's request can grow (volume expansion)
+        return operation in ("CREATE", "UPDATE")
+
     def usage(self, obj: Obj) -> ResourceList:
         result: ResourceList = {
             "persistentvolumeclaims": _ONE,
@@ -399,12 +433,14 @@ def evaluator_for(group_resource: GroupResource, *, now: Clock | None = None) ->
     return ObjectCountEvaluator(group_resource, alias=alias)
 
 
-def _in_scopes(
+def in_scopes(
     evaluator: Evaluator,
     obj: Obj,
     scopes: Sequence[str],
     scope_selector: Mapping[str, Any] | None,
 ) -> bool:
+    """Whether ``obj`` is in every scope of a quota (``spec.scopes`` and the
+    ``spec.scopeSelector`` expressions); a quota without scopes takes everything."""
     for scope in scopes:
         if not evaluator.matches_scope({"scopeName": scope, "operator": "Exists"}, obj):
             return False
@@ -437,7 +473,7 @@ def calculate_usage(
             continue
         stats: ResourceList = dict.fromkeys(names, _ZERO)
         for obj in objects_of(evaluator.group_resource):
-            if _in_scopes(evaluator, obj, scopes, scope_selector):
+            if in_scopes(evaluator, obj, scopes, scope_selector):
                 add_into(stats, evaluator.usage(obj))
         add_into(used, stats)
     return {name: amount for name, amount in used.items() if name in matched}
