@@ -75,7 +75,7 @@ class Attributes:
     user: UserInfo
     dry_run: bool = False
     options: dict[str, Any] | None = None
-    #: Annotations plugins add for the audit log (``podsecurity.kubernetes.io/...``).
+    #: Annotations plugins add for the audit log (``pod-security.kubernetes.io/...``).
     annotations: dict[str, str] = field(default_factory=dict)
 
 
