@@ -17,8 +17,11 @@ __all__ = [
     "is_pod_ready",
     "is_pod_terminating",
     "is_terminating",
+    "max_restarts",
     "node_name_index",
     "parse_time",
+    "phase_ordinal",
+    "ready_since",
 ]
 
 #: The pod informer's index of pods by ``spec.nodeName``. Register it with
@@ -88,16 +91,25 @@ def _after_or_zero(first: datetime.datetime | None, second: datetime.datetime | 
     return first > second
 
 
-def _ready_since(pod: Mapping[str, Any]) -> datetime.datetime | None:
+def ready_since(pod: Mapping[str, Any]) -> datetime.datetime | None:
+    """When a ready pod became ready (None: not ready, or no time)."""
     ready = condition(pod, "Ready")
     if ready is None or ready.get("status") != "True":
         return None
     return parse_time(ready.get("lastTransitionTime"))
 
 
-def _max_restarts(pod: Mapping[str, Any]) -> int:
+def max_restarts(pod: Mapping[str, Any]) -> int:
+    """The highest restart count of the pod's containers."""
     statuses = (pod.get("status") or {}).get("containerStatuses") or ()
-    return max((int(s.get("restartCount") or 0) for s in statuses), default=0)
+    return max(
+        (int(s.get("restartCount") or 0) for s in statuses if isinstance(s, Mapping)), default=0
+    )
+
+
+def phase_ordinal(pod: Mapping[str, Any]) -> int:
+    """Pending (and unknown phases) 0 < Unknown 1 < Running 2: the deletion orders' phase rule."""
+    return _PHASE_ORDINAL.get(str((pod.get("status") or {}).get("phase") or ""), 0)
 
 
 def compare_active_pods(first: Mapping[str, Any], second: Mapping[str, Any]) -> int:
@@ -113,18 +125,17 @@ def compare_active_pods(first: Mapping[str, Any], second: Mapping[str, Any]) -> 
         node_b = (b.get("spec") or {}).get("nodeName") or ""
         if node_a != node_b and (not node_a or not node_b):
             return not node_a
-        phase_a = _PHASE_ORDINAL.get((a.get("status") or {}).get("phase") or "", 0)
-        phase_b = _PHASE_ORDINAL.get((b.get("status") or {}).get("phase") or "", 0)
+        phase_a, phase_b = phase_ordinal(a), phase_ordinal(b)
         if phase_a != phase_b:
             return phase_a < phase_b
         if is_pod_ready(a) != is_pod_ready(b):
             return not is_pod_ready(a)
         if is_pod_ready(a) and is_pod_ready(b):
-            since_a, since_b = _ready_since(a), _ready_since(b)
+            since_a, since_b = ready_since(a), ready_since(b)
             if since_a != since_b:
                 return _after_or_zero(since_a, since_b)
-        if _max_restarts(a) != _max_restarts(b):
-            return _max_restarts(a) > _max_restarts(b)
+        if max_restarts(a) != max_restarts(b):
+            return max_restarts(a) > max_restarts(b)
         created_a = parse_time((a.get("metadata") or {}).get("creationTimestamp"))
         created_b = parse_time((b.get("metadata") or {}).get("creationTimestamp"))
         if created_a != created_b:

@@ -33,7 +33,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kubeling.controllers.pods import condition, is_pod_active, is_pod_ready, parse_time
+from kubeling.controllers.pods import (
+    is_pod_active,
+    is_pod_ready,
+    max_restarts,
+    parse_time,
+    phase_ordinal,
+    ready_since,
+)
 
 __all__ = [
     "POD_DELETION_COST",
@@ -47,7 +54,6 @@ Pod = Mapping[str, Any]
 #: The annotation that orders a ReplicaSet's pods for deletion (lower: deleted first).
 POD_DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
 
-_PHASE_ORDINAL = {"Pending": 0, "Unknown": 1, "Running": 2}
 _INT32 = re.compile(r"[+-]?[0-9]+")
 
 
@@ -102,7 +108,7 @@ def _first(a: _Ranked, b: _Ranked, now: datetime.datetime) -> bool:
     node_a, node_b = _node(pa), _node(pb)
     if node_a != node_b and (not node_a or not node_b):
         return not node_a
-    phase_a, phase_b = _phase_ordinal(pa), _phase_ordinal(pb)
+    phase_a, phase_b = phase_ordinal(pa), phase_ordinal(pb)
     if phase_a != phase_b:
         return phase_a < phase_b
     ready_a, ready_b = is_pod_ready(pa), is_pod_ready(pb)
@@ -114,10 +120,10 @@ def _first(a: _Ranked, b: _Ranked, now: datetime.datetime) -> bool:
     if a.rank != b.rank:
         return a.rank > b.rank
     if ready_a and ready_b:
-        since_a, since_b = _ready_since(pa), _ready_since(pb)
+        since_a, since_b = ready_since(pa), ready_since(pb)
         if since_a != since_b:
             return _more_recent(since_a, since_b, pa, pb, now)
-    restarts_a, restarts_b = _max_restarts(pa), _max_restarts(pb)
+    restarts_a, restarts_b = max_restarts(pa), max_restarts(pb)
     if restarts_a != restarts_b:
         return restarts_a > restarts_b
     created_a, created_b = _created(pa), _created(pb)
@@ -149,26 +155,6 @@ def _log_age(moment: datetime.datetime, now: datetime.datetime) -> int:
 
 def _node(pod: Pod) -> str:
     return str((pod.get("spec") or {}).get("nodeName") or "")
-
-
-def _phase_ordinal(pod: Pod) -> int:
-    return _PHASE_ORDINAL.get(str((pod.get("status") or {}).get("phase") or ""), 0)
-
-
-def _ready_since(pod: Pod) -> datetime.datetime | None:
-    ready = condition(pod, "Ready")
-    if ready is None or ready.get("status") != "True":
-        return None
-    return parse_time(ready.get("lastTransitionTime"))
-
-
-def _max_restarts(pod: Pod) -> int:
-    counts = [
-        int(status.get("restartCount") or 0)
-        for status in (pod.get("status") or {}).get("containerStatuses") or ()
-        if isinstance(status, Mapping)
-    ]
-    return max(counts, default=0)
 
 
 def _created(pod: Pod) -> datetime.datetime | None:
