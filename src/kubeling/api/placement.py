@@ -12,9 +12,8 @@ the API layer for the same reason:
   or ``NotIn`` with exactly one value). A term with neither is skipped, and a
   term that does not parse matches nothing, the other terms still count
   (upstream's "lazy error" selector, kept for backwards compatibility).
-- A toleration tolerates a taint when its effect is empty or the taint's, its
-  key empty or the taint's, and its operator ``Exists``, or ``Equal`` (the
-  default) with the taint's value.
+
+Taints and tolerations are :mod:`kubeling.api.taints`.
 
 >>> node = {"metadata": {"name": "n1", "labels": {"disk": "ssd"}}}
 >>> pod_spec = {"nodeSelector": {"disk": "ssd"}}
@@ -24,27 +23,17 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from kubeling.api.labels import Operator, Requirement, SelectorParseError, new_requirement
 
 __all__ = [
     "NODE_NAME_FIELD",
-    "NO_EXECUTE",
-    "NO_SCHEDULE",
-    "PREFER_NO_SCHEDULE",
-    "find_untolerated_taint",
     "matches_node_selector",
     "matches_required_node_affinity",
     "node_fields",
-    "tolerates",
-    "toleration_matches",
 ]
-
-NO_SCHEDULE: Final = "NoSchedule"
-PREFER_NO_SCHEDULE: Final = "PreferNoSchedule"
-NO_EXECUTE: Final = "NoExecute"
 
 #: The only node field a ``matchFields`` requirement can name.
 NODE_NAME_FIELD: Final = "metadata.name"
@@ -142,46 +131,3 @@ def matches_required_node_affinity(pod_spec: Mapping[str, Any], node: Mapping[st
     if isinstance(required, Mapping):
         return matches_node_selector(required, node)
     return True
-
-
-def tolerates(toleration: Mapping[str, Any], taint: Mapping[str, Any]) -> bool:
-    """Whether one toleration tolerates one taint (``Toleration.ToleratesTaint``).
-
-    >>> tolerates({"key": "gpu", "operator": "Exists"}, {"key": "gpu", "effect": "NoSchedule"})
-    True
-    >>> tolerates({"key": "gpu", "value": "no"}, {"key": "gpu", "value": "yes"})
-    False
-    """
-    effect = toleration.get("effect") or ""
-    if effect and effect != taint.get("effect"):
-        return False
-    key = toleration.get("key") or ""
-    if key and key != taint.get("key"):
-        return False
-    operator = toleration.get("operator") or "Equal"
-    if operator == "Exists":
-        return True
-    if operator == "Equal":
-        return (toleration.get("value") or "") == (taint.get("value") or "")
-    return False
-
-
-def find_untolerated_taint(
-    taints: Iterable[Mapping[str, Any]],
-    tolerations: Sequence[Mapping[str, Any]],
-    include: Callable[[Mapping[str, Any]], bool] = lambda taint: True,
-) -> Mapping[str, Any] | None:
-    """The first taint ``include`` selects that no toleration tolerates, if any
-    (``FindMatchingUntoleratedTaint``)."""
-    for taint in taints:
-        if not include(taint):
-            continue
-        if not any(tolerates(toleration, taint) for toleration in tolerations):
-            return taint
-    return None
-
-
-def toleration_matches(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    """Same key, effect, operator and value (``Toleration.MatchToleration``): the same
-    toleration, whatever its ``tolerationSeconds``."""
-    return all((a.get(k) or "") == (b.get(k) or "") for k in ("key", "effect", "operator", "value"))

@@ -9,7 +9,7 @@ the well-known taint keys the control plane sets live here too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 __all__ = [
@@ -23,11 +23,13 @@ __all__ = [
     "TAINT_NODE_PID_PRESSURE",
     "TAINT_NODE_UNREACHABLE",
     "TAINT_NODE_UNSCHEDULABLE",
+    "find_untolerated_taint",
     "matching_tolerations",
     "min_toleration_seconds",
     "same_taint",
     "taint_exists",
     "tolerates",
+    "toleration_matches",
     "tolerations_tolerate",
 ]
 
@@ -72,6 +74,32 @@ def tolerations_tolerate(
 ) -> bool:
     """Whether any of ``tolerations`` tolerates ``taint``."""
     return any(tolerates(toleration, taint) for toleration in tolerations)
+
+
+def find_untolerated_taint(
+    taints: Iterable[Mapping[str, Any]],
+    tolerations: Collection[Mapping[str, Any]],
+    effects: Collection[str] = (NO_SCHEDULE, NO_EXECUTE),
+) -> Mapping[str, Any] | None:
+    """The first taint, in the node's order, with one of ``effects`` that no toleration
+    tolerates, if any (``FindMatchingUntoleratedTaint``): the one a refusal names.
+
+    >>> taints = [{"key": "a", "effect": "PreferNoSchedule"}, {"key": "b", "effect": "NoSchedule"}]
+    >>> find_untolerated_taint(taints, [])
+    {'key': 'b', 'effect': 'NoSchedule'}
+    >>> find_untolerated_taint(taints, [{"operator": "Exists"}]) is None
+    True
+    """
+    for taint in taints:
+        if taint.get("effect") in effects and not tolerations_tolerate(tolerations, taint):
+            return taint
+    return None
+
+
+def toleration_matches(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Same key, effect, operator and value (``Toleration.MatchToleration``): the same
+    toleration, whatever its ``tolerationSeconds``."""
+    return all((a.get(k) or "") == (b.get(k) or "") for k in ("key", "effect", "operator", "value"))
 
 
 def matching_tolerations(

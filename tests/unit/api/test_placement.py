@@ -8,12 +8,10 @@ import pytest
 
 from kubeling.api.intstr import IntOrStringError, scaled_value
 from kubeling.api.placement import (
-    find_untolerated_taint,
     matches_node_selector,
     matches_required_node_affinity,
-    tolerates,
-    toleration_matches,
 )
+from kubeling.api.taints import find_untolerated_taint, tolerates, toleration_matches
 
 HDD = {"key": "disk", "operator": "In", "values": ["hdd"]}
 NODE = {"metadata": {"name": "n1", "labels": {"zone": "a", "cpus": "8", "disk": "ssd"}}}
@@ -129,10 +127,10 @@ def test_the_first_untolerated_taint_of_the_filtered_ones() -> None:
         {"key": "b", "effect": "NoExecute"},
     ]
     hard = ("NoSchedule", "NoExecute")
-    assert find_untolerated_taint(taints, [], lambda t: t["effect"] in hard) == taints[1]
+    assert find_untolerated_taint(taints, [], hard) == taints[1]
     tolerations = [{"key": "a", "operator": "Exists"}]
-    assert find_untolerated_taint(taints, tolerations, lambda t: t["effect"] in hard) == taints[2]
-    assert find_untolerated_taint(taints[:1], [], lambda t: t["effect"] in hard) is None
+    assert find_untolerated_taint(taints, tolerations, hard) == taints[2]
+    assert find_untolerated_taint(taints[:1], [], hard) is None
 
 
 def test_the_same_toleration_whatever_its_seconds() -> None:

@@ -24,12 +24,11 @@ import copy
 from collections.abc import Mapping
 from typing import Any, Final
 
-from kubeling.api.placement import (
+from kubeling.api.placement import NODE_NAME_FIELD, matches_required_node_affinity
+from kubeling.api.taints import (
     NO_EXECUTE,
     NO_SCHEDULE,
-    NODE_NAME_FIELD,
     find_untolerated_taint,
-    matches_required_node_affinity,
     toleration_matches,
 )
 from kubeling.controllers.history import POD_REVISION_LABEL
@@ -112,12 +111,10 @@ def should_run(node: Mapping[str, Any], ds: Mapping[str, Any]) -> tuple[bool, bo
         return False, False
     taints = (node.get("spec") or {}).get("taints") or ()
     tolerations = spec.get("tolerations") or ()
-    blocking = find_untolerated_taint(
-        taints, tolerations, lambda t: t.get("effect") in (NO_SCHEDULE, NO_EXECUTE)
-    )
+    blocking = find_untolerated_taint(taints, tolerations, (NO_SCHEDULE, NO_EXECUTE))
     if blocking is None:
         return True, True
-    evicting = find_untolerated_taint(taints, tolerations, lambda t: t.get("effect") == NO_EXECUTE)
+    evicting = find_untolerated_taint(taints, tolerations, (NO_EXECUTE,))
     return False, evicting is None
 
 

@@ -9,13 +9,13 @@ message.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
-from typing import Any, Final
+from typing import Final
 
 from kubeling.api.taints import (
     NO_EXECUTE,
     NO_SCHEDULE,
     PREFER_NO_SCHEDULE,
+    find_untolerated_taint,
     tolerates,
     tolerations_tolerate,
 )
@@ -31,15 +31,3 @@ __all__ = [
 ]
 
 DO_NOT_SCHEDULE_EFFECTS: Final = frozenset({NO_SCHEDULE, NO_EXECUTE})
-
-
-def find_untolerated_taint(
-    taints: Iterable[Mapping[str, Any]],
-    tolerations: Collection[Mapping[str, Any]],
-    effects: Collection[str] = DO_NOT_SCHEDULE_EFFECTS,
-) -> Mapping[str, Any] | None:
-    """The first taint with one of ``effects`` that no toleration tolerates, if any."""
-    for taint in taints:
-        if taint.get("effect") in effects and not tolerations_tolerate(tolerations, taint):
-            return taint
-    return None
