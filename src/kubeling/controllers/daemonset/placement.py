@@ -24,7 +24,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any, Final
 
-from kubeling.api.placement import NODE_NAME_FIELD, matches_required_node_affinity
+from kubeling.api.node_affinity import NODE_NAME_FIELD, matches_required_node_affinity
 from kubeling.api.taints import (
     NO_EXECUTE,
     NO_SCHEDULE,

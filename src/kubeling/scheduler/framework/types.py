@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Any, Final
 
 from kubeling.api.labels import SelectorParseError
-from kubeling.scheduler.framework.node_affinity import RequiredNodeAffinity
+from kubeling.api.node_affinity import RequiredNodeAffinity
 from kubeling.scheduler.framework.pod_affinity import (
     AffinityTerm,
     WeightedAffinityTerm,

@@ -6,7 +6,7 @@ those nodes; terms pinning disjoint names reject the pod (``pod affinity terms
 conflict``). A pod with neither a selector nor required affinity Skips the filter.
 
 Filter: the node must match the pod's ``nodeSelector`` and one of its required terms
-(see ``framework.node_affinity`` for the operators), and, when the profile sets
+(see ``kubeling.api.node_affinity`` for the operators), and, when the profile sets
 ``addedAffinity``, that too.
 
 Score: the sum of the weights of the preferred terms the node matches, normalized so
@@ -19,6 +19,11 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from kubeling.api.node_affinity import (
+    NodeSelector,
+    PreferredSchedulingTerm,
+    node_name_of_term,
+)
 from kubeling.scheduler.framework.cycle_state import CycleState
 from kubeling.scheduler.framework.events import (
     ActionType,
@@ -28,11 +33,6 @@ from kubeling.scheduler.framework.events import (
     QueueingHint,
 )
 from kubeling.scheduler.framework.interfaces import Handle, Plugin
-from kubeling.scheduler.framework.node_affinity import (
-    NodeSelector,
-    PreferredSchedulingTerm,
-    node_name_of_term,
-)
 from kubeling.scheduler.framework.scoring import default_normalize_score
 from kubeling.scheduler.framework.status import Status, success
 from kubeling.scheduler.framework.types import (

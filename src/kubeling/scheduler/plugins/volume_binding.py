@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from kubeling.api.labels import SelectorParseError, label_selector_as_selector
+from kubeling.api.node_affinity import NodeSelector
 from kubeling.scheduler.framework.cycle_state import CycleState
 from kubeling.scheduler.framework.events import (
     ActionType,
@@ -44,7 +45,6 @@ from kubeling.scheduler.framework.events import (
     EventResource,
 )
 from kubeling.scheduler.framework.interfaces import Handle, Plugin
-from kubeling.scheduler.framework.node_affinity import NodeSelector
 from kubeling.scheduler.framework.objects import ClusterObjects, ObjectKind
 from kubeling.scheduler.framework.resources import amount
 from kubeling.scheduler.framework.status import Status, success

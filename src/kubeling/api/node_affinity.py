@@ -1,6 +1,8 @@
 """Matching nodes against a pod's ``nodeSelector`` and node affinity.
 
-A port of ``k8s.io/component-helpers/scheduling/corev1/nodeaffinity``:
+The rules of ``k8s.io/component-helpers/scheduling/corev1/nodeaffinity``, which
+Kubernetes shares between the scheduler and the DaemonSet controller, as
+kubeling does (parsed once per pod, for the scheduler's sake):
 
 * ``nodeSelector`` is an exact match on every listed label;
 * a ``NodeSelector`` is a list of terms that are ORed; a term ANDs its
@@ -24,10 +26,13 @@ from typing import Any, Final
 from kubeling.api.labels import Operator, Requirement, SelectorParseError, new_requirement
 
 __all__ = [
+    "NODE_NAME_FIELD",
     "NodeSelector",
     "NodeSelectorTerm",
     "PreferredSchedulingTerm",
     "RequiredNodeAffinity",
+    "matches_node_selector",
+    "matches_required_node_affinity",
     "node_name_of_term",
 ]
 
@@ -39,7 +44,8 @@ _LABEL_OPERATORS: Final = {
     "Gt": Operator.GREATER_THAN,
     "Lt": Operator.LESS_THAN,
 }
-_NAME_FIELD: Final = "metadata.name"
+#: The only node field a ``matchFields`` requirement can name.
+NODE_NAME_FIELD: Final = "metadata.name"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +83,12 @@ class NodeSelectorTerm:
             field_operator = str(expression.get("operator", ""))
             if field_operator not in ("In", "NotIn") or len(values) != 1:
                 return _INVALID
-            if expression.get("key") != _NAME_FIELD:
-                return _INVALID
+            if expression.get("key") != NODE_NAME_FIELD:
+                # a node has no other field: upstream reads it as "", which In never
+                # matches (the term matches nothing) and NotIn always does (no condition)
+                if field_operator == "In" and values[0] != "":
+                    return _NEVER
+                continue
             name_fields.append((field_operator, str(values[0])))
         return cls(tuple(requirements), tuple(name_fields), True)
 
@@ -96,6 +106,8 @@ class NodeSelectorTerm:
 
 
 _INVALID: Final = NodeSelectorTerm((), (), False)
+#: A term that parses but that no node can satisfy.
+_NEVER: Final = _INVALID
 
 
 def node_name_of_term(term: Mapping[str, Any]) -> set[str] | None:
@@ -110,7 +122,7 @@ def node_name_of_term(term: Mapping[str, Any]) -> set[str] | None:
     """
     names: set[str] | None = None
     for expression in term.get("matchFields") or ():
-        if expression.get("key") == _NAME_FIELD and expression.get("operator") == "In":
+        if expression.get("key") == NODE_NAME_FIELD and expression.get("operator") == "In":
             values = {str(v) for v in expression.get("values") or ()}
             names = values if names is None else names & values
     return names
@@ -194,3 +206,29 @@ class PreferredSchedulingTerm:
             for item in raw
             if item.get("weight")
         )
+
+
+def _labels_and_name(node: Mapping[str, Any]) -> tuple[Mapping[str, str], str]:
+    metadata: Mapping[str, Any] = node.get("metadata") or {}
+    return metadata.get("labels") or {}, str(metadata.get("name", ""))
+
+
+def matches_node_selector(selector: Mapping[str, Any], node: Mapping[str, Any]) -> bool:
+    """Whether ``node`` matches a ``NodeSelector`` (its terms ORed).
+
+    >>> term = {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n1"]}]}
+    >>> matches_node_selector({"nodeSelectorTerms": [term]}, {"metadata": {"name": "n1"}})
+    True
+    """
+    return NodeSelector.parse(selector).matches(*_labels_and_name(node))
+
+
+def matches_required_node_affinity(pod_spec: Mapping[str, Any], node: Mapping[str, Any]) -> bool:
+    """``GetRequiredNodeAffinity(pod).Match(node)`` for a pod spec: ``nodeSelector`` and the
+    required node affinity, both of which must hold.
+
+    >>> node = {"metadata": {"name": "n1", "labels": {"disk": "ssd"}}}
+    >>> matches_required_node_affinity({"nodeSelector": {"disk": "ssd"}}, node)
+    True
+    """
+    return RequiredNodeAffinity.of({"spec": pod_spec}).matches(node)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from kubeling.api.intstr import IntOrStringError, scaled_value
-from kubeling.api.placement import (
+from kubeling.api.node_affinity import (
     matches_node_selector,
     matches_required_node_affinity,
 )
