@@ -29,7 +29,7 @@ import ipaddress
 import json
 import ssl
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -38,7 +38,7 @@ from kubeling.api import errors
 from kubeling.apiserver.admission.webhook.hooks import ServiceReference, Webhook
 from kubeling.apiserver.admission.webhook.lookups import ServiceLookup
 
-__all__ = ["CallError", "ClientSetupError", "WebhookClient"]
+__all__ = ["CallError", "ClientSetupError", "WebhookClient", "WebhookTransport"]
 
 _CONTENT_TYPE: Final = "application/json"
 #: A webhook's answer larger than this is refused (an AdmissionReview is small).
@@ -47,6 +47,14 @@ MAX_RESPONSE_BYTES: Final = 3 * 1024 * 1024
 
 class CallError(Exception):
     """The POST failed; the text follows ``failed to call webhook: ``."""
+
+
+class WebhookTransport(Protocol):
+    """What the dispatchers call webhooks through (:class:`WebhookClient`, or a fake)."""
+
+    async def post(self, webhook: Webhook, review: Mapping[str, Any]) -> Any:
+        """POST ``review``; the decoded answer, or :class:`CallError`."""
+        ...
 
 
 class ClientSetupError(CallError):

@@ -36,7 +36,11 @@ from kubeling.api import errors
 from kubeling.api.labels import SelectorParseError
 from kubeling.api.schema import GroupVersionKind
 from kubeling.apiserver.admission.interfaces import CREATE, UPDATE, AdmissionPlugin, Attributes
-from kubeling.apiserver.admission.webhook.client import CallError, ClientSetupError, WebhookClient
+from kubeling.apiserver.admission.webhook.client import (
+    CallError,
+    ClientSetupError,
+    WebhookTransport,
+)
 from kubeling.apiserver.admission.webhook.equivalents import (
     EquivalentResources,
     GroupVersionResource,
@@ -114,7 +118,7 @@ class WebhookPlugin(AdmissionPlugin):
         *,
         source: WebhookSource,
         namespace_labels: NamespaceLabels,
-        client: WebhookClient,
+        client: WebhookTransport,
         equivalents: EquivalentResources | None = None,
     ) -> None:
         self.source = source
