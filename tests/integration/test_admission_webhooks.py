@@ -477,3 +477,18 @@ async def test_equivalent_version_gets_the_converted_object(
     assert hpa["apiVersion"] == "autoscaling/v1"
     assert hpa["metadata"]["labels"] == {"mutated": "yes"}
     assert hpa["spec"]["targetCPUUtilizationPercentage"] == 50
+
+
+async def test_http_error_from_the_webhook(plugins: Plugins, webhook_server: WebhookServer) -> None:
+    """An HTTP error reads as client-go reports it; under Ignore the request goes on."""
+    await plugins.configure(
+        "Validating",
+        _hook("missing.example.com", _url(webhook_server, "missing")),
+        _hook("ignored.example.com", _url(webhook_server, "missing"), failurePolicy="Ignore"),
+    )
+    with pytest.raises(errors.StatusError) as caught:
+        await plugins.validating.validate(_attributes(_configmap()))
+    assert caught.value.message == (
+        'Internal error occurred: failed calling webhook "missing.example.com": failed to call '
+        "webhook: the server could not find the requested resource"
+    )

@@ -13,12 +13,13 @@ The webhook's certificate must chain to ``caBundle`` (the system's trust
 store when there is none); an untrusted certificate fails the call. The
 call must complete within ``timeoutSeconds``.
 
-Every failure is a :class:`CallError` whose text is what Go's HTTP client
-would say after ``Post "<url>": `` (``context deadline exceeded``,
+Every failure is a :class:`CallError`. Transport failures read as Go's HTTP
+client words them, ``Post "<url>": <reason>`` (``context deadline exceeded``,
 ``dial tcp 127.0.0.1:9: connect: connection refused``, ``tls: failed to verify
 certificate: x509: certificate signed by unknown authority``...). An HTTP
-error status reads as client-go reports it: the ``Status`` the webhook sent,
-or the generic message for the code.
+error status reads as client-go reports it, without the URL: the ``Status``
+the webhook sent, or the generic message for the code (``the server could not
+find the requested resource`` for a 404).
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ class WebhookTransport(Protocol):
     async def post(self, webhook: Webhook, review: Mapping[str, Any]) -> Any:
         """POST ``review``; the decoded answer, or :class:`CallError`."""
         ...
+
+
+class _AnswerError(CallError):
+    """The webhook answered, badly (an HTTP error, not JSON): client-go reports these
+    without the ``Post "<url>": `` of transport errors."""
 
 
 class ClientSetupError(CallError):
@@ -168,8 +174,11 @@ class WebhookClient:
             shown = f"https://{host}:{service.port}{service.path}{query}"
             server_hostname = host
         elif config.url is not None:
-            parts = urlsplit(config.url)
-            host = parts.hostname or ""
+            try:
+                parts = urlsplit(config.url)
+                host, port = parts.hostname or "", parts.port or 443
+            except ValueError as err:  # validation refuses these; stored data may predate it
+                raise ClientSetupError(f"invalid URL {config.url!r}: {err}") from None
             shown = f"{config.url}{query}"
         else:
             raise ClientSetupError("no url or service in clientConfig")
@@ -185,14 +194,15 @@ class WebhookClient:
                     headers = {"Host": f"{host}:{port}"}
                 else:
                     target = shown
-                    parts = urlsplit(config.url or "")
-                    address = _host_port(host, parts.port or 443)
+                    address = _host_port(host, port)
                     headers = {}
                 return await self._send(
                     target, body, headers, context, server_hostname, address, host
                 )
         except TimeoutError:
             raise CallError(f'Post "{shown}": context deadline exceeded') from None
+        except (_AnswerError, ClientSetupError):
+            raise
         except CallError as err:
             raise CallError(f'Post "{shown}": {err}') from None
 
@@ -226,7 +236,7 @@ class WebhookClient:
                 if len(payload) > MAX_RESPONSE_BYTES:
                     raise CallError("the webhook's response is too large")
                 if not 200 <= response.status <= 206:
-                    raise CallError(_http_error(response.status, payload))
+                    raise _AnswerError(_http_error(response.status, payload))
         except aiohttp.ClientConnectorError as err:
             raise CallError(_connect_error(err, address, server_hostname or host)) from None
         except aiohttp.ServerDisconnectedError:
@@ -236,4 +246,4 @@ class WebhookClient:
         try:
             return json.loads(payload)
         except ValueError as err:
-            raise CallError(f"couldn't get version/kind; json parse error: {err}") from None
+            raise _AnswerError(f"couldn't get version/kind; json parse error: {err}") from None

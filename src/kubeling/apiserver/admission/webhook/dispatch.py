@@ -186,21 +186,22 @@ class WebhookPlugin(AdmissionPlugin):
             )
 
         if rules_match(webhook.rules, request_for(requested)):
-            kind = GroupVersionKind(attributes.kind_group, attributes.kind_version, attributes.kind)
-            return Invocation(webhook, requested, attributes.subresource, kind)
+            own = GroupVersionKind(attributes.kind_group, attributes.kind_version, attributes.kind)
+            return Invocation(webhook, requested, attributes.subresource, own)
         if webhook.match_policy != "Equivalent":
             return None
-        equivalents = [e for e in self.equivalents.equivalents(requested) if e != requested]
+        # Equivalents that serve the request's subresource too, with the kind they serve.
+        equivalents = [
+            (equivalent, served)
+            for equivalent in self.equivalents.equivalents(requested)
+            if equivalent != requested
+            and (served := self.equivalents.kind_for(equivalent, attributes.subresource))
+            is not None
+        ]
         for rule in webhook.rules:  # earlier rules first
-            for equivalent in equivalents:
+            for equivalent, kind in equivalents:
                 if rules_match((rule,), request_for(equivalent)):
-                    equivalent_kind = self.equivalents.kind_for(equivalent, attributes.subresource)
-                    if equivalent_kind is None:
-                        raise errors.internal_error(
-                            f"unable to convert to {equivalent.group}/{equivalent.version}, "
-                            f"Resource={equivalent.resource}: unknown kind"
-                        )
-                    return Invocation(webhook, equivalent, attributes.subresource, equivalent_kind)
+                    return Invocation(webhook, equivalent, attributes.subresource, kind)
         return None
 
     async def invocation(self, webhook: Webhook, attributes: Attributes) -> Invocation | None:
