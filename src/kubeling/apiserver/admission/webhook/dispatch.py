@@ -48,7 +48,7 @@ from kubeling.apiserver.admission.webhook.equivalents import (
 )
 from kubeling.apiserver.admission.webhook.failures import CallFailure, dry_run_unsupported
 from kubeling.apiserver.admission.webhook.hooks import Webhook
-from kubeling.apiserver.admission.webhook.lookups import NamespaceLabels
+from kubeling.apiserver.admission.webhook.lookups import NamespaceLabels, labels_of
 from kubeling.apiserver.admission.webhook.review import (
     AdmissionRequest,
     AdmissionResponse,
@@ -90,16 +90,6 @@ class VersionedObjects:
 
     obj: dict[str, Any] | None
     old_obj: dict[str, Any] | None
-
-
-def _labels(obj: Mapping[str, Any] | None) -> Mapping[str, str] | None:
-    if obj is None:
-        return None
-    meta = obj.get("metadata")
-    if not isinstance(meta, Mapping):
-        return None
-    labels = meta.get("labels")
-    return labels if isinstance(labels, Mapping) else {}
 
 
 class WebhookPlugin(AdmissionPlugin):
@@ -148,7 +138,7 @@ class WebhookPlugin(AdmissionPlugin):
             is_namespace and not attributes.subresource and attributes.operation in (CREATE, UPDATE)
         )
         if own:
-            labels: Mapping[str, str] = _labels(attributes.obj) or {}
+            labels: Mapping[str, str] = labels_of(attributes.obj) or {}
         else:
             try:
                 labels = await self.namespace_labels(namespace)
@@ -166,7 +156,7 @@ class WebhookPlugin(AdmissionPlugin):
         if selector.is_empty():
             return True, None
         for obj in (attributes.obj, attributes.old_obj):
-            labels = _labels(obj)
+            labels = labels_of(obj)
             if labels is not None and selector.matches(labels):
                 return True, None
         return False, None

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "NamespaceLabels",
     "ServiceLookup",
+    "labels_of",
     "namespace_labels_from",
     "services_from",
 ]
@@ -32,9 +33,18 @@ ServiceLookup = Callable[[str, str], Awaitable[Mapping[str, Any] | None]]
 """A Service by (namespace, name); None when it does not exist."""
 
 
-def _labels(obj: Mapping[str, Any]) -> Mapping[str, str]:
+def labels_of(obj: Mapping[str, Any] | None) -> Mapping[str, str] | None:
+    """An object's labels; None for no object, or one without metadata (connect options).
+
+    >>> labels_of({"metadata": {}}), labels_of({"kind": "PodExecOptions"})
+    ({}, None)
+    """
+    if obj is None:
+        return None
     meta = obj.get("metadata")
-    labels = meta.get("labels") if isinstance(meta, Mapping) else None
+    if not isinstance(meta, Mapping):
+        return None
+    labels = meta.get("labels")
     return labels if isinstance(labels, Mapping) else {}
 
 
@@ -45,7 +55,7 @@ def namespace_labels_from(namespaces: ResourceStore) -> NamespaceLabels:
         cached = namespaces.watch_cache().get(namespaces.key("", name))
         if cached is None:
             cached = await namespaces.get("", name)
-        return _labels(cached)
+        return labels_of(cached) or {}
 
     return labels
 
