@@ -43,6 +43,7 @@ TYPE_MODULES = (
     "kubeling.api.apiextensions.v1",
     "kubeling.api.authorization.v1",
     "kubeling.api.authentication.v1",
+    "kubeling.api.admissionregistration.v1",
 )
 
 _GET_LIST = ("get", "list")
@@ -209,6 +210,25 @@ _ROWS: tuple[_Row, ...] = (
         "storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", False, (), (), ("status",)
     ),
     _Row("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", False, ("pc",)),
+    # admissionregistration.k8s.io/v1: the webhook configurations
+    _Row(
+        "admissionregistration.k8s.io",
+        "v1",
+        "MutatingWebhookConfiguration",
+        "mutatingwebhookconfigurations",
+        False,
+        (),
+        ("api-extensions",),
+    ),
+    _Row(
+        "admissionregistration.k8s.io",
+        "v1",
+        "ValidatingWebhookConfiguration",
+        "validatingwebhookconfigurations",
+        False,
+        (),
+        ("api-extensions",),
+    ),
     # apiextensions.k8s.io/v1
     _Row(
         "apiextensions.k8s.io",

@@ -36,6 +36,10 @@ from kubeling.apiserver.strategies.others import (
     RoleStrategy,
     StorageClassStrategy,
 )
+from kubeling.apiserver.strategies.webhookconfigurations import (
+    MutatingWebhookConfigurationStrategy,
+    ValidatingWebhookConfigurationStrategy,
+)
 
 if TYPE_CHECKING:
     from kubeling.apiserver.authz.escalation import EscalationGuard
@@ -43,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["group_strategies"]
 
 _RBAC = "rbac.authorization.k8s.io"
+_ADMISSION = "admissionregistration.k8s.io"
 
 
 def group_strategies(
@@ -77,4 +82,6 @@ def group_strategies(
         ("scheduling.k8s.io", "priorityclasses"): PriorityClassStrategy(),
         ("storage.k8s.io", "storageclasses"): StorageClassStrategy(),
         ("apiextensions.k8s.io", "customresourcedefinitions"): CustomResourceDefinitionStrategy(),
+        (_ADMISSION, "mutatingwebhookconfigurations"): MutatingWebhookConfigurationStrategy(),
+        (_ADMISSION, "validatingwebhookconfigurations"): ValidatingWebhookConfigurationStrategy(),
     }
