@@ -43,6 +43,7 @@ TYPE_MODULES = (
     "kubeling.api.apiextensions.v1",
     "kubeling.api.authorization.v1",
     "kubeling.api.authentication.v1",
+    "kubeling.api.admissionregistration.v1",
 )
 
 _GET_LIST = ("get", "list")
@@ -219,6 +220,26 @@ _ROWS: tuple[_Row, ...] = (
         ("crd", "crds"),
         ("api-extensions",),
         ("status",),
+    ),
+    # admissionregistration.k8s.io/v1: admission policies
+    _Row(
+        "admissionregistration.k8s.io",
+        "v1",
+        "ValidatingAdmissionPolicy",
+        "validatingadmissionpolicies",
+        False,
+        (),
+        ("api-extensions",),
+        ("status",),
+    ),
+    _Row(
+        "admissionregistration.k8s.io",
+        "v1",
+        "ValidatingAdmissionPolicyBinding",
+        "validatingadmissionpolicybindings",
+        False,
+        (),
+        ("api-extensions",),
     ),
     # reviews: create only
     _Row(

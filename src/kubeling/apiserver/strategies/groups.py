@@ -11,6 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kubeling.apiserver.rest.strategy import Strategy
+from kubeling.apiserver.strategies.admissionpolicies import (
+    ValidatingAdmissionPolicyBindingStrategy,
+    ValidatingAdmissionPolicyStrategy,
+)
 from kubeling.apiserver.strategies.apps import (
     ControllerRevisionStrategy,
     DaemonSetStrategy,
@@ -43,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["group_strategies"]
 
 _RBAC = "rbac.authorization.k8s.io"
+_ADMISSION = "admissionregistration.k8s.io"
 
 
 def group_strategies(
@@ -77,4 +82,8 @@ def group_strategies(
         ("scheduling.k8s.io", "priorityclasses"): PriorityClassStrategy(),
         ("storage.k8s.io", "storageclasses"): StorageClassStrategy(),
         ("apiextensions.k8s.io", "customresourcedefinitions"): CustomResourceDefinitionStrategy(),
+        (_ADMISSION, "validatingadmissionpolicies"): ValidatingAdmissionPolicyStrategy(),
+        (_ADMISSION, "validatingadmissionpolicybindings"): (
+            ValidatingAdmissionPolicyBindingStrategy()
+        ),
     }
