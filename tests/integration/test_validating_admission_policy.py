@@ -76,8 +76,11 @@ class Cluster:
 
     def __init__(self, server: ApiServer) -> None:
         assert server.registry is not None
+        assert server.authorization is not None
         self.registry = server.registry
-        self.plugin = ValidatingAdmissionPolicyPlugin(RegistrySources(server.registry))
+        self.plugin = ValidatingAdmissionPolicyPlugin(
+            RegistrySources(server.registry), authorizer=server.authorization.authorizer
+        )
 
     def rest(self, group: str, plural: str) -> ResourceStore:
         rest = self.registry.lookup(group, "v1", plural)
@@ -94,7 +97,9 @@ class Cluster:
             W,
         )
 
-    async def admit(self, namespace: str, replicas: int) -> Attributes:
+    async def admit(
+        self, namespace: str, replicas: int, user: UserInfo | None = None
+    ) -> Attributes:
         """Run the plugin on a Deployment create; the Attributes show what it recorded."""
         attributes = Attributes(
             operation="CREATE",
@@ -114,7 +119,7 @@ class Cluster:
                 "spec": {"replicas": replicas},
             },
             old_obj=None,
-            user=UserInfo("jane"),
+            user=user or UserInfo("jane"),
         )
         await self.plugin.validate(attributes)
         return attributes
@@ -201,3 +206,46 @@ async def test_invalid_policies_are_refused_with_422(cluster: Cluster) -> None:
     with pytest.raises(errors.StatusError) as missing:
         await policies.get("", "replica-limit")
     assert missing.value.code == 404
+
+
+async def test_authorizer_reads_rbac(cluster: Cluster) -> None:
+    """``authorizer`` checks are answered by the server's RBAC: only users who may delete
+    deployments may create big ones."""
+    await cluster.namespace("prod", "prod")
+    policy = {
+        **POLICY,
+        "spec": {
+            "matchConstraints": POLICY["spec"]["matchConstraints"],
+            "validations": [
+                {
+                    "expression": "object.spec.replicas <= 3 || "
+                    "authorizer.requestResource.check('delete').allowed()",
+                    "message": "only deployment admins may run more than 3 replicas",
+                }
+            ],
+        },
+    }
+    await cluster.rest(ADMISSION, "validatingadmissionpolicies").create("", policy, W)
+    binding = {
+        "apiVersion": f"{ADMISSION}/v1",
+        "kind": "ValidatingAdmissionPolicyBinding",
+        "metadata": {"name": "admins-only"},
+        "spec": {"policyName": "replica-limit", "validationActions": ["Deny"]},
+    }
+    await cluster.rest(ADMISSION, "validatingadmissionpolicybindings").create("", binding, W)
+
+    async def enforced() -> bool:
+        try:
+            await cluster.admit("prod", 5)
+        except errors.StatusError:
+            return True
+        return False
+
+    await _eventually(enforced, "the policy to be enforced")
+    admin = UserInfo("root", groups=("system:masters", "system:authenticated"))
+    await cluster.admit("prod", 5, admin)
+    with pytest.raises(errors.StatusError) as denied:
+        await cluster.admit("prod", 5)
+    assert denied.value.message.endswith(
+        "denied request: only deployment admins may run more than 3 replicas"
+    )

@@ -163,6 +163,22 @@ def test_policy_defaults() -> None:
             ],
         ),
         (
+            {
+                "validations": [
+                    {
+                        "expression": "authorizer.requestResource.check('delete').allowed()",
+                        "messageExpression": "authorizer.path('/').check('get').reason()",
+                    }
+                ]
+            },
+            [
+                "spec.validations[0].messageExpression: Invalid value: "
+                "\"authorizer.path('/').check('get').reason()\": compilation failed: "
+                "ERROR: <input>:1:1: undeclared reference to 'authorizer' (in container '')\n"
+                " | authorizer.path('/').check('get').reason()\n | ^"
+            ],
+        ),
+        (
             {"failurePolicy": "Sometimes"},
             [
                 'spec.failurePolicy: Unsupported value: "Sometimes": '
@@ -188,6 +204,12 @@ def test_policy_with_params_and_variables_is_valid() -> None:
             }
         ],
         auditAnnotations=[{"key": "replicas", "valueExpression": "string(object.spec.replicas)"}],
+        matchConditions=[
+            {
+                "name": "not-admin",
+                "expression": "!authorizer.group('').resource('nodes').check('delete').allowed()",
+            }
+        ],
     )
     assert _policy_errors(obj) == []
 

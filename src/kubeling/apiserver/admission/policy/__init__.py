@@ -12,6 +12,7 @@ Warn, Audit). The modules, in the order a request meets them:
 ``params``          the param objects a binding's paramRef finds
 ``expressions``     compiling a policy's CEL (also refusing bad policies at write)
 ``request``         the ``request`` and ``namespaceObject`` values
+``authorizer``      the ``authorizer`` value, answered by the API server's authorizer
 ``validator``       one evaluation: decisions and audit annotations (sans-IO)
 ``plugin``          the admission plugin: dispatch, Deny/Warn/Audit, the error
 ==================  ==========================================================
@@ -19,7 +20,11 @@ Warn, Audit). The modules, in the order a request meets them:
 Construct it with the API server's registry and add it to the chain after
 MutatingAdmissionWebhook and before ValidatingAdmissionWebhook::
 
-    chain.add(ValidatingAdmissionPolicyPlugin(RegistrySources(registry)))
+    chain.add(
+        ValidatingAdmissionPolicyPlugin(
+            RegistrySources(registry), authorizer=authorization.authorizer
+        )
+    )
 """
 
 from kubeling.apiserver.admission.policy.plugin import (

@@ -15,14 +15,16 @@ matching request. Kubernetes compiles with these variables
 ``variables``     the policy's ``spec.variables``, each typed as its expression;
                   declared only when the policy has variables, and a variable
                   sees only those before it
+``authorizer``    what the requesting user may do (``api/cel/library/authz``),
+                  and ``authorizer.requestResource``, a check of the request's
+                  own resource; not in messageExpressions, as in Kubernetes
 ================  ============================================================
 
 What each expression must return is checked as cel-go checks it: a
 validation or match condition ``bool``, a messageExpression ``string``, an
 audit annotation ``string`` or ``null``; an expression whose type is only
 known at run time (``dyn``) does not pass (``must evaluate to bool``), as in
-Kubernetes. ``authorizer`` is not declared: kubeling's CEL has no
-authorization library, so a policy that uses it is refused when written.
+Kubernetes.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from kubeling.api.cel import CompileError, Environment, Program, types
+from kubeling.api.cel.library import KUBERNETES
+from kubeling.api.cel.library.authz import AUTHORIZER, AUTHZ, RESOURCE_CHECK
 from kubeling.api.cel.types import CelType
 
 __all__ = [
@@ -96,6 +100,9 @@ class Expected:
         return "must evaluate to one of [" + " ".join(str(t) for t in self.allowed) + "]"
 
 
+#: The libraries of policy expressions: CRD rules' and the authorization library.
+POLICY_LIBRARY: Final = KUBERNETES.merge([AUTHZ])
+
 BOOL: Final = Expected((types.BOOL,))
 STRING: Final = Expected((types.STRING,))
 STRING_OR_NULL: Final = Expected((types.STRING, types.NULL))
@@ -111,7 +118,9 @@ class CompiledExpression:
     error: str = ""
 
 
-def _environment(*, has_params: bool, variables: Mapping[str, CelType] | None) -> Environment:
+def _environment(
+    *, has_params: bool, variables: Mapping[str, CelType] | None, authorizer: bool
+) -> Environment:
     declared: dict[str, CelType] = {
         "object": types.DYN,
         "oldObject": types.DYN,
@@ -122,7 +131,10 @@ def _environment(*, has_params: bool, variables: Mapping[str, CelType] | None) -
         declared["params"] = types.DYN
     if variables is not None:
         declared["variables"] = types.object_type("kubernetes.variables", variables)
-    return Environment(declared)
+    if authorizer:
+        declared["authorizer"] = AUTHORIZER
+        declared["authorizer.requestResource"] = RESOURCE_CHECK
+    return Environment(declared, POLICY_LIBRARY)
 
 
 def compile_expression(
@@ -131,6 +143,7 @@ def compile_expression(
     *,
     has_params: bool,
     variables: Mapping[str, CelType] | None = None,
+    authorizer: bool = True,
 ) -> CompiledExpression:
     """Compile ``text`` in a policy's environment and check what it returns.
 
@@ -139,7 +152,7 @@ def compile_expression(
     >>> compile_expression("params.max", BOOL, has_params=False).error.splitlines()[0]
     "compilation failed: ERROR: <input>:1:1: undeclared reference to 'params' (in container '')"
     """
-    env = _environment(has_params=has_params, variables=variables)
+    env = _environment(has_params=has_params, variables=variables, authorizer=authorizer)
     try:
         program = env.compile(text)
     except CompileError as err:
@@ -213,11 +226,18 @@ def _text(item: Mapping[str, Any], key: str) -> str:
 
 
 def _compile_nonempty(
-    text: str, expected: Expected, *, has_params: bool, variables: Mapping[str, CelType] | None
+    text: str,
+    expected: Expected,
+    *,
+    has_params: bool,
+    variables: Mapping[str, CelType] | None,
+    authorizer: bool = True,
 ) -> CompiledExpression:
     if not text.strip():
         return CompiledExpression(text, None)
-    return compile_expression(text, expected, has_params=has_params, variables=variables)
+    return compile_expression(
+        text, expected, has_params=has_params, variables=variables, authorizer=authorizer
+    )
 
 
 def compile_policy_expressions(spec: Mapping[str, Any]) -> CompiledPolicyExpressions:
@@ -245,8 +265,10 @@ def compile_policy_expressions(spec: Mapping[str, Any]) -> CompiledPolicyExpress
             program = compiled.program
             variable_types[name] = program.result_type if program is not None else types.DYN
 
-    def build(text: str, expected: Expected) -> CompiledExpression:
-        return _compile_nonempty(text, expected, has_params=has_params, variables=variable_types)
+    def build(text: str, expected: Expected, *, authorizer: bool = True) -> CompiledExpression:
+        return _compile_nonempty(
+            text, expected, has_params=has_params, variables=variable_types, authorizer=authorizer
+        )
 
     match_conditions = tuple(
         (
@@ -265,7 +287,9 @@ def compile_policy_expressions(spec: Mapping[str, Any]) -> CompiledPolicyExpress
             CompiledValidation(
                 expression=build(_text(item, "expression"), BOOL),
                 message=_text(item, "message"),
-                message_expression=build(message_text, STRING) if message_text.strip() else None,
+                message_expression=(
+                    build(message_text, STRING, authorizer=False) if message_text.strip() else None
+                ),
                 reason=reason if isinstance(reason, str) else None,
             )
         )

@@ -44,6 +44,7 @@ from kubeling.api.errors import Status, StatusCause, StatusError
 from kubeling.api.goformat import go_json
 from kubeling.api.groupversion import GroupResource
 from kubeling.apiserver.admission.interfaces import AdmissionPlugin, Attributes
+from kubeling.apiserver.admission.policy.authorizer import cel_authorizer
 from kubeling.apiserver.admission.policy.expressions import (
     CompiledPolicyExpressions,
     compile_policy_expressions,
@@ -58,6 +59,7 @@ from kubeling.apiserver.admission.policy.sources import (
     PolicySources,
 )
 from kubeling.apiserver.admission.policy.validator import Action, Decision, validate
+from kubeling.apiserver.authz.authorizer import Authorizer
 from kubeling.apiserver.warnings import add_warning
 
 __all__ = ["PLUGIN_NAME", "VALIDATION_FAILURE_ANNOTATION", "ValidatingAdmissionPolicyPlugin"]
@@ -164,13 +166,16 @@ class ValidatingAdmissionPolicyPlugin(AdmissionPlugin):
     """Enforces ValidatingAdmissionPolicies through their bindings.
 
     ``sources`` reads the policies, bindings, namespaces and params (for
-    the API server: ``RegistrySources(registry)``).
+    the API server: ``RegistrySources(registry)``); ``authorizer`` answers
+    the expressions' ``authorizer`` checks (the API server's authorizer;
+    None: every check errs).
     """
 
     name = PLUGIN_NAME
 
-    def __init__(self, sources: PolicySources) -> None:
+    def __init__(self, sources: PolicySources, *, authorizer: Authorizer | None = None) -> None:
         self._sources = sources
+        self._authorizer = authorizer
         self._compiled: dict[str, _CompiledPolicy] = {}
 
     def handles(self, attributes: Attributes) -> bool:
@@ -265,11 +270,14 @@ class ValidatingAdmissionPolicyPlugin(AdmissionPlugin):
                 config_error(err, binding_name)
                 continue
             namespace = await self._namespace_of(attributes)
+            authorizer, request_resource = cel_authorizer(self._authorizer, attributes)
             variables: dict[str, Any] = {
                 "object": attributes.obj,
                 "oldObject": attributes.old_obj,
                 "request": admission_request(attributes, match.resource, match.kind),
                 "namespaceObject": namespace,
+                "authorizer": authorizer,
+                "authorizer.requestResource": request_resource,
             }
             actions = [str(a) for a in binding_spec.get("validationActions") or ()]
             for param in params:

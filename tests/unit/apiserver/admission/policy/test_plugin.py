@@ -7,12 +7,16 @@ from typing import Any
 
 import pytest
 
+from kubeling.api.authentication.user import UserInfo
 from kubeling.api.errors import StatusError
 from kubeling.apiserver.admission.interfaces import Attributes
 from kubeling.apiserver.admission.policy import (
     VALIDATION_FAILURE_ANNOTATION,
     ValidatingAdmissionPolicyPlugin,
 )
+from kubeling.apiserver.authz.attributes import Attributes as AuthzAttributes
+from kubeling.apiserver.authz.authorizer import Decision as AuthzDecision
+from kubeling.apiserver.authz.authorizer import Result
 from kubeling.apiserver.warnings import collect_warnings
 from tests.unit.apiserver.admission.policy.fakes import (
     FakeParams,
@@ -387,3 +391,106 @@ async def test_generate_name_and_cost_budget() -> None:
         "validation failed due to running out of cost budget, no further validation rules "
         "will be run"
     )
+
+
+class _RecordingAuthorizer:
+    """Allows only ``get`` and remembers what it was asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[AuthzAttributes] = []
+
+    def authorize(self, attributes: AuthzAttributes) -> Result:
+        self.asked.append(attributes)
+        if attributes.verb == "get":
+            return Result(AuthzDecision.ALLOW)
+        return Result(AuthzDecision.NO_OPINION, "no RBAC rule allows it")
+
+
+async def test_authorizer_checks_ask_the_api_servers_authorizer() -> None:
+    """authorizer checks ask for the requesting user, a service account or the request's
+    own resource, and read the decision and its reason."""
+    checks = policy(
+        validations=[
+            {
+                "expression": "authorizer.group('apps').resource('deployments')"
+                ".namespace('default').name('web').check('get').allowed()",
+                "message": "get",
+            },
+            {
+                "expression": "authorizer.serviceAccount('ci', 'builder').path('/healthz')"
+                ".check('get').allowed()",
+                "message": "path",
+            },
+            {
+                "expression": "authorizer.requestResource.subresource('scale').check('update')"
+                ".reason() == 'no RBAC rule allows it'",
+                "message": "reason",
+            },
+            {
+                "expression": "authorizer.requestResource.check('delete').allowed()",
+                "message": "may not delete",
+            },
+        ]
+    )
+    authz = _RecordingAuthorizer()
+    plugin = ValidatingAdmissionPolicyPlugin(FakeSources([checks], [binding()]), authorizer=authz)
+    with pytest.raises(StatusError) as denied:
+        await plugin.validate(attributes())
+    assert denied.value.message.endswith("denied request: may not delete")
+    user = attributes().user
+    assert authz.asked == [
+        AuthzAttributes(
+            user,
+            "get",
+            True,
+            namespace="default",
+            api_group="apps",
+            api_version="*",
+            resource="deployments",
+            name="web",
+        ),
+        AuthzAttributes(
+            UserInfo(
+                "system:serviceaccount:ci:builder",
+                groups=("system:serviceaccounts", "system:serviceaccounts:ci"),
+            ),
+            "get",
+            False,
+            path="/healthz",
+        ),
+        AuthzAttributes(
+            user,
+            "update",
+            True,
+            namespace="default",
+            api_group="apps",
+            api_version="*",
+            resource="deployments",
+            subresource="scale",
+            name="web",
+        ),
+        AuthzAttributes(
+            user,
+            "delete",
+            True,
+            namespace="default",
+            api_group="apps",
+            api_version="*",
+            resource="deployments",
+            name="web",
+        ),
+    ]
+
+
+async def test_authorizer_without_an_authorizer_errs() -> None:
+    """Without the API server's authorizer, a check errs (and denies nothing by itself)."""
+    checks = policy(
+        validations=[
+            {
+                "expression": "authorizer.path('/x').check('get').errored() && "
+                "!authorizer.path('/x').check('get').allowed()",
+                "message": "no authorizer",
+            }
+        ]
+    )
+    assert await _run([checks], [binding()]) is None
