@@ -97,10 +97,9 @@ class _Denial:
 
 @dataclass(frozen=True, slots=True)
 class _CompiledPolicy:
-    """A stored policy and its compiled expressions, kept while it does not change."""
+    """A stored policy's compiled expressions, kept while its resourceVersion stays."""
 
     resource_version: str
-    policy: Obj
     expressions: CompiledPolicyExpressions
 
 
@@ -186,7 +185,7 @@ class ValidatingAdmissionPolicyPlugin(AdmissionPlugin):
         version = str(_meta(policy).get("resourceVersion", ""))
         known = self._compiled.get(name)
         if known is None or known.resource_version != version or not version:
-            known = _CompiledPolicy(version, policy, compile_policy_expressions(_spec(policy)))
+            known = _CompiledPolicy(version, compile_policy_expressions(_spec(policy)))
             self._compiled[name] = known
         return known.expressions
 
@@ -200,9 +199,9 @@ class ValidatingAdmissionPolicyPlugin(AdmissionPlugin):
             policy_name = str(_spec(binding).get("policyName") or "")
             by_policy.setdefault(policy_name, []).append(binding)
         policies = [p for p in await self._sources.policies() if _name(p) in by_policy]
-        self._compiled = {
-            name: c for name, c in self._compiled.items() if name in {_name(p) for p in policies}
-        }
+        # forget the programs of policies deleted or no longer bound
+        bound_names = {_name(p) for p in policies}
+        self._compiled = {n: c for n, c in self._compiled.items() if n in bound_names}
         denials: list[_Denial] = []
         for policy in sorted(policies, key=_name):
             bound = sorted(by_policy[_name(policy)], key=_name)

@@ -494,3 +494,16 @@ async def test_authorizer_without_an_authorizer_errs() -> None:
         ]
     )
     assert await _run([checks], [binding()]) is None
+
+
+async def test_changed_policy_is_compiled_again() -> None:
+    """A policy's programs are reused until its resourceVersion changes."""
+    stored = policy()
+    sources = FakeSources([stored], [binding()])
+    plugin = ValidatingAdmissionPolicyPlugin(sources)
+    with pytest.raises(StatusError):
+        await plugin.validate(attributes())
+    changed = policy(validations=[{"expression": "object.spec.replicas <= 10"}])
+    changed["metadata"]["resourceVersion"] = "2"
+    sources.policies_ = [changed]
+    await plugin.validate(attributes())
