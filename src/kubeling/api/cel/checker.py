@@ -89,6 +89,9 @@ class CheckedExpr:
     references: set[str] = field(default_factory=set)
     #: The type of every node, by id (for the checks that follow, see ``validators``).
     types: dict[int, CelType] = field(default_factory=dict)
+    #: Selections that read a variable declared with a dotted name
+    #: (``authorizer.requestResource``): id -> the variable's name.
+    qualified_idents: dict[int, str] = field(default_factory=dict)
 
 
 def check(
@@ -103,6 +106,7 @@ def check(
         checker.type_constants,
         checker.references,
         {node: checker.final(t) for node, t in checker.node_types.items()},
+        checker.qualified_idents,
     )
 
 
@@ -143,6 +147,7 @@ class _Checker:
         self.scopes: list[dict[str, CelType]] = []
         self.bindings: types.Bindings = {}
         self.type_constants: dict[int, TypeValue] = {}
+        self.qualified_idents: dict[int, str] = {}
         self.references: set[str] = set()
         self.node_types: dict[int, CelType] = {}
         self._fresh = itertools.count(1)
@@ -218,6 +223,13 @@ class _Checker:
 
     def visit_select(self, expr: Select) -> CelType:
         qualified = _qualified_name(expr)
+        # A variable may be declared with a dotted name, which cel-go resolves
+        # before field selection (unless a comprehension variable shadows its root).
+        root = qualified.split(".")[0]
+        if qualified in self.variables and not any(root in scope for scope in self.scopes):
+            self.references.add(qualified)
+            self.qualified_idents[expr.id] = qualified
+            return self.variables[qualified]
         if qualified in TYPE_NAMES and self.lookup(qualified.split(".")[0]) is None:
             self.type_constants[expr.id] = TypeValue(TYPE_NAMES[qualified].name)
             return types.type_of(TYPE_NAMES[qualified])

@@ -95,18 +95,24 @@ class Evaluation:
         constant = self.checked.type_constants.get(expr.id)
         if constant is not None:
             return constant
+        return self.read_variable(expr.name)
+
+    def read_variable(self, name: str) -> Any:
         for frame in reversed(self.frames):
-            if expr.name in frame:
-                value = frame[expr.name]
+            if name in frame:
+                value = frame[name]
                 if isinstance(value, EvalError):
                     raise value
                 return value
-        raise EvalError(f"no such attribute: {expr.name}")
+        raise EvalError(f"no such attribute: {name}")
 
     def eval_select(self, expr: Select) -> Any:
         constant = self.checked.type_constants.get(expr.id)
         if constant is not None:
             return constant
+        qualified = self.checked.qualified_idents.get(expr.id)
+        if qualified is not None:
+            return self.read_variable(qualified)
         operand = self.eval(expr.operand)
         if expr.test_only:
             return has_field(operand, expr.field)

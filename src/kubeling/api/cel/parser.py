@@ -232,7 +232,9 @@ class _Parser:
             dot = self.accept(TokenKind.DOT)
             if dot is not None:
                 optional = self.accept(TokenKind.QUESTION) is not None
-                name = self._identifier("IDENTIFIER")
+                # cel-go refuses reserved words as identifiers, not as field or method
+                # names: ``object.metadata.namespace`` is fine.
+                name = self._identifier("IDENTIFIER", reserved_ok=True)
                 if not optional and self.peek.kind is TokenKind.LPAREN:
                     open_paren = self.advance()
                     args = self._arguments()
@@ -267,14 +269,14 @@ class _Parser:
                 return args
             self.expect(TokenKind.COMMA, "{')', ','}")
 
-    def _identifier(self, expected: str) -> Token:
+    def _identifier(self, expected: str, *, reserved_ok: bool = False) -> Token:
         token = self.peek
         if token.kind is not TokenKind.IDENT:
             raise _SyntaxError(
                 token.offset,
                 f"Syntax error: mismatched input {_shown(token)} expecting {expected}",
             )
-        if token.text in RESERVED:
+        if token.text in RESERVED and not reserved_ok:
             raise _SyntaxError(token.offset, f"reserved identifier: {token.text}")
         return self.advance()
 

@@ -240,6 +240,26 @@ _ROWS: tuple[_Row, ...] = (
         ("api-extensions",),
         ("status",),
     ),
+    # admissionregistration.k8s.io/v1: admission policies
+    _Row(
+        "admissionregistration.k8s.io",
+        "v1",
+        "ValidatingAdmissionPolicy",
+        "validatingadmissionpolicies",
+        False,
+        (),
+        ("api-extensions",),
+        ("status",),
+    ),
+    _Row(
+        "admissionregistration.k8s.io",
+        "v1",
+        "ValidatingAdmissionPolicyBinding",
+        "validatingadmissionpolicybindings",
+        False,
+        (),
+        ("api-extensions",),
+    ),
     # reviews: create only
     _Row(
         "authorization.k8s.io",

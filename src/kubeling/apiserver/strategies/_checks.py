@@ -215,22 +215,33 @@ class _GoStringSlice:
     value; ``FieldError`` prints what it cannot encode as JSON with ``str``.
     """
 
-    def __init__(self, items: Sequence[str]) -> None:
+    def __init__(self, items: Sequence[str], type_name: str) -> None:
         self.items = tuple(items)
+        self.type_name = type_name
 
     def __str__(self) -> str:
-        return "[]string{" + ", ".join('"' + item + '"' for item in self.items) + "}"
+        quoted = ", ".join('"' + item + '"' for item in self.items)
+        return f"[]{self.type_name}{{{quoted}}}"
 
     def __repr__(self) -> str:
         return str(self)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _GoStringSlice) and other.items == self.items
+        return (
+            isinstance(other, _GoStringSlice)
+            and other.items == self.items
+            and other.type_name == self.type_name
+        )
 
     def __hash__(self) -> int:
         return hash(self.items)
 
 
-def go_string_slice(items: Sequence[str]) -> object:
-    """A bad value that prints as ``[]string{"10.96.0.10"}``, as upstream's does."""
-    return _GoStringSlice(items)
+def go_string_slice(items: Sequence[str], type_name: str = "string") -> object:
+    """A bad value that prints as ``[]string{"10.96.0.10"}``, as upstream's does;
+    ``type_name`` names a string type (``admissionregistration.OperationType``).
+
+    >>> str(go_string_slice(["*", "CREATE"], "admissionregistration.OperationType"))
+    '[]admissionregistration.OperationType{"*", "CREATE"}'
+    """
+    return _GoStringSlice(items, type_name)

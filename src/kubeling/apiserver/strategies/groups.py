@@ -11,6 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kubeling.apiserver.rest.strategy import Strategy
+from kubeling.apiserver.strategies.admissionpolicies import (
+    ValidatingAdmissionPolicyBindingStrategy,
+    ValidatingAdmissionPolicyStrategy,
+)
 from kubeling.apiserver.strategies.apps import (
     ControllerRevisionStrategy,
     DaemonSetStrategy,
@@ -84,4 +88,8 @@ def group_strategies(
         ("apiextensions.k8s.io", "customresourcedefinitions"): CustomResourceDefinitionStrategy(),
         (_ADMISSION, "mutatingwebhookconfigurations"): MutatingWebhookConfigurationStrategy(),
         (_ADMISSION, "validatingwebhookconfigurations"): ValidatingWebhookConfigurationStrategy(),
+        (_ADMISSION, "validatingadmissionpolicies"): ValidatingAdmissionPolicyStrategy(),
+        (_ADMISSION, "validatingadmissionpolicybindings"): (
+            ValidatingAdmissionPolicyBindingStrategy()
+        ),
     }

@@ -319,6 +319,9 @@ CASES: list[tuple[str, Any]] = [
     ("[1, ?optional.none(), ?optional.of(3)]", [1, 3]),
     ("{'a': 1, ?'b': optional.none()}", {"a": 1}),
     ("self.?spec", Optional.of({"replicas": 3, "name": "web", "ports": [80, 443]})),
+    # reserved words are fine as field names (cel-go checks only identifiers)
+    ("{'namespace': 'ns'}.namespace", "ns"),
+    ("has({'var': 1}.var)", True),
     # -- map literals --------------------------------------------------------------------------
     ("{'a': 1, 'a': 2}", Err("Failed with repeated key: a")),
 ]
