@@ -30,6 +30,7 @@ from kubeling.kubelet.runtime.crilog import parse_record
 from kubeling.kubelet.runtime.process import ProcessRuntime
 from kubeling.kubelet.runtime.records import process_alive
 from tests.support.cluster import RunningServer, running_server
+from tests.support.mounts import detach_all_under, mounts_under
 from tests.support.processes import wait_all_gone
 
 PY = sys.executable
@@ -120,7 +121,15 @@ async def _teardown(node: Node) -> None:
                 raise
     runtime = node.runtime()
     await eventually(lambda: _no_sandboxes(runtime), "the kubelet never removed the pods")
-    await node.stop()
+
+    async def volumes_unmounted() -> bool:
+        return not mounts_under(node.root)
+
+    try:
+        await eventually(volumes_unmounted, "the kubelet left volumes mounted", seconds=10)
+    finally:
+        await node.stop()
+        detach_all_under(node.root)  # whatever happened, pytest must be able to delete it
     await wait_all_gone(node.started)
 
 
