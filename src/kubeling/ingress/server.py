@@ -145,7 +145,7 @@ class IngressServer:
         self.active = 0
         self._balancers: dict[str, Balancer] = {}
         self._servers: list[asyncio.Server] = []
-        self._connections: set[asyncio.Task[None]] = set()
+        self._connections: dict[asyncio.Task[None], _Exchange] = {}
         #: Where each listener listens: scheme → (host, port).
         self.addresses: dict[str, tuple[str, int]] = {}
 
@@ -196,9 +196,15 @@ class IngressServer:
         """Stop listening, then end every connection."""
         for server in self._servers:
             server.close()
-        for task in list(self._connections):
-            task.cancel()
-        await asyncio.gather(*self._connections, return_exceptions=True)
+        # Aborting the sockets ends each connection's handler as a lost connection would
+        # (cancelling those tasks would make asyncio's stream callback log them as errors).
+        for exchange in self._connections.values():
+            exchange.drop_upstream()
+            exchange.writer.transport.abort()
+        if self._connections:
+            _done, pending = await asyncio.wait(self._connections, timeout=5)
+            for task in pending:
+                task.cancel()
         for server in self._servers:
             with contextlib.suppress(Exception):
                 await server.wait_closed()
@@ -213,8 +219,8 @@ class IngressServer:
         task = asyncio.current_task()
         assert task is not None
         self.active += 1
-        self._connections.add(task)
         exchange = _Exchange(reader, writer, scheme)
+        self._connections[task] = exchange
         try:
             await self._serve(exchange)
         except (ConnectionError, TimeoutError, asyncio.IncompleteReadError, ssl.SSLError):
@@ -223,7 +229,7 @@ class IngressServer:
             log.exception("ingress connection from %s failed", exchange.client_ip)
         finally:
             self.active -= 1
-            self._connections.discard(task)
+            self._connections.pop(task, None)
             exchange.drop_upstream()
             writer.close()
 

@@ -6,7 +6,7 @@ import pytest
 
 from kubeling.ingress.classes import CONTROLLER
 from kubeling.ingress.routes import RoutingTable, compute_routes
-from tests.unit.ingress.builders import (
+from tests.support.ingress_objects import (
     Obj,
     backend,
     endpoint_slice,
@@ -145,7 +145,8 @@ def test_backends_by_number_and_name_use_ready_endpoints() -> None:
         classes=None,
     )
     a, b = t.match("h.test", "/a"), t.match("h.test", "/b")
-    assert a is not None and b is not None
+    assert a is not None
+    assert b is not None
     assert [str(e) for e in a.backend.endpoints] == ["10.0.0.1:8080"]
     assert [str(e) for e in b.backend.endpoints] == ["10.0.1.1:9090"]
 
@@ -165,7 +166,8 @@ def test_unresolvable_backends_have_no_endpoints(wanted: Obj) -> None:
     item = {"path": "/", "pathType": "Prefix", "backend": wanted}
     t = compute_routes([ingress("i", rule("h.test", item))], services, SLICES, [], classes=None)
     match = t.match("h.test", "/")
-    assert match is not None and match.backend.endpoints == ()
+    assert match is not None
+    assert match.backend.endpoints == ()
 
 
 def test_resource_backends_are_reported() -> None:
@@ -227,7 +229,8 @@ def test_tls_certificates_by_host() -> None:
     }
     assert t.certificates["a.test"].cert_pem == b"CERT1"
     cert = t.certificate_for("x.wild.test")
-    assert cert is not None and cert.key_pem == b"KEY1"
+    assert cert is not None
+    assert cert.key_pem == b"KEY1"
     assert t.certificate_for("nothing.test") is None
     assert t.problems == (
         "ingress ns/first: TLS secret ns/gone not found",
