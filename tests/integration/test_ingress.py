@@ -228,6 +228,21 @@ async def test_other_classes_are_left_alone(
     obj = await api_client.resource(INGRESSES).get("theirs", namespace=namespace)
     assert not obj["status"].get("loadBalancer", {}).get("ingress")
 
+    async def address_of(name: str) -> list[Any]:
+        obj = await api_client.resource(INGRESSES).get(name, namespace=namespace)
+        return list(obj["status"].get("loadBalancer", {}).get("ingress") or [])
+
+    await eventually(lambda: address_of("ours"), within=15, what="status of ours")
+    # Handed to the other class: no longer routed, and the status we wrote taken back.
+    await api_client.resource(INGRESSES).patch(
+        "ours", {"spec": {"ingressClassName": "other"}}, namespace=namespace
+    )
+
+    async def let_go() -> bool:
+        return not await address_of("ours") and (await request(port, "ours.test")).status == 404
+
+    await eventually(let_go, within=15, what="ours let go")
+
 
 async def test_tls_secret_by_sni(
     controller: IngressServer, api_client: ApiClient, namespace: str, pods: list[WebBackend]
