@@ -345,3 +345,61 @@ async def test_default_backend(ingress_server: IngressServer, pods: list[WebBack
     """An Ingress with only a defaultBackend takes every request."""
     route(ingress_server, [ingress("d", default=backend("api", 80))], pods)
     assert (await request(http_port(ingress_server), "any.test", "/x")).json()["name"] == "pod-2"
+
+
+async def test_http10_clients(ingress_server: IngressServer, pods: list[WebBackend]) -> None:
+    """HTTP/1.0 clients are served (keep-alive when they ask for it), without chunking."""
+    route(ingress_server, TWO_HOSTS, pods)
+    ask = b"GET /api HTTP/1.0\r\nHost: web.test\r\nConnection: keep-alive\r\n\r\n"
+    last = b"GET /api HTTP/1.0\r\nHost: web.test\r\n\r\n"
+    raw = await raw_exchange(http_port(ingress_server), ask + last)
+    assert raw.count(b" 200 OK\r\n") == 2
+    assert b"Connection: keep-alive\r\n" in raw
+    assert b"chunked" not in raw.lower()
+
+
+async def test_abandoned_upload(ingress_server: IngressServer, pods: list[WebBackend]) -> None:
+    """A client that stops in the middle of its body costs only its own connection."""
+    route(ingress_server, TWO_HOSTS, pods)
+    port = http_port(ingress_server)
+    _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        b"POST /upload HTTP/1.1\r\nHost: web.test\r\nContent-Length: 1000000\r\n\r\n" + b"x" * 1000
+    )
+    await writer.drain()
+    await asyncio.sleep(0.2)
+    writer.close()
+    for _ in range(100):
+        if ingress_server.active == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert ingress_server.active == 0
+    assert (await request(port, "web.test")).status == 200
+
+
+async def test_backend_closing_kept_alive_connections(ingress_server: IngressServer) -> None:
+    """A backend that closes each connection after answering, without saying so: the next
+    request finds the kept connection closed and is sent again on a new one."""
+    answered = 0
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal answered
+        await reader.readuntil(b"\r\n\r\n")
+        answered += 1
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    backend_server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = backend_server.sockets[0].getsockname()[1]
+    solo = WebBackend("solo")
+    solo.port = port
+    try:
+        route(ingress_server, TWO_HOSTS, [], ready={"web": [solo], "api": []})
+        ask = b"GET / HTTP/1.1\r\nHost: web.test\r\n\r\n"
+        last = b"GET / HTTP/1.1\r\nHost: web.test\r\nConnection: close\r\n\r\n"
+        raw = await raw_exchange(http_port(ingress_server), ask * 3 + last)
+    finally:
+        backend_server.close()
+    assert raw.count(b"HTTP/1.1 200 OK") == 4
+    assert answered == 4

@@ -95,6 +95,8 @@ class _Upstream:
         self.endpoint = endpoint
         self.reader = reader
         self.writer = writer
+        #: Requests sent on it so far.
+        self.requests = 0
 
     @property
     def usable(self) -> bool:
@@ -103,6 +105,10 @@ class _Upstream:
 
     def close(self) -> None:
         self.writer.close()
+
+
+class _StaleConnection(Exception):
+    """A kept-alive backend connection closed as a request went out on it."""
 
 
 class _Exchange:
@@ -281,11 +287,18 @@ class IngressServer:
         if not backend.endpoints:
             await self._reply(exchange, 503, UNAVAILABLE, close=own_close, head_only=head_only)
             return not own_close
-        upstream = await self._connect(exchange, backend)
-        if upstream is None:
-            await self._reply(exchange, 502, BAD_GATEWAY, close=own_close, head_only=head_only)
-            return not own_close
-        return await self._forward(exchange, upstream, request, framing, keep_alive)
+        for _attempt in range(2):
+            upstream = await self._connect(exchange, backend)
+            if upstream is None:
+                await self._reply(exchange, 502, BAD_GATEWAY, close=own_close, head_only=head_only)
+                return not own_close
+            try:
+                return await self._forward(exchange, upstream, request, framing, keep_alive)
+            except _StaleConnection:
+                # The backend closed its idle connection as the request went out (a race
+                # every keep-alive proxy has): nothing was sent back, so ask again anew.
+                exchange.drop_upstream()
+        return False
 
     async def _connect(self, exchange: _Exchange, backend: Backend) -> _Upstream | None:
         balancer = self._balancer(backend)
@@ -336,11 +349,15 @@ class IngressServer:
             ("X-Forwarded-Proto", exchange.scheme),
             ("X-Real-IP", exchange.client_ip),
         ]
-        if upgrade:
+        if request.version == "HTTP/1.0":
+            # Asked as HTTP/1.0, so that the answer is not chunked for a client that
+            # cannot read chunks; the backend then closes after it.
+            headers.append(("Connection", "close"))
+        elif upgrade:
             headers += [("Connection", "upgrade"), ("Upgrade", request.header("upgrade") or "")]
         else:
             headers.append(("Connection", "keep-alive"))
-        return Head((request.method, request.target, "HTTP/1.1"), headers)
+        return Head((request.method, request.target, request.version), headers)
 
     async def _forward(
         self,
@@ -352,25 +369,31 @@ class IngressServer:
     ) -> bool:
         upgrade = "upgrade" in request.tokens("connection") and bool(request.header("upgrade"))
         idle = self.timeouts.idle
+        head_only = request.method == "HEAD"
         upstream.writer.write(serialize(self._upstream_head(exchange, request, upgrade)))
+        upstream.requests += 1
+        retryable = upstream.requests > 1 and framing == NO_BODY
         uploading: asyncio.Task[None] | None = None
         if framing != NO_BODY:
             uploading = asyncio.create_task(
                 relay_body(exchange.reader, upstream.writer, framing, idle=idle)
             )
         try:
-            response = await self._response(exchange, upstream, request)
+            response = await self._wait_response(exchange, upstream, request, uploading)
             if response is None:
                 return False
             if response.status == 101:
                 if not upgrade:
-                    raise BadMessage("unrequested protocol switch", status=502)
-                await self._send(exchange.writer, serialize(_client_head(response, close=False)))
+                    log.info("ingress: %s switched protocols unasked", upstream.endpoint)
+                    await self._reply(exchange, 502, BAD_GATEWAY, close=True, head_only=head_only)
+                    return False
+                await self._send(exchange.writer, serialize(_client_head(response, request)))
                 await _tunnel(exchange, upstream, idle)
                 return False
             body = response_framing(response, request.method)
             close = not keep_alive or body.kind == "close"
-            await self._send(exchange.writer, serialize(_client_head(response, close=close)))
+            client_head = _client_head(response, request, close=close)
+            await self._send(exchange.writer, serialize(client_head))
             try:
                 await relay_body(upstream.reader, exchange.writer, body, idle=idle)
             except BadMessage:
@@ -380,9 +403,14 @@ class IngressServer:
                 if not uploading.done():
                     return False  # answered before the body ended: the rest is not read
                 uploading.result()
-            if body.kind == "close" or "close" in response.tokens("connection"):
+            if not _reusable(response, request, body):
                 exchange.drop_upstream()
             return not close
+        except _StaleConnection:
+            if retryable:
+                raise
+            await self._reply(exchange, 502, BAD_GATEWAY, close=True, head_only=head_only)
+            return False
         except (ConnectionError, TimeoutError, BadMessage) as err:
             exchange.drop_upstream()
             log.debug("ingress: request to %s failed: %s", upstream.endpoint, err)
@@ -395,6 +423,25 @@ class IngressServer:
                 with contextlib.suppress(BaseException):
                     await uploading
 
+    async def _wait_response(
+        self,
+        exchange: _Exchange,
+        upstream: _Upstream,
+        request: Head,
+        uploading: asyncio.Task[None] | None,
+    ) -> Head | None:
+        """The response head, unless the client's body breaks off first (then None: the
+        connection is given up, as nothing sensible can be answered)."""
+        answer = asyncio.create_task(self._response(exchange, upstream, request))
+        if uploading is not None:
+            await asyncio.wait({answer, uploading}, return_when=asyncio.FIRST_COMPLETED)
+            if not answer.done() and uploading.exception() is not None:
+                answer.cancel()
+                await asyncio.gather(answer, return_exceptions=True)
+                exchange.drop_upstream()
+                return None
+        return await answer
+
     async def _response(
         self, exchange: _Exchange, upstream: _Upstream, request: Head
     ) -> Head | None:
@@ -406,12 +453,14 @@ class IngressServer:
                 async with asyncio.timeout(self.timeouts.idle):
                     data = await read_head(upstream.reader)
                 if data is None:
-                    raise BadMessage("the backend closed the connection", status=502)
+                    raise _StaleConnection
                 response = parse_response(data)
             except TimeoutError:
                 exchange.drop_upstream()
                 await self._reply(exchange, 504, GATEWAY_TIMEOUT, close=True, head_only=head_only)
                 return None
+            except ConnectionResetError as err:
+                raise _StaleConnection from err
             except (BadMessage, ConnectionError) as err:
                 log.info("ingress: bad response from %s: %s", upstream.endpoint, err)
                 exchange.drop_upstream()
@@ -433,6 +482,13 @@ def _authority(target: str) -> str:
     return rest.split("/", 1)[0] if sep else ""
 
 
+def _reusable(response: Head, request: Head, body: Framing) -> bool:
+    """Whether the backend connection may carry another request after this exchange."""
+    if body.kind == "close" or "close" in response.tokens("connection"):
+        return False
+    return request.version == "HTTP/1.1" and response.start[0] == "HTTP/1.1"
+
+
 def _client_keeps_alive(request: Head) -> bool:
     tokens = request.tokens("connection")
     if request.version == "HTTP/1.0":
@@ -440,7 +496,9 @@ def _client_keeps_alive(request: Head) -> bool:
     return "close" not in tokens
 
 
-def _client_head(response: Head, *, close: bool) -> Head:
+def _client_head(response: Head, request: Head, *, close: bool = False) -> Head:
+    """The backend's response head as the client gets it: hop-by-hop headers replaced by
+    the client connection's own (framing and an upgrade are kept)."""
     named = response.tokens("connection")
     upgrade = response.status == 101
     headers = [
@@ -454,6 +512,8 @@ def _client_head(response: Head, *, close: bool) -> Head:
         headers.append(("Connection", "Upgrade"))
     elif close:
         headers.append(("Connection", "close"))
+    elif request.version == "HTTP/1.0":
+        headers.append(("Connection", "keep-alive"))  # a 1.0 client assumes close otherwise
     return Head(("HTTP/1.1", response.start[1], response.start[2]), headers)
 
 
