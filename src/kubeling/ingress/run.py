@@ -90,7 +90,7 @@ async def _listen(
 ) -> tuple[str, int]:
     scheme = "HTTPS" if tls else "HTTP"
     try:
-        return await server.listen(host, port, tls=tls)
+        return await _bind(server, host, port, tls=tls)
     except PermissionError:
         if fallback is None or fallback == port:
             raise
@@ -102,7 +102,20 @@ async def _listen(
             scheme,
             fallback,
         )
-        return await server.listen(host, fallback, tls=tls)
+        return await _bind(server, host, fallback, tls=tls)
+
+
+async def _bind(server: IngressServer, host: str, port: int, *, tls: bool) -> tuple[str, int]:
+    try:
+        return await server.listen(host, port, tls=tls)
+    except PermissionError:
+        raise
+    except OSError as err:
+        # Most likely another ingress (another kubeling up) or a LoadBalancer Service.
+        what = "HTTPS" if tls else "HTTP"
+        raise OSError(
+            err.errno, f"cannot serve ingress {what} on {host} port {port}: {err.strerror}"
+        ) from err
 
 
 async def run_ingress(

@@ -52,3 +52,14 @@ def test_default_class() -> None:
         "ingressclass.kubernetes.io/is-default-class": "true"
     }
     assert classes.serves({"spec": {}}, [made])
+
+
+async def test_port_in_use_says_which() -> None:
+    """A taken port is an error naming what could not be served."""
+
+    class Taken(IngressServer):
+        async def listen(self, host: str, port: int, *, tls: bool = False) -> tuple[str, int]:
+            raise OSError(98, "Address already in use")
+
+    with pytest.raises(OSError, match=r"cannot serve ingress HTTPS on 127\.0\.0\.1 port 443"):
+        await _listen(Taken(), "127.0.0.1", 443, 8443, tls=True)
