@@ -403,3 +403,16 @@ async def test_backend_closing_kept_alive_connections(ingress_server: IngressSer
         backend_server.close()
     assert raw.count(b"HTTP/1.1 200 OK") == 4
     assert answered == 4
+
+
+async def test_absolute_form_target(ingress_server: IngressServer, pods: list[WebBackend]) -> None:
+    """A request with an absolute target is routed by its authority (not by Host, RFC 9112
+    3.2.2) and reaches the pod in origin form."""
+    route(ingress_server, TWO_HOSTS, pods)
+    raw = await raw_exchange(
+        http_port(ingress_server),
+        b"GET http://web.test/api/x?y=1 HTTP/1.1\r\nHost: other.test\r\nConnection: close\r\n\r\n",
+    )
+    assert b'"name": "pod-2"' in raw
+    assert b'"path": "/api/x?y=1"' in raw
+    assert b'"host": "web.test"' in raw

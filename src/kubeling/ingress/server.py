@@ -272,7 +272,7 @@ class IngressServer:
     async def _handle(self, exchange: _Exchange, request: Head, framing: Framing) -> bool:
         """Serve one request; whether the connection may carry another."""
         keep_alive = _client_keeps_alive(request)
-        host = request_host(request.header("host") or _authority(request.target))
+        host = request_host(_authority(request.target) or request.header("host") or "")
         head_only = request.method == "HEAD"
         if host is None:
             await self._reply(exchange, 400, "400 Bad Request\n", close=True, head_only=head_only)
@@ -341,7 +341,11 @@ class IngressServer:
         if request_framing(request).kind == "chunked":
             headers.append(("Transfer-Encoding", "chunked"))
         forwarded_for = ", ".join([*request.values("x-forwarded-for"), exchange.client_ip])
-        original_host = request.header("host") or _authority(request.target)
+        original_host = _authority(request.target) or request.header("host") or ""
+        if _authority(request.target):
+            # An absolute target's authority is the host (RFC 9112 3.2.2): Host follows it.
+            headers = [(k, v) for k, v in headers if k.lower() != "host"]
+            headers.insert(0, ("Host", original_host))
         headers += [
             ("X-Forwarded-For", forwarded_for),
             ("X-Forwarded-Host", original_host),
@@ -357,7 +361,7 @@ class IngressServer:
             headers += [("Connection", "upgrade"), ("Upgrade", request.header("upgrade") or "")]
         else:
             headers.append(("Connection", "keep-alive"))
-        return Head((request.method, request.target, request.version), headers)
+        return Head((request.method, _origin_form(request.target), request.version), headers)
 
     async def _forward(
         self,
@@ -474,6 +478,19 @@ class IngressServer:
         writer.write(data)
         async with asyncio.timeout(self.timeouts.idle):
             await writer.drain()
+
+
+def _origin_form(target: str) -> str:
+    """``/path?query`` of an absolute-form target (``http://host/path?query``), as a
+    backend expects it from a proxy in front of it; other forms as they are."""
+    scheme, sep, rest = target.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        return target
+    slash = rest.find("/")
+    if slash >= 0:
+        return rest[slash:]
+    query = rest.find("?")
+    return "/" + (rest[query:] if query >= 0 else "")
 
 
 def _authority(target: str) -> str:
