@@ -76,6 +76,7 @@ __all__ = [
     "issue_client_cert",
     "issue_serving_cert",
     "new_client_csr",
+    "self_signed_serving_cert",
     "sign_client_csr",
     "write_atomic",
 ]
@@ -573,6 +574,34 @@ def _issue_leaf(
     cert = _sign_leaf(
         ca_cert, ca_key, key.public_key(), subject=subject, usage=usage, san=san, now=now
     )
+    return cert.public_bytes(serialization.Encoding.PEM), _pem(key)
+
+
+def self_signed_serving_cert(
+    common_name: str, *, dns_names: Sequence[str] = (), now: datetime.datetime | None = None
+) -> tuple[bytes, bytes]:
+    """A self-signed serving certificate and its key (PEM), valid :data:`LEAF_VALIDITY`:
+    what a server answers with when it has nothing better, like the ingress's default
+    certificate (ingress-nginx's "Kubernetes Ingress Controller Fake Certificate")."""
+    now = now or datetime.datetime.now(datetime.UTC)
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = _name(common_name, ())
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - _BACKDATE)
+        .not_valid_after(now + LEAF_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(digital_signature=True), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+    )
+    if dns_names:
+        names = x509.SubjectAlternativeName([x509.DNSName(n) for n in dns_names])
+        builder = builder.add_extension(names, critical=False)
+    cert = builder.sign(key, hashes.SHA256())
     return cert.public_bytes(serialization.Encoding.PEM), _pem(key)
 
 

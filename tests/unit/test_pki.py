@@ -36,6 +36,7 @@ from kubeling.pki import (
     issue_client_cert,
     issue_serving_cert,
     new_client_csr,
+    self_signed_serving_cert,
     sign_client_csr,
 )
 
@@ -488,3 +489,19 @@ def test_ca_cert_hash_is_kubeadms_pin(pki: Pki) -> None:
         .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     assert ca_cert_hash(pki.ca_pem()) == "sha256:" + hashlib.sha256(spki).hexdigest()
+
+
+def test_self_signed_serving_cert(tmp_path: Path) -> None:
+    """A self-signed server certificate with its names, a year long, that loads as a pair."""
+    cert_pem, key_pem = self_signed_serving_cert("fake", dns_names=["a.test"], now=NOW)
+    cert = x509.load_pem_x509_certificate(cert_pem)
+    assert cert.subject == cert.issuer
+    assert cert.subject.rfc4514_string() == "CN=fake"
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.DNSName) == ["a.test"]
+    usage = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(usage) == [ExtendedKeyUsageOID.SERVER_AUTH]
+    assert cert.not_valid_after_utc - NOW == datetime.timedelta(days=365)
+    (tmp_path / "c.pem").write_bytes(cert_pem)
+    (tmp_path / "k.pem").write_bytes(key_pem)
+    ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(tmp_path / "c.pem", tmp_path / "k.pem")

@@ -24,6 +24,7 @@ from kubeling.storage import open_store
 
 if TYPE_CHECKING:
     from kubeling.dns import DnsOptions
+    from kubeling.ingress import IngressOptions
 
 __all__ = ["main"]
 
@@ -39,6 +40,8 @@ async def _serve(args: argparse.Namespace) -> int:
 
     _logging(args.log_level)
     data_dir: Path = args.data_dir
+    up = args.command == "up"
+    node_name = (args.node_name or default_node_name()) if up else None
     options = ServeOptions(
         data_dir=data_dir,
         datastore=args.datastore or _default_datastore(data_dir),
@@ -49,13 +52,38 @@ async def _serve(args: argparse.Namespace) -> int:
         controllers=("*",) if args.command == "up" else None,
         scheduler=args.command == "up",
         local_storage_path=args.default_local_storage_path,
-        node_name=(args.node_name or default_node_name()) if args.command == "up" else None,
+        node_name=node_name,
         kubelet_port=args.kubelet_port if args.command == "up" else None,
         token_auth_file=args.token_auth_file,
         anonymous_auth=args.anonymous_auth == "true",
         dns=_up_dns_options(args) if args.command == "up" else None,
+        ingress=(
+            _up_ingress_options(args, node_name)
+            if node_name is not None and not args.disable_ingress
+            else None
+        ),
     )
     return await serve(options)
+
+
+def _default_certificate() -> tuple[bytes, bytes]:
+    """The ingress's certificate for hosts without one of their own (made at each start)."""
+    from kubeling.pki import self_signed_serving_cert
+
+    return self_signed_serving_cert("Kubernetes Ingress Controller Fake Certificate")
+
+
+def _up_ingress_options(args: argparse.Namespace, node_name: str) -> IngressOptions:
+    from kubeling.ingress import IngressOptions
+
+    return IngressOptions(
+        node_name=node_name,
+        default_certificate=_default_certificate(),
+        # A loopback cluster stays on loopback: the ingress listens where the API server does.
+        bind_address=args.bind_address,
+        http_port=args.ingress_http_port,
+        https_port=args.ingress_https_port,
+    )
 
 
 def _upstream(text: str) -> tuple[str, int]:
@@ -132,6 +160,39 @@ async def _dns(args: argparse.Namespace) -> int:
     config = load_client_config(args.kubeconfig)
     with contextlib.suppress(asyncio.CancelledError):
         await run_dns(config, options, on_ready=ready)
+    return 0
+
+
+async def _ingress(args: argparse.Namespace) -> int:
+    from kubeling.client import load_client_config
+    from kubeling.ingress import IngressOptions, IngressServer, run_ingress
+
+    _logging(args.log_level)
+    options = IngressOptions(
+        node_name=args.node_name or default_node_name(),
+        default_certificate=_default_certificate(),
+        bind_address=args.bind_address,
+        http_port=args.http_port,
+        https_port=args.https_port,
+        http_fallback_port=args.http_fallback_port or None,
+        https_fallback_port=args.https_fallback_port or None,
+        publish_addresses=tuple(args.publish_address),
+        update_status=args.update_status == "true",
+        max_connections=args.max_connections,
+    )
+
+    def ready(server: IngressServer) -> None:
+        where = " and ".join(f"{s}://{h}:{p}" for s, (h, p) in server.addresses.items())
+        print(f"kubeling ingress ready on {where}", flush=True)
+
+    main = asyncio.current_task()
+    assert main is not None
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, main.cancel)
+    config = load_client_config(args.kubeconfig)
+    with contextlib.suppress(asyncio.CancelledError):
+        await run_ingress(config, options, on_ready=ready)
     return 0
 
 
@@ -345,6 +406,24 @@ def _parser() -> argparse.ArgumentParser:
                 help="the cluster DNS port (without the right to bind 53: 1053; 0: a free port)",
             )
             cmd.add_argument(
+                "--disable-ingress",
+                action="store_true",
+                help="do not run the built-in ingress controller (IngressClass kubeling)",
+            )
+            cmd.add_argument(
+                "--ingress-http-port",
+                type=int,
+                default=80,
+                help="the ingress's HTTP port (without the right to bind 80: 8080; 0: a free port)",
+            )
+            cmd.add_argument(
+                "--ingress-https-port",
+                type=int,
+                default=443,
+                help="the ingress's HTTPS port (without the right to bind 443: 8443; "
+                "0: a free port)",
+            )
+            cmd.add_argument(
                 "--kubelet-port",
                 type=int,
                 default=None,
@@ -494,6 +573,51 @@ def _parser() -> argparse.ArgumentParser:
     )
     dns.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     dns.set_defaults(run=_dns)
+    ingress = sub.add_parser(
+        "ingress", help="run the built-in ingress controller (IngressClass kubeling)"
+    )
+    ingress.add_argument("--kubeconfig", type=Path, default=DEFAULT_DATA_DIR / "kubeconfig.yaml")
+    ingress.add_argument(
+        "--node-name",
+        default="",
+        help="the node it runs on, whose addresses go into Ingress status (default: host name)",
+    )
+    ingress.add_argument("--bind-address", default="0.0.0.0", help="where to listen")
+    ingress.add_argument("--http-port", type=int, default=80, help="0 picks a free port")
+    ingress.add_argument("--https-port", type=int, default=443, help="0 picks a free port")
+    ingress.add_argument(
+        "--http-fallback-port",
+        type=int,
+        default=8080,
+        help="the HTTP port used when --http-port may not be bound (0: fail instead)",
+    )
+    ingress.add_argument(
+        "--https-fallback-port",
+        type=int,
+        default=8443,
+        help="the HTTPS port used when --https-port may not be bound (0: fail instead)",
+    )
+    ingress.add_argument(
+        "--publish-address",
+        action="append",
+        default=[],
+        metavar="IP",
+        help="the address written into Ingress status (repeatable; default: the node's)",
+    )
+    ingress.add_argument(
+        "--update-status",
+        choices=["true", "false"],
+        default="true",
+        help="write status.loadBalancer of the Ingresses served",
+    )
+    ingress.add_argument(
+        "--max-connections", type=int, default=4096, help="client connections served at once"
+    )
+    ingress.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    ingress.set_defaults(run=_ingress)
+
     token = sub.add_parser("token", help="manage bootstrap tokens for joining nodes")
     token_sub = token.add_subparsers(dest="token_command", required=True)
     create = token_sub.add_parser(

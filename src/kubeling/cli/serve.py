@@ -25,6 +25,7 @@ from kubeling.client import ClientConfig, load_client_config
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
 from kubeling.dns import DnsOptions, run_dns
 from kubeling.dns.server import DnsServer
+from kubeling.ingress import IngressOptions, IngressServer, run_ingress
 from kubeling.kubelet import KubeletConfig, default_node_ip, run_kubelet
 from kubeling.kubelet.server.server import DEFAULT_PORT as DEFAULT_KUBELET_PORT
 from kubeling.pki import Pki, ensure_pki
@@ -66,6 +67,8 @@ class ServeOptions:
     anonymous_auth: bool = True
     #: Run the cluster DNS in this process too (``kubeling up``), with these options.
     dns: DnsOptions | None = None
+    #: Run the ingress controller in this process too (``kubeling up``), with these options.
+    ingress: IngressOptions | None = None
 
 
 def _server_ips(bind_address: str) -> list[str]:
@@ -194,6 +197,13 @@ def _start_components(
         tasks.append(asyncio.create_task(run_kubelet(kubelet, config, server), name="kubelet"))
         proxy = run_proxy(config, ProxyOptions(node_name=options.node_name))
         tasks.append(asyncio.create_task(proxy, name="proxy"))
+    if options.ingress is not None:
+        ingress = run_ingress(
+            load_client_config(kubeconfig),
+            options.ingress,
+            on_ready=_announce_ingress if banner else None,
+        )
+        tasks.append(asyncio.create_task(ingress, name="ingress"))
     for task in tasks:
         task.add_done_callback(_report_exit)
     return tasks
@@ -203,6 +213,13 @@ def _announce_dns(server: DnsServer) -> None:
     if server.address is not None:
         host, port = server.address
         print(f"cluster DNS on {host} port {port} (UDP and TCP)", flush=True)
+
+
+def _announce_ingress(server: IngressServer) -> None:
+    where = " and ".join(
+        f"{scheme}://{host}:{port}" for scheme, (host, port) in server.addresses.items()
+    )
+    print(f"ingress (class kubeling) on {where}", flush=True)
 
 
 async def _keep_scheduling(config: ClientConfig, identity: str) -> None:

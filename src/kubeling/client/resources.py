@@ -35,6 +35,8 @@ __all__ = [
     "ENDPOINTSLICES",
     "EVENTS",
     "HORIZONTALPODAUTOSCALERS",
+    "INGRESSCLASSES",
+    "INGRESSES",
     "JOBS",
     "LEASES",
     "LIMITRANGES",
@@ -142,6 +144,10 @@ HORIZONTALPODAUTOSCALERS = _grouped(
 PODDISRUPTIONBUDGETS = _grouped("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget")
 LEASES = _grouped("coordination.k8s.io", "v1", "leases", "Lease")
 ENDPOINTSLICES = _grouped("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice")
+INGRESSES = _grouped("networking.k8s.io", "v1", "ingresses", "Ingress")
+INGRESSCLASSES = _grouped(
+    "networking.k8s.io", "v1", "ingressclasses", "IngressClass", namespaced=False
+)
 STORAGECLASSES = _grouped(
     "storage.k8s.io", "v1", "storageclasses", "StorageClass", namespaced=False
 )
