@@ -41,6 +41,7 @@ __all__ = [
     "ContainerConfig",
     "ContainerEvent",
     "ContainerState",
+    "ContainerStats",
     "ContainerStatus",
     "ExecResult",
     "ExecTimeoutError",
@@ -193,6 +194,21 @@ class ContainerEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class ContainerStats:
+    """A running container's use now (CRI ``ContainerStats``): cumulative CPU time and the
+    memory it holds, sampled at ``timestamp`` (Unix seconds)."""
+
+    container_id: str
+    sandbox_id: str
+    name: str
+    timestamp: float
+    cpu_usage_core_nanoseconds: int
+    memory_working_set_bytes: int
+    memory_usage_bytes: int
+    memory_rss_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
 class ExecResult:
     exit_code: int
     stdout: bytes
@@ -234,6 +250,10 @@ class RuntimeService(Protocol):
     async def list_containers(
         self, *, sandbox_id: str = "", pod_uid: str = ""
     ) -> list[ContainerStatus]: ...
+
+    async def list_container_stats(self) -> list[ContainerStats]:
+        """The use of every running container (CRI ``ListContainerStats``)."""
+        ...
 
     def known_container_status(self, container_id: str) -> ContainerStatus | None:
         """The container's status as the runtime knows it now, without waiting (None: no such

@@ -49,12 +49,13 @@ from typing import Any, Final
 
 from kubeling import __version__
 from kubeling.api.goformat import go_quote
-from kubeling.kubelet.runtime import mounts, shim
+from kubeling.kubelet.runtime import mounts, procstats, shim
 from kubeling.kubelet.runtime.cgroups import CgroupManager
 from kubeling.kubelet.runtime.interface import (
     ContainerConfig,
     ContainerEvent,
     ContainerState,
+    ContainerStats,
     ContainerStatus,
     ExecResult,
     ExecTimeoutError,
@@ -588,6 +589,33 @@ class ProcessRuntime:
             if (not sandbox_id or c.sandbox_id == sandbox_id)
             and (not pod_uid or c.pod_uid == pod_uid)
         ]
+
+    async def list_container_stats(self) -> list[ContainerStats]:
+        """Each running container's use: the sum over its process group (:mod:`procstats`)."""
+        running = [c for c in self._containers.values() if c.state is ContainerState.RUNNING]
+        if not running:
+            return []
+        groups = {c.pgid for c in running}
+        usage = await asyncio.to_thread(procstats.group_usage, groups)
+        now = time.time()
+        stats = []
+        for container in running:
+            found = usage.get(container.pgid)
+            if found is None:
+                continue  # ended since: its exit is on the way
+            stats.append(
+                ContainerStats(
+                    container_id=container.id,
+                    sandbox_id=container.sandbox_id,
+                    name=container.name,
+                    timestamp=now,
+                    cpu_usage_core_nanoseconds=found.cpu_nanoseconds,
+                    memory_working_set_bytes=found.resident_bytes,
+                    memory_usage_bytes=found.resident_bytes,
+                    memory_rss_bytes=found.anonymous_bytes,
+                )
+            )
+        return stats
 
     # -- running commands in containers ------------------------------------------------------
 
