@@ -161,6 +161,8 @@ class ContainerConfig:
     user: UserConfig | None = None
     tty: bool = False
     stdin: bool = False
+    #: Close the container's stdin once the first attached client with stdin leaves.
+    stdin_once: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +273,12 @@ class RuntimeService(Protocol):
     def exec_command(self, container_id: str, cmd: Sequence[str]) -> list[str]:
         """The argv of a process that runs ``cmd`` inside the container in the foreground,
         for a caller that wires its stdio itself (``kubectl exec``, attach)."""
+        ...
+
+    def attach_address(self, container_id: str) -> str:
+        """Where to attach to a running container's streams (CRI ``Attach``): an abstract
+        Unix socket speaking :mod:`~kubeling.kubelet.runtime.attach`'s frames. Raises
+        :class:`RuntimeServiceError` if the container is not running."""
         ...
 
     def subscribe(self, listener: Callable[[ContainerEvent], None]) -> None:
