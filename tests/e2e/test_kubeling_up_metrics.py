@@ -112,6 +112,24 @@ def test_kubectl_top_nodes_and_pods(tmp_path: Path) -> None:
         assert missing.returncode != 0
         assert 'podmetrics.metrics.k8s.io "default/nosuch" not found' in missing.stderr
 
+        # bad input is a Status, not a 500
+        base = "/apis/metrics.k8s.io/v1beta1"
+        bad = up.kubectl("get", "--raw", f"{base}/pods?labelSelector=a%20in%20(", check=False)
+        assert "(BadRequest)" in bad.stderr
+        assert "(NotFound)" in up.kubectl("get", "--raw", f"{base}/services", check=False).stderr
+        other_version = up.kubectl("get", "--raw", "/apis/metrics.k8s.io/v2", check=False)
+        assert "(NotFound)" in other_version.stderr
+        group: Any = json.loads(up.kubectl("get", "--raw", "/apis/metrics.k8s.io").stdout)
+        assert group["preferredVersion"]["groupVersion"] == "metrics.k8s.io/v1beta1"
+
+        # RBAC: view aggregates system:aggregated-metrics-reader; others are refused
+        up.kubectl("create", "rolebinding", "viewer", "--clusterrole=view", "--user=viewer")
+        viewer = top_rows(up, "pods", "--as=viewer")
+        assert "busy" in [row[0] for row in viewer]
+        refused = up.kubectl("top", "pods", "--as=stranger", check=False)
+        assert refused.returncode != 0
+        assert "forbidden" in refused.stderr
+
 
 def deployment(name: str, replicas: int) -> str:
     return json.dumps(
