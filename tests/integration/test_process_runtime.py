@@ -315,6 +315,32 @@ async def test_attach_to_a_terminal(runtimes: Runtimes, tmp_path: Path) -> None:
     await runtime.stop_container(cid, 5)
 
 
+@pytest.mark.parametrize("with_cgroups", [False, True])
+async def test_container_stats(runtimes: Runtimes, tmp_path: Path, with_cgroups: bool) -> None:
+    """A busy container's CPU time grows and its memory shows, from its process group or its
+    cgroups (needs cgroups here: fails if they are not usable)."""
+    cgroups = detect() if with_cgroups else None
+    assert cgroups is None or isinstance(cgroups, CgroupManager), f"no cgroups: {cgroups}"
+    runtime = await runtimes.open(cgroups=cgroups)
+    sandbox = sandbox_config(tmp_path)
+    sandbox_id = await runtime.run_pod_sandbox(sandbox)
+    busy = "x = bytearray(32 << 20)\nx[::4096] = b'1' * len(x[::4096])\nwhile True: pass"
+    cid = await run(runtime, sandbox, sandbox_id, [PY, "-c", busy])
+    idle = await run(runtime, sandbox, sandbox_id, ["sleep", "60"], name="idle")
+    await asyncio.sleep(1.0)
+    [first] = [s for s in await runtime.list_container_stats() if s.container_id == cid]
+    await asyncio.sleep(1.0)
+    stats = {s.container_id: s for s in await runtime.list_container_stats()}
+    assert set(stats) == {cid, idle}
+    second = stats[cid]
+    assert second.cpu_usage_core_nanoseconds > first.cpu_usage_core_nanoseconds
+    assert second.memory_working_set_bytes > 32 << 20
+    assert second.memory_rss_bytes > 32 << 20
+    assert stats[idle].memory_working_set_bytes < second.memory_working_set_bytes
+    await runtime.stop_container(cid, 0)
+    assert cid not in {s.container_id for s in await runtime.list_container_stats()}
+
+
 async def test_logs_rotate(runtimes: Runtimes, tmp_path: Path) -> None:
     runtime = await runtimes.open()
     sandbox = sandbox_config(tmp_path)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from kubeling.kubelet.runtime import procstats
+from kubeling.kubelet.runtime.cgroups import CgroupManager
 from kubeling.kubelet.runtime.interface import (
     ContainerState,
     ContainerStats,
@@ -57,9 +58,8 @@ def test_group_usage_sums_the_process_group(proc: Path) -> None:
     assert set(usage) == {100}
     group = usage[100]
     assert group.cpu_nanoseconds == 3 * 1_000_000_000  # 300 ticks at 100 Hz
-    assert group.resident_bytes == 500 * 4096
-    assert group.anonymous_bytes == (200 + 150) * 4096
-    assert group.processes == 2
+    assert group.working_set_bytes == group.usage_bytes == 500 * 4096
+    assert group.rss_bytes == (200 + 150) * 4096
 
 
 def test_node_usage(proc: Path) -> None:
@@ -181,3 +181,36 @@ async def test_provider_keeps_the_last_two_samples() -> None:
     await provider.sample()
     second = await provider.summary()
     assert second["pods"][0]["containers"][0]["cpu"]["usageNanoCores"] == 1_000_000_000
+
+
+def test_cgroup_v2_usage(tmp_path: Path) -> None:
+    """cpu.stat usage_usec, memory.current less inactive_file, anon as rss."""
+    container = tmp_path / "kubeling" / "c1"
+    container.mkdir(parents=True)
+    (container / "cpu.stat").write_text("usage_usec 2500000\nuser_usec 2000000\n")
+    (container / "memory.current").write_text("10485760\n")
+    (container / "memory.stat").write_text("anon 4194304\nfile 6291456\ninactive_file 2097152\n")
+    manager = CgroupManager(version=2, bases={"": tmp_path / "kubeling"})
+    assert manager.usage("c1") == procstats.GroupUsage(
+        cpu_nanoseconds=2_500_000_000,
+        working_set_bytes=8388608,
+        usage_bytes=10485760,
+        rss_bytes=4194304,
+    )
+    assert manager.usage("gone") is None
+
+
+def test_cgroup_v1_usage(tmp_path: Path) -> None:
+    memory = tmp_path / "memory" / "c1"
+    cpu = tmp_path / "cpu" / "c1"
+    memory.mkdir(parents=True)
+    cpu.mkdir(parents=True)
+    (cpu / "cpuacct.usage").write_text("123456789\n")
+    (memory / "memory.usage_in_bytes").write_text("1000\n")
+    (memory / "memory.stat").write_text("rss 300\ntotal_rss 400\ntotal_inactive_file 100\n")
+    bases = {"memory": tmp_path / "memory", "cpu": tmp_path / "cpu"}
+    manager = CgroupManager(version=1, bases=bases)
+    usage = manager.usage("c1")
+    assert usage == procstats.GroupUsage(123456789, 900, 1000, 400)
+    (cpu / "cpuacct.usage").unlink()  # a cpu hierarchy without cpuacct: no figures
+    assert manager.usage("c1") is None

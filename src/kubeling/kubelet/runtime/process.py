@@ -596,31 +596,42 @@ class ProcessRuntime:
         ]
 
     async def list_container_stats(self) -> list[ContainerStats]:
-        """Each running container's use: the sum over its process group (:mod:`procstats`)."""
+        """Each running container's use: its cgroups' figures where it has cgroups, else the
+        sum over its process group (:mod:`procstats`)."""
         running = [c for c in self._containers.values() if c.state is ContainerState.RUNNING]
         if not running:
             return []
-        groups = {c.pgid for c in running}
-        usage = await asyncio.to_thread(procstats.group_usage, groups)
+        usage = await asyncio.to_thread(self._usage, running)
         now = time.time()
-        stats = []
-        for container in running:
-            found = usage.get(container.pgid)
-            if found is None:
-                continue  # ended since: its exit is on the way
-            stats.append(
-                ContainerStats(
-                    container_id=container.id,
-                    sandbox_id=container.sandbox_id,
-                    name=container.name,
-                    timestamp=now,
-                    cpu_usage_core_nanoseconds=found.cpu_nanoseconds,
-                    memory_working_set_bytes=found.resident_bytes,
-                    memory_usage_bytes=found.resident_bytes,
-                    memory_rss_bytes=found.anonymous_bytes,
-                )
+        return [
+            ContainerStats(
+                container_id=container.id,
+                sandbox_id=container.sandbox_id,
+                name=container.name,
+                timestamp=now,
+                cpu_usage_core_nanoseconds=found.cpu_nanoseconds,
+                memory_working_set_bytes=found.working_set_bytes,
+                memory_usage_bytes=found.usage_bytes,
+                memory_rss_bytes=found.rss_bytes,
             )
-        return stats
+            for container in running
+            if (found := usage.get(container.id)) is not None  # else: ended since
+        ]
+
+    def _usage(self, running: list[ContainerRecord]) -> dict[str, procstats.GroupUsage]:
+        found: dict[str, procstats.GroupUsage] = {}
+        if self.cgroups is not None:
+            for container in running:
+                usage = self.cgroups.usage(container.id)
+                if usage is not None:
+                    found[container.id] = usage
+        rest = [c for c in running if c.id not in found]
+        if rest:
+            groups = procstats.group_usage({c.pgid for c in rest})
+            for container in rest:
+                if container.pgid in groups:
+                    found[container.id] = groups[container.pgid]
+        return found
 
     # -- running commands in containers ------------------------------------------------------
 

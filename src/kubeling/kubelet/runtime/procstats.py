@@ -1,8 +1,9 @@
 """CPU and memory use read from ``/proc``: what cAdvisor reads from cgroups, for process groups.
 
 The process runtime's containers are process groups (:mod:`~kubeling.kubelet.runtime.shim`
-makes each container's process a group leader), so a container's use is the sum over the live
-processes of its group, read in one pass over ``/proc``:
+makes each container's process a group leader), so where they have no cgroups
+(:meth:`~kubeling.kubelet.runtime.cgroups.CgroupManager.usage` reads those) a container's use
+is the sum over the live processes of its group, read in one pass over ``/proc``:
 
 - CPU: ``utime + stime`` of ``/proc/<pid>/stat`` (fields 14 and 15, clock ticks), as
   nanoseconds. A process that ended takes its CPU time with it (its parent's ``cutime`` is not
@@ -45,12 +46,12 @@ _NANOS: Final = 1_000_000_000
 
 @dataclass(frozen=True, slots=True)
 class GroupUsage:
-    """The summed use of one process group's live processes."""
+    """A container's use: cumulative CPU time and memory (working set, usage, anonymous)."""
 
     cpu_nanoseconds: int
-    resident_bytes: int
-    anonymous_bytes: int
-    processes: int
+    working_set_bytes: int
+    usage_bytes: int
+    rss_bytes: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +115,11 @@ def group_usage(
     return {
         group: GroupUsage(
             cpu_nanoseconds=cpu * _NANOS // ticks,
-            resident_bytes=resident * page,
-            anonymous_bytes=anonymous * page,
-            processes=count,
+            working_set_bytes=resident * page,
+            usage_bytes=resident * page,
+            rss_bytes=anonymous * page,
         )
-        for group, (cpu, resident, anonymous, count) in totals.items()
+        for group, (cpu, resident, anonymous, _) in totals.items()
     }
 
 
