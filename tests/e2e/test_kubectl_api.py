@@ -45,10 +45,20 @@ def test_version_reports_1_32(server: RunningServer) -> None:
 def test_api_resources_lists_core_and_apps(server: RunningServer) -> None:
     """api-resources shows names, short names, groups and kinds from discovery."""
     out = server.kubectl("api-resources").stdout
-    lines = {line.split()[0]: line.split() for line in out.splitlines()[1:]}
-    assert lines["pods"][1:] == ["po", "v1", "true", "Pod"]
-    assert lines["deployments"][1:] == ["deploy", "apps/v1", "true", "Deployment"]
-    assert "customresourcedefinitions" in lines
+    # keyed by name and API version: pods are both core/v1 Pods and metrics.k8s.io PodMetrics
+    lines = {
+        (fields[0], fields[-3]): fields  # NAME [SHORTNAMES] APIVERSION NAMESPACED KIND
+        for fields in (line.split() for line in out.splitlines()[1:])
+    }
+    assert lines["pods", "v1"][1:] == ["po", "v1", "true", "Pod"]
+    assert lines["pods", "metrics.k8s.io/v1beta1"][1:] == [
+        "metrics.k8s.io/v1beta1",
+        "true",
+        "PodMetrics",
+    ]
+    assert lines["nodes", "metrics.k8s.io/v1beta1"][-1] == "NodeMetrics"
+    assert lines["deployments", "apps/v1"][1:] == ["deploy", "apps/v1", "true", "Deployment"]
+    assert ("customresourcedefinitions", "apiextensions.k8s.io/v1") in lines
 
 
 def test_system_namespaces_exist(server: RunningServer) -> None:

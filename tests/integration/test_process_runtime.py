@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from kubeling.kubelet.attach_stream import open_attach
 from kubeling.kubelet.runtime.cgroups import CgroupManager, detect
 from kubeling.kubelet.runtime.crilog import parse_record
 from kubeling.kubelet.runtime.interface import (
@@ -260,6 +261,84 @@ async def test_exec_runs_in_the_containers_context(runtimes: Runtimes, tmp_path:
     await runtime.stop_container(cid, 0)
     with pytest.raises(RuntimeServiceError, match="not running"):
         await runtime.exec_sync(cid, ["true"])
+
+
+async def test_attach_to_stdin_and_output(runtimes: Runtimes, tmp_path: Path) -> None:
+    """stdin: true keeps a pipe open for attached clients; output reaches every client asking
+    for it (and the log); stdinOnce closes the stdin when the first client's stdin ends."""
+    runtime = await runtimes.open()
+    sandbox = sandbox_config(tmp_path)
+    sandbox_id = await runtime.run_pod_sandbox(sandbox)
+    cid = await run(runtime, sandbox, sandbox_id, ["cat"], stdin=True, stdin_once=True)
+    address = runtime.attach_address(cid)
+    watcher = await open_attach(address, stdin=False, stdout=True, stderr=True)
+    client = await open_attach(address, stdin=True, stdout=True, stderr=False)
+    await client.write_stdin(b"hello\n")
+    assert client.stdout is not None
+    assert watcher.stdout is not None
+    assert await asyncio.wait_for(client.stdout.readline(), 10) == b"hello\n"
+    assert await asyncio.wait_for(watcher.stdout.readline(), 10) == b"hello\n"
+    await client.close_stdin()  # stdinOnce: cat sees the end of its input and exits
+    await wait_state(runtime, cid, ContainerState.EXITED)
+    assert await asyncio.wait_for(client.wait(), 10) is None  # the attach ends with it
+    assert await asyncio.wait_for(watcher.wait(), 10) is None
+    status = await runtime.container_status(cid)
+    assert status.exit_code == 0
+    assert log_lines(status.log_path) == [("stdout", "hello")]
+    with pytest.raises(RuntimeServiceError, match="not running"):
+        runtime.attach_address(cid)
+
+
+async def test_attach_to_a_terminal(runtimes: Runtimes, tmp_path: Path) -> None:
+    """tty: true runs the container on a terminal: input echoes, resizes reach it, a detach
+    leaves it running."""
+    runtime = await runtimes.open()
+    sandbox = sandbox_config(tmp_path)
+    sandbox_id = await runtime.run_pod_sandbox(sandbox)
+    script = (
+        "import os, sys\nfor line in sys.stdin:\n"
+        "    size = os.get_terminal_size(0)\n"
+        "    print('got', line.strip(), f'{size.columns}x{size.lines}', flush=True)\n"
+    )
+    cid = await run(runtime, sandbox, sandbox_id, [PY, "-c", script], stdin=True, tty=True)
+    client = await open_attach(runtime.attach_address(cid), stdin=True, stdout=True, stderr=False)
+    client.resize(100, 30)
+    await client.write_stdin(b"abc\r")
+    assert client.stdout is not None
+    seen = b""
+    while b"100x30" not in seen:
+        seen += await asyncio.wait_for(client.stdout.read(1024), 10)
+    assert b"abc" in seen.split(b"got abc")[0]  # the terminal echoed the input
+    await client.close()
+    await asyncio.sleep(0.2)
+    assert (await runtime.container_status(cid)).state is ContainerState.RUNNING
+    await runtime.stop_container(cid, 5)
+
+
+@pytest.mark.parametrize("with_cgroups", [False, True])
+async def test_container_stats(runtimes: Runtimes, tmp_path: Path, with_cgroups: bool) -> None:
+    """A busy container's CPU time grows and its memory shows, from its process group or its
+    cgroups (needs cgroups here: fails if they are not usable)."""
+    cgroups = detect() if with_cgroups else None
+    assert cgroups is None or isinstance(cgroups, CgroupManager), f"no cgroups: {cgroups}"
+    runtime = await runtimes.open(cgroups=cgroups)
+    sandbox = sandbox_config(tmp_path)
+    sandbox_id = await runtime.run_pod_sandbox(sandbox)
+    busy = "x = bytearray(32 << 20)\nx[::4096] = b'1' * len(x[::4096])\nwhile True: pass"
+    cid = await run(runtime, sandbox, sandbox_id, [PY, "-c", busy])
+    idle = await run(runtime, sandbox, sandbox_id, ["sleep", "60"], name="idle")
+    await asyncio.sleep(1.0)
+    [first] = [s for s in await runtime.list_container_stats() if s.container_id == cid]
+    await asyncio.sleep(1.0)
+    stats = {s.container_id: s for s in await runtime.list_container_stats()}
+    assert set(stats) == {cid, idle}
+    second = stats[cid]
+    assert second.cpu_usage_core_nanoseconds > first.cpu_usage_core_nanoseconds
+    assert second.memory_working_set_bytes > 32 << 20
+    assert second.memory_rss_bytes > 32 << 20
+    assert stats[idle].memory_working_set_bytes < second.memory_working_set_bytes
+    await runtime.stop_container(cid, 0)
+    assert cid not in {s.container_id for s in await runtime.list_container_stats()}
 
 
 async def test_logs_rotate(runtimes: Runtimes, tmp_path: Path) -> None:

@@ -54,7 +54,10 @@ from kubeling.apiserver.kubelet_proxy import STREAM_SUBRESOURCES, KubeletProxy
 from kubeling.apiserver.metrics import Metrics
 from kubeling.apiserver.node_join import NodeJoin
 from kubeling.apiserver.registry.registry import Registry
+from kubeling.apiserver.registry.resource import Resource
 from kubeling.apiserver.request_info import RequestInfo, parse_request_info
+from kubeling.apiserver.resource_metrics import GROUP as METRICS_GROUP
+from kubeling.apiserver.resource_metrics import ResourceMetrics
 from kubeling.apiserver.rest.eviction import Eviction
 from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
 from kubeling.apiserver.rest.resource_store import PATCH_TYPES, ResourceStore
@@ -170,6 +173,7 @@ class ApiServerApp:
         token_requests: TokenRequests | None = None,
         issuer_discovery: IssuerDiscovery | None = None,
         kubelet_proxy: KubeletProxy | None = None,
+        resource_metrics: ResourceMetrics | None = None,
         node_join: NodeJoin | None = None,
         authorization: Authorization | None = None,
     ) -> None:
@@ -187,6 +191,7 @@ class ApiServerApp:
         self._token_requests = token_requests
         self._issuer_discovery = issuer_discovery
         self._kubelet_proxy = kubelet_proxy
+        self._resource_metrics = resource_metrics
         self._node_join = node_join
         self.metrics = Metrics()
         self.app = web.Application(client_max_size=codec.MAX_BODY_BYTES + 1024)
@@ -286,6 +291,8 @@ class ApiServerApp:
             return self._issuer_discovery_response(path)
         if not info.is_resource_request:
             return self._discovery_group(info)
+        if self._resource_metrics is not None and info.group == METRICS_GROUP:
+            return await self._metrics(request, info, self._resource_metrics)
         rest = self.registry.lookup(info.group, info.version, info.resource)
         if rest is None:
             raise _path_not_found()
@@ -306,8 +313,15 @@ class ApiServerApp:
 
     # -- discovery -----------------------------------------------------------
 
-    def _discovery_root(self, request: web.Request, *, core: bool) -> web.Response:
+    def _served_resources(self) -> list[Resource]:
+        """What discovery lists: the registry's resources and the resource metrics API."""
         resources = self.registry.resources()
+        if self._resource_metrics is not None:
+            resources += self._resource_metrics.resources
+        return resources
+
+    def _discovery_root(self, request: web.Request, *, core: bool) -> web.Response:
+        resources = self._served_resources()
         if discovery.wants_aggregated(request.headers.get("Accept", "")):
             return _json(
                 discovery.aggregated(resources, core=core),
@@ -319,19 +333,34 @@ class ApiServerApp:
 
     def _discovery_group(self, info: RequestInfo) -> web.Response:
         parts = [p for p in info.path.split("/") if p]
-        resources = self.registry.resources()
+        resources = self._served_resources()
         if parts[0] == "api" and len(parts) == 2:
             doc = discovery.api_resource_list(resources, "", parts[1])
         elif parts[0] == "apis" and len(parts) == 3:
             doc = discovery.api_resource_list(resources, parts[1], parts[2])
         elif parts[0] == "apis" and len(parts) == 2:
             versions = self.registry.group_versions().get(parts[1])
+            if versions is None and self._resource_metrics is not None:
+                versions = [
+                    r.version for r in self._resource_metrics.resources if r.group == parts[1]
+                ][:1] or None
             doc = discovery.api_group(parts[1], versions) if versions else None
         else:
             doc = None
         if doc is None:
             raise _path_not_found()
         return _json(doc)
+
+    async def _metrics(
+        self, request: web.Request, info: RequestInfo, metrics: ResourceMetrics
+    ) -> web.Response:
+        """``metrics.k8s.io``: served in-process (see :mod:`resource_metrics`)."""
+        if info.version not in {r.version for r in metrics.resources}:
+            raise _path_not_found()
+        answer = await metrics.serve(info, request.query)
+        if answer is None:
+            raise _path_not_found()
+        return _json(answer)
 
     def _openapi_response(self, request: web.Request) -> web.Response:
         if self._openapi is None:

@@ -17,6 +17,9 @@ The API server checks the request (options, pod, container, node: see
 The connection to the kubelet is TLS with the API server's kubelet-client certificate, and the
 kubelet's certificate must chain to the cluster CA and name the address dialled.
 
+The same connection also serves :meth:`KubeletProxy.get_json`: the API server's own reads from
+kubelets (the summary stats behind ``metrics.k8s.io``).
+
 Every open stream is tracked so that :meth:`KubeletProxy.close` can end them when the server
 stops.
 """
@@ -150,6 +153,28 @@ class KubeletProxy:
             except (aiohttp.ClientError, ConnectionError):
                 pass  # either side went away: the stream just ends
             return response
+
+    async def get_json(self, location: KubeletLocation, path: str, *, seconds: float) -> Any:
+        """GET ``path`` from a kubelet and decode its JSON answer; a failure (unreachable, not
+        200, not JSON, or slower than ``seconds``) raises ``StatusError`` (500) saying what
+        happened."""
+        url = location.url(path)
+        session = self._client_session()
+        try:
+            async with session.get(
+                url,
+                ssl=self._ssl,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=seconds),
+            ) as upstream:
+                if upstream.status != 200:
+                    body = (await upstream.content.read(_ERROR_BODY_LIMIT)).decode(errors="replace")
+                    raise errors.internal_error(
+                        f'Get "{url}": the kubelet answered {upstream.status}: {body.strip()}'
+                    )
+                return await upstream.json(content_type=None)
+        except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as err:
+            raise errors.internal_error(f'Get "{url}": {_reason(err)}') from err
 
     def _client_session(self) -> aiohttp.ClientSession:
         if self._session is None:

@@ -30,6 +30,7 @@ import asyncio
 import ipaddress
 import logging
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,9 @@ from kubeling.apiserver.node_join import NodeJoin
 from kubeling.apiserver.openapi_http import make_handler
 from kubeling.apiserver.registry.builtin import builtin_resources
 from kubeling.apiserver.registry.registry import Registry
+from kubeling.apiserver.resource_metrics import SUMMARY_PATH, ResourceMetrics
 from kubeling.apiserver.rest.options import ListOptions, WriteOptions
+from kubeling.apiserver.rest.pod_location import node_kubelet_location
 from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.rest.token_request import TokenRequests
 from kubeling.apiserver.strategies import StorageClassLookup, core_strategies
@@ -75,6 +78,9 @@ from kubeling.storage import Store, open_store
 __all__ = ["ApiServer", "ApiServerConfig"]
 
 log = logging.getLogger("kubeling.apiserver")
+
+#: How long a kubelet may take to answer for its summary stats (metrics-server's 10 s).
+SUMMARY_TIMEOUT_SECONDS = 10.0
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
@@ -253,6 +259,14 @@ class ApiServer:
         self._kubelet_proxy = KubeletProxy(
             pods, nodes, ssl_context=config.kubelet_client_ssl_context
         )
+        kubelets = self._kubelet_proxy
+
+        async def fetch_summary(node: Mapping[str, Any]) -> dict[str, Any]:
+            summary = await kubelets.get_json(
+                node_kubelet_location(node), SUMMARY_PATH, seconds=SUMMARY_TIMEOUT_SECONDS
+            )
+            return summary if isinstance(summary, dict) else {}
+
         chain = build_chain(
             # Kubernetes' --api-audiences default to the service account issuer.
             api_audiences=config.api_audiences or (config.service_account_issuer,),
@@ -276,6 +290,7 @@ class ApiServer:
             token_requests=token_requests,
             issuer_discovery=issuer_discovery,
             kubelet_proxy=self._kubelet_proxy,
+            resource_metrics=ResourceMetrics(nodes, pods, fetch_summary),
             node_join=NodeJoin(config.pki, _object_lookup(registry)) if config.pki else None,
             authorization=authorization,
         )

@@ -54,6 +54,7 @@ async def _serve(args: argparse.Namespace) -> int:
         local_storage_path=args.default_local_storage_path,
         node_name=node_name,
         kubelet_port=args.kubelet_port if args.command == "up" else None,
+        housekeeping_interval=args.housekeeping_interval if args.command == "up" else 10.0,
         token_auth_file=args.token_auth_file,
         anonymous_auth=args.anonymous_auth == "true",
         dns=_up_dns_options(args) if args.command == "up" else None,
@@ -84,6 +85,16 @@ def _up_ingress_options(args: argparse.Namespace, node_name: str) -> IngressOpti
         http_port=args.ingress_http_port,
         https_port=args.ingress_https_port,
     )
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds: {text!r}")
+    return value
 
 
 def _upstream(text: str) -> tuple[str, int]:
@@ -243,6 +254,7 @@ async def _kubelet(args: argparse.Namespace) -> int:
         cgroups=args.cgroups == "true",
         kubelet_port=args.port,
         mount_namespaces=args.mount_namespaces == "true",
+        stats_interval=args.housekeeping_interval,
     )
     pki = Pki.at(args.pki_dir.expanduser())
     server = None
@@ -424,6 +436,13 @@ def _parser() -> argparse.ArgumentParser:
                 "0: a free port)",
             )
             cmd.add_argument(
+                "--housekeeping-interval",
+                type=_positive_seconds,
+                default=10.0,
+                help="how often the kubelet samples resource usage for kubectl top, seconds "
+                "(default 10)",
+            )
+            cmd.add_argument(
                 "--kubelet-port",
                 type=int,
                 default=None,
@@ -469,6 +488,12 @@ def _parser() -> argparse.ArgumentParser:
         "--node-ip", default="", help="the node's address (default: the host name's, or 127.0.0.1)"
     )
     kubelet.add_argument("--node-labels", default="", help="extra labels: key=value,...")
+    kubelet.add_argument(
+        "--housekeeping-interval",
+        type=_positive_seconds,
+        default=10.0,
+        help="how often resource usage is sampled for the summary stats, seconds (default 10)",
+    )
     kubelet.add_argument(
         "--address", default="0.0.0.0", help="where the kubelet's HTTPS server listens"
     )

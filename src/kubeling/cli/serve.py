@@ -61,6 +61,8 @@ class ServeOptions:
     #: The port of that node's kubelet (logs, exec, port-forward); None: 10250, or a free one
     #: if 10250 is taken.
     kubelet_port: int | None = None
+    #: How often that kubelet samples resource usage (``--housekeeping-interval``).
+    housekeeping_interval: float = 10.0
     #: Static bearer tokens (``--token-auth-file``).
     token_auth_file: Path | None = None
     #: Requests without credentials are ``system:anonymous`` (``--anonymous-auth``).
@@ -184,6 +186,7 @@ def _start_components(
             # `kubeling up` ends with its containers: no process outlives it.
             stop_pods_on_exit=True,
             kubelet_port_fallback=options.kubelet_port is None,
+            stats_interval=options.housekeeping_interval,
         )
         server = kubelet_server_config(
             pki,

@@ -3,8 +3,7 @@
 Every HPA is reconciled once per sync period (15 s,
 ``--horizontal-pod-autoscaler-sync-period``; a new HPA waits one period
 first, as upstream's fixed-interval queue makes it), as Kubernetes 1.32's
-``pkg/controller/podautoscaler`` does, up to the point where metrics are
-needed:
+``pkg/controller/podautoscaler`` does:
 
 1. The target's ``scale`` subresource is read (any resource that has one:
    Deployments, ReplicaSets, StatefulSets, custom resources). Failure:
@@ -16,14 +15,28 @@ needed:
    "New size: N; reason: Current number of replicas below
    Spec.MinReplicas"; ``AbleToScale=True/SucceededRescale``) without asking
    for metrics, exactly as upstream does.
-3. Otherwise the metrics are fetched. kubeling serves no metrics APIs
-   (``metrics.k8s.io``, ``custom.metrics.k8s.io``, ``external.metrics.k8s.io``),
-   so every metric fails as it does on a Kubernetes cluster without
-   metrics-server: ``ScalingActive=False`` with ``FailedGetResourceMetric``
-   (or the metric type's reason), the message "the HPA was unable to compute
-   the replica count: ...", that event, and ``FailedComputeMetricsReplicas``.
-   ``currentMetrics`` holds one empty entry per metric, so ``kubectl get hpa``
-   shows ``cpu: <unknown>/50%``.
+3. Otherwise every metric proposes a replica count and the highest wins.
+   ``Resource`` and ``ContainerResource`` metrics read the pods' usage from
+   the resource metrics API (:mod:`~kubeling.controllers.resourcemetrics`;
+   kubeling's API server serves ``metrics.k8s.io`` itself) and compute the
+   count as upstream's replica calculator
+   (:mod:`~kubeling.controllers.replicacalculator`: usage over requests
+   averaged over ready pods, tolerance 0.1); ``currentMetrics`` reports the
+   utilization and average value, ``ScalingActive=True/ValidMetricFound``
+   which metric decided. ``Pods``, ``Object`` and ``External`` metrics fail
+   as on a cluster without a custom or external metrics adapter. When every
+   metric fails (or some fail and the rest would scale down), nothing is
+   scaled: ``ScalingActive=False`` with the first failure's reason (e.g.
+   ``FailedGetResourceMetric``), that event, and
+   ``FailedComputeMetricsReplicas``; a failed metric's ``currentMetrics``
+   entry is empty, so ``kubectl get hpa`` shows ``cpu: <unknown>/50%``.
+4. The proposal is stabilized and limited
+   (:mod:`~kubeling.controllers.hpanormalization`: a 5 minute scale-down
+   window, the scale-up limit, or the HPA's ``behavior``), which sets
+   ``AbleToScale`` (``ReadyForNewScale``, ``ScaleDownStabilized``...) and
+   ``ScalingLimited``; a different count is written to the scale
+   (``SuccessfulRescale`` "New size: 4; reason: cpu resource utilization
+   (percentage of request) above target").
 
 The status (``currentReplicas`` from the scale, ``desiredReplicas``,
 ``lastScaleTime``, ``currentMetrics``, ``conditions``) is written only when
@@ -42,11 +55,24 @@ from typing import Any, ClassVar, Final
 from kubeling.api import errors, labels
 from kubeling.api.goformat import go_label_selector
 from kubeling.api.groupversion import GroupResource
+from kubeling.api.quantity import Quantity, QuantityParseError, parse_quantity
 from kubeling.api.timestamps import format_time
 from kubeling.client import NORMAL, WARNING, TransportError, object_key, split_key
-from kubeling.client.resources import HORIZONTALPODAUTOSCALERS, Resource
+from kubeling.client.resources import HORIZONTALPODAUTOSCALERS, PODS, Resource
 from kubeling.client.rest import NoKindMatchError
 from kubeling.controllers.base import Controller, ControllerContext
+from kubeling.controllers.hpanormalization import Normalizer
+from kubeling.controllers.replicacalculator import (
+    CalculationError,
+    ReplicaCalculator,
+    ResourceReplicas,
+)
+from kubeling.controllers.resourcemetrics import (
+    POD_METRICS,
+    ApiResourceMetrics,
+    MetricsUnavailable,
+    ResourceMetricsSource,
+)
 from kubeling.controllers.scale import get_scale, update_scale
 
 __all__ = [
@@ -54,6 +80,7 @@ __all__ = [
     "HorizontalPodAutoscalerController",
     "HorizontalPodAutoscalerOptions",
     "MetricFailure",
+    "MetricProposal",
     "bounds_decision",
     "set_hpa_condition",
 ]
@@ -62,10 +89,6 @@ log = logging.getLogger(__name__)
 
 Obj = dict[str, Any]
 
-#: The resource metrics API's pods (metrics-server).
-POD_METRICS: Final = Resource(
-    group="metrics.k8s.io", version="v1beta1", plural="pods", kind="PodMetrics", namespaced=True
-)
 _NO_CUSTOM_METRICS: Final = "no custom metrics API (custom.metrics.k8s.io) registered"
 
 
@@ -73,6 +96,14 @@ _NO_CUSTOM_METRICS: Final = "no custom metrics API (custom.metrics.k8s.io) regis
 class HorizontalPodAutoscalerOptions:
     #: ``--horizontal-pod-autoscaler-sync-period``.
     sync_period: float = 15.0
+    #: ``--horizontal-pod-autoscaler-tolerance``.
+    tolerance: float = 0.1
+    #: ``--horizontal-pod-autoscaler-downscale-stabilization``.
+    downscale_stabilization: float = 300.0
+    #: ``--horizontal-pod-autoscaler-cpu-initialization-period``.
+    cpu_initialization_period: float = 300.0
+    #: ``--horizontal-pod-autoscaler-initial-readiness-delay``.
+    initial_readiness_delay: float = 30.0
 
 
 def set_hpa_condition(
@@ -138,14 +169,14 @@ class MetricFailure:
     wrapped: str
 
 
-def _metrics_api_error(err: Exception, resource: GroupResource) -> str:
-    """How a metrics client reports a failed list (a 404 in the generic words, since
-    the metrics clients cannot read the API server's Status)."""
-    if isinstance(err, errors.StatusError) and err.code:
-        if err.code in (404, 503):
-            return str(errors.generic_server_response(err.code, "GET", resource, "", ""))
-        return err.message
-    return str(err)
+@dataclasses.dataclass(frozen=True, slots=True)
+class MetricProposal:
+    """What one metric asks for: a replica count, its ``currentMetrics`` entry, and how
+    events and conditions name it (``cpu resource utilization (percentage of request)``)."""
+
+    replicas: int
+    status: Obj
+    name: str
 
 
 class HorizontalPodAutoscalerController(Controller):
@@ -161,11 +192,22 @@ class HorizontalPodAutoscalerController(Controller):
         options: HorizontalPodAutoscalerOptions = HorizontalPodAutoscalerOptions(),
         *,
         clock: Callable[[], float] = time.time,
+        metrics: ResourceMetricsSource | None = None,
     ) -> None:
         super().__init__(ctx)
         self.options = options
         self._clock = clock
+        self.metrics = metrics if metrics is not None else ApiResourceMetrics(self.client)
+        self.calculator = ReplicaCalculator(
+            tolerance=options.tolerance,
+            cpu_initialization_period=options.cpu_initialization_period,
+            delay_of_initial_readiness_status=options.initial_readiness_delay,
+        )
+        self.normalizer = Normalizer(
+            downscale_stabilization=options.downscale_stabilization, clock=clock
+        )
         self.hpas_client = self.client.resource(HORIZONTALPODAUTOSCALERS)
+        self.pods = self.informers.informer_for(PODS)
         self.hpas = self.informers.informer_for(HORIZONTALPODAUTOSCALERS)
         self.hpas.add_event_handler(
             on_add=self._later, on_update=lambda _old, new: self._later(new)
@@ -181,6 +223,7 @@ class HorizontalPodAutoscalerController(Controller):
             hpa = self.hpas.lister.get(name, namespace=namespace)
         except errors.StatusError as err:
             if errors.is_not_found(err):
+                self.normalizer.forget(key)
                 return  # deleted: not requeued
             raise
         try:
@@ -234,6 +277,8 @@ class HorizontalPodAutoscalerController(Controller):
             now=self._now(),
         )
         current = int((scale.get("spec") or {}).get("replicas") or 0)
+        key = object_key(hpa)
+        self.normalizer.record_initial(key, current)
         min_replicas = spec.get("minReplicas")
         min_replicas = min_replicas if isinstance(min_replicas, int) else 1
         bounds = bounds_decision(current, min_replicas, int(spec.get("maxReplicas") or 0))
@@ -248,11 +293,38 @@ class HorizontalPodAutoscalerController(Controller):
                 now=self._now(),
             )
         elif bounds.metrics:
-            statuses, error = await self._compute_replicas_for_metrics(hpa, scale)
-            self._set_status(status, current, int(status.get("desiredReplicas") or 0), statuses)
-            await self._update_status_if_needed(original, hpa)
-            self.recorder.event(hpa, WARNING, "FailedComputeMetricsReplicas", error)
-            return
+            statuses, proposal, error = await self._compute_replicas_for_metrics(hpa, scale)
+            if proposal is None:
+                self._set_status(status, current, int(status.get("desiredReplicas") or 0), statuses)
+                await self._update_status_if_needed(original, hpa)
+                self.recorder.event(hpa, WARNING, "FailedComputeMetricsReplicas", error)
+                return
+            reason = ""
+            if proposal.replicas > current:
+                reason = f"{proposal.name} above target"
+            elif proposal.replicas < current:
+                reason = "All metrics below target"
+            decision = self.normalizer.normalize(
+                key, spec, current=current, desired=proposal.replicas, min_replicas=min_replicas
+            )
+            set_hpa_condition(
+                status,
+                "AbleToScale",
+                "True",
+                decision.able_reason,
+                decision.able_message,
+                now=self._now(),
+            )
+            set_hpa_condition(
+                status,
+                "ScalingLimited",
+                "True" if decision.limited else "False",
+                decision.limited_reason,
+                decision.limited_message,
+                now=self._now(),
+            )
+            desired = decision.replicas
+            bounds = Bounds(desired=desired, reason=reason, rescale=desired != current)
         if bounds.rescale:
             scaled = copy.deepcopy(scale)
             scaled.setdefault("spec", {})["replicas"] = desired
@@ -288,6 +360,7 @@ class HorizontalPodAutoscalerController(Controller):
             self.recorder.event(
                 hpa, NORMAL, "SuccessfulRescale", f"New size: {desired}; reason: {bounds.reason}"
             )
+            self.normalizer.record_scale(key, spec, current, desired)
         else:
             desired = current
         self._set_status(status, current, desired, statuses, rescaled=bounds.rescale)
@@ -335,12 +408,13 @@ class HorizontalPodAutoscalerController(Controller):
             self.recorder.event(hpa, WARNING, "FailedUpdateStatus", err.message)
             raise
 
-    # -- metrics (none served) --------------------------------------------------------------
+    # -- metrics -------------------------------------------------------------------------
 
     async def _compute_replicas_for_metrics(
         self, hpa: Obj, scale: Mapping[str, Any]
-    ) -> tuple[list[Obj] | None, str]:
-        """``computeReplicasForMetrics`` when no metric can be read: (currentMetrics, error)."""
+    ) -> tuple[list[Obj] | None, MetricProposal | None, str]:
+        """``computeReplicasForMetrics``: (currentMetrics, the winning proposal or None, the
+        error when there is none)."""
         status = hpa["status"]
         selector_text = str((scale.get("status") or {}).get("selector") or "")
         if not selector_text:
@@ -353,9 +427,9 @@ class HorizontalPodAutoscalerController(Controller):
                 "the HPA target's scale is missing a selector",
                 now=self._now(),
             )
-            return None, "selector is required"
+            return None, None, "selector is required"
         try:
-            labels.parse(selector_text)
+            selector = labels.parse(selector_text)
         except labels.SelectorParseError as err:
             message = (
                 f"couldn't convert selector into a corresponding internal selector object: {err}"
@@ -364,13 +438,27 @@ class HorizontalPodAutoscalerController(Controller):
             set_hpa_condition(
                 status, "ScalingActive", "False", "InvalidSelector", message, now=self._now()
             )
-            return None, message
+            return None, None, message
         namespace = str((hpa.get("metadata") or {}).get("namespace") or "")
         metrics: Sequence[Mapping[str, Any]] = (hpa.get("spec") or {}).get("metrics") or []
-        failures = [await self._metric_failure(m, namespace, selector_text) for m in metrics]
-        for failure in failures:
-            self.recorder.event(hpa, WARNING, failure.reason, failure.message)
-        if failures:
+        current = int((scale.get("spec") or {}).get("replicas") or 0)
+        pods = self.pods.lister.list(namespace=namespace, selector=selector)
+        # one empty MetricStatus per metric, as upstream's make([]MetricStatus, n)
+        statuses: list[Obj] = [{"type": ""} for _ in metrics]
+        failures: list[MetricFailure] = []
+        best: MetricProposal | None = None
+        for index, metric in enumerate(metrics):
+            outcome = await self._compute_metric(
+                metric, namespace, selector_text, current=current, pods=pods
+            )
+            if isinstance(outcome, MetricFailure):
+                self.recorder.event(hpa, WARNING, outcome.reason, outcome.message)
+                failures.append(outcome)
+                continue
+            statuses[index] = outcome.status
+            if best is None or outcome.replicas > best.replicas:
+                best = outcome
+        if failures and (best is None or best.replicas < current):
             first = failures[0]
             set_hpa_condition(
                 status,
@@ -380,44 +468,109 @@ class HorizontalPodAutoscalerController(Controller):
                 f"the HPA was unable to compute the replica count: {first.message}",
                 now=self._now(),
             )
-        error = (
-            f"invalid metrics ({len(failures)} invalid out of {len(metrics)}), first error is: "
-            f"{failures[0].wrapped if failures else ''}"
+            error = (
+                f"invalid metrics ({len(failures)} invalid out of {len(metrics)}), first error "
+                f"is: {first.wrapped}"
+            )
+            return statuses, None, error
+        if best is None:
+            return statuses, None, "no metrics to compute a replica count from"
+        set_hpa_condition(
+            status,
+            "ScalingActive",
+            "True",
+            "ValidMetricFound",
+            f"the HPA was able to successfully calculate a replica count from {best.name}",
+            now=self._now(),
         )
-        # one empty MetricStatus per metric, as upstream's make([]MetricStatus, n)
-        return [{"type": ""} for _ in metrics], error
+        return statuses, best, ""
+
+    async def _compute_metric(
+        self,
+        metric: Mapping[str, Any],
+        namespace: str,
+        selector: str,
+        *,
+        current: int,
+        pods: Sequence[Mapping[str, Any]],
+    ) -> MetricProposal | MetricFailure:
+        """One metric's proposal (``computeReplicasForMetric``), or why it has none."""
+        kind = str(metric.get("type") or "")
+        if kind not in ("Resource", "ContainerResource"):
+            return await self._metric_failure(metric, namespace, selector)
+        field = "resource" if kind == "Resource" else "containerResource"
+        source = metric.get(field) or {}
+        name = str(source.get("name") or "")
+        container = str(source.get("container") or "") if kind == "ContainerResource" else ""
+        target = source.get("target") or {}
+        try:
+            proposal = await self._resource_proposal(
+                name, target, namespace, selector, container=container, current=current, pods=pods
+            )
+        except (MetricsUnavailable, CalculationError) as err:
+            return _resource_failure(kind, name, container, target, str(err))
+        replicas, value, metric_name = proposal
+        entry: Obj = {"name": name}
+        if container:
+            entry["container"] = container
+        entry["current"] = value
+        return MetricProposal(replicas, {"type": kind, field: entry}, metric_name)
+
+    async def _resource_proposal(
+        self,
+        name: str,
+        target: Mapping[str, Any],
+        namespace: str,
+        selector: str,
+        *,
+        container: str,
+        current: int,
+        pods: Sequence[Mapping[str, Any]],
+    ) -> tuple[int, Obj, str]:
+        """(replicas, the MetricValueStatus, the metric's name) of a resource metric;
+        raises with the replica calculator's error."""
+        subject = f"{name} container resource" if container else f"{name} resource"
+        average_value = target.get("averageValue")
+        utilization = target.get("averageUtilization")
+        if average_value is None and utilization is None:
+            raise CalculationError("")  # the message is the source's, see _resource_failure
+        try:
+            found, _ = await self.metrics.pod_metrics(
+                name, namespace, selector, container=container
+            )
+        except MetricsUnavailable as err:
+            raise MetricsUnavailable(f"unable to get metrics for resource {name}: {err}") from err
+        now = self._clock()
+        result: ResourceReplicas
+        if average_value is not None:
+            try:
+                target_milli = parse_quantity(str(average_value)).milli_value()
+            except QuantityParseError as err:
+                raise CalculationError(str(err)) from None
+            if target_milli <= 0:
+                raise CalculationError(f"invalid target value {average_value}")
+            result = self.calculator.raw_resource_replicas(
+                current, target_milli, name, pods, found, now=now
+            )
+            value: Obj = {"averageValue": str(Quantity.from_milli(result.average))}
+            return result.replicas, value, subject
+        if not isinstance(utilization, int) or utilization <= 0:
+            raise CalculationError(f"invalid target utilization {utilization}")
+        result = self.calculator.resource_replicas(
+            current, utilization, name, pods, found, container=container, now=now
+        )
+        value = {
+            "averageUtilization": result.utilization,
+            "averageValue": str(Quantity.from_milli(result.average)),
+        }
+        return result.replicas, value, f"{subject} utilization (percentage of request)"
 
     async def _metric_failure(
         self, metric: Mapping[str, Any], namespace: str, selector: str
     ) -> MetricFailure:
+        """Why a metric the controller cannot read (Pods, Object, External: no adapter)
+        gives no replica count."""
         kind = str(metric.get("type") or "")
-        if kind in ("Resource", "ContainerResource"):
-            source = metric.get("resource" if kind == "Resource" else "containerResource") or {}
-            name = str(source.get("name") or "")
-            target = source.get("target") or {}
-            fetched = await self._resource_metrics_error(namespace, selector)
-            inner = f"unable to get metrics for resource {name}: {fetched}"
-            if target.get("averageValue") is not None:
-                message = f"failed to get {name} usage: {inner}"
-            elif target.get("averageUtilization") is None:
-                message = (
-                    "invalid resource metric source: neither an average utilization target "
-                    "nor an average value (usage) target was set"
-                )
-            else:
-                message = f"failed to get {name} utilization: {inner}"
-            if kind == "Resource":
-                return MetricFailure(
-                    "FailedGetResourceMetric",
-                    message,
-                    f"failed to get {name} resource metric value: {message}",
-                )
-            container = str(source.get("container") or "")
-            return MetricFailure(
-                "FailedGetContainerResourceMetric",
-                message,
-                f"failed to get {container} container metric value: {message}",
-            )
         if kind == "Pods":
             name = str(((metric.get("pods") or {}).get("metric") or {}).get("name") or "")
             message = (
@@ -455,19 +608,31 @@ class HorizontalPodAutoscalerController(Controller):
         message = f'unknown metric source type "{kind}"'
         return MetricFailure("InvalidMetricSourceType", message, message)
 
-    async def _resource_metrics_error(self, namespace: str, selector: str) -> str:
-        """Ask the resource metrics API for the pods' metrics; what its client reports."""
-        resource = GroupResource(POD_METRICS.group, POD_METRICS.plural)
-        try:
-            await self.client.resource(POD_METRICS).list(
-                namespace=namespace, label_selector=selector
-            )
-        except (errors.StatusError, TransportError) as err:
-            reported = _metrics_api_error(err, resource)
-            return f"unable to fetch metrics from resource metrics API: {reported}"
-        # Something answers as metrics.k8s.io, but kubeling computes no replica counts from
-        # metrics: say so rather than scale on numbers it does not understand.
-        return "kubeling does not compute replica counts from the resource metrics API"
+
+def _resource_failure(
+    kind: str, name: str, container: str, target: Mapping[str, Any], error: str
+) -> MetricFailure:
+    """A resource metric's failure as ``computeStatusForResourceMetricGeneric`` words it."""
+    if target.get("averageValue") is not None:
+        message = f"failed to get {name} usage: {error}"
+    elif target.get("averageUtilization") is None:
+        message = (
+            "invalid resource metric source: neither an average utilization target "
+            "nor an average value (usage) target was set"
+        )
+    else:
+        message = f"failed to get {name} utilization: {error}"
+    if kind == "Resource":
+        return MetricFailure(
+            "FailedGetResourceMetric",
+            message,
+            f"failed to get {name} resource metric value: {message}",
+        )
+    return MetricFailure(
+        "FailedGetContainerResourceMetric",
+        message,
+        f"failed to get {container} container metric value: {message}",
+    )
 
 
 def _same_status(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:

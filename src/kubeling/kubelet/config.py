@@ -45,6 +45,9 @@ class KubeletConfig:
     #: Bind-mount volumes at their mountPath in a mount namespace per container where the
     #: kernel allows (root); else containers find them under ``$KUBELING_ROOT``.
     mount_namespaces: bool = True
+    #: How often resource usage is sampled for the summary stats (cAdvisor's housekeeping
+    #: interval); CPU rates are over the last two samples.
+    stats_interval: float = 10.0
     container_log_max_size: int = 10 * 1024 * 1024
     container_log_max_files: int = 5
 

@@ -87,6 +87,7 @@ from kubeling.kubelet.runtime import cgroups
 from kubeling.kubelet.runtime.interface import RuntimeService
 from kubeling.kubelet.runtime.process import ProcessRuntime
 from kubeling.kubelet.server import KubeletServer, KubeletServerConfig
+from kubeling.kubelet.stats import StatsProvider
 from kubeling.kubelet.status_manager import StatusManager
 from kubeling.kubelet.streaming import KubeletStreaming
 from kubeling.kubelet.volumes import VolumeError, VolumeHost, VolumeManager
@@ -174,6 +175,7 @@ class Kubelet:
             duration_seconds=config.node_lease_duration_seconds,
         )
         self.streaming = KubeletStreaming(self.runtime, self._reported_pod)
+        self.stats = StatsProvider(self.runtime, config.node_name, interval=config.stats_interval)
         self.server_config = server
         #: The HTTPS server (logs, exec, port-forward) while it runs.
         self.server: KubeletServer | None = None
@@ -236,6 +238,7 @@ class Kubelet:
                 )
                 await self._remove_orphans()
                 group.create_task(self._housekeeping(), name="kubelet-housekeeping")
+                group.create_task(self.stats.run(), name="kubelet-stats")
                 log.info(
                     "kubelet ready on node %s (%s); container limits: %s",
                     self.config.node_name,
@@ -253,7 +256,7 @@ class Kubelet:
         """Serve logs, exec and port-forward (before registering: the Node reports the port)."""
         if self.server_config is None:
             return
-        server = KubeletServer(self.server_config, self.streaming)
+        server = KubeletServer(self.server_config, self.streaming, summary=self.stats.summary)
         try:
             await server.start()
         except OSError as err:
@@ -264,7 +267,11 @@ class Kubelet:
                 "kubelet port %d is taken: serving on a free port instead",
                 self.server_config.port,
             )
-            server = KubeletServer(dataclasses.replace(self.server_config, port=0), self.streaming)
+            server = KubeletServer(
+                dataclasses.replace(self.server_config, port=0),
+                self.streaming,
+                summary=self.stats.summary,
+            )
             await server.start()
         self.server = server
 

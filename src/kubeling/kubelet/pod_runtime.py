@@ -472,6 +472,7 @@ class PodRuntimeManager:
             user=container_user(pod, container),
             tty=bool(container.get("tty")),
             stdin=bool(container.get("stdin")),
+            stdin_once=bool(container.get("stdinOnce")),
         )
 
     # -- killing -------------------------------------------------------------------------------

@@ -8,9 +8,11 @@ runtime (Kubernetes' ``HostInterface`` and CRI streaming calls):
 - **exec** runs the runtime's exec helper (:meth:`RuntimeService.exec_command`: the
   container's cgroups, working directory, environment and user) with pipes or a
   pseudo-terminal (:mod:`~kubeling.kubelet.exec_streams`);
-- **attach** needs a runtime that keeps a container's stdin and output open to clients; the
-  process runtime does not (stdin is ``/dev/null``, output goes to the log), so it is refused
-  with a message that says so;
+- **attach** joins the running container's streams where its runtime serves them
+  (:meth:`RuntimeService.attach_address`: the process runtime's shim,
+  :mod:`~kubeling.kubelet.attach_stream`): its output from then on, and its stdin when its spec
+  has ``stdin: true`` (else the client's input is dropped, as containerd drops it); with a TTY
+  as the container's spec says, whatever the request says (the kubelet's ``GetAttach``);
 - **port-forward** connects to ``127.0.0.1:<port>``: pods share the node's network.
 
 Sessions still open when the kubelet stops are ended by :meth:`KubeletStreaming.close`.
@@ -25,24 +27,25 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from kubeling.kubelet.attach_stream import AttachStream, open_attach
 from kubeling.kubelet.exec_streams import PipeStream, TtyStream, start_exec
 from kubeling.kubelet.runtime.interface import ContainerState, RuntimeService, RuntimeServiceError
 from kubeling.kubelet.server import ContainerNotFound, ContainerStream, StreamingError
 
-__all__ = ["KubeletStreaming", "attach_unsupported_message"]
+__all__ = ["KubeletStreaming"]
 
 Pod = Mapping[str, Any]
 #: Finds the pod bound to this node by namespace and name, with the status this kubelet reports.
 PodLookup = Callable[[str, str], Pod | None]
 
 
-def attach_unsupported_message(runtime: str) -> str:
-    """Why ``kubectl attach`` cannot work with a runtime that keeps no streams open."""
-    return (
-        f"the {runtime} runtime cannot attach to a running container: its stdin is /dev/null "
-        "and its output goes to its log; use kubectl logs -f to follow the output, or "
-        "kubectl exec to run a command in the container"
-    )
+def _container_spec(pod: Pod, name: str) -> Mapping[str, Any]:
+    spec = pod.get("spec") or {}
+    for key in ("containers", "initContainers", "ephemeralContainers"):
+        for container in spec.get(key) or ():
+            if isinstance(container, Mapping) and container.get("name") == name:
+                return container
+    return {}
 
 
 def _running_container(pod: Pod, container: str) -> str:
@@ -63,7 +66,7 @@ class KubeletStreaming:
     def __init__(self, runtime: RuntimeService, pods: PodLookup) -> None:
         self.runtime = runtime
         self._pods = pods
-        self._sessions: set[PipeStream | TtyStream] = set()
+        self._sessions: set[PipeStream | TtyStream | AttachStream] = set()
         self._waiters: set[asyncio.Future[int | None]] = set()
 
     def _runtime_id(self, container_id: str) -> str | None:
@@ -110,22 +113,46 @@ class KubeletStreaming:
             stream = await start_exec(argv, stdin=stdin, stdout=stdout, stderr=stderr, tty=tty)
         except OSError as err:
             raise StreamingError(f"starting the exec helper: {err}") from err
+        self._track(stream)
+        return stream
+
+    def _track(self, stream: PipeStream | TtyStream | AttachStream) -> None:
+        """Keep a session until it ends (the task too: asyncio holds tasks weakly)."""
         self._sessions.add(stream)
-        # Forget the session once it ends (the task is kept until then: asyncio holds weakly).
         waiter = asyncio.ensure_future(stream.wait())
         self._waiters.add(waiter)
         waiter.add_done_callback(lambda done: self._ended(stream, done))
-        return stream
 
-    def _ended(self, stream: PipeStream | TtyStream, waiter: asyncio.Future[int | None]) -> None:
+    def _ended(
+        self, stream: PipeStream | TtyStream | AttachStream, waiter: asyncio.Future[int | None]
+    ) -> None:
         self._sessions.discard(stream)
         self._waiters.discard(waiter)
 
     async def attach(
         self, pod: Pod, container: str, *, stdin: bool, stdout: bool, stderr: bool, tty: bool
     ) -> ContainerStream:
-        _running_container(pod, container)
-        raise StreamingError(attach_unsupported_message(self.runtime.name))
+        container_id = _running_container(pod, container)
+        runtime_id = self._runtime_id(container_id)
+        if runtime_id is None or not self.is_running(container_id):
+            raise ContainerNotFound(container)
+        try:
+            address = self.runtime.attach_address(runtime_id)
+        except RuntimeServiceError as err:
+            raise StreamingError(str(err)) from err
+        spec = _container_spec(pod, container)
+        try:
+            stream = await open_attach(
+                address,
+                stdin=stdin and bool(spec.get("stdin")),
+                stdout=stdout,
+                # a TTY has one output stream (as the container's spec says, not the request)
+                stderr=stderr and not spec.get("tty"),
+            )
+        except OSError as err:
+            raise StreamingError(f"attaching to the container's streams: {err}") from err
+        self._track(stream)
+        return stream
 
     async def port_forward(
         self, pod: Pod, port: int
@@ -140,7 +167,8 @@ class KubeletStreaming:
             ) from err
 
     async def close(self) -> None:
-        """End every exec session still running (the kubelet is stopping)."""
+        """End every exec session still running and detach attached clients (the kubelet is
+        stopping)."""
         sessions = list(self._sessions)
         await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
         self._sessions.clear()

@@ -10,6 +10,7 @@ from kubeling.api import errors
 from kubeling.client.resources import DEPLOYMENTS
 from kubeling.controllers.podautoscaler import (
     HorizontalPodAutoscalerController,
+    MetricFailure,
     bounds_decision,
     set_hpa_condition,
 )
@@ -119,7 +120,8 @@ async def test_metric_failures(metric: Obj, reason: str, message: str) -> None:
     ctx, client = fake_context()
     client.fail_lists["pods"] = errors.not_found("", "")
     controller = HorizontalPodAutoscalerController(ctx)
-    failure = await controller._metric_failure(metric, "ns", "app=web")
+    failure = await controller._compute_metric(metric, "ns", "app=web", current=1, pods=[])
+    assert isinstance(failure, MetricFailure)
     assert (failure.reason, failure.message) == (reason, message)
 
 

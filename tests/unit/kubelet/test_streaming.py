@@ -3,12 +3,24 @@ exec sessions it starts (real processes: ``sh``, ``cat``, ``stty``)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from kubeling.kubelet.runtime.attach import (
+    CLOSE,
+    HELLO,
+    STDERR,
+    STDIN,
+    STDOUT,
+    FrameReader,
+    encode_frame,
+)
 from kubeling.kubelet.runtime.interface import ContainerState, ContainerStatus
 from kubeling.kubelet.server import ContainerNotFound, StreamingError
 from kubeling.kubelet.streaming import KubeletStreaming
@@ -81,13 +93,78 @@ async def test_exec_needs_a_running_container() -> None:
         await s.exec(pod("running", "process://b"), "c", ["true"], **flags)
 
 
-async def test_attach_is_refused_with_the_reason() -> None:
-    s = streaming(a=ContainerState.RUNNING)
+class AttachingRuntime(Runtime):
+    """A runtime whose running containers have an attach socket: a fake shim that echoes
+    stdin to stdout and says what it saw."""
+
+    def __init__(self, address: str, **states: ContainerState) -> None:
+        super().__init__(**states)
+        self.address = address
+
+    def attach_address(self, container_id: str) -> str:
+        return self.address
+
+
+async def fake_shim(address: str, seen: list[tuple[int, bytes]]) -> asyncio.Server:
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        frames = FrameReader()
+        try:
+            while data := await reader.read(1024):
+                for stream, payload in frames.feed(data):
+                    seen.append((stream, payload))
+                    if stream == STDIN:
+                        writer.write(encode_frame(STDOUT, payload.upper()))
+                    elif stream == CLOSE:
+                        writer.write(encode_frame(STDERR, b"bye"))
+                        return  # the container ended
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    return await asyncio.start_unix_server(serve, path=address)
+
+
+async def test_attach_joins_the_containers_streams() -> None:
+    """Hello with the streams wanted; stdin only if the spec has it; EOF ends the attach."""
+    address = f"\0kubeling-test-attach-{os.getpid()}"
+    seen: list[tuple[int, bytes]] = []
+    server = await fake_shim(address, seen)
+    try:
+        runtime = AttachingRuntime(address, a=ContainerState.RUNNING)
+        s = KubeletStreaming(runtime, lambda ns, name: None)  # type: ignore[arg-type]
+        with_stdin = pod("running")
+        with_stdin["spec"]["containers"][0]["stdin"] = True
+        flags = {"stdin": True, "stdout": True, "stderr": True, "tty": False}
+        stream = await s.attach(with_stdin, "c", **flags)
+        await stream.write_stdin(b"hello")
+        assert stream.stdout is not None
+        assert await stream.stdout.readexactly(5) == b"HELLO"
+        await stream.close_stdin()
+        assert stream.stderr is not None
+        assert await stream.stderr.read() == b"bye"
+        assert await stream.wait() is None
+        assert json.loads(seen[0][1]) == {"stdin": True, "stdout": True, "stderr": True}
+
+        # without stdin in the spec, the client's input is not passed on
+        seen.clear()
+        stream = await s.attach(pod("running"), "c", **flags)
+        await stream.write_stdin(b"ignored")
+        await stream.close()
+        await asyncio.sleep(0.05)
+        assert [stream for stream, _ in seen] == [HELLO]
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_attach_needs_a_running_container_and_a_socket() -> None:
     flags = {"stdin": False, "stdout": True, "stderr": True, "tty": False}
-    with pytest.raises(StreamingError, match=r"cannot attach.*kubectl logs -f"):
-        await s.attach(pod("running"), "c", **flags)
+    runtime = AttachingRuntime(f"\0kubeling-nobody-{os.getpid()}", a=ContainerState.RUNNING)
+    s = KubeletStreaming(runtime, lambda ns, name: None)  # type: ignore[arg-type]
     with pytest.raises(ContainerNotFound):
         await s.attach(pod("waiting"), "c", **flags)
+    with pytest.raises(StreamingError, match="attaching to the container's streams"):
+        await s.attach(pod("running"), "c", **flags)
 
 
 async def test_exec_with_pipes_and_exit_code() -> None:

@@ -31,6 +31,7 @@ __all__ = [
     "container_names",
     "kubelet_location",
     "node_address",
+    "node_kubelet_location",
     "validate_container",
 ]
 
@@ -124,5 +125,9 @@ async def kubelet_location(nodes: ResourceStore, pod: Obj) -> KubeletLocation | 
     node_name = (pod.get("spec") or {}).get("nodeName")
     if not node_name:
         return None
-    node = await nodes.get("", str(node_name))
+    return node_kubelet_location(await nodes.get("", str(node_name)))
+
+
+def node_kubelet_location(node: Obj) -> KubeletLocation:
+    """Where a node's kubelet serves (its preferred address, its reported port)."""
     return KubeletLocation(node_address(node), _kubelet_port(node))

@@ -30,8 +30,15 @@ from pathlib import Path
 from typing import Final
 
 from kubeling.kubelet.runtime.interface import LinuxResources
+from kubeling.kubelet.runtime.procstats import GroupUsage
 
-__all__ = ["CgroupManager", "ContainerCgroup", "cpu_weight_from_shares", "detect"]
+__all__ = [
+    "CgroupManager",
+    "ContainerCgroup",
+    "cpu_weight_from_shares",
+    "detect",
+    "parse_flat_keyed",
+]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +63,34 @@ def cpu_weight_from_shares(shares: int) -> int:
     if shares == 0:
         return 0
     return 1 + ((shares - 2) * 9999) // 262142
+
+
+def parse_flat_keyed(text: str) -> dict[str, int]:
+    """A cgroup "flat keyed" file (``cpu.stat``, ``memory.stat``) as name → value.
+
+    >>> parse_flat_keyed("usage_usec 1500\nuser_usec 1000\nbad line x\n")
+    {'usage_usec': 1500, 'user_usec': 1000}
+    """
+    values: dict[str, int] = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            values[parts[0]] = int(parts[1])
+    return values
+
+
+def _read_int(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _read_keyed(path: Path) -> dict[str, int] | None:
+    try:
+        return parse_flat_keyed(path.read_text())
+    except OSError:
+        return None
 
 
 def _own_cgroups(text: str) -> dict[str, str]:
@@ -113,6 +148,38 @@ class CgroupManager:
         return ContainerCgroup(
             (str(memory / "cgroup.procs"), str(cpu / "cgroup.procs")),
             str(memory / "memory.oom_control"),
+        )
+
+    def usage(self, container_id: str) -> GroupUsage | None:
+        """The container's use as its cgroups count it (cAdvisor's figures): CPU from
+        ``cpu.stat`` ``usage_usec`` (v2) or ``cpuacct.usage`` (v1); memory usage from
+        ``memory.current`` / ``memory.usage_in_bytes``, the working set that less inactive file
+        pages, rss the anonymous memory. None if a file is missing (its cgroups are gone, or a
+        v1 cpu hierarchy without cpuacct)."""
+        if self.version == 2:
+            path = self.bases[""] / container_id
+            cpu_stat = _read_keyed(path / "cpu.stat")
+            usage = _read_int(path / "memory.current")
+            memory = _read_keyed(path / "memory.stat")
+            if cpu_stat is None or "usage_usec" not in cpu_stat or usage is None or memory is None:
+                return None
+            cpu = cpu_stat["usage_usec"] * 1000
+            inactive, rss = memory.get("inactive_file", 0), memory.get("anon", 0)
+        else:
+            cpu_total = _read_int(self.bases["cpu"] / container_id / "cpuacct.usage")
+            path = self.bases["memory"] / container_id
+            usage = _read_int(path / "memory.usage_in_bytes")
+            memory = _read_keyed(path / "memory.stat")
+            if cpu_total is None or usage is None or memory is None:
+                return None
+            cpu = cpu_total
+            inactive = memory.get("total_inactive_file", memory.get("inactive_file", 0))
+            rss = memory.get("total_rss", memory.get("rss", 0))
+        return GroupUsage(
+            cpu_nanoseconds=cpu,
+            working_set_bytes=max(0, usage - inactive),
+            usage_bytes=usage,
+            rss_bytes=rss,
         )
 
     def release(self) -> None:

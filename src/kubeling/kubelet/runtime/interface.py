@@ -41,6 +41,7 @@ __all__ = [
     "ContainerConfig",
     "ContainerEvent",
     "ContainerState",
+    "ContainerStats",
     "ContainerStatus",
     "ExecResult",
     "ExecTimeoutError",
@@ -160,6 +161,8 @@ class ContainerConfig:
     user: UserConfig | None = None
     tty: bool = False
     stdin: bool = False
+    #: Close the container's stdin once the first attached client with stdin leaves.
+    stdin_once: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +193,21 @@ class ContainerEvent:
     sandbox_id: str
     pod_uid: str
     kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerStats:
+    """A running container's use now (CRI ``ContainerStats``): cumulative CPU time and the
+    memory it holds, sampled at ``timestamp`` (Unix seconds)."""
+
+    container_id: str
+    sandbox_id: str
+    name: str
+    timestamp: float
+    cpu_usage_core_nanoseconds: int
+    memory_working_set_bytes: int
+    memory_usage_bytes: int
+    memory_rss_bytes: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +253,10 @@ class RuntimeService(Protocol):
         self, *, sandbox_id: str = "", pod_uid: str = ""
     ) -> list[ContainerStatus]: ...
 
+    async def list_container_stats(self) -> list[ContainerStats]:
+        """The use of every running container (CRI ``ListContainerStats``)."""
+        ...
+
     def known_container_status(self, container_id: str) -> ContainerStatus | None:
         """The container's status as the runtime knows it now, without waiting (None: no such
         container): for the streaming server's synchronous questions (log file, running)."""
@@ -251,6 +273,12 @@ class RuntimeService(Protocol):
     def exec_command(self, container_id: str, cmd: Sequence[str]) -> list[str]:
         """The argv of a process that runs ``cmd`` inside the container in the foreground,
         for a caller that wires its stdio itself (``kubectl exec``, attach)."""
+        ...
+
+    def attach_address(self, container_id: str) -> str:
+        """Where to attach to a running container's streams (CRI ``Attach``): an abstract
+        Unix socket speaking :mod:`~kubeling.kubelet.runtime.attach`'s frames. Raises
+        :class:`RuntimeServiceError` if the container is not running."""
         ...
 
     def subscribe(self, listener: Callable[[ContainerEvent], None]) -> None:

@@ -4,9 +4,11 @@ A pod sandbox is a directory with a working directory in it (``work/``, the cont
 ``$HOME`` unless the container sets ``workingDir``); pods share the node's network, so a
 sandbox's IP is the node's. A container is the process group of its ``command`` + ``args``,
 started by its shim (:mod:`~kubeling.kubelet.runtime.shim`) with the pod's environment, stdin on
-``/dev/null`` and its output in a CRI log. Its volumes (``mounts``, host directories the kubelet
-prepared) are bind-mounted at their paths in a mount namespace of its own where this process may
-make one (root); elsewhere ``$KUBELING_ROOT/<mountPath>`` is a symlink to each. Where
+``/dev/null`` (a pipe with ``stdin: true``, a terminal with ``tty: true``) and its output in a
+CRI log, and attachable through its shim (:mod:`~kubeling.kubelet.runtime.attach`). Its volumes
+(``mounts``, host directories the kubelet prepared) are bind-mounted at their paths in a mount
+namespace of its own where this process may make one (root); elsewhere
+``$KUBELING_ROOT/<mountPath>`` is a symlink to each. Where
 :mod:`~kubeling.kubelet.runtime.cgroups` allows, every container gets cgroups with its memory
 and CPU limits, and an OOM kill is reported as ``OOMKilled``. No image is pulled: ``image`` is
 only recorded.
@@ -49,12 +51,13 @@ from typing import Any, Final
 
 from kubeling import __version__
 from kubeling.api.goformat import go_quote
-from kubeling.kubelet.runtime import mounts, shim
+from kubeling.kubelet.runtime import attach, mounts, procstats, shim
 from kubeling.kubelet.runtime.cgroups import CgroupManager
 from kubeling.kubelet.runtime.interface import (
     ContainerConfig,
     ContainerEvent,
     ContainerState,
+    ContainerStats,
     ContainerStatus,
     ExecResult,
     ExecTimeoutError,
@@ -361,6 +364,9 @@ class ProcessRuntime:
             "logPath": log_path,
             "logMaxBytes": self.log_max_bytes,
             "logMaxFiles": self.log_max_files,
+            "tty": config.tty,
+            "stdin": config.stdin,
+            "stdinOnce": config.stdin_once,
         }
         if config.mounts and self.volume_mode == "bind":
             shim_config["mounts"] = [
@@ -589,6 +595,44 @@ class ProcessRuntime:
             and (not pod_uid or c.pod_uid == pod_uid)
         ]
 
+    async def list_container_stats(self) -> list[ContainerStats]:
+        """Each running container's use: its cgroups' figures where it has cgroups, else the
+        sum over its process group (:mod:`procstats`)."""
+        running = [c for c in self._containers.values() if c.state is ContainerState.RUNNING]
+        if not running:
+            return []
+        usage = await asyncio.to_thread(self._usage, running)
+        now = time.time()
+        return [
+            ContainerStats(
+                container_id=container.id,
+                sandbox_id=container.sandbox_id,
+                name=container.name,
+                timestamp=now,
+                cpu_usage_core_nanoseconds=found.cpu_nanoseconds,
+                memory_working_set_bytes=found.working_set_bytes,
+                memory_usage_bytes=found.usage_bytes,
+                memory_rss_bytes=found.rss_bytes,
+            )
+            for container in running
+            if (found := usage.get(container.id)) is not None  # else: ended since
+        ]
+
+    def _usage(self, running: list[ContainerRecord]) -> dict[str, procstats.GroupUsage]:
+        found: dict[str, procstats.GroupUsage] = {}
+        if self.cgroups is not None:
+            for container in running:
+                usage = self.cgroups.usage(container.id)
+                if usage is not None:
+                    found[container.id] = usage
+        rest = [c for c in running if c.id not in found]
+        if rest:
+            groups = procstats.group_usage({c.pgid for c in rest})
+            for container in rest:
+                if container.pgid in groups:
+                    found[container.id] = groups[container.pgid]
+        return found
+
     # -- running commands in containers ------------------------------------------------------
 
     def exec_command(self, container_id: str, cmd: Sequence[str]) -> list[str]:
@@ -599,6 +643,12 @@ class ProcessRuntime:
             raise RuntimeServiceError("no command to run in the container")
         script = str(SHIM_SCRIPT)
         return [sys.executable, "-I", "-S", script, "exec", str(container.directory), "--", *cmd]
+
+    def attach_address(self, container_id: str) -> str:
+        container = self._container(container_id)
+        if container.state is not ContainerState.RUNNING:
+            raise RuntimeServiceError(f"container {container_id!r} is not running")
+        return attach.socket_name(container_id)
 
     async def exec_sync(
         self, container_id: str, cmd: Sequence[str], *, timeout_seconds: float = 0

@@ -7,13 +7,16 @@ shims, every container gets a supervisor process of its own, in its own session:
 - it starts the container's process in a new process group (so that a signal reaches the
   container and everything it started), joined to the container's cgroups, in a mount namespace
   of its own with its volumes bind-mounted (when the runtime mounts volumes so: :mod:`mounts`),
-  in its working directory, as its user, with stdin on ``/dev/null`` and stdout/stderr on pipes;
+  in its working directory, as its user, with stdout/stderr on pipes and stdin on ``/dev/null``
+  (a pipe when its spec has ``stdin: true``; all three on a pseudo-terminal with ``tty: true``);
 - it reports the start (or why it could not start: a missing executable is an exit code 128 with
   reason ``StartError``, as runc reports it) on a pipe the kubelet holds, and writes
   ``started.json`` (pid and process start time, so that a recycled pid is never taken for the
   container) in the container's directory;
 - it copies the output into the container's log in the CRI format, with rotation
   (:mod:`crilog`);
+- it serves the container's attach socket (:mod:`attach`): attached clients get its output as
+  it comes and may write to its stdin;
 - when the process ends it kills what is left of its process group and cgroup (a container's
   processes end with it, as in a pid namespace), drains the pipes, notes an OOM kill from the
   memory cgroup, and writes ``exit.json``.
@@ -36,20 +39,24 @@ This file runs in a bare interpreter (``python -I -S``): standard library only, 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import select
 import signal
 import socket
+import struct
 import sys
+import termios
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING or __package__:
-    from kubeling.kubelet.runtime import crilog, mounts
-else:  # run as a script by the runtime: a bare interpreter, crilog and mounts beside this file
+    from kubeling.kubelet.runtime import attach, crilog, mounts
+else:  # run as a script by the runtime: a bare interpreter, its modules beside this file
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import attach
     import crilog
     import mounts
 
@@ -172,17 +179,24 @@ def _reason(err: OSError) -> str:
     return (err.strerror or str(err)).lower()
 
 
-def _exec_container(config: Json, out_w: int, err_w: int, report_w: int) -> None:
-    """The container's process, between fork and exec; never returns."""
+def _exec_container(config: Json, stdio: tuple[int, int, int], report_w: int) -> None:
+    """The container's process, between fork and exec; never returns. ``stdio`` are its
+    stdin (-1: ``/dev/null``), stdout and stderr; with a TTY all three are the terminal, which
+    becomes its controlling terminal in a session of its own."""
     argv = [str(a) for a in config["argv"]]
     try:
         _reset_signals()
-        os.setpgid(0, 0)
+        if config.get("tty"):
+            os.setsid()  # a session (and process group) led by the container's process
+        else:
+            os.setpgid(0, 0)
         enter_container(config)
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.dup2(out_w, 1)
-        os.dup2(err_w, 2)
+        stdin = stdio[0] if stdio[0] >= 0 else os.open(os.devnull, os.O_RDONLY)
+        os.dup2(stdin, 0)
+        os.dup2(stdio[1], 1)
+        os.dup2(stdio[2], 2)
+        if config.get("tty"):
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
         os.closerange(3, report_w)
         os.closerange(report_w + 1, 1 << 16)
         os.execvpe(argv[0], argv, {str(k): str(v) for k, v in config["env"].items()})
@@ -193,6 +207,48 @@ def _exec_container(config: Json, out_w: int, err_w: int, report_w: int) -> None
     except BaseException as err:  # anything at all: the child must not return
         os.write(report_w, (str(err) or type(err).__name__).encode())
     os._exit(127)
+
+
+def set_terminal_size(fd: int, width: int, height: int) -> None:
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
+
+
+class Stdio:
+    """The container's standard streams as the shim holds them: pipes, or a terminal
+    (``tty``), and the write end of its stdin when its spec has ``stdin`` (or a TTY)."""
+
+    def __init__(self, config: Json) -> None:
+        self.tty = bool(config.get("tty"))
+        if self.tty:
+            master, slave = os.openpty()
+            set_terminal_size(slave, 80, 24)  # until a client says otherwise, as runc
+            self.child = (slave, slave, slave)
+            self.outputs = {master: "stdout"}
+            self.stdin = master
+            self._parent_only = [master]
+            self._child_only = [slave]
+            return
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        in_r, in_w = os.pipe() if config.get("stdin") else (-1, -1)
+        self.child = (in_r, out_w, err_w)
+        self.outputs = {out_r: "stdout", err_r: "stderr"}
+        self.stdin = in_w
+        self._parent_only = [out_r, err_r] + ([in_w] if in_w >= 0 else [])
+        self._child_only = [out_w, err_w] + ([in_r] if in_r >= 0 else [])
+
+    def in_child(self) -> None:
+        for fd in self._parent_only:
+            os.close(fd)
+
+    def in_parent(self) -> None:
+        for fd in set(self._child_only):
+            os.close(fd)
+
+    def close(self) -> None:
+        for fd in set(self.outputs) | ({self.stdin} if self.stdin >= 0 else set()):
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def _oom_killed(config: Json) -> bool:
@@ -230,17 +286,15 @@ def _kill_leftovers(config: Json, pgid: int) -> None:
 def run_container(directory: Path, report_fd: int) -> int:
     """Supervise one container (see the module docstring); returns the shim's exit code."""
     config: Json = json.loads((directory / CONFIG).read_text())
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
+    stdio = Stdio(config)
     exec_r, exec_w = os.pipe2(os.O_CLOEXEC)
     pid = os.fork()
     if pid == 0:
-        os.close(out_r)
-        os.close(err_r)
+        stdio.in_child()
         os.close(exec_r)
-        _exec_container(config, out_w, err_w, exec_w)
-    for fd in (out_w, err_w, exec_w):
-        os.close(fd)
+        _exec_container(config, stdio.child, exec_w)
+    stdio.in_parent()
+    os.close(exec_w)
     failure = b""
     while chunk := os.read(exec_r, 4096):  # EOF once exec succeeded (close-on-exec)
         failure += chunk
@@ -248,8 +302,7 @@ def run_container(directory: Path, report_fd: int) -> int:
     now = time.time_ns()
     if failure:
         os.waitpid(pid, 0)
-        os.close(out_r)
-        os.close(err_r)
+        stdio.close()
         message = failure.decode(errors="replace")
         write_json(
             directory / EXITED,
@@ -270,9 +323,17 @@ def run_container(directory: Path, report_fd: int) -> int:
         "shimStartTicks": process_start_ticks(os.getpid()),
         "startedAt": now,
     }
+    hub = _attach_hub(directory.name, config, stdio)
     write_json(directory / STARTED, started)
     _report(report_fd, started)
-    exit_code, finished = _pump(config, pid, {out_r: "stdout", err_r: "stderr"})
+    try:
+        exit_code, finished = _pump(config, pid, stdio, hub)
+    finally:
+        if hub is not None:
+            hub.close()
+        with contextlib.suppress(OSError):
+            if stdio.stdin >= 0 and not stdio.tty:
+                os.close(stdio.stdin)
     oom = _oom_killed(config)
     write_json(
         directory / EXITED,
@@ -293,9 +354,28 @@ def _report(fd: int, value: Json) -> None:
     os.close(fd)
 
 
-def _pump(config: Json, pid: int, streams: dict[int, str]) -> tuple[int, int]:
-    """Copy output to the log until the process ended and its pipes are drained; returns
-    the exit code and when the process ended (Unix nanoseconds)."""
+def _attach_hub(container_id: str, config: Json, stdio: Stdio) -> attach.AttachHub | None:
+    """The container's attach socket (:mod:`attach`); None if it cannot listen (the
+    container runs on, without attach)."""
+    master = stdio.stdin if stdio.tty else -1
+    try:
+        return attach.AttachHub(
+            container_id,
+            stdin_fd=stdio.stdin,
+            stdin_once=bool(config.get("stdinOnce")),
+            terminal=stdio.tty,
+            resize=(lambda w, h: set_terminal_size(master, w, h)) if stdio.tty else None,
+        )
+    except OSError as err:
+        print(f"container {container_id}: no attach socket: {err}", file=sys.stderr)
+        return None
+
+
+def _pump(config: Json, pid: int, stdio: Stdio, hub: attach.AttachHub | None) -> tuple[int, int]:
+    """Copy output to the log (and to attached clients) until the process ended and its
+    output is drained; pass attached clients' input to its stdin. Returns the exit code and
+    when the process ended (Unix nanoseconds)."""
+    streams = dict(stdio.outputs)
     writer = crilog.RotatingLogWriter(
         Path(config["logPath"]),
         max_bytes=int(config.get("logMaxBytes") or 0),
@@ -309,10 +389,15 @@ def _pump(config: Json, pid: int, streams: dict[int, str]) -> tuple[int, int]:
     try:
         while streams or exit_code is None:
             watched = list(streams) + ([pidfd] if exit_code is None else [])
+            watched += hub.read_fds() if hub is not None else []
+            writes = hub.write_fds() if hub is not None else []
             timeout = None if exit_code is None else max(0.0, deadline - time.monotonic())
-            ready, _, _ = select.select(watched, [], [], timeout)
-            if exit_code is not None and not ready:
+            ready, writable, _ = select.select(watched, writes, [], timeout)
+            if exit_code is not None and not ready and not writable:
                 break  # descendants that escaped still hold a pipe: stop waiting for them
+            for fd in writable:
+                if hub is not None:
+                    hub.writable(fd)
             for fd in ready:
                 if fd == pidfd:
                     _, status = os.waitpid(pid, 0)
@@ -320,14 +405,27 @@ def _pump(config: Json, pid: int, streams: dict[int, str]) -> tuple[int, int]:
                     _kill_leftovers(config, pid)
                     deadline = time.monotonic() + DRAIN_SECONDS
                     continue
-                data = os.read(fd, 65536)
+                if fd not in streams:
+                    if hub is not None:
+                        hub.readable(fd)
+                    continue
+                try:
+                    data = os.read(fd, 65536)
+                except BlockingIOError:
+                    continue
+                except OSError:  # EIO: a terminal whose every other end is closed
+                    data = b""
                 stream = streams[fd]
                 if not data:
                     for tag, content in splitters[fd].flush():
                         writer.write(stream, tag, content)
+                    if hub is not None and hub.stdin_fd == fd:
+                        hub.stdin_fd = -1  # the terminal goes with its output
                     os.close(fd)
                     del streams[fd]
                     continue
+                if hub is not None:
+                    hub.broadcast(attach.STDOUT if stream == "stdout" else attach.STDERR, data)
                 for tag, content in splitters[fd].feed(data):
                     writer.write(stream, tag, content)
         for fd, stream in streams.items():

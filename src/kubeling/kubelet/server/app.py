@@ -5,6 +5,7 @@
 ``GET|POST /exec/{ns}/{pod}[/{uid}]/{container}``        ``?command=...&input=1&output=1...``
 ``GET|POST /attach/{ns}/{pod}[/{uid}]/{container}``      ``?input=1&output=1&error=1&tty=1``
 ``GET|POST /portForward/{ns}/{pod}[/{uid}]``             SPDY port-forward
+``GET /stats/summary``                                   ``stats/v1alpha1`` ``Summary``
 ``GET /healthz``                                         ``ok``
 =====================================================  ====================================
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -57,7 +59,7 @@ from kubeling.kubelet.server.interface import (
 from kubeling.kubelet.server.portforward import PortForwarder
 from kubeling.kubelet.server.remotecommand import SpdyTransport, WebSocketTransport, pump
 
-__all__ = ["APISERVER_KUBELET_CLIENT", "Identify", "KubeletApp", "may_use_kubelet"]
+__all__ = ["APISERVER_KUBELET_CLIENT", "Identify", "KubeletApp", "Summary", "may_use_kubelet"]
 
 log = logging.getLogger("kubeling.kubelet.server")
 
@@ -65,6 +67,8 @@ log = logging.getLogger("kubeling.kubelet.server")
 APISERVER_KUBELET_CLIENT = "kube-apiserver-kubelet-client"
 #: Reads a verified TLS peer certificate (``getpeercert()``) into a user and groups.
 Identify = Callable[[Mapping[str, Any]], tuple[str, Sequence[str]] | None]
+#: The node's summary stats (``stats/v1alpha1`` ``Summary``) now.
+Summary = Callable[[], Awaitable[Mapping[str, Any]]]
 
 TUNNELING_PROTOCOL = "SPDY/3.1+portforward.k8s.io"
 PORT_FORWARD_PROTOCOL = "portforward.k8s.io"
@@ -147,14 +151,17 @@ class KubeletApp:
         *,
         identify: Identify | None,
         log_poll_interval: float = 0.2,
+        summary: Summary | None = None,
     ) -> None:
         self._runtime = runtime
         self._identify = identify
+        self._summary = summary
         self._log_poll_interval = log_poll_interval
         #: Streaming handlers still running (stop() ends them before the runner waits).
         self.sessions: set[asyncio.Task[Any]] = set()
         self.app = web.Application(middlewares=[self._authenticate])
         self.app.router.add_get("/healthz", self._healthz)
+        self.app.router.add_get("/stats/summary", self._stats_summary)
         self.app.router.add_get(
             "/containerLogs/{namespace}/{pod}/{container}", self._container_logs
         )
@@ -201,6 +208,12 @@ class KubeletApp:
 
     async def _healthz(self, request: web.Request) -> web.Response:
         return web.Response(text="ok", content_type="text/plain")
+
+    async def _stats_summary(self, request: web.Request) -> web.Response:
+        if self._summary is None:
+            return _text(404, "404 page not found")
+        summary = await self._summary()
+        return web.Response(text=json.dumps(summary), content_type="application/json")
 
     # -- logs --------------------------------------------------------------------------------
 

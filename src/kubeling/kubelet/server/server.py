@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from kubeling.kubelet.server.app import Identify, KubeletApp
+from kubeling.kubelet.server.app import Identify, KubeletApp, Summary
 from kubeling.kubelet.server.interface import StreamingRuntime
 
 __all__ = ["DEFAULT_PORT", "KubeletServer", "KubeletServerConfig"]
@@ -43,10 +43,19 @@ class KubeletServerConfig:
 class KubeletServer:
     """The kubelet's streaming server."""
 
-    def __init__(self, config: KubeletServerConfig, runtime: StreamingRuntime) -> None:
+    def __init__(
+        self,
+        config: KubeletServerConfig,
+        runtime: StreamingRuntime,
+        *,
+        summary: Summary | None = None,
+    ) -> None:
         self.config = config
         self._app = KubeletApp(
-            runtime, identify=config.identify, log_poll_interval=config.log_poll_interval
+            runtime,
+            identify=config.identify,
+            log_poll_interval=config.log_poll_interval,
+            summary=summary,
         )
         self._runner: web.AppRunner | None = None
         self.port = config.port

@@ -160,6 +160,21 @@ def test_admin_edit_and_view_aggregate() -> None:
         assert feeder["metadata"]["labels"][prefix + name] == "true"
 
 
+def test_metrics_readers_aggregate_into_view_edit_and_admin() -> None:
+    """metrics-server's system:aggregated-metrics-reader: node and pod metrics for all three."""
+    role = CLUSTER_ROLES["system:aggregated-metrics-reader"]
+    labels = role["metadata"]["labels"]
+    for name in ("admin", "edit", "view"):
+        assert labels[f"rbac.authorization.k8s.io/aggregate-to-{name}"] == "true"
+    assert role["rules"] == [
+        {
+            "apiGroups": ["metrics.k8s.io"],
+            "resources": ["nodes", "pods"],
+            "verbs": ["get", "list", "watch"],
+        }
+    ]
+
+
 def test_each_controller_kubeling_runs_has_its_role_and_binding() -> None:
     assert set(CONTROLLER_ACCOUNTS) == set(CONTROLLERS)
     for account in CONTROLLER_ACCOUNTS.values():

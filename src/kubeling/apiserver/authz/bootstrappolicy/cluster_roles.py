@@ -438,6 +438,17 @@ def cluster_roles() -> list[Obj]:
         _approver("kubernetes.io/kubelet-serving"),
         _approver("kubernetes.io/kube-apiserver-client"),
         _approver("kubernetes.io/kube-apiserver-client-kubelet"),
+        # metrics-server's reader role, for the resource metrics API served in-process:
+        # view, edit and admin may read node and pod metrics (kubectl top).
+        cluster_role(
+            "system:aggregated-metrics-reader",
+            [rule(*READ).groups("metrics.k8s.io").resources("pods", "nodes")],
+            labels={
+                f"{AGGREGATE_TO}admin": "true",
+                f"{AGGREGATE_TO}edit": "true",
+                f"{AGGREGATE_TO}view": "true",
+            },
+        ),
         cluster_role(
             "system:service-account-issuer-discovery",
             [rule("get").non_resource_urls("/.well-known/openid-configuration", "/openid/v1/jwks")],
