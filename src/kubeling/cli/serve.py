@@ -1,8 +1,11 @@
 """Running the control plane from the command line: ``kubeling server`` and ``up``.
 
 Both create the cluster's PKI in the data dir (once), write the admin
-kubeconfig to ``<data-dir>/kubeconfig.yaml``, and serve until SIGINT or
-SIGTERM, then stop every component in reverse order.
+kubeconfig to ``<data-dir>/kubeconfig.yaml`` and each component's own
+kubeconfig next to it (:mod:`kubeling.cli.component_identities`), and serve
+until SIGINT or SIGTERM, then stop every component in reverse order. The
+components ``kubeling up`` runs in this process use their own kubeconfigs,
+as they would on another machine: none of them holds admin credentials.
 """
 
 from __future__ import annotations
@@ -19,6 +22,15 @@ from pathlib import Path
 
 from kubeling.apiserver.auth.serviceaccount_tokens import DEFAULT_ISSUER
 from kubeling.apiserver.server import ApiServer, ApiServerConfig
+from kubeling.cli.component_identities import (
+    CONTROLLER_MANAGER,
+    DNS,
+    PROXY,
+    SCHEDULER,
+    Component,
+    kubelet_component,
+    write_component_kubeconfig,
+)
 from kubeling.cli.kubeconfig import write_kubeconfig
 from kubeling.cli.kubelet_serving import kubelet_server_config
 from kubeling.client import ClientConfig, load_client_config
@@ -115,15 +127,19 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
         await server.start()
         host = "127.0.0.1" if options.bind_address in ("0.0.0.0", "::") else options.bind_address
         kubeconfig = data_dir / "kubeconfig.yaml"
+        server_url = f"https://{host}:{server.port}"
         await asyncio.to_thread(
             write_kubeconfig,
             kubeconfig,
-            server_url=f"https://{host}:{server.port}",
+            server_url=server_url,
             ca_pem=pki.ca_pem(),
             client_cert_pem=pki.admin_cert.read_bytes(),
             client_key_pem=pki.admin_key.read_bytes(),
         )
-        components = _start_components(options, kubeconfig, pki, banner=options.banner)
+        kubeconfigs = await asyncio.to_thread(
+            _write_component_kubeconfigs, options, pki, server_url
+        )
+        components = _start_components(options, kubeconfigs, pki, banner=options.banner)
         _freeze_startup_objects()
         if options.banner:
             elapsed = time.monotonic() - started
@@ -139,20 +155,35 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
     return 0
 
 
+def _write_component_kubeconfigs(
+    options: ServeOptions, pki: Pki, server_url: str
+) -> dict[str, Path]:
+    """Every component's kubeconfig, by component name (the kubelet's if a node runs here)."""
+    components: list[Component] = [SCHEDULER, CONTROLLER_MANAGER, PROXY, DNS]
+    if options.node_name is not None:
+        components.append(kubelet_component(options.node_name))
+    return {
+        c.name: write_component_kubeconfig(
+            c, pki=pki, data_dir=options.data_dir, server_url=server_url
+        )
+        for c in components
+    }
+
+
 def _start_components(
-    options: ServeOptions, kubeconfig: Path, pki: Pki, *, banner: bool = False
+    options: ServeOptions, kubeconfigs: dict[str, Path], pki: Pki, *, banner: bool = False
 ) -> list[asyncio.Task[None]]:
     """The other control-plane components of ``kubeling up``, as clients of the server
-    just started (through its kubeconfig, as they would run on another machine)."""
+    just started, each through its own kubeconfig, as it would run on another machine."""
     tasks: list[asyncio.Task[None]] = []
     # A stable identity: after a restart this process still holds its Leases
     # instead of waiting for them to expire.
     identity = f"{socket.gethostname()}_kubeling-up"
     if options.scheduler:
-        scheduler = _keep_scheduling(load_client_config(kubeconfig), identity)
+        scheduler = _keep_scheduling(load_client_config(kubeconfigs[SCHEDULER.name]), identity)
         tasks.append(asyncio.create_task(scheduler, name="scheduler"))
     if options.controllers is not None:
-        config = load_client_config(kubeconfig)
+        config = load_client_config(kubeconfigs[CONTROLLER_MANAGER.name])
         manager = run_controller_manager(
             config,
             ControllerManagerOptions(
@@ -166,13 +197,12 @@ def _start_components(
         tasks.append(asyncio.create_task(manager, name="controller-manager"))
     if options.dns is not None:
         dns = run_dns(
-            load_client_config(kubeconfig),
+            load_client_config(kubeconfigs[DNS.name]),
             options.dns,
             on_ready=_announce_dns if banner else None,
         )
         tasks.append(asyncio.create_task(dns, name="dns"))
     if options.node_name is not None:
-        config = load_client_config(kubeconfig)
         kubelet = KubeletConfig(
             node_name=options.node_name,
             root_dir=options.data_dir.resolve() / "kubelet",
@@ -191,8 +221,14 @@ def _start_components(
             bind_address=options.bind_address,
             port=DEFAULT_KUBELET_PORT if options.kubelet_port is None else options.kubelet_port,
         )
-        tasks.append(asyncio.create_task(run_kubelet(kubelet, config, server), name="kubelet"))
-        proxy = run_proxy(config, ProxyOptions(node_name=options.node_name))
+        kubelet_config = load_client_config(kubeconfigs[kubelet_component(kubelet.node_name).name])
+        tasks.append(
+            asyncio.create_task(run_kubelet(kubelet, kubelet_config, server), name="kubelet")
+        )
+        proxy = run_proxy(
+            load_client_config(kubeconfigs[PROXY.name]),
+            ProxyOptions(node_name=options.node_name),
+        )
         tasks.append(asyncio.create_task(proxy, name="proxy"))
     for task in tasks:
         task.add_done_callback(_report_exit)

@@ -19,6 +19,12 @@ from kubeling.apiserver.authz.bootstrappolicy.cluster_roles import (
     cluster_roles,
     node_rules,
 )
+from kubeling.apiserver.authz.bootstrappolicy.component_roles import (
+    component_cluster_role_bindings,
+    component_cluster_roles,
+    component_role_bindings,
+    component_roles,
+)
 from kubeling.apiserver.authz.bootstrappolicy.controller_roles import (
     CONTROLLER_ROLE_PREFIX,
     controller_role_bindings,
@@ -54,10 +60,14 @@ class BootstrapPolicy:
 def bootstrap_policy() -> BootstrapPolicy:
     """A fresh copy of the default policy (callers may change it)."""
     return BootstrapPolicy(
-        cluster_roles=(*cluster_roles(), *controller_roles()),
-        cluster_role_bindings=(*cluster_role_bindings(), *controller_role_bindings()),
-        roles=tuple(namespace_roles()),
-        role_bindings=tuple(namespace_role_bindings()),
+        cluster_roles=(*cluster_roles(), *controller_roles(), *component_cluster_roles()),
+        cluster_role_bindings=(
+            *cluster_role_bindings(),
+            *controller_role_bindings(),
+            *component_cluster_role_bindings(),
+        ),
+        roles=(*namespace_roles(), *component_roles()),
+        role_bindings=(*namespace_role_bindings(), *component_role_bindings()),
     )
 
 
