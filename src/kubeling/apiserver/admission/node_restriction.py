@@ -29,15 +29,16 @@ a pod or node it must read and cannot find is 404 (``pod "x" not found``, the
 informer lister's wording). It takes part in the mutating phase, as in
 Kubernetes (it changes nothing), for CREATE, UPDATE and DELETE.
 
-Construct it with the two reads it needs, from the watch caches as Kubernetes
-reads informers: ``NodeRestriction(pods=..., nodes=...)``; it goes after
-ServiceAccount and before PodSecurity in the chain.
+Construct it with the two reads it needs, ``NodeRestriction(pods=..., nodes=...)``,
+or over the API server's watch caches (as Kubernetes reads informers) with
+:func:`node_restriction`; it goes after ServiceAccount and before PodSecurity
+in the chain.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from kubeling.api import errors
 from kubeling.api.authentication.node_identity import node_identity
@@ -51,7 +52,16 @@ from kubeling.apiserver.admission.interfaces import (
     Attributes,
 )
 
-__all__ = ["MIRROR_POD_ANNOTATION", "NODE_LEASE_NAMESPACE", "NodeRestriction", "forbidden_labels"]
+if TYPE_CHECKING:  # the registry's stores will call the admission chain: no import cycle
+    from kubeling.apiserver.registry.registry import Registry
+
+__all__ = [
+    "MIRROR_POD_ANNOTATION",
+    "NODE_LEASE_NAMESPACE",
+    "NodeRestriction",
+    "forbidden_labels",
+    "node_restriction",
+]
 
 Obj = dict[str, Any]
 PodGetter = Callable[[str, str], Awaitable[Obj | None]]
@@ -432,3 +442,21 @@ def _forbidden(a: Attributes, message: str) -> errors.StatusError:
     """``admission.NewForbidden``: 403 on the resource (no subresource), named as the
     request names it."""
     return errors.forbidden(GroupResource(a.group, a.resource), _request_name(a), message)
+
+
+def node_restriction(registry: Registry) -> NodeRestriction:
+    """The plugin reading pods and nodes from ``registry``'s watch caches."""
+
+    def cached(plural: str, namespace: str, name: str) -> Obj | None:
+        store = registry.lookup("", "v1", plural)
+        if store is None:
+            raise LookupError(f"{plural} is not registered")
+        return store.watch_cache().get(store.key(namespace, name))
+
+    async def pods(namespace: str, name: str) -> Obj | None:
+        return cached("pods", namespace, name)
+
+    async def nodes(name: str) -> Obj | None:
+        return cached("nodes", "", name)
+
+    return NodeRestriction(pods=pods, nodes=nodes)
