@@ -34,6 +34,9 @@ def _graph() -> NodeGraph:
                 },
             }
         )
+        graph.set_volume_attachment(
+            {"metadata": {"name": f"va-{node}"}, "spec": {"nodeName": node}}
+        )
         graph.set_pv(
             {
                 "metadata": {"name": f"pv-{node}"},
@@ -150,6 +153,24 @@ QUIET = (Decision.NO_OPINION, "")
                 "name": "rc",
                 "namespace": "ns",
                 "group": "resource.k8s.io",
+            },
+            (Decision.NO_OPINION, NO_RELATION),
+        ),
+        (
+            {
+                "verb": "get",
+                "resource": "volumeattachments",
+                "name": "va-n1",
+                "group": "storage.k8s.io",
+            },
+            ALLOW,
+        ),
+        (
+            {
+                "verb": "get",
+                "resource": "volumeattachments",
+                "name": "va-n2",
+                "group": "storage.k8s.io",
             },
             (Decision.NO_OPINION, NO_RELATION),
         ),

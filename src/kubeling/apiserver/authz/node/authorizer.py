@@ -9,7 +9,8 @@ anyone else. A kubelet may:
   (:mod:`.graph`) relates it to the kubelet's node: a pod bound to the node
   uses it (a volume through its claim); anything else is refused with
   ``no relationship found between node 'n1' and this object``;
-- update or patch ``persistentvolumeclaims/status`` of such claims;
+- update or patch ``persistentvolumeclaims/status`` of such claims; get a
+  VolumeAttachment to its node;
 - create ``serviceaccounts/token`` only for a service account a pod on the
   node runs as (NodeRestriction then checks the pod binding);
 - get, create, update, patch, delete its own Lease in ``kube-node-lease``
@@ -45,6 +46,7 @@ from kubeling.apiserver.authz.node.graph import (
     RESOURCE_CLAIM,
     SECRET,
     SERVICE_ACCOUNT,
+    VOLUME_ATTACHMENT,
     NodeGraph,
 )
 from kubeling.apiserver.authz.rules import PolicyRule, rule_allows
@@ -120,6 +122,8 @@ class NodeAuthorizer:
             return self._lease(node, a)
         elif group == "storage.k8s.io" and resource == "csinodes":
             return self._csi_node(node, a)
+        elif group == "storage.k8s.io" and resource == "volumeattachments":
+            return self._get(node, VOLUME_ATTACHMENT, a)
         return None
 
     # -- objects reached through the graph -----------------------------------

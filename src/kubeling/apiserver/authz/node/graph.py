@@ -6,6 +6,7 @@ pod and from the pod to its node::
     secret, configmap, pvc, serviceaccount, resourceclaim -> pod -> node
     pv -> pvc           (the volume's claimRef)
     secret -> pv        (the volume's secret references)
+    volumeattachment -> node (its spec.nodeName)
 
 and a kubelet may read an object when a path leads from it to the kubelet's
 node. Every path is at most three edges long, so instead of a general graph
@@ -40,6 +41,7 @@ __all__ = [
     "RESOURCE_CLAIM",
     "SECRET",
     "SERVICE_ACCOUNT",
+    "VOLUME_ATTACHMENT",
     "NodeGraph",
 ]
 
@@ -51,6 +53,7 @@ PVC: Final = "pvc"
 PV: Final = "pv"
 SERVICE_ACCOUNT: Final = "serviceAccount"
 RESOURCE_CLAIM: Final = "resourceclaim"
+VOLUME_ATTACHMENT: Final = "volumeattachment"
 
 _Ref = tuple[str, str, str]  # (kind, namespace, name)
 _Key = tuple[str, str]  # (namespace, name)
@@ -92,6 +95,8 @@ class NodeGraph:
         self._pvs: dict[str, tuple[_Key | None, frozenset[_Key]]] = {}
         # secret (namespace, name) -> the volumes naming it
         self._pv_secrets: dict[_Key, set[str]] = {}
+        # volume attachment name -> its node
+        self._attachments: dict[str, str] = {}
 
     # -- pods ----------------------------------------------------------------
 
@@ -170,6 +175,24 @@ class NodeGraph:
         self._pvs.clear()
         self._pv_secrets.clear()
 
+    # -- volume attachments --------------------------------------------------
+
+    def set_volume_attachment(self, attachment: Mapping[str, Any]) -> None:
+        """Add or replace a VolumeAttachment (one without a node is removed)."""
+        _, name = _meta(attachment)
+        spec = attachment.get("spec")
+        node = spec.get("nodeName") if isinstance(spec, Mapping) else None
+        if isinstance(node, str) and node and name:
+            self._attachments[name] = node
+        else:
+            self.delete_volume_attachment(name)
+
+    def delete_volume_attachment(self, name: str) -> None:
+        self._attachments.pop(name, None)
+
+    def clear_volume_attachments(self) -> None:
+        self._attachments.clear()
+
     # -- questions -----------------------------------------------------------
 
     def has_node(self, node: str) -> bool:
@@ -181,6 +204,8 @@ class NodeGraph:
         if kind == POD:
             pod = self._pods.get((namespace, name))
             return pod is not None and pod[0] == node
+        if kind == VOLUME_ATTACHMENT:
+            return self._attachments.get(name) == node
         used = self._used.get(node)
         if used is None:
             return False

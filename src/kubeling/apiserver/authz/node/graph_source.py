@@ -1,9 +1,10 @@
 """The Node authorizer's graph, kept current from the API server's watch caches.
 
-Kubernetes' graph populator follows pods, persistent volumes (and volume
-attachments, resource slices) through shared informers. Here the graph is
-brought up to date when it is asked: each call reads the changes the pod and
-persistent-volume watch caches applied since the last call (their buffers of
+Kubernetes' graph populator follows pods, persistent volumes, volume
+attachments (and resource slices) through shared informers. Here the graph is
+brought up to date when it is asked: each call reads the changes the pod,
+persistent-volume and volume-attachment watch caches applied since the last
+call (their buffers of
 recent events) and applies them in order, so a kubelet's request sees every
 pod the cache has seen, with no background task and no lag of its own. A
 cache that lost that history (it relisted, or its buffer moved past) is
@@ -34,6 +35,7 @@ class _Follower:
     def __init__(
         self,
         registry: Registry,
+        group: str,
         plural: str,
         *,
         apply: Callable[[Obj], None],
@@ -41,6 +43,7 @@ class _Follower:
         clear: Callable[[], None],
     ) -> None:
         self._registry = registry
+        self._group = group
         self._plural = plural
         self._store: ResourceStore | None = None
         self._apply = apply
@@ -51,7 +54,7 @@ class _Follower:
 
     def catch_up(self) -> None:
         if self._store is None:  # looked up on first use: the registry fills up after us
-            self._store = self._registry.lookup("", "v1", self._plural)
+            self._store = self._registry.lookup(self._group, "v1", self._plural)
             if self._store is None:
                 raise LookupError(f"{self._plural} is not registered")
         cache = self._store.watch_cache()
@@ -90,6 +93,7 @@ class NodeGraphSource:
         self._followers = (
             _Follower(
                 registry,
+                "",
                 "pods",
                 apply=graph.set_pod,
                 remove=lambda pod: graph.delete_pod(_name(pod, "namespace"), _name(pod, "name")),
@@ -97,10 +101,19 @@ class NodeGraphSource:
             ),
             _Follower(
                 registry,
+                "",
                 "persistentvolumes",
                 apply=graph.set_pv,
                 remove=lambda pv: graph.delete_pv(_name(pv, "name")),
                 clear=graph.clear_pvs,
+            ),
+            _Follower(
+                registry,
+                "storage.k8s.io",
+                "volumeattachments",
+                apply=graph.set_volume_attachment,
+                remove=lambda va: graph.delete_volume_attachment(_name(va, "name")),
+                clear=graph.clear_volume_attachments,
             ),
         )
 
