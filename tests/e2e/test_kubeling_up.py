@@ -132,9 +132,14 @@ def test_kubeling_up_runs_pods_and_leaves_no_process_behind(tmp_path: Path) -> N
     # A free DNS port: other runs on this machine may hold 127.96.0.10 port 53.
     extra = ["--node-name", NODE, "--dns-port", "0"]
     with running_server(tmp_path, command="up", extra=extra) as up:
+        # the role label comes from the admin once the kubelet has registered (kubeadm's
+        # mark-control-plane): NodeRestriction does not let a kubelet set it
         eventually(
-            lambda: "Ready" in up.kubectl("get", "node", NODE, "--no-headers", check=False).stdout,
-            "the node never became Ready",
+            lambda: (
+                up.kubectl("get", "node", NODE, "--no-headers", check=False).stdout.split()[1:3]
+                == ["Ready", "control-plane"]
+            ),
+            "the node never became Ready with its control-plane role",
         )
         nodes = up.kubectl("get", "nodes", "-o", "wide", "--no-headers").stdout.split()
         assert nodes[:5] == [NODE, "Ready", "control-plane", nodes[3], "v1.32.4+kubeling"]

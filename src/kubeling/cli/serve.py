@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kubeling.api import errors
 from kubeling.apiserver.auth.serviceaccount_tokens import DEFAULT_ISSUER
 from kubeling.apiserver.server import ApiServer, ApiServerConfig
 from kubeling.cli.component_identities import (
@@ -33,7 +34,8 @@ from kubeling.cli.component_identities import (
 )
 from kubeling.cli.kubeconfig import write_kubeconfig
 from kubeling.cli.kubelet_serving import kubelet_server_config
-from kubeling.client import ClientConfig, load_client_config
+from kubeling.client import ApiClient, ClientConfig, PatchType, TransportError, load_client_config
+from kubeling.client.resources import NODES
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
 from kubeling.dns import DnsOptions, run_dns
 from kubeling.dns.server import DnsServer
@@ -49,6 +51,8 @@ log = logging.getLogger(__name__)
 
 #: The role label of the all-in-one node (``kubectl get nodes`` shows it as ROLES).
 CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
+#: How often ``kubeling up`` looks for its node to label it, until the kubelet registers it.
+_MARK_RETRY = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +144,11 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
             _write_component_kubeconfigs, options, pki, server_url
         )
         components = _start_components(options, kubeconfigs, pki, banner=options.banner)
+        if options.node_name is not None:
+            marking = _mark_control_plane(load_client_config(kubeconfig), options.node_name)
+            marked = asyncio.create_task(marking, name="mark-control-plane")
+            marked.add_done_callback(_report_exit)
+            components.append(marked)
         _freeze_startup_objects()
         if options.banner:
             elapsed = time.monotonic() - started
@@ -207,7 +216,6 @@ def _start_components(
             node_name=options.node_name,
             root_dir=options.data_dir.resolve() / "kubelet",
             node_ip=_node_ip(options.bind_address),
-            node_labels={CONTROL_PLANE_LABEL: ""},
             # `kubeling up` ends with its containers: no process outlives it.
             stop_pods_on_exit=True,
             kubelet_port_fallback=options.kubelet_port is None,
@@ -233,6 +241,25 @@ def _start_components(
     for task in tasks:
         task.add_done_callback(_report_exit)
     return tasks
+
+
+async def _mark_control_plane(admin: ClientConfig, node_name: str) -> None:
+    """kubeadm's mark-control-plane phase: the admin labels ``kubeling up``'s node once it has
+    registered. The kubelet may not set a ``node-role.kubernetes.io`` label on its own Node
+    (NodeRestriction refuses it), so the role label comes from here."""
+    labels = {"metadata": {"labels": {CONTROL_PLANE_LABEL: ""}}}
+    async with ApiClient(admin) as client:
+        nodes = client.resource(NODES)
+        while True:
+            try:
+                await nodes.patch(node_name, labels, patch_type=PatchType.MERGE)
+                return
+            except errors.StatusError as err:
+                if not errors.is_not_found(err):
+                    raise
+            except TransportError as err:
+                log.debug("labelling node %s: %s", node_name, err)
+            await asyncio.sleep(_MARK_RETRY)
 
 
 def _announce_dns(server: DnsServer) -> None:
