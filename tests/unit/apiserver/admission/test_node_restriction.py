@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -11,7 +12,10 @@ from kubeling.api.authentication.node_identity import node_user
 from kubeling.api.authentication.user import UserInfo
 from kubeling.api.errors import StatusError
 from kubeling.apiserver.admission.interfaces import Attributes, Operation
-from kubeling.apiserver.admission.node_restriction import NodeRestriction
+from kubeling.apiserver.admission.node_restriction import NodeRestriction, node_restriction
+from kubeling.apiserver.registry.builtin import builtin_resources
+from kubeling.apiserver.registry.registry import Registry
+from kubeling.storage.memory import MemoryStore
 
 Obj = dict[str, Any]
 
@@ -555,3 +559,23 @@ def test_only_nodes_writes_are_looked_at() -> None:
     assert PLUGIN.handles(attrs("DELETE", "pods", "x"))
     assert not PLUGIN.handles(attrs("CONNECT", "pods", "x"))
     assert not PLUGIN.handles(attrs("DELETE", "pods", "x", user=UserInfo("alice")))
+
+
+async def test_over_the_watch_caches() -> None:
+    """``node_restriction(registry)`` reads pods and nodes from the API server's caches."""
+    registry = Registry(MemoryStore())
+    for resource in builtin_resources():
+        registry.add(resource)
+    pods = registry.lookup("", "v1", "pods")
+    assert pods is not None
+    theirs = {"metadata": {"namespace": "ns", "name": "theirs"}, "spec": {"nodeName": "n2"}}
+    await pods.store.create(pods.key("ns", "theirs"), json.dumps(theirs).encode())
+    await pods.watch_cache().ensure_started()
+    plugin = node_restriction(registry)
+    with pytest.raises(StatusError) as refused:
+        await plugin.admit(attrs("DELETE", "pods", "theirs", namespace="ns"))
+    assert refused.value.code == 403
+    with pytest.raises(StatusError) as missing:
+        await plugin.admit(attrs("DELETE", "pods", "gone", namespace="ns"))
+    assert missing.value.code == 404
+    await pods.watch_cache().stop()
