@@ -71,6 +71,7 @@ __all__ = [
     "ca_cert_hash",
     "client_csr_identity",
     "default_server_sans",
+    "ensure_client_cert",
     "ensure_pki",
     "identity_from_cert",
     "issue_client_cert",
@@ -294,6 +295,19 @@ def _ensure_client_identity(
         now=now,
     )
     _write_pair(cert_path, cert_pem, key_path, key_pem)
+
+
+def ensure_client_cert(
+    pki: Pki, name: str, identity: Identity, *, now: datetime.datetime | None = None
+) -> tuple[Path, Path]:
+    """``<dir>/<name>.crt`` and ``<name>.key``: a client cert for ``identity`` (CN = user,
+    O = groups) signed by the CA, kept while still good (as the admin cert), else issued
+    anew. For the identities of the components ``kubeling up`` runs."""
+    when = now if now is not None else datetime.datetime.now(datetime.UTC)
+    ca_cert, ca_key = _load_ca(pki)
+    cert, key = pki.dir / f"{name}.crt", pki.dir / f"{name}.key"
+    _ensure_client_identity(cert, key, identity, ca_cert, ca_key, when)
+    return cert, key
 
 
 def issue_client_cert(

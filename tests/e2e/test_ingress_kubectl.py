@@ -199,7 +199,8 @@ def test_kubeling_ingress_command(tmp_path: Path) -> None:
             process = subprocess.Popen(
                 [
                     sys.executable, "-m", "kubeling", "ingress",
-                    "--kubeconfig", str(server.kubeconfig), "--node-name", "solo",
+                    "--kubeconfig", str(server.data_dir / "ingress.kubeconfig"),
+                    "--node-name", "solo",
                     "--bind-address", "127.0.0.1", "--publish-address", "192.0.2.7",
                     "--http-port", str(http_port), "--https-port", str(https_port),
                 ],

@@ -99,6 +99,32 @@ def holders_of(path: Path) -> list[int]:
     return found
 
 
+#: Who each component of ``kubeling up`` is to the API server (``kubectl auth whoami``).
+COMPONENT_USERS = {
+    "scheduler": ("system:kube-scheduler", ["system:authenticated"]),
+    "controller-manager": ("system:kube-controller-manager", ["system:authenticated"]),
+    "proxy": ("system:kube-proxy", ["system:authenticated"]),
+    "dns": (
+        "system:serviceaccount:kube-system:coredns",
+        ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"],
+    ),
+    "kubelet": (f"system:node:{NODE}", ["system:nodes", "system:authenticated"]),
+}
+
+
+def component_users(up: RunningServer) -> dict[str, tuple[str, list[str]]]:
+    """The user and groups the API server sees for each component's kubeconfig."""
+    users = {}
+    for component in COMPONENT_USERS:
+        kubeconfig = up.data_dir / f"{component}.kubeconfig"
+        review = json.loads(
+            up.kubectl("--kubeconfig", str(kubeconfig), "auth", "whoami", "-o", "json").stdout
+        )
+        info = review["status"]["userInfo"]
+        users[component] = (info["username"], info["groups"])
+    return users
+
+
 def test_kubeling_up_runs_pods_and_leaves_no_process_behind(tmp_path: Path) -> None:
     port = free_port()
     pid_file = tmp_path / "web.pid"
@@ -106,9 +132,14 @@ def test_kubeling_up_runs_pods_and_leaves_no_process_behind(tmp_path: Path) -> N
     # A free DNS port: other runs on this machine may hold 127.96.0.10 port 53.
     extra = ["--node-name", NODE, "--dns-port", "0"]
     with running_server(tmp_path, command="up", extra=extra) as up:
+        # the role label comes from the admin once the kubelet has registered (kubeadm's
+        # mark-control-plane): NodeRestriction does not let a kubelet set it
         eventually(
-            lambda: "Ready" in up.kubectl("get", "node", NODE, "--no-headers", check=False).stdout,
-            "the node never became Ready",
+            lambda: (
+                up.kubectl("get", "node", NODE, "--no-headers", check=False).stdout.split()[1:3]
+                == ["Ready", "control-plane"]
+            ),
+            "the node never became Ready with its control-plane role",
         )
         nodes = up.kubectl("get", "nodes", "-o", "wide", "--no-headers").stdout.split()
         assert nodes[:5] == [NODE, "Ready", "control-plane", nodes[3], "v1.32.4+kubeling"]
@@ -120,6 +151,7 @@ def test_kubeling_up_runs_pods_and_leaves_no_process_behind(tmp_path: Path) -> N
         assert shown[1:4] == ["1/1", "Running", "0"]
         first_pid = int(pid_file.read_text())
         assert holders_of(shim_log), "no shim found"
+        assert component_users(up) == COMPONENT_USERS
     # Stopped with SIGTERM (running_server checks it exits 0): its containers went with it.
     eventually(lambda: not alive(first_pid), "the pod's process outlived kubeling up")
     eventually(lambda: not holders_of(shim_log), "container shims outlived kubeling up")

@@ -299,3 +299,42 @@ def test_subject_access_review_names_the_binding_that_allows(server: RunningServ
     }
     review["spec"]["resourceAttributes"]["verb"] = "delete"  # type: ignore[index]
     assert answer() == {"allowed": False}
+
+
+def test_a_kubelet_cannot_read_another_nodes_pods_secrets(server: RunningServer) -> None:
+    """``kubectl --as system:node:n1 --as-group system:nodes``: the Node authorizer, before
+    RBAC, lets a kubelet read the Secret of a pod bound to it, never another node's."""
+    namespace = _namespace(server)
+    for node in ("n1", "n2"):
+        server.kubectl("-n", namespace, "create", "secret", "generic", f"s-{node}")
+        pod = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": f"p-{node}", "namespace": namespace},
+            "spec": {
+                "nodeName": node,
+                "containers": [{"name": "c", "image": "busybox"}],
+                "volumes": [{"name": "s", "secret": {"secretName": f"s-{node}"}}],
+            },
+        }
+        server.kubectl("apply", "-f", "-", input=json.dumps(pod))
+    kubelet = ("--as", "system:node:n1", "--as-group", "system:nodes", "-n", namespace)
+
+    def can_i(verb: str, what: str) -> str:
+        return server.kubectl("auth", "can-i", verb, what, *kubelet, check=False).stdout.strip()
+
+    _eventually(lambda: can_i("get", "secret/s-n1") == "yes", "the pod of n1 in the graph")
+    # kubectl prints the authorizer's reason after a "no", as with Kubernetes
+    no_relation = "no - no relationship found between node 'n1' and this object"
+    assert can_i("get", "secret/s-n2") == no_relation
+    assert can_i("list", "secrets") == "no - No Object name found"
+    assert can_i("delete", "secret/s-n1") == "no - can only read resources of this type"
+    assert can_i("get", "pod/p-n1") == "yes"
+    assert can_i("get", "pod/p-n2") == no_relation
+    assert can_i("create", "events") == "yes"  # the system:node rules, for every kubelet
+    other = server.kubectl("get", "secret", "s-n2", *kubelet, check=False)
+    assert other.stderr.strip() == (
+        f'Error from server (Forbidden): secrets "s-n2" is forbidden: User "system:node:n1" '
+        f'cannot get resource "secrets" in API group "" in the namespace "{namespace}": '
+        "no relationship found between node 'n1' and this object"
+    )

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from kubeling.api import errors
 from kubeling.api.bootstraptoken import token_secret
 from kubeling.cli.agent import JoinError, join
 from kubeling.cli.token import TokenOptions, create_token
@@ -101,13 +102,20 @@ async def test_a_node_joins_with_a_token_and_is_then_system_node(
     assert (identity.user, identity.groups) == ("system:node:joined-1", ("system:nodes",))
     key = serialization.load_pem_private_key(key_pem, password=None)
     assert cert.public_key() == key.public_key()
-    # The API server takes the new certificate: the node can read Nodes.
+    # The API server takes the new certificate: the node may read its own Node, and (the Node
+    # authorizer) no other.
     node = ClientConfig(
         server=kubeling_server.url, ca_pem=ca_pem, client_cert_pem=cert_pem, client_key_pem=key_pem
     )
     async with ApiClient(node) as client:
-        listed = await client.resource(NODES).list()
+        listed = await client.resource(NODES).list(field_selector="metadata.name=joined-1")
         assert listed["kind"] == "NodeList"
+        with pytest.raises(errors.StatusError) as refused:
+            await client.resource(NODES).list()
+        assert refused.value.code == 403
+        assert refused.value.status.message.endswith(
+            "node 'joined-1' cannot read all nodes, only its own Node object"
+        )
 
 
 async def test_a_join_answer_is_an_approved_csr(kubeling_server: RunningServer) -> None:

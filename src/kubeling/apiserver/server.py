@@ -52,6 +52,7 @@ from kubeling.apiserver.authn.impersonation import Impersonation, ImpersonationA
 from kubeling.apiserver.authn.token_file import StaticTokens, load_token_file
 from kubeling.apiserver.authz.aggregation import AggregationController
 from kubeling.apiserver.authz.bootstrap import ensure_bootstrap_policy
+from kubeling.apiserver.authz.chain import DEFAULT_MODES as DEFAULT_AUTHORIZATION_MODES
 from kubeling.apiserver.authz.chain import Authorization, build_authorization
 from kubeling.apiserver.authz.escalation import EscalationGuard
 from kubeling.apiserver.authz.policy_source import rbac_store
@@ -125,8 +126,8 @@ class ApiServerConfig:
     #: The cluster's PKI: serves ``/cacerts`` and signs the kubelet client certificates of
     #: nodes joining with a bootstrap token (``/kubeling/v1/join``); None: neither is served.
     pki: Pki | None = None
-    #: ``--authorization-mode``: ``RBAC`` and/or ``AlwaysAllow``, in order.
-    authorization_modes: tuple[str, ...] = ("RBAC",)
+    #: ``--authorization-mode``: ``Node``, ``RBAC`` and/or ``AlwaysAllow``, in order.
+    authorization_modes: tuple[str, ...] = DEFAULT_AUTHORIZATION_MODES
     extra: dict[str, Any] = field(default_factory=dict)
 
 

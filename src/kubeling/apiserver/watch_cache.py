@@ -320,6 +320,20 @@ class WatchCache:
         keys = sorted((k for k in self._objects if k.startswith(prefix)), key=lambda k: k.encode())
         return [(k, self._objects[k]) for k in keys], self.revision
 
+    def changes_after(self, revision: int) -> list[CacheEvent] | None:
+        """The buffered changes after ``revision``, oldest first, without waiting; None when
+        the buffer no longer reaches back that far (the caller lists again). For in-process
+        readers that keep their own index current, as the Node authorizer's graph does."""
+        if revision < self._oldest:
+            return None
+        newer: list[CacheEvent] = []
+        for event in reversed(self._events):
+            if event.revision <= revision:
+                break
+            newer.append(event)
+        newer.reverse()
+        return newer
+
     async def wait_for(self, revision: int) -> None:
         """Wait until the cache has seen ``revision``; 504 after a few seconds.
 

@@ -452,7 +452,12 @@ def _parser() -> argparse.ArgumentParser:
         cmd.set_defaults(run=_serve)
 
     manager = sub.add_parser("controller-manager", help="run the controllers against an API server")
-    manager.add_argument("--kubeconfig", type=Path, default=DEFAULT_DATA_DIR / "kubeconfig.yaml")
+    manager.add_argument(
+        "--kubeconfig",
+        type=Path,
+        default=DEFAULT_DATA_DIR / "controller-manager.kubeconfig",
+        help="its own identity, written by kubeling server (default: %(default)s)",
+    )
     manager.add_argument(
         "--controllers",
         default="*",
@@ -471,7 +476,12 @@ def _parser() -> argparse.ArgumentParser:
     manager.set_defaults(run=_controller_manager)
 
     scheduler = sub.add_parser("scheduler", help="run the scheduler against an API server")
-    scheduler.add_argument("--kubeconfig", type=Path, default=DEFAULT_DATA_DIR / "kubeconfig.yaml")
+    scheduler.add_argument(
+        "--kubeconfig",
+        type=Path,
+        default=DEFAULT_DATA_DIR / "scheduler.kubeconfig",
+        help="its own identity, written by kubeling server (default: %(default)s)",
+    )
     scheduler.add_argument("--leader-elect", choices=["true", "false"], default="true")
     scheduler.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
@@ -534,7 +544,12 @@ def _parser() -> argparse.ArgumentParser:
     kubelet.set_defaults(run=_kubelet)
 
     proxy = sub.add_parser("proxy", help="run the service proxy of one node")
-    proxy.add_argument("--kubeconfig", type=Path, default=DEFAULT_DATA_DIR / "kubeconfig.yaml")
+    proxy.add_argument(
+        "--kubeconfig",
+        type=Path,
+        default=DEFAULT_DATA_DIR / "proxy.kubeconfig",
+        help="its own identity, written by kubeling server (default: %(default)s)",
+    )
     proxy.add_argument(
         "--node-name",
         default="",
@@ -557,7 +572,12 @@ def _parser() -> argparse.ArgumentParser:
     proxy.set_defaults(run=_proxy)
 
     dns = sub.add_parser("dns", help="run the cluster DNS against an API server")
-    dns.add_argument("--kubeconfig", type=Path, default=DEFAULT_DATA_DIR / "kubeconfig.yaml")
+    dns.add_argument(
+        "--kubeconfig",
+        type=Path,
+        default=DEFAULT_DATA_DIR / "dns.kubeconfig",
+        help="its own identity, written by kubeling server (default: %(default)s)",
+    )
     dns.add_argument("--cluster-domain", default="cluster.local")
     dns.add_argument(
         "--service-cidr",
@@ -601,7 +621,12 @@ def _parser() -> argparse.ArgumentParser:
     ingress = sub.add_parser(
         "ingress", help="run the built-in ingress controller (IngressClass kubeling)"
     )
-    ingress.add_argument("--kubeconfig", type=Path, default=DEFAULT_DATA_DIR / "kubeconfig.yaml")
+    ingress.add_argument(
+        "--kubeconfig",
+        type=Path,
+        default=DEFAULT_DATA_DIR / "ingress.kubeconfig",
+        help="its own identity, written by kubeling server (default: %(default)s)",
+    )
     ingress.add_argument(
         "--node-name",
         default="",

@@ -1,8 +1,11 @@
 """Running the control plane from the command line: ``kubeling server`` and ``up``.
 
 Both create the cluster's PKI in the data dir (once), write the admin
-kubeconfig to ``<data-dir>/kubeconfig.yaml``, and serve until SIGINT or
-SIGTERM, then stop every component in reverse order.
+kubeconfig to ``<data-dir>/kubeconfig.yaml`` and each component's own
+kubeconfig next to it (:mod:`kubeling.cli.component_identities`), and serve
+until SIGINT or SIGTERM, then stop every component in reverse order. The
+components ``kubeling up`` runs in this process use their own kubeconfigs,
+as they would on another machine: none of them holds admin credentials.
 """
 
 from __future__ import annotations
@@ -17,11 +20,23 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kubeling.api import errors
 from kubeling.apiserver.auth.serviceaccount_tokens import DEFAULT_ISSUER
 from kubeling.apiserver.server import ApiServer, ApiServerConfig
+from kubeling.cli.component_identities import (
+    CONTROLLER_MANAGER,
+    DNS,
+    INGRESS,
+    PROXY,
+    SCHEDULER,
+    Component,
+    kubelet_component,
+    write_component_kubeconfig,
+)
 from kubeling.cli.kubeconfig import write_kubeconfig
 from kubeling.cli.kubelet_serving import kubelet_server_config
-from kubeling.client import ClientConfig, load_client_config
+from kubeling.client import ApiClient, ClientConfig, PatchType, TransportError, load_client_config
+from kubeling.client.resources import NODES
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
 from kubeling.dns import DnsOptions, run_dns
 from kubeling.dns.server import DnsServer
@@ -38,6 +53,8 @@ log = logging.getLogger(__name__)
 
 #: The role label of the all-in-one node (``kubectl get nodes`` shows it as ROLES).
 CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
+#: How often ``kubeling up`` looks for its node to label it, until the kubelet registers it.
+_MARK_RETRY = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,15 +137,24 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
         await server.start()
         host = "127.0.0.1" if options.bind_address in ("0.0.0.0", "::") else options.bind_address
         kubeconfig = data_dir / "kubeconfig.yaml"
+        server_url = f"https://{host}:{server.port}"
         await asyncio.to_thread(
             write_kubeconfig,
             kubeconfig,
-            server_url=f"https://{host}:{server.port}",
+            server_url=server_url,
             ca_pem=pki.ca_pem(),
             client_cert_pem=pki.admin_cert.read_bytes(),
             client_key_pem=pki.admin_key.read_bytes(),
         )
-        components = _start_components(options, kubeconfig, pki, banner=options.banner)
+        kubeconfigs = await asyncio.to_thread(
+            _write_component_kubeconfigs, options, pki, server_url
+        )
+        components = _start_components(options, kubeconfigs, pki, banner=options.banner)
+        if options.node_name is not None:
+            marking = _mark_control_plane(load_client_config(kubeconfig), options.node_name)
+            marked = asyncio.create_task(marking, name="mark-control-plane")
+            marked.add_done_callback(_report_exit)
+            components.append(marked)
         _freeze_startup_objects()
         if options.banner:
             elapsed = time.monotonic() - started
@@ -144,20 +170,35 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
     return 0
 
 
+def _write_component_kubeconfigs(
+    options: ServeOptions, pki: Pki, server_url: str
+) -> dict[str, Path]:
+    """Every component's kubeconfig, by component name (the kubelet's if a node runs here)."""
+    components: list[Component] = [SCHEDULER, CONTROLLER_MANAGER, PROXY, DNS, INGRESS]
+    if options.node_name is not None:
+        components.append(kubelet_component(options.node_name))
+    return {
+        c.name: write_component_kubeconfig(
+            c, pki=pki, data_dir=options.data_dir, server_url=server_url
+        )
+        for c in components
+    }
+
+
 def _start_components(
-    options: ServeOptions, kubeconfig: Path, pki: Pki, *, banner: bool = False
+    options: ServeOptions, kubeconfigs: dict[str, Path], pki: Pki, *, banner: bool = False
 ) -> list[asyncio.Task[None]]:
     """The other control-plane components of ``kubeling up``, as clients of the server
-    just started (through its kubeconfig, as they would run on another machine)."""
+    just started, each through its own kubeconfig, as it would run on another machine."""
     tasks: list[asyncio.Task[None]] = []
     # A stable identity: after a restart this process still holds its Leases
     # instead of waiting for them to expire.
     identity = f"{socket.gethostname()}_kubeling-up"
     if options.scheduler:
-        scheduler = _keep_scheduling(load_client_config(kubeconfig), identity)
+        scheduler = _keep_scheduling(load_client_config(kubeconfigs[SCHEDULER.name]), identity)
         tasks.append(asyncio.create_task(scheduler, name="scheduler"))
     if options.controllers is not None:
-        config = load_client_config(kubeconfig)
+        config = load_client_config(kubeconfigs[CONTROLLER_MANAGER.name])
         manager = run_controller_manager(
             config,
             ControllerManagerOptions(
@@ -171,18 +212,16 @@ def _start_components(
         tasks.append(asyncio.create_task(manager, name="controller-manager"))
     if options.dns is not None:
         dns = run_dns(
-            load_client_config(kubeconfig),
+            load_client_config(kubeconfigs[DNS.name]),
             options.dns,
             on_ready=_announce_dns if banner else None,
         )
         tasks.append(asyncio.create_task(dns, name="dns"))
     if options.node_name is not None:
-        config = load_client_config(kubeconfig)
         kubelet = KubeletConfig(
             node_name=options.node_name,
             root_dir=options.data_dir.resolve() / "kubelet",
             node_ip=_node_ip(options.bind_address),
-            node_labels={CONTROL_PLANE_LABEL: ""},
             # `kubeling up` ends with its containers: no process outlives it.
             stop_pods_on_exit=True,
             kubelet_port_fallback=options.kubelet_port is None,
@@ -197,12 +236,18 @@ def _start_components(
             bind_address=options.bind_address,
             port=DEFAULT_KUBELET_PORT if options.kubelet_port is None else options.kubelet_port,
         )
-        tasks.append(asyncio.create_task(run_kubelet(kubelet, config, server), name="kubelet"))
-        proxy = run_proxy(config, ProxyOptions(node_name=options.node_name))
+        kubelet_config = load_client_config(kubeconfigs[kubelet_component(kubelet.node_name).name])
+        tasks.append(
+            asyncio.create_task(run_kubelet(kubelet, kubelet_config, server), name="kubelet")
+        )
+        proxy = run_proxy(
+            load_client_config(kubeconfigs[PROXY.name]),
+            ProxyOptions(node_name=options.node_name),
+        )
         tasks.append(asyncio.create_task(proxy, name="proxy"))
     if options.ingress is not None:
         ingress = run_ingress(
-            load_client_config(kubeconfig),
+            load_client_config(kubeconfigs[INGRESS.name]),
             options.ingress,
             on_ready=_announce_ingress if banner else None,
         )
@@ -210,6 +255,25 @@ def _start_components(
     for task in tasks:
         task.add_done_callback(_report_exit)
     return tasks
+
+
+async def _mark_control_plane(admin: ClientConfig, node_name: str) -> None:
+    """kubeadm's mark-control-plane phase: the admin labels ``kubeling up``'s node once it has
+    registered. The kubelet may not set a ``node-role.kubernetes.io`` label on its own Node
+    (NodeRestriction refuses it), so the role label comes from here."""
+    labels = {"metadata": {"labels": {CONTROL_PLANE_LABEL: ""}}}
+    async with ApiClient(admin) as client:
+        nodes = client.resource(NODES)
+        while True:
+            try:
+                await nodes.patch(node_name, labels, patch_type=PatchType.MERGE)
+                return
+            except errors.StatusError as err:
+                if not errors.is_not_found(err):
+                    raise
+            except TransportError as err:
+                log.debug("labelling node %s: %s", node_name, err)
+            await asyncio.sleep(_MARK_RETRY)
 
 
 def _announce_dns(server: DnsServer) -> None:

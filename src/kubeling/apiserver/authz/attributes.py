@@ -8,7 +8,10 @@ authorizer sees exactly what will be served.
 
 A list or watch that selects one object by ``fieldSelector=metadata.name=x``
 (``kubectl get pod x -w``) is authorized for that name, as Kubernetes does,
-so that a rule with ``resourceNames`` can allow it.
+so that a rule with ``resourceNames`` can allow it. The equality terms of a
+list's or watch's field selector are kept too (``AuthorizeWithSelectors``,
+on in 1.32): the Node authorizer lets a kubelet list only the pods with
+``spec.nodeName`` set to its node.
 
 >>> from kubeling.apiserver.request_info import parse_request_info
 >>> user = UserInfo("alice")
@@ -49,17 +52,29 @@ class Attributes:
     resource: str = ""
     subresource: str = ""
     name: str = ""
+    #: The ``field=value`` terms of a list's or watch's field selector, in order.
+    field_equals: tuple[tuple[str, str], ...] = ()
+
+    def selects_field(self, field: str, value: str) -> bool:
+        """Whether the field selector requires ``field`` to equal ``value``."""
+        return (field, value) in self.field_equals
 
 
-def _selected_name(query: Mapping[str, str]) -> str:
-    """The name a list or watch selects with ``metadata.name=``, if it is a valid name."""
+def _field_equals(query: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The ``field=value`` terms of the request's field selector (none if it does not parse:
+    the handler answers 400; the authorizer just sees no selector)."""
     try:
         selector = fields.parse(query.get("fieldSelector", ""))
     except fields.FieldSelectorParseError:
-        return ""  # the handler answers 400; the authorizer just sees no name
-    name = selector.requires_exact_match("metadata.name")
-    if name and not naming.path_segment_name(name, prefix=False):
-        return name
+        return ()
+    return tuple((t.field, t.value) for t in selector.terms() or () if t.operator == "=")
+
+
+def _selected_name(field_equals: tuple[tuple[str, str], ...]) -> str:
+    """The name a list or watch selects with ``metadata.name=``, if it is a valid name."""
+    for field, value in field_equals:
+        if field == "metadata.name":
+            return value if value and not naming.path_segment_name(value, prefix=False) else ""
     return ""
 
 
@@ -70,8 +85,11 @@ def request_attributes(
     if not info.is_resource_request:
         return Attributes(user=user, verb=method.lower(), resource_request=False, path=info.path)
     name = info.name
-    if not name and info.verb in ("list", "watch"):
-        name = _selected_name(query)
+    field_equals: tuple[tuple[str, str], ...] = ()
+    if info.verb in ("list", "watch", "deletecollection"):
+        field_equals = _field_equals(query)
+        if not name and info.verb != "deletecollection":
+            name = _selected_name(field_equals)
     return Attributes(
         user=user,
         verb=info.verb,
@@ -83,6 +101,7 @@ def request_attributes(
         resource=info.resource,
         subresource=info.subresource,
         name=name,
+        field_equals=field_equals,
     )
 
 

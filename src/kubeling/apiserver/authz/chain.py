@@ -5,9 +5,9 @@ configured modes in order. kubeling knows:
 
 - ``RBAC`` (the default): roles and bindings from the watch caches;
 - ``AlwaysAllow``: everything is allowed (then nothing is checked);
-- ``Node`` is not there yet and is refused at start rather than ignored;
-  when it comes, it goes into the chain as any other mode (before RBAC, as
-  clusters configure ``Node,RBAC``), as an authorizer and a rule resolver.
+- ``Node``: kubelets reach their own Node and Lease, their pods and what
+  those use (:mod:`.node`); clusters put it before RBAC (``Node,RBAC``,
+  kubeling's default), since the ``system:node`` role is bound to no one.
 
 The same chain decides requests, answers access reviews, and is what
 escalation checks ask about ``escalate`` and ``bind``.
@@ -27,15 +27,20 @@ from kubeling.apiserver.authz.authorizer import (
     UnionAuthorizer,
     UnionRuleResolver,
 )
+from kubeling.apiserver.authz.bootstrappolicy import node_policy_rules
 from kubeling.apiserver.authz.escalation import EscalationGuard
+from kubeling.apiserver.authz.node import NodeAuthorizer, NodeGraphSource
 from kubeling.apiserver.authz.policy_source import PolicySource
 from kubeling.apiserver.authz.rbac import RBACAuthorizer
 from kubeling.apiserver.registry.registry import Registry
 
-__all__ = ["MODES", "Authorization", "build_authorization"]
+__all__ = ["DEFAULT_MODES", "MODES", "Authorization", "build_authorization"]
 
 #: The modes ``--authorization-mode`` accepts.
-MODES: Final = ("RBAC", "AlwaysAllow")
+MODES: Final = ("Node", "RBAC", "AlwaysAllow")
+
+#: What kubeling's API server authorizes with unless told otherwise (kubeadm's choice).
+DEFAULT_MODES: Final = ("Node", "RBAC")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +53,7 @@ class Authorization:
     escalation: EscalationGuard
 
 
-def build_authorization(registry: Registry, modes: Sequence[str] = ("RBAC",)) -> Authorization:
+def build_authorization(registry: Registry, modes: Sequence[str] = DEFAULT_MODES) -> Authorization:
     """The chain for ``modes`` over ``registry``'s RBAC resources; ValueError
     for a mode kubeling does not have."""
     if not modes:
@@ -66,7 +71,9 @@ def build_authorization(registry: Registry, modes: Sequence[str] = ("RBAC",)) ->
             authorizers.append(always)
             resolvers.append(always)
         elif mode == "Node":
-            raise ValueError("authorization mode Node is not supported yet")
+            node = NodeAuthorizer(NodeGraphSource(registry), node_policy_rules())
+            authorizers.append(node)
+            resolvers.append(node)
         else:
             raise ValueError(
                 f"unknown authorization mode {mode!r}: expected one of {', '.join(MODES)}"

@@ -95,8 +95,6 @@ def test_the_named_defaults_exist() -> None:
         ("system:kube-controller-manager", [("User", "system:kube-controller-manager")]),
         ("system:node-proxier", [("User", "system:kube-proxy")]),
         ("system:kube-dns", [("ServiceAccount", "kube-dns")]),
-        # kubeling binds system:nodes until its Node authorizer exists (docs/differences.md)
-        ("system:node", [("Group", "system:nodes")]),
         ("system:service-account-issuer-discovery", [("Group", "system:serviceaccounts")]),
         ("system:controller:namespace-controller", [("ServiceAccount", "namespace-controller")]),
     ],
@@ -109,6 +107,16 @@ def test_default_bindings(binding: str, subjects: list[tuple[str, str]]) -> None
         "name": binding,
     }
     assert [(s["kind"], s["name"]) for s in found.get("subjects") or []] == subjects
+
+
+def test_system_node_is_bound_to_no_one() -> None:
+    """As in Kubernetes 1.32: kubelets get the node rules from the Node authorizer."""
+    assert "system:node" not in CLUSTER_ROLE_BINDINGS
+    assert not [
+        b
+        for b in POLICY.cluster_role_bindings
+        if any(s.get("name") == "system:nodes" for s in b.get("subjects") or [])
+    ]
 
 
 def test_every_object_is_labelled_annotated_and_valid() -> None:

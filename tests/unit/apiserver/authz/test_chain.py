@@ -63,8 +63,7 @@ def test_modes() -> None:
     assert always.authorizer.authorize(ASK).allowed
     assert always.rule_resolver.rules_for(UserInfo("u"), "ns").resource_rules[0].verbs == ("*",)
     for modes, message in (
-        (["Node", "RBAC"], "authorization mode Node is not supported yet"),
-        (["ABAC"], "unknown authorization mode 'ABAC': expected one of RBAC, AlwaysAllow"),
+        (["ABAC"], "unknown authorization mode 'ABAC': expected one of Node, RBAC, AlwaysAllow"),
         (["RBAC", "RBAC"], "authorization modes may not repeat: RBAC,RBAC"),
         ([], "at least one authorization mode is required"),
     ):

@@ -17,6 +17,13 @@ from kubeling.apiserver.authz.bootstrappolicy.cluster_roles import (
     AGGREGATE_TO,
     cluster_role_bindings,
     cluster_roles,
+    node_rules,
+)
+from kubeling.apiserver.authz.bootstrappolicy.component_roles import (
+    component_cluster_role_bindings,
+    component_cluster_roles,
+    component_role_bindings,
+    component_roles,
 )
 from kubeling.apiserver.authz.bootstrappolicy.controller_roles import (
     CONTROLLER_ROLE_PREFIX,
@@ -27,8 +34,15 @@ from kubeling.apiserver.authz.bootstrappolicy.namespace_roles import (
     namespace_role_bindings,
     namespace_roles,
 )
+from kubeling.apiserver.authz.rules import PolicyRule, rules_from_json
 
-__all__ = ["AGGREGATE_TO", "CONTROLLER_ROLE_PREFIX", "BootstrapPolicy", "bootstrap_policy"]
+__all__ = [
+    "AGGREGATE_TO",
+    "CONTROLLER_ROLE_PREFIX",
+    "BootstrapPolicy",
+    "bootstrap_policy",
+    "node_policy_rules",
+]
 
 Obj = dict[str, Any]
 
@@ -46,8 +60,17 @@ class BootstrapPolicy:
 def bootstrap_policy() -> BootstrapPolicy:
     """A fresh copy of the default policy (callers may change it)."""
     return BootstrapPolicy(
-        cluster_roles=(*cluster_roles(), *controller_roles()),
-        cluster_role_bindings=(*cluster_role_bindings(), *controller_role_bindings()),
-        roles=tuple(namespace_roles()),
-        role_bindings=tuple(namespace_role_bindings()),
+        cluster_roles=(*cluster_roles(), *controller_roles(), *component_cluster_roles()),
+        cluster_role_bindings=(
+            *cluster_role_bindings(),
+            *controller_role_bindings(),
+            *component_cluster_role_bindings(),
+        ),
+        roles=(*namespace_roles(), *component_roles()),
+        role_bindings=(*namespace_role_bindings(), *component_role_bindings()),
     )
+
+
+def node_policy_rules() -> tuple[PolicyRule, ...]:
+    """The ``system:node`` ClusterRole's rules, which the Node authorizer allows to kubelets."""
+    return rules_from_json([r.json() for r in node_rules()])

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from kubeling.api.authentication.user import NODES_GROUP
 from kubeling.apiserver.authz.bootstrappolicy.builder import (
     READ,
     READ_UPDATE,
@@ -36,7 +35,7 @@ from kubeling.apiserver.authz.user import (
     SYSTEM_PRIVILEGED_GROUP,
 )
 
-__all__ = ["AGGREGATE_TO", "cluster_role_bindings", "cluster_roles"]
+__all__ = ["AGGREGATE_TO", "cluster_role_bindings", "cluster_roles", "node_rules"]
 
 Obj = dict[str, Any]
 
@@ -59,8 +58,9 @@ RBAC = "rbac.authorization.k8s.io"
 STORAGE = "storage.k8s.io"
 
 
-def _node_rules() -> list[Any]:
-    """``NodeRules``: what kubelets need (the Node authorizer narrows it per node)."""
+def node_rules() -> list[Any]:
+    """``NodeRules``: what kubelets need. The ``system:node`` ClusterRole holds them, bound to
+    no one; the Node authorizer allows them to every kubelet, narrowed per node."""
     return [
         rule("create").groups(AUTHENTICATION).resources("tokenreviews"),
         rule("create")
@@ -330,7 +330,7 @@ def cluster_roles() -> list[Obj]:
                 rule(*READ).groups(EXTENSIONS).resources("deployments"),
             ],
         ),
-        cluster_role("system:node", _node_rules()),
+        cluster_role("system:node", node_rules()),
         cluster_role(
             "system:node-problem-detector",
             [
@@ -509,9 +509,5 @@ def cluster_role_bindings() -> list[Obj]:
         cluster_binding("system:kube-dns", service_accounts=[("kube-system", "kube-dns")]),
         cluster_binding("system:kube-scheduler", users=[KUBE_SCHEDULER]),
         cluster_binding("system:volume-scheduler", users=[KUBE_SCHEDULER]),
-        # Kubernetes binds this to no one: its Node authorizer lets each kubelet reach only
-        # its own Node and pods. kubeling has no Node authorizer yet, so kubelets (group
-        # system:nodes) get the role itself, as before Kubernetes 1.8 (docs/differences.md).
-        cluster_binding("system:node", groups=[NODES_GROUP]),
         cluster_binding("system:service-account-issuer-discovery", groups=[ALL_SERVICE_ACCOUNTS]),
     ]
