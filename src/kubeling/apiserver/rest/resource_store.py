@@ -11,6 +11,13 @@ Writes go through ``Store.guaranteed_update``: the update function sees the
 current object, so preconditions, no-op detection and the "finalizers
 removed from a terminating object" rule are all decided against the value
 that is actually replaced.
+
+Every write goes through the admission chain (``apiserver/admission``), as
+Kubernetes' handlers and store run it: the mutating phase after defaulting
+and before the strategy's preparation, the validating phase after
+validation, just before the store write; on updates inside the update
+function (new object against the stored one), on deletes against the stored
+object once its preconditions hold; dry runs included.
 """
 
 from __future__ import annotations
