@@ -101,9 +101,7 @@ async def test_exec_is_a_connect_of_its_options(
     )
     async with aiohttp.ClientSession() as session, session.post(url) as response:
         assert response.status == 403
-        assert (await response.json())["message"] == (
-            'pods/exec "p" is forbidden: no exec here'
-        )
+        assert (await response.json())["message"] == ('pods/exec "p" is forbidden: no exec here')
     assert recorder.seen == [
         (
             "CONNECT",
