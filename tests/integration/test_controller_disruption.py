@@ -283,11 +283,21 @@ async def test_kubectl_drain_waits_for_the_budget(
                 assert line, "kubectl drain ended without being refused"
                 refusal = line.decode()
         assert "(will retry after 5s): Cannot evict pod as it would violate the pod's " in refusal
-        remaining = await api_client.resource(PODS).list(
-            namespace=NS, field_selector="spec.nodeName=drainee"
-        )
-        running = [p for p in remaining["items"] if not p["metadata"].get("deletionTimestamp")]
-        assert len(running) == 1  # one evicted, one held by the budget
+
+        async def running() -> int:
+            remaining = await api_client.resource(PODS).list(
+                namespace=NS, field_selector="spec.nodeName=drainee"
+            )
+            return sum(1 for p in remaining["items"] if not p["metadata"].get("deletionTimestamp"))
+
+        # One evicted, one held by the budget. kubectl evicts both at once, so the refusal
+        # may be printed while the allowed eviction is still between its budget and its
+        # delete: wait for that delete (a second one would leave none, and fail).
+        async def one_running() -> bool | None:
+            return True if await running() == 1 else None
+
+        await wait_for(one_running, within=10, what="one pod left running on the node")
+        assert await running() == 1
         await _running_pod(api_client, owner, "db-2", "spare")  # the replacement
         async with asyncio.timeout(100):
             stdout, _ = await drain.communicate()

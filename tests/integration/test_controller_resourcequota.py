@@ -16,6 +16,7 @@ from kubeling.client.resources import (
     NAMESPACES,
     PERSISTENTVOLUMECLAIMS,
     PODS,
+    PRIORITYCLASSES,
     RESOURCEQUOTAS,
     SECRETS,
     SERVICES,
@@ -261,6 +262,8 @@ async def test_scoped_quotas_count_only_their_pods(
         },
         namespace=ns,
     )
+    # the class must exist: the Priority admission plugin resolves it
+    await api_client.resource(PRIORITYCLASSES).create({"metadata": {"name": "high"}, "value": 1000})
     pods = api_client.resource(PODS)
     await pods.create(_pod("free"), namespace=ns)
     await pods.create(_pod("job", requests={"cpu": "100m"}, activeDeadlineSeconds=60), namespace=ns)

@@ -27,6 +27,7 @@ from kubeling.client.resources import (
     NODES,
     PERSISTENTVOLUMECLAIMS,
     PODS,
+    PRIORITYCLASSES,
     STORAGECLASSES,
 )
 from kubeling.scheduler.api_effects import ApiSideEffects
@@ -369,12 +370,18 @@ async def test_inter_pod_anti_affinity(cluster: Cluster) -> None:
 async def test_preemption_by_priority(cluster: Cluster) -> None:
     """A high-priority pod that does not fit evicts a lower-priority one, is nominated,
     and is bound once the victim is gone."""
+    # Pods get their priority from their class (the Priority admission plugin).
+    for name, value in (("low", 10), ("high", 1000)):
+        await cluster.client.resource(PRIORITYCLASSES).create(
+            {"metadata": {"name": name}, "value": value}
+        )
     await cluster.add_nodes(node("small", cpu="1"))
-    await cluster.add_pods(pod("low", cpu="800m", priority=10))
+    await cluster.add_pods(pod("low", cpu="800m", priorityClassName="low"))
+    assert (await cluster.get_pod("low"))["spec"]["priority"] == 10
     assert await cluster.wait_bound("low") == "small"
     low_uid = (await cluster.get_pod("low"))["metadata"]["uid"]
 
-    await cluster.add_pods(pod("high", cpu="800m", priority=1000))
+    await cluster.add_pods(pod("high", cpu="800m", priorityClassName="high"))
 
     async def victim_terminating() -> bool:
         try:

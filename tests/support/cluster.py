@@ -80,12 +80,22 @@ def running_server(
     datastore: str | None = None,
     extra: Sequence[str] = (),
     command: str = "server",
+    disabled_admission: Sequence[str] | None = None,
 ) -> Iterator[RunningServer]:
     """Start ``kubeling server --port 0`` (or ``command``: ``up``) under ``root`` and stop it
-    afterwards."""
+    afterwards.
+
+    A bare ``server`` runs no service account controller, so, as Kubernetes' own
+    integration tests do, it runs without the ServiceAccount admission plugin
+    unless ``disabled_admission`` says otherwise (``()``: every plugin on).
+    """
     data_dir, home = root / "data", root / "home"
     home.mkdir(parents=True, exist_ok=True)
     args = [sys.executable, "-m", "kubeling", command, "--data-dir", str(data_dir), "--port", "0"]
+    if disabled_admission is None:
+        disabled_admission = ("ServiceAccount",) if command == "server" else ()
+    if disabled_admission:
+        args += ["--disable-admission-plugins", ",".join(disabled_admission)]
     if datastore:
         args += ["--datastore", datastore]
     log_path = root / "server.log"

@@ -26,6 +26,7 @@ import datetime
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kubeling.api import errors
 from kubeling.api.field import FieldError, forbidden, invalid
@@ -94,6 +95,27 @@ class StreamOptions:
     container: str = ""
     command: tuple[str, ...] = ()
 
+    def to_api(self, *, with_command: bool) -> dict[str, Any]:
+        """The options as a ``v1 PodExecOptions`` (with the command) or
+        ``PodAttachOptions`` object, as admission sees a CONNECT.
+
+        >>> StreamOptions(stdout=True, command=("ls",)).to_api(with_command=True)["command"]
+        ['ls']
+        """
+        out: dict[str, Any] = {
+            "kind": "PodExecOptions" if with_command else "PodAttachOptions",
+            "apiVersion": "v1",
+            "stdin": self.stdin,
+            "stdout": self.stdout,
+            "stderr": self.stderr,
+            "tty": self.tty,
+        }
+        if self.container:
+            out["container"] = self.container
+        if with_command:
+            out["command"] = list(self.command)
+        return out
+
     def kubelet_query(self, *, with_command: bool) -> list[tuple[str, str]]:
         """The kubelet's query: ``input``/``output``/``error``/``tty`` as ``1``, ``command``."""
         query = [
@@ -116,6 +138,13 @@ class PortForwardOptions:
     """``PodPortForwardOptions``: the ports of the (pre-tunneling) WebSocket protocol."""
 
     ports: tuple[int, ...] = ()
+
+    def to_api(self) -> dict[str, Any]:
+        """The options as a ``v1 PodPortForwardOptions`` object (admission's CONNECT)."""
+        out: dict[str, Any] = {"kind": "PodPortForwardOptions", "apiVersion": "v1"}
+        if self.ports:
+            out["ports"] = list(self.ports)
+        return out
 
     def kubelet_query(self) -> list[tuple[str, str]]:
         """``port=<p1,p2>`` when ports were given (``streamParams``)."""

@@ -43,6 +43,8 @@ from kubeling.api.podoptions import (
     parse_stream_options,
     validate_log_options,
 )
+from kubeling.api.schema import GroupVersionKind
+from kubeling.apiserver.admission.interfaces import CONNECT
 from kubeling.apiserver.rest.pod_location import (
     KubeletLocation,
     kubelet_location,
@@ -191,11 +193,16 @@ class KubeletProxy:
     ) -> web.StreamResponse:
         query = _multi(request)
         if subresource == "portforward":
-            kubelet_query = parse_port_forward_options(query).kubelet_query()
+            forward = parse_port_forward_options(query)
+            await self._admit(namespace, name, subresource, forward.to_api())
+            kubelet_query = forward.kubelet_query()
             pod = await self._pods.get(namespace, name)
             path = f"/portForward/{quote(namespace)}/{quote(name)}"
         else:
             options = parse_stream_options(query, with_command=subresource == "exec")
+            await self._admit(
+                namespace, name, subresource, options.to_api(with_command=subresource == "exec")
+            )
             pod = await self._pods.get(namespace, name)
             container = validate_container(options.container, pod)
             kubelet_query = options.kubelet_query(with_command=subresource == "exec")
@@ -210,6 +217,20 @@ class KubeletProxy:
             raise errors.bad_request("Upgrade request required")
         target = path + ("?" + urlencode(kubelet_query) if kubelet_query else "")
         return await self._upgrade(request, location, target)
+
+    async def _admit(
+        self, namespace: str, name: str, subresource: str, options: dict[str, Any]
+    ) -> None:
+        """CONNECT admission, on the options object (``PodExecOptions``...)."""
+        await self._pods.admit_subresource(
+            CONNECT,
+            subresource,
+            options,
+            None,
+            namespace=namespace,
+            name=name,
+            kind=GroupVersionKind("", "v1", str(options["kind"])),
+        )
 
     async def _upgrade(
         self, request: web.Request, location: KubeletLocation, target: str

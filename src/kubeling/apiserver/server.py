@@ -3,8 +3,10 @@
 ``ApiServer`` is a component with ``start``/``stop`` (STYLE §12): ``start``
 opens the store, registers the built-in resources with their strategies,
 creates what Kubernetes bootstraps (the namespaces default, kube-system,
-kube-public and kube-node-lease, and the ``kubernetes`` Service), and serves
-HTTPS. ``stop`` undoes it in reverse order.
+kube-public and kube-node-lease, the ``kubernetes`` Service and the system
+PriorityClasses), and serves HTTPS. ``stop`` undoes it in reverse order.
+Every write, the server's own included, goes through the admission chain
+(``admission.plugins``), built before any resource is registered.
 
 With TLS, every request is authenticated (``apiserver.authn``): a client
 certificate signed by the cluster CA, or a bearer token (static tokens from
@@ -27,6 +29,7 @@ documents. Without one, those are not served (404), as in Kubernetes.
 from __future__ import annotations
 
 import asyncio
+import copy
 import ipaddress
 import logging
 import ssl
@@ -39,6 +42,8 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from kubeling.api import errors
+from kubeling.apiserver.admission.plugins import admission_chain, check_disabled, install_plugins
+from kubeling.apiserver.admission.priority import SYSTEM_PRIORITY_CLASSES
 from kubeling.apiserver.app import ApiServerApp
 from kubeling.apiserver.auth.issuer_discovery import IssuerDiscovery, discovery_available
 from kubeling.apiserver.auth.serviceaccount_tokens import (
@@ -67,11 +72,11 @@ from kubeling.apiserver.openapi_http import make_handler
 from kubeling.apiserver.registry.builtin import builtin_resources
 from kubeling.apiserver.registry.registry import Registry
 from kubeling.apiserver.resource_metrics import SUMMARY_PATH, ResourceMetrics
-from kubeling.apiserver.rest.options import ListOptions, WriteOptions
+from kubeling.apiserver.rest.options import WriteOptions
 from kubeling.apiserver.rest.pod_location import node_kubelet_location
 from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.rest.token_request import TokenRequests
-from kubeling.apiserver.strategies import StorageClassLookup, core_strategies
+from kubeling.apiserver.strategies import core_strategies
 from kubeling.apiserver.strategies.groups import group_strategies
 from kubeling.pki import Pki
 from kubeling.storage import Store, open_store
@@ -128,6 +133,8 @@ class ApiServerConfig:
     pki: Pki | None = None
     #: ``--authorization-mode``: ``Node``, ``RBAC`` and/or ``AlwaysAllow``, in order.
     authorization_modes: tuple[str, ...] = DEFAULT_AUTHORIZATION_MODES
+    #: Admission plugins left out of the chain (``--disable-admission-plugins``).
+    disable_admission_plugins: frozenset[str] = frozenset()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -147,21 +154,8 @@ def _object_lookup(registry: Registry) -> ObjectLookup:
     return lookup
 
 
-def _storage_classes(registry: Registry) -> StorageClassLookup:
-    """Every StorageClass, from the watch cache (as admission plugins read informers)."""
-
-    async def storage_classes() -> list[dict[str, Any]]:
-        rest = registry.lookup("storage.k8s.io", "v1", "storageclasses")
-        assert rest is not None
-        listed = await rest.list("", ListOptions(resource_version="0"))
-        items: list[dict[str, Any]] = listed.get("items") or []
-        return items
-
-    return storage_classes
-
-
 def _strategies(
-    store: Store, registry: Registry, config: ApiServerConfig, escalation: EscalationGuard
+    store: Store, config: ApiServerConfig, escalation: EscalationGuard
 ) -> dict[tuple[str, str], Strategy]:
     """The strategies of built-in resources, by (group, plural)."""
     out: dict[tuple[str, str], Strategy] = {
@@ -170,7 +164,6 @@ def _strategies(
             store,
             service_cidr=config.service_cidr,
             node_port_range=config.node_port_range,
-            storage_classes=_storage_classes(registry),
         ).items()
     }
     out.update(group_strategies(escalation=escalation))
@@ -201,16 +194,26 @@ class ApiServer:
         static_tokens: StaticTokens | None = None
         if config.token_auth_file is not None:
             static_tokens = await asyncio.to_thread(load_token_file, config.token_auth_file)
+        check_disabled(config.disable_admission_plugins)
         self.store = store = await open_store(config.datastore)
-        registry = Registry(store, namespace_check=self._check_namespace)
+        registry = Registry(store)
+        # Every write is admitted, the server's own included: each store gets the
+        # chain, whose plugins are built once every built-in resource is registered.
+        registry.admission = admission = admission_chain()
         # The authorizers read the RBAC resources' caches (once registered
         # below); the RBAC strategies refuse escalating writes with them.
         self.authorization = authorization = build_authorization(
             registry, config.authorization_modes
         )
-        strategies = _strategies(store, registry, config, authorization.escalation)
+        strategies = _strategies(store, config, authorization.escalation)
         for resource in builtin_resources():
             registry.add(resource, strategies.get((resource.group, resource.plural)))
+        install_plugins(
+            admission,
+            registry,
+            authorizer=authorization.authorizer,
+            disabled=config.disable_admission_plugins,
+        )
         self.registry = registry
         await self._bootstrap()
         # Watch caches follow the store from start-up, so that any resourceVersion
@@ -339,30 +342,6 @@ class ApiServer:
             await self.store.close()
             self.store = None
 
-    async def _check_namespace(self, namespace: str) -> str | None:
-        """NamespaceLifecycle: no new objects in a missing or terminating namespace.
-
-        A missing namespace raises its 404; a terminating one returns the
-        reason, which the store reports as 403 Forbidden on the new object.
-        """
-        assert self.registry is not None
-        namespaces = self.registry.lookup("", "v1", "namespaces")
-        assert namespaces is not None
-        # Like Kubernetes' NamespaceLifecycle, read the namespace from the cache,
-        # and from the store only when the cache has not seen it yet (just created).
-        ns = namespaces.watch_cache().get(namespaces.key("", namespace))
-        if ns is None:
-            ns = await namespaces.get("", namespace)
-        terminating = (ns.get("status") or {}).get("phase") == "Terminating" or (
-            ns.get("metadata") or {}
-        ).get("deletionTimestamp")
-        if terminating:
-            return (
-                f"unable to create new content in namespace {namespace} because it is "
-                "being terminated"
-            )
-        return None
-
     async def _bootstrap(self) -> None:
         """Create what every cluster has from the start (idempotent)."""
         assert self.registry is not None
@@ -374,6 +353,15 @@ class ApiServer:
         for name in SYSTEM_NAMESPACES:
             try:
                 await namespaces.create("", {"metadata": {"name": name}}, options)
+            except errors.StatusError as err:
+                if err.code != 409:
+                    raise
+        # The scheduling storage's post-start hook: the two system priority classes.
+        priority_classes = self.registry.lookup("scheduling.k8s.io", "v1", "priorityclasses")
+        assert priority_classes is not None
+        for priority_class in SYSTEM_PRIORITY_CLASSES:
+            try:
+                await priority_classes.create("", copy.deepcopy(priority_class), options)
             except errors.StatusError as err:
                 if err.code != 409:
                     raise

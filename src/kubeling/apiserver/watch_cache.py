@@ -180,6 +180,11 @@ class WatchCache:
 
     # -- lifecycle -----------------------------------------------------------
 
+    @property
+    def started(self) -> bool:
+        """Whether the cache follows the store (until then it holds nothing)."""
+        return self._started.is_set()
+
     async def ensure_started(self) -> None:
         if self._started.is_set():
             return

@@ -63,6 +63,9 @@ async def _serve(args: argparse.Namespace) -> int:
             if node_name is not None and not args.disable_ingress
             else None
         ),
+        disable_admission_plugins=frozenset(
+            p for p in args.disable_admission_plugins.split(",") if p
+        ),
     )
     return await serve(options)
 
@@ -394,6 +397,12 @@ def _parser() -> argparse.ArgumentParser:
             default="info",
             choices=["debug", "info", "warning", "error"],
             help="debug logs one line per API request",
+        )
+        cmd.add_argument(
+            "--disable-admission-plugins",
+            default="",
+            help="comma-separated admission plugins to turn off (e.g. ServiceAccount); "
+            "every in-tree plugin kubeling has is on by default",
         )
         cmd.add_argument(
             "--default-local-storage-path",

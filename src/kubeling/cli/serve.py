@@ -88,6 +88,8 @@ class ServeOptions:
     dns: DnsOptions | None = None
     #: Run the ingress controller in this process too (``kubeling up``), with these options.
     ingress: IngressOptions | None = None
+    #: Admission plugins left out (``--disable-admission-plugins``).
+    disable_admission_plugins: frozenset[str] = frozenset()
 
 
 def _server_ips(bind_address: str) -> list[str]:
@@ -126,6 +128,7 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
             token_auth_file=options.token_auth_file,
             anonymous_auth=options.anonymous_auth,
             pki=pki,
+            disable_admission_plugins=options.disable_admission_plugins,
         )
     )
     stop = stop or asyncio.Event()

@@ -9,6 +9,9 @@ import pytest
 
 from kubeling.api import errors
 from kubeling.api.errors import StatusError
+from kubeling.apiserver.admission.chain import AdmissionChain
+from kubeling.apiserver.admission.lookup import StaticReader
+from kubeling.apiserver.admission.namespace_lifecycle import NamespaceLifecycle
 from kubeling.apiserver.registry.builtin import builtin_resources
 from kubeling.apiserver.registry.registry import Registry
 from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
@@ -255,11 +258,9 @@ async def test_finalizers_must_be_qualified_names() -> None:
 async def test_creating_in_a_terminating_namespace_is_forbidden_with_its_cause() -> None:
     """NamespaceLifecycle's refusal carries the NamespaceTerminating cause controllers check."""
 
-    async def terminating(namespace: str) -> str | None:
-        why = "because it is being terminated"
-        return f"unable to create new content in namespace {namespace} {why}"
-
-    registry = Registry(MemoryStore(), namespace_check=terminating)
+    gone = {"metadata": {"name": "gone", "deletionTimestamp": "2025-01-01T00:00:00Z"}}
+    namespaces = StaticReader([gone])
+    registry = Registry(MemoryStore(), admission=AdmissionChain([NamespaceLifecycle(namespaces)]))
     for resource in builtin_resources():
         registry.add(resource)
     rest = registry.lookup("", "v1", "pods")

@@ -1,5 +1,8 @@
-"""Mutating admission plugins that Kubernetes enables by default, as plain functions.
+"""Admission: what may be written, and what it must get, once a request is authorized.
 
-Each module is one upstream plugin; the resource's strategy calls it where
-admission runs in Kubernetes (after defaulting, before validation).
+``interfaces`` (the Attributes a plugin sees, the plugin base), ``chain`` (both
+phases, in order), ``errors`` (the plugins' 403), ``lookup`` (how plugins
+read other objects), one module per upstream plugin, and ``plugins``, which
+builds the API server's chain in Kubernetes' order. The REST stores
+(``rest/resource_store.py``) and the subresource handlers run the chain.
 """

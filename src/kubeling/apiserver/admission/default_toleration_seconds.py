@@ -14,8 +14,11 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from kubeling.api.taints import NO_EXECUTE, TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE
+from kubeling.apiserver.admission.interfaces import CREATE, UPDATE, AdmissionPlugin, Attributes
 
-__all__ = ["DEFAULT_TOLERATION_SECONDS", "admit_pod"]
+__all__ = ["DEFAULT_TOLERATION_SECONDS", "NAME", "DefaultTolerationSeconds", "admit_pod"]
+
+NAME: Final = "DefaultTolerationSeconds"
 
 #: ``--default-not-ready-toleration-seconds`` and ``--default-unreachable-toleration-seconds``.
 DEFAULT_TOLERATION_SECONDS: Final = 300
@@ -58,3 +61,22 @@ def admit_pod(pod: dict[str, Any]) -> None:
     ]
     if added:
         spec["tolerations"] = [*tolerations, *added]
+
+
+class DefaultTolerationSeconds(AdmissionPlugin):
+    """Creates and updates of pods (not their subresources) get the default tolerations."""
+
+    name = NAME
+    operations = frozenset({CREATE, UPDATE})
+
+    def handles(self, attributes: Attributes) -> bool:
+        return (
+            attributes.resource == "pods"
+            and not attributes.group
+            and not attributes.subresource
+            and attributes.operation in self.operations
+        )
+
+    async def admit(self, attributes: Attributes) -> None:
+        if attributes.obj is not None:
+            admit_pod(attributes.obj)

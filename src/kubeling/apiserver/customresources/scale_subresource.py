@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from kubeling.api import errors
 from kubeling.api.patch import PatchError, apply_json_patch, apply_merge_patch
+from kubeling.apiserver.admission.interfaces import UPDATE
 from kubeling.apiserver.customresources.scale import (
     AccessorError,
     ScalePaths,
@@ -29,7 +30,7 @@ from kubeling.apiserver.customresources.scale import (
 )
 from kubeling.apiserver.rest.options import WriteOptions
 from kubeling.apiserver.rest.resource_store import ResourceStore, patch_status
-from kubeling.apiserver.rest.subresources import Scale
+from kubeling.apiserver.rest.subresources import SCALE_KIND, Scale
 
 __all__ = ["CustomResourceScale", "scale_for"]
 
@@ -154,6 +155,19 @@ class CustomResourceScale:
             if not found:
                 old_scale.setdefault("spec", {})["replicas"] = _UNSET
             new_scale = compute(copy.deepcopy(old_scale))
+            if isinstance(new_scale, dict):
+                # admitted as a Scale; the object behind it is then written unadmitted
+                await self.rest.admit_subresource(
+                    UPDATE,
+                    "scale",
+                    new_scale,
+                    old_scale,
+                    namespace=namespace,
+                    name=name,
+                    kind=SCALE_KIND,
+                    dry_run=options.dry_run,
+                    options=options.as_json("UpdateOptions"),
+                )
             replicas = _replicas(new_scale)
             if replicas == _UNSET:
                 raise errors.bad_request(
@@ -171,7 +185,7 @@ class CustomResourceScale:
                 _meta(updated)["resourceVersion"] = wanted
             try:
                 written = await self.rest.update(
-                    namespace, name, updated, options, subresource="scale"
+                    namespace, name, updated, options, subresource="scale", admit=False
                 )
             except errors.StatusError as err:
                 if err.code == 409 and not wanted and attempt < _RETRIES - 1:

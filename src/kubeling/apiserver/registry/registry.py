@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubeling.api.schema import GroupVersionKind
+from kubeling.apiserver.admission.chain import AdmissionChain
 from kubeling.apiserver.printers.interface import Printer
 from kubeling.apiserver.printers.registry import printer_for
 from kubeling.apiserver.registry.resource import Resource
-from kubeling.apiserver.rest.resource_store import NamespaceCheck, ResourceStore, selectable
+from kubeling.apiserver.rest.resource_store import ResourceStore, selectable
 from kubeling.apiserver.rest.served_version import ServedVersion
 from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.watch_cache import WatchCache
@@ -83,9 +84,11 @@ def _converted_printer(resource: Resource) -> Printer | None:
 class Registry:
     """Every served resource and the ResourceStore that serves it."""
 
-    def __init__(self, store: Store, *, namespace_check: NamespaceCheck | None = None) -> None:
+    def __init__(self, store: Store, *, admission: AdmissionChain | None = None) -> None:
         self.store = store
-        self._namespace_check = namespace_check
+        #: The admission chain of every store added from now on (None: no admission);
+        #: the API server sets it before registering the built-in resources.
+        self.admission = admission
         self._stores: dict[tuple[str, str, str], ResourceStore] = {}
         self._stored: dict[str, StoredResource] = {}
         # caches no served version uses any more, for their owner to stop
@@ -133,7 +136,7 @@ class Registry:
             self.store,
             strategy=strategy,
             storage_prefix=storage_prefix,
-            namespace_check=self._namespace_check,
+            admission=self.admission,
             custom=custom,
             printer=printer or _converted_printer(resource),
             openapi_schema=openapi_schema,

@@ -36,6 +36,8 @@ from typing import Any, Final
 from kubeling.api import errors, labels
 from kubeling.api.podconditions import DISRUPTION_TARGET, update_pod_condition
 from kubeling.api.policy.budget import update_disruption_allowed_condition
+from kubeling.api.schema import GroupVersionKind
+from kubeling.apiserver.admission.interfaces import CREATE
 from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
 from kubeling.apiserver.rest.resource_store import ResourceStore
 
@@ -48,6 +50,7 @@ MAX_DISRUPTED_POD_SIZE: Final = 2000
 #: Retries of a write that conflicts (upstream: 20 steps of 500 ms).
 _RETRIES: Final = 20
 _RETRY_DELAY: Final = 0.5
+EVICTION_KIND: Final = GroupVersionKind("policy", "v1", "Eviction")
 _VIOLATION: Final = "Cannot evict pod as it would violate the pod's disruption budget."
 _SUCCESS: Final[Obj] = {
     "kind": "Status",
@@ -130,6 +133,19 @@ class Eviction:
         if _meta(body).get("name") != name:
             raise errors.bad_request("name in URL does not match name in Eviction object")
         options = self._delete_options(body, dry_run)
+        # Admitted as the Eviction it is; the writes it makes to the pod are not
+        # admitted again (upstream's EvictionREST uses the store directly).
+        await self.pods.admit_subresource(
+            CREATE,
+            "eviction",
+            body,
+            None,
+            namespace=namespace,
+            name=name,
+            kind=EVICTION_KIND,
+            dry_run=options.dry_run,
+            options=WriteOptions(dry_run=options.dry_run).as_json("CreateOptions"),
+        )
         pod = await self._evict_without_budget(namespace, name, options)
         if pod is None:
             return dict(_SUCCESS)
@@ -297,7 +313,7 @@ class Eviction:
         """Add the DisruptionTarget condition (not on a dry run), then delete."""
         if not options.dry_run:
             options = await self._mark_disruption_target(namespace, name, options)
-        await self.pods.delete(namespace, name, options)
+        await self.pods.delete(namespace, name, options, admit=False)
 
     async def _mark_disruption_target(
         self, namespace: str, name: str, options: DeleteOptions
@@ -339,7 +355,7 @@ class Eviction:
                 return options
             try:
                 written = await self.pods.update(
-                    namespace, name, marked, WriteOptions(), subresource="status"
+                    namespace, name, marked, WriteOptions(), subresource="status", admit=False
                 )
             except errors.StatusError as err:
                 # someone else wrote the pod meanwhile: read it again

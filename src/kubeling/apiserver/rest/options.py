@@ -102,6 +102,23 @@ class WriteOptions:
     field_validation: str = "Strict"
     force: bool = False
 
+    def as_json(self, kind: str) -> dict[str, Any]:
+        """The options as admission sees them: ``CreateOptions``, ``UpdateOptions``
+        or ``PatchOptions`` (``kind``) of ``meta.k8s.io/v1``.
+
+        >>> WriteOptions(dry_run=True, field_manager="kubectl").as_json("CreateOptions")
+        {'kind': 'CreateOptions', 'apiVersion': 'meta.k8s.io/v1', 'dryRun': ['All'], \
+'fieldManager': 'kubectl'}
+        """
+        out: dict[str, Any] = {"kind": kind, "apiVersion": "meta.k8s.io/v1"}
+        if self.dry_run:
+            out["dryRun"] = ["All"]
+        if self.field_manager:
+            out["fieldManager"] = self.field_manager
+        if kind == "PatchOptions" and self.force:
+            out["force"] = True
+        return out
+
     @classmethod
     def parse(cls, query: Mapping[str, str], *, user_agent: str = "") -> WriteOptions:
         """The options of a write; the field manager defaults, as in Kubernetes, to
@@ -137,6 +154,31 @@ class DeleteOptions:
     precondition_uid: str | None = None
     precondition_resource_version: str | None = None
     dry_run: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        """The options as admission sees them: a ``meta.k8s.io/v1 DeleteOptions``.
+
+        >>> DeleteOptions(grace_period_seconds=0).as_json()
+        {'kind': 'DeleteOptions', 'apiVersion': 'meta.k8s.io/v1', 'gracePeriodSeconds': 0}
+        """
+        out: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "meta.k8s.io/v1"}
+        if self.grace_period_seconds is not None:
+            out["gracePeriodSeconds"] = self.grace_period_seconds
+        preconditions = {
+            key: value
+            for key, value in (
+                ("uid", self.precondition_uid),
+                ("resourceVersion", self.precondition_resource_version),
+            )
+            if value
+        }
+        if preconditions:
+            out["preconditions"] = preconditions
+        if self.propagation_policy:
+            out["propagationPolicy"] = self.propagation_policy
+        if self.dry_run:
+            out["dryRun"] = ["All"]
+        return out
 
     @classmethod
     def parse(cls, query: Mapping[str, str], body: Mapping[str, Any] | None) -> DeleteOptions:

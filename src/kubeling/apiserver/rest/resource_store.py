@@ -11,6 +11,13 @@ Writes go through ``Store.guaranteed_update``: the update function sees the
 current object, so preconditions, no-op detection and the "finalizers
 removed from a terminating object" rule are all decided against the value
 that is actually replaced.
+
+Every write goes through the admission chain (``apiserver/admission``), as
+Kubernetes' handlers and store run it: the mutating phase after defaulting
+and before the strategy's preparation, the validating phase after
+validation, just before the store write; on updates inside the update
+function (new object against the stored one), on deletes against the stored
+object once its preconditions hold; dry runs included.
 """
 
 from __future__ import annotations
@@ -35,7 +42,10 @@ from kubeling.api.patch import (
     apply_strategic_merge_patch,
 )
 from kubeling.api.patch.declared import DeclaredPatchMeta
+from kubeling.api.schema import GroupVersionKind
 from kubeling.api.uids import new_uid
+from kubeling.apiserver.admission.chain import AdmissionChain
+from kubeling.apiserver.admission.interfaces import CREATE, DELETE, UPDATE, Attributes, Operation
 from kubeling.apiserver.registry.resource import Resource
 from kubeling.apiserver.rest import objects
 from kubeling.apiserver.rest.decoding import check_fields, check_kind
@@ -72,11 +82,6 @@ PATCH_TYPES = {
 _CONFLICT_MESSAGE = (
     "the object has been modified; please apply your changes to the latest version and try again"
 )
-
-NamespaceCheck = Callable[[str], Awaitable[str | None]]
-"""Raises the namespace's 404 when it is missing; returns why objects may not
-be created in it (a terminating namespace; the 403 then carries the
-NamespaceTerminating cause), or None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +121,7 @@ class ResourceStore:
         *,
         strategy: Strategy | None = None,
         storage_prefix: str | None = None,
-        namespace_check: NamespaceCheck | None = None,
+        admission: AdmissionChain | None = None,
         clock: Callable[[], datetime.datetime] | None = None,
         custom: bool = False,
         printer: Any = None,
@@ -135,7 +140,8 @@ class ResourceStore:
         self.strategy = strategy or Strategy()
         self.status_strategy = StatusStrategy(self.strategy)
         self.storage_prefix = storage_prefix or f"/registry/{resource.plural}"
-        self._namespace_check = namespace_check
+        #: The admission chain every write goes through (None: no admission).
+        self.admission = admission
         self._clock = clock or (lambda: datetime.datetime.now(datetime.UTC))
         #: Shared by every version stored under the same prefix (the registry's).
         self._watch_cache = watch_cache
@@ -232,6 +238,75 @@ class ResourceStore:
             meta.pop("managedFields", None)
         if not meta.get("managedFields"):
             meta.pop("managedFields", None)
+
+    # -- admission -----------------------------------------------------------
+
+    def admission_attributes(
+        self,
+        operation: Operation,
+        obj: Obj | None,
+        old: Obj | None,
+        *,
+        namespace: str,
+        name: str,
+        subresource: str = "",
+        dry_run: bool = False,
+        options: Obj | None = None,
+        kind: GroupVersionKind | None = None,
+    ) -> Attributes:
+        """What admission sees of one write of this resource (``kind``: of ``obj``,
+        when not the resource's own, as a Scale's)."""
+        assert self.admission is not None
+        kind = kind or self.served.storage
+        return Attributes(
+            operation=operation,
+            group=self.resource.group,
+            version=self.resource.version,
+            resource=self.resource.plural,
+            subresource=subresource,
+            kind_group=kind.group,
+            kind_version=kind.version,
+            kind=kind.kind,
+            namespace=namespace if self.namespaced else "",
+            name=name,
+            obj=obj,
+            old_obj=old,
+            user=self.admission.requesting_user(),
+            dry_run=dry_run,
+            options=options,
+        )
+
+    async def admit_subresource(
+        self,
+        operation: Operation,
+        subresource: str,
+        obj: Obj | None,
+        old: Obj | None,
+        *,
+        namespace: str,
+        name: str,
+        kind: GroupVersionKind,
+        dry_run: bool = False,
+        options: Obj | None = None,
+    ) -> None:
+        """Both admission phases for a write to a subresource whose object is its own
+        kind (a Binding, an Eviction, a Scale, a pod's exec options); ``obj`` may be
+        changed by mutating plugins."""
+        if self.admission is None:
+            return
+        attributes = self.admission_attributes(
+            operation,
+            obj,
+            old,
+            namespace=namespace,
+            name=name,
+            subresource=subresource,
+            dry_run=dry_run,
+            options=options,
+            kind=kind,
+        )
+        await self.admission.admit(attributes)
+        await self.admission.validate(attributes)
 
     # -- reads ---------------------------------------------------------------
 
@@ -444,24 +519,27 @@ class ResourceStore:
         self.check_fields(obj, options, duplicates=duplicates)
         obj = self.served.incoming(obj)
         meta = obj["metadata"]
-        if self.namespaced and self._namespace_check is not None:
-            refused = await self._namespace_check(meta.get("namespace", ""))
-            if refused:
-                name = meta.get("name") or meta.get("generateName", "")
-                namespace = meta.get("namespace", "")
-                cause = errors.StatusCause(
-                    reason=errors.CAUSE_NAMESPACE_TERMINATING,
-                    message=f"namespace {namespace} is being terminated",
-                    field="metadata.namespace",
-                )
-                raise errors.forbidden(self.resource.group_resource, name, refused, causes=(cause,))
         self.strategy.guard_write(obj, None)
-        generate = not meta.get("name") and meta.get("generateName")
+        requested = str(meta.get("name") or "")
+        generate = not requested and meta.get("generateName")
         if generate:
             # named before the strategy runs: a Job's labels carry its name
             meta["name"] = naming.generate_name(str(meta["generateName"]))
         self.strategy.default(obj)
-        await self.strategy.admit(obj)
+        attributes = None
+        if self.admission is not None:
+            # mutating admission sees the defaulted object, as it does once decoded
+            attributes = self.admission_attributes(
+                CREATE,
+                obj,
+                None,
+                namespace=str(meta.get("namespace") or ""),
+                name=requested,
+                dry_run=options.dry_run,
+                options=options.as_json("CreateOptions"),
+            )
+            obj = await self._admit(attributes)
+            meta = obj.setdefault("metadata", {})
         self.strategy.prepare_for_create(obj)
         if track:
             _meta(obj).pop("managedFields", None)
@@ -472,6 +550,9 @@ class ResourceStore:
             problems = self.strategy.validate(obj, namespaced=self.namespaced)
             if problems:
                 raise self._invalid(obj, problems)
+            if attributes is not None and not attempt:
+                assert self.admission is not None
+                await self.admission.validate(attributes)
             if options.dry_run:
                 existing = await self.store.get(self.key(namespace, meta["name"]))
                 if existing is not None:
@@ -499,16 +580,25 @@ class ResourceStore:
 
     # -- update and patch ----------------------------------------------------
 
-    def _merge_update(
+    async def _merge_update(
         self,
         new: Obj,
         old: Obj,
         *,
         subresource: str,
+        options: WriteOptions,
+        options_kind: str = "UpdateOptions",
         internal: bool = False,
-        track: WriteOptions | None = None,
+        track: bool = True,
+        admit: bool = True,
     ) -> Obj:
-        """Apply server rules to an updated object: identity, strategy, validation."""
+        """Apply server rules to an updated object: identity, strategy, admission
+        (mutating before the strategy's preparation, validating last), validation.
+
+        ``internal`` is the API server's own write (binding, finalize): no strategy
+        rules, no field tracking; ``admit=False`` leaves admission out (a write the
+        request's own subresource was admitted for, as a Scale's).
+        """
         if not isinstance(new, dict):
             raise errors.bad_request("the request body must be a JSON object")
         self._check_type(new)
@@ -549,9 +639,25 @@ class ResourceStore:
             else:
                 new_meta.pop(kept, None)
         new = self.served.incoming(self._typed(new))
+        attributes = None
+        if admit and self.admission is not None:
+            attributes = self.admission_attributes(
+                UPDATE,
+                new,
+                old,
+                namespace=str(old_meta.get("namespace") or ""),
+                name=name,
+                subresource=subresource,
+                dry_run=options.dry_run,
+                options=options.as_json(options_kind),
+            )
         if internal:
-            pass  # the API server's own write (binding, finalize): no strategy rules
+            # the API server's own write (binding, finalize): no strategy rules
+            if attributes is not None:
+                new = await self._admit(attributes)
         elif subresource == "status":
+            if attributes is not None:
+                new = await self._admit(attributes)
             self.status_strategy.prepare_for_update(new, old)
             problems = self.status_strategy.validate_update(new, old, namespaced=self.namespaced)
             if problems:
@@ -559,6 +665,8 @@ class ResourceStore:
         else:
             self.strategy.guard_write(new, old)
             self.strategy.default(new)
+            if attributes is not None:
+                new = await self._admit(attributes)
             self.strategy.prepare_for_update(new, old)
             problems = self.strategy.validate_update(new, old, namespaced=self.namespaced)
             if problems:
@@ -576,15 +684,27 @@ class ResourceStore:
                         )
                     ],
                 )
-        if track is not None and not internal:
-            self._track(old, new, track, subresource)
+        if track and not internal:
+            self._track(old, new, options, subresource)
+        if attributes is not None:
+            assert self.admission is not None
+            await self.admission.validate(attributes)
         return new
+
+    async def _admit(self, attributes: Attributes) -> Obj:
+        """The mutating phase; returns the object to write (a plugin may have
+        replaced ``attributes.obj`` rather than changed it)."""
+        assert self.admission is not None
+        await self.admission.admit(attributes)
+        if not isinstance(attributes.obj, dict):
+            raise errors.internal_error("admission left no object to write")
+        return attributes.obj
 
     async def _write(
         self,
         namespace: str,
         name: str,
-        compute: Callable[[Obj], Obj],
+        compute: Callable[[Obj], Awaitable[Obj]],
         *,
         expected_rv: str | None,
         options: WriteOptions,
@@ -607,7 +727,7 @@ class ResourceStore:
             if current is None:
                 raise self._not_found(name)
             old = objects.decode(current)
-            new = compute(objects.decode(current))  # a second decode: cheaper than a deep copy
+            new = await compute(objects.decode(current))  # a second decode: cheaper than a copy
             finished = _meta(new).get("deletionTimestamp") and not self.strategy.finalizers_pending(
                 new
             )
@@ -686,12 +806,15 @@ class ResourceStore:
         *,
         subresource: str = "",
         internal: bool = False,
+        admit: bool = True,
         duplicates: Iterable[str] = (),
     ) -> Obj:
         """PUT: replace the object (or its status), conditioned on its resourceVersion.
 
-        ``internal`` is for the API server's own subresources (pods/binding,
-        namespaces/finalize) that change fields the strategy otherwise guards.
+        ``internal`` is for the API server's own subresources (namespaces/finalize)
+        that change fields the strategy otherwise guards; ``admit=False`` is for
+        writes Kubernetes makes without admission (an eviction's condition, the
+        object behind an admitted Scale).
         """
         if not isinstance(body, dict):
             raise errors.bad_request("the request body must be a JSON object")
@@ -703,7 +826,12 @@ class ResourceStore:
             namespace,
             name,
             lambda old: self._merge_update(
-                body, old, subresource=subresource, internal=internal, track=options
+                body,
+                old,
+                subresource=subresource,
+                options=options,
+                internal=internal,
+                admit=admit,
             ),
             expected_rv=expected,
             options=options,
@@ -719,7 +847,11 @@ class ResourceStore:
         a ``StatusError`` to refuse; it runs again if a concurrent write wins the race.
         No strategy rules, no field tracking: the caller owns the change.
         """
-        written = await self._write(namespace, name, change, expected_rv=None, options=options)
+
+        async def compute(old: Obj) -> Obj:
+            return change(old)
+
+        written = await self._write(namespace, name, compute, expected_rv=None, options=options)
         return self.served.outgoing(written)
 
     async def patch(
@@ -744,7 +876,7 @@ class ResourceStore:
                 ]
             )
 
-        def compute(old: Obj) -> Obj:
+        async def compute(old: Obj) -> Obj:
             view = self.served.outgoing(old)  # the patch is written against this version
             try:
                 if patch_type == "json":
@@ -762,7 +894,9 @@ class ResourceStore:
             rv = _meta(patched).get("resourceVersion")
             if rv and rv != _meta(old).get("resourceVersion"):
                 raise self._conflict(name)
-            return self._merge_update(patched, old, subresource=subresource, track=options)
+            return await self._merge_update(
+                patched, old, subresource=subresource, options=options, options_kind="PatchOptions"
+            )
 
         obj = await self._write(namespace, name, compute, expected_rv=None, options=options)
         return WriteResult(self.served.outgoing(obj))
@@ -842,16 +976,29 @@ class ResourceStore:
             obj = await self.create(namespace, created, options, track=False)
             return WriteResult(obj, created=True)
 
-        def compute(old: Obj) -> Obj:
-            return self._merge_update(run(old), old, subresource=subresource)
+        async def compute(old: Obj) -> Obj:
+            return await self._merge_update(
+                run(old),
+                old,
+                subresource=subresource,
+                options=options,
+                options_kind="PatchOptions",
+                track=False,
+            )
 
         obj = await self._write(namespace, name, compute, expected_rv=None, options=options)
         return WriteResult(self.served.outgoing(obj))
 
     # -- delete --------------------------------------------------------------
 
-    async def delete(self, namespace: str, name: str, options: DeleteOptions) -> tuple[Obj, bool]:
+    async def delete(
+        self, namespace: str, name: str, options: DeleteOptions, *, admit: bool = True
+    ) -> tuple[Obj, bool]:
         """DELETE: returns (object or Status, whether it is gone now).
+
+        Admission sees the stored object (``old_obj``), both phases, once its
+        preconditions hold; ``admit=False`` is for deletes Kubernetes makes
+        without it (an admitted eviction's).
 
         Objects with finalizers (or a Foreground/Orphan policy, recorded as
         the ``foregroundDeletion``/``orphan`` finalizers) and objects whose
@@ -881,6 +1028,18 @@ class ResourceStore:
                     f"{options.precondition_resource_version}, ResourceVersion in object meta: "
                     f"{meta.get('resourceVersion')}",
                 )
+            if admit and self.admission is not None:
+                attributes = self.admission_attributes(
+                    DELETE,
+                    None,
+                    obj,
+                    namespace=namespace,
+                    name=name,
+                    dry_run=options.dry_run,
+                    options=options.as_json(),
+                )
+                await self.admission.admit(attributes)
+                await self.admission.validate(attributes)
             if meta.get("deletionTimestamp"):
                 refused = self.strategy.delete_conflict(obj)
                 if refused:

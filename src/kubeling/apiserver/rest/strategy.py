@@ -15,9 +15,6 @@ and friends:
 - ``admit_create``: refuse every create for now (a terminating CRD's objects).
 - ``guard_write``: refuse a create or update its requesting user may not
   make at all (RBAC's privilege escalation prevention), before defaulting.
-- ``admit``: the mutating admission of a new object, after defaulting and
-  before validation (a claim gets the default StorageClass); it may read
-  other objects, so it is async.
 - ``prepare_for_status_update``: what a write to ``/status`` changes besides
   the status it carries (a PersistentVolume's ``lastPhaseTransitionTime``).
 
@@ -74,10 +71,6 @@ class Strategy:
     def guard_write(self, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
         """Raise a StatusError (403) when the requesting user may not write ``new``
         (``old`` is None on create); called before defaulting, dry runs included."""
-
-    async def admit(self, obj: Obj) -> None:
-        """Mutating admission of a new object, in place: after ``default``,
-        before ``prepare_for_create`` and validation, dry runs included."""
 
     def unknown_fields(self, obj: Mapping[str, Any]) -> list[str]:
         """Paths the resource's own schema does not declare (custom resources);

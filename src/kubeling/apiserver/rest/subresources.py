@@ -18,12 +18,18 @@ from typing import Any
 from kubeling.api import errors, labels
 from kubeling.api.field import invalid
 from kubeling.api.patch import PatchError, apply_json_patch, apply_merge_patch
+from kubeling.api.schema import GroupVersionKind
+from kubeling.apiserver.admission.interfaces import CREATE, UPDATE
 from kubeling.apiserver.rest.options import WriteOptions
 from kubeling.apiserver.rest.resource_store import ResourceStore, patch_status
 
-__all__ = ["Binding", "Finalize", "Scale", "set_pod_condition"]
+__all__ = ["BINDING_KIND", "SCALE_KIND", "Binding", "Finalize", "Scale", "set_pod_condition"]
 
 Obj = dict[str, Any]
+
+#: The kinds admission sees written to ``/scale`` and ``/binding``.
+SCALE_KIND = GroupVersionKind("autoscaling", "v1", "Scale")
+BINDING_KIND = GroupVersionKind("", "v1", "Binding")
 
 
 def _meta(obj: Obj) -> dict[str, Any]:
@@ -108,6 +114,22 @@ class Scale:
     ) -> Obj:
         if not isinstance(scale, dict) or not isinstance(scale.get("spec"), dict):
             raise errors.bad_request("the body must be a Scale object")
+        current = await self.rest.get(namespace, name)
+        # Admission sees the Scale written, against the Scale it replaces; the
+        # object behind it is then written without admission of its own.
+        await self.rest.admit_subresource(
+            UPDATE,
+            "scale",
+            scale,
+            self.view(current),
+            namespace=namespace,
+            name=name,
+            kind=SCALE_KIND,
+            dry_run=options.dry_run,
+            options=options.as_json("UpdateOptions"),
+        )
+        if not isinstance(scale.get("spec"), dict):
+            raise errors.bad_request("the body must be a Scale object")
         replicas = scale["spec"].get("replicas", 0)
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             raise errors.invalid(
@@ -115,7 +137,6 @@ class Scale:
                 name,
                 [invalid("spec.replicas", replicas, "must be greater than or equal to 0")],
             )
-        current = await self.rest.get(namespace, name)
         if expected_rv and expected_rv != _meta(current).get("resourceVersion"):
             raise errors.conflict(
                 self.rest.resource.group_resource,
@@ -125,7 +146,7 @@ class Scale:
             )
         updated = copy.deepcopy(current)
         updated.setdefault("spec", {})["replicas"] = replicas
-        written = await self.rest.update(namespace, name, updated, options)
+        written = await self.rest.update(namespace, name, updated, options, admit=False)
         return self.view(written)
 
     async def update(self, namespace: str, name: str, body: Any, options: WriteOptions) -> Obj:
@@ -174,6 +195,17 @@ class Binding:
         meta = _meta(body)
         if meta.get("name") and meta["name"] != name:
             raise errors.bad_request("name in URL does not match name in Binding object")
+        await self.pods.admit_subresource(
+            CREATE,
+            "binding",
+            body,
+            None,
+            namespace=namespace,
+            name=name,
+            kind=BINDING_KIND,
+            dry_run=options.dry_run,
+            options=options.as_json("CreateOptions"),
+        )
         uid, version = meta.get("uid") or "", meta.get("resourceVersion") or ""
         annotations = meta.get("annotations") or {}
 
@@ -241,4 +273,6 @@ class Finalize:
         current = await self.namespaces.get("", name)
         updated = copy.deepcopy(current)
         updated.setdefault("spec", {})["finalizers"] = finalizers
-        return await self.namespaces.update("", name, updated, options, internal=True)
+        return await self.namespaces.update(
+            "", name, updated, options, internal=True, subresource="finalize"
+        )

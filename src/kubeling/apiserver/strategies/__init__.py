@@ -15,10 +15,7 @@ from kubeling.apiserver.strategies.events import EventStrategy
 from kubeling.apiserver.strategies.limitranges import LimitRangeStrategy
 from kubeling.apiserver.strategies.namespaces import NamespaceFinalizeStrategy, NamespaceStrategy
 from kubeling.apiserver.strategies.nodes import NodeStrategy
-from kubeling.apiserver.strategies.persistentvolumeclaims import (
-    PersistentVolumeClaimStrategy,
-    StorageClassLookup,
-)
+from kubeling.apiserver.strategies.persistentvolumeclaims import PersistentVolumeClaimStrategy
 from kubeling.apiserver.strategies.persistentvolumes import PersistentVolumeStrategy
 from kubeling.apiserver.strategies.pods import PodStrategy
 from kubeling.apiserver.strategies.replicationcontrollers import ReplicationControllerStrategy
@@ -44,7 +41,6 @@ __all__ = [
     "SecretStrategy",
     "ServiceAccountStrategy",
     "ServiceStrategy",
-    "StorageClassLookup",
     "core_strategies",
 ]
 
@@ -54,12 +50,8 @@ def core_strategies(
     *,
     service_cidr: str = "127.96.0.0/16",
     node_port_range: tuple[int, int] = (30000, 32767),
-    storage_classes: StorageClassLookup | None = None,
 ) -> dict[str, Strategy]:
     """One strategy per core resource, keyed by plural.
-
-    ``storage_classes`` lists the StorageClasses for the DefaultStorageClass
-    admission of new claims; without it claims keep no class.
 
     >>> sorted(core_strategies.__annotations__)[:1]
     ['node_port_range']
@@ -77,7 +69,7 @@ def core_strategies(
         "events": EventStrategy(),
         "endpoints": EndpointsStrategy(),
         "persistentvolumes": PersistentVolumeStrategy(),
-        "persistentvolumeclaims": PersistentVolumeClaimStrategy(storage_classes=storage_classes),
+        "persistentvolumeclaims": PersistentVolumeClaimStrategy(),
         "limitranges": LimitRangeStrategy(),
         "resourcequotas": ResourceQuotaStrategy(),
         "replicationcontrollers": ReplicationControllerStrategy(),

@@ -5,34 +5,25 @@ After creation only ``resources.requests`` may change (expansion),
 ``storageClassName`` may be given one (the PV controller's retroactive
 default class, GA in 1.28).
 
-The DefaultStorageClass admission plugin's mutation runs here (``admit``):
-a new claim that names no class (``storageClassName`` absent, not ``""``, and
-no beta class annotation) gets the default StorageClass, if there is one,
-read through the ``storage_classes`` lookup the API server provides.
+The default StorageClass of a new claim is the DefaultStorageClass
+admission plugin's business (``apiserver/admission``).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, Final
 
 from kubeling.api.field import FieldError, FieldPath, forbidden, invalid, not_supported, required
-from kubeling.api.storage.classes import (
-    BETA_STORAGE_CLASS_ANNOTATION,
-    claim_has_class,
-    default_class,
-)
+from kubeling.api.storage.classes import BETA_STORAGE_CLASS_ANNOTATION
 from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.strategies._checks import as_list, as_map, quantity_of
 from kubeling.apiserver.strategies.persistentvolumes import VOLUME_MODES, validate_access_modes
 
-__all__ = ["PersistentVolumeClaimStrategy", "StorageClassLookup"]
+__all__ = ["PersistentVolumeClaimStrategy"]
 
 Obj = dict[str, Any]
-
-#: Every StorageClass, as the API server's cache holds them.
-StorageClassLookup = Callable[[], Awaitable[Iterable[Mapping[str, Any]]]]
 
 _SPEC: Final = FieldPath("spec")
 
@@ -41,20 +32,6 @@ class PersistentVolumeClaimStrategy(Strategy):
     """``persistentvolumeclaims``."""
 
     has_status_subresource = True
-
-    def __init__(self, *, storage_classes: StorageClassLookup | None = None) -> None:
-        self._storage_classes = storage_classes
-
-    async def admit(self, obj: Obj) -> None:
-        """DefaultStorageClass: a claim naming no class gets the default one."""
-        if self._storage_classes is None or claim_has_class(obj):
-            return
-        spec = obj.get("spec")
-        if not isinstance(spec, dict):
-            return
-        chosen = default_class(await self._storage_classes())
-        if chosen is not None:
-            spec["storageClassName"] = chosen["metadata"]["name"]
 
     def default(self, obj: Obj) -> None:
         spec = obj.get("spec")

@@ -8,9 +8,8 @@ What Kubernetes 1.32 does to a v1 Pod, in the order it does it:
    container ``terminationMessagePath``/``Policy``, ``imagePullPolicy`` (from
    the image tag), ``resources`` and the ports' ``protocol``; requests copied
    from limits; probe and handler defaults; volume sources' ``defaultMode``.
-   Of what admission plugins add, the DefaultTolerationSeconds tolerations
-   are added here (``apiserver/admission``); service account, token volume
-   and priority are not.
+   What admission plugins add (tolerations, service account and token
+   volume, priority, LimitRange defaults) is theirs (``apiserver/admission``).
 2. ``PrepareForCreate``: the status is replaced by ``Pending`` and the
    computed ``qosClass`` (plus the ``SchedulingGated`` condition when the pod
    has scheduling gates).
@@ -46,7 +45,6 @@ from kubeling.api.field import (
 )
 from kubeling.api.labels import validate_labels
 from kubeling.api.quantity import Quantity
-from kubeling.apiserver.admission.default_toleration_seconds import admit_pod
 from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.strategies._checks import (
     PROTOCOLS,
@@ -731,9 +729,6 @@ class PodStrategy(Strategy):
         spec = obj.get("spec")
         if isinstance(spec, dict):
             default_pod_spec(spec)
-        # called for creates and updates of the pod itself, exactly where the
-        # DefaultTolerationSeconds admission plugin runs in Kubernetes
-        admit_pod(obj)
 
     def prepare_for_create(self, obj: Obj) -> None:
         super().prepare_for_create(obj)

@@ -6,7 +6,11 @@ from typing import Any
 
 import pytest
 
-from kubeling.apiserver.admission.default_toleration_seconds import admit_pod
+from kubeling.apiserver.admission.default_toleration_seconds import (
+    DefaultTolerationSeconds,
+    admit_pod,
+)
+from tests.unit.apiserver.admission.support import attributes
 
 NOT_READY = {
     "key": "node.kubernetes.io/not-ready",
@@ -49,3 +53,25 @@ def test_admit_pod_is_idempotent() -> None:
     once = [dict(t) for t in pod["spec"]["tolerations"]]
     admit_pod(pod)
     assert pod["spec"]["tolerations"] == once
+
+
+@pytest.mark.parametrize(
+    ("operation", "subresource", "handled"),
+    [
+        ("CREATE", "", True),
+        ("UPDATE", "", True),
+        ("UPDATE", "status", False),
+        ("DELETE", "", False),
+    ],
+)
+def test_the_plugin_handles_pod_writes_only(
+    operation: Any, subresource: str, handled: bool
+) -> None:
+    attrs = attributes(operation, "pods", {"spec": {}}, subresource=subresource)
+    assert DefaultTolerationSeconds().handles(attrs) is handled
+
+
+async def test_the_plugin_adds_the_tolerations() -> None:
+    pod: dict[str, Any] = {"spec": {}}
+    await DefaultTolerationSeconds().admit(attributes("CREATE", "pods", pod))
+    assert len(pod["spec"]["tolerations"]) == 2

@@ -184,66 +184,6 @@ def _claim(**spec: Any) -> Obj:
     }
 
 
-def _classes(*marked: tuple[str, str, str]) -> Any:
-    """A StorageClass lookup: (name, creationTimestamp, is-default value) each."""
-
-    async def lookup() -> list[Obj]:
-        return [
-            {
-                "metadata": {
-                    "name": name,
-                    "creationTimestamp": created,
-                    "annotations": {"storageclass.kubernetes.io/is-default-class": flag},
-                }
-            }
-            for name, created, flag in marked
-        ]
-
-    return lookup
-
-
-@pytest.mark.parametrize(
-    ("claim", "classes", "expected"),
-    [
-        # no class named: the default one
-        (_claim(), [("local-path", "2025-01-01T00:00:00Z", "true")], "local-path"),
-        # "" explicitly asks for no class
-        (_claim(storageClassName=""), [("local-path", "2025-01-01T00:00:00Z", "true")], ""),
-        # a class named is kept
-        (_claim(storageClassName="fast"), [("local-path", "2025-01-01T00:00:00Z", "true")], "fast"),
-        # no default class: nothing is set
-        (_claim(), [("local-path", "2025-01-01T00:00:00Z", "false")], None),
-        # several defaults: the newest, then by name
-        (
-            _claim(),
-            [
-                ("old", "2024-01-01T00:00:00Z", "true"),
-                ("b-new", "2025-01-01T00:00:00Z", "true"),
-                ("a-new", "2025-01-01T00:00:00Z", "true"),
-            ],
-            "a-new",
-        ),
-    ],
-)
-async def test_default_storage_class_admission(
-    claim: Obj, classes: list[tuple[str, str, str]], expected: str | None
-) -> None:
-    """The DefaultStorageClass plugin's mutation of new claims."""
-    strategy = PersistentVolumeClaimStrategy(storage_classes=_classes(*classes))
-    await strategy.admit(claim)
-    assert claim["spec"].get("storageClassName") == expected
-
-
-async def test_a_claim_with_the_beta_class_annotation_keeps_no_class() -> None:
-    claim = _claim()
-    claim["metadata"]["annotations"] = {"volume.beta.kubernetes.io/storage-class": "gold"}
-    strategy = PersistentVolumeClaimStrategy(
-        storage_classes=_classes(("local-path", "2025-01-01T00:00:00Z", "true"))
-    )
-    await strategy.admit(claim)
-    assert "storageClassName" not in claim["spec"]
-
-
 @pytest.mark.parametrize(
     ("old_class", "new_class", "allowed"),
     [

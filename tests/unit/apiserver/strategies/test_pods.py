@@ -7,6 +7,13 @@ from typing import Any
 
 import pytest
 
+from kubeling.api.authentication.user import UserInfo
+from kubeling.apiserver.admission.chain import AdmissionChain
+from kubeling.apiserver.admission.default_toleration_seconds import DefaultTolerationSeconds
+from kubeling.apiserver.admission.interfaces import Attributes
+from kubeling.apiserver.admission.lookup import StaticReader
+from kubeling.apiserver.admission.priority import SYSTEM_PRIORITY_CLASSES, Priority
+from kubeling.apiserver.admission.service_account import ServiceAccount
 from kubeling.apiserver.strategies.pods import PodStrategy, image_pull_policy, pod_qos_class
 
 Obj = dict[str, Any]
@@ -36,10 +43,25 @@ def _messages(pod: Obj) -> list[str]:
     return [str(e) for e in strategy.validate(pod, namespaced=True)]
 
 
-def test_kubectl_run_defaults_match_a_real_cluster() -> None:
-    """`kubectl run web --image=nginx` gets what `kubectl get pod -o yaml` shows, bar the
-    service account admission (DefaultTolerationSeconds included)."""
-    pod = _created(_pod())
+async def test_kubectl_run_defaults_match_a_real_cluster() -> None:
+    """`kubectl run web --image=nginx` gets what `kubectl get pod -o yaml` shows: the
+    defaults, then what the default admission plugins add."""
+    pod = _pod()
+    strategy = PodStrategy()
+    strategy.default(pod)
+    accounts = StaticReader([{"metadata": {"name": "default", "namespace": "default"}}])
+    attrs = Attributes(
+        "CREATE", "", "v1", "pods", "", "", "v1", "Pod", "default", "web", pod, None, UserInfo("u")
+    )
+    chain = AdmissionChain(
+        [
+            ServiceAccount(accounts, generate_name=lambda base: base + "x7k2p"),
+            Priority(StaticReader(SYSTEM_PRIORITY_CLASSES)),
+            DefaultTolerationSeconds(),
+        ]
+    )
+    await chain.admit(attrs)
+    strategy.prepare_for_create(pod)
     assert pod["spec"] == {
         "containers": [
             {
@@ -49,13 +71,24 @@ def test_kubectl_run_defaults_match_a_real_cluster() -> None:
                 "resources": {},
                 "terminationMessagePath": "/dev/termination-log",
                 "terminationMessagePolicy": "File",
+                "volumeMounts": [
+                    {
+                        "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+                        "name": "kube-api-access-x7k2p",
+                        "readOnly": True,
+                    }
+                ],
             }
         ],
         "dnsPolicy": "ClusterFirst",
         "enableServiceLinks": True,
+        "preemptionPolicy": "PreemptLowerPriority",
+        "priority": 0,
         "restartPolicy": "Always",
         "schedulerName": "default-scheduler",
         "securityContext": {},
+        "serviceAccount": "default",
+        "serviceAccountName": "default",
         "terminationGracePeriodSeconds": 30,
         "tolerations": [
             {
@@ -70,6 +103,36 @@ def test_kubectl_run_defaults_match_a_real_cluster() -> None:
                 "operator": "Exists",
                 "tolerationSeconds": 300,
             },
+        ],
+        "volumes": [
+            {
+                "name": "kube-api-access-x7k2p",
+                "projected": {
+                    "defaultMode": 420,
+                    "sources": [
+                        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                        {
+                            "configMap": {
+                                "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                                "name": "kube-root-ca.crt",
+                            }
+                        },
+                        {
+                            "downwardAPI": {
+                                "items": [
+                                    {
+                                        "fieldRef": {
+                                            "apiVersion": "v1",
+                                            "fieldPath": "metadata.namespace",
+                                        },
+                                        "path": "namespace",
+                                    }
+                                ]
+                            }
+                        },
+                    ],
+                },
+            }
         ],
     }
     assert pod["status"] == {"phase": "Pending", "qosClass": "BestEffort"}

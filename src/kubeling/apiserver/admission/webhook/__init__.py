@@ -19,12 +19,13 @@ concern:
 ``validating``    ValidatingAdmissionWebhook: concurrently, verdicts
 ================  ============================================================
 
-:func:`webhook_plugins` builds both from the API server's registry.
+:func:`mutating_webhook` and :func:`validating_webhook` build them from the API server's
+registry.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kubeling.apiserver.admission.webhook.client import WebhookClient
 from kubeling.apiserver.admission.webhook.equivalents import RegistryEquivalents
@@ -36,40 +37,46 @@ from kubeling.apiserver.admission.webhook.validating import ValidatingAdmissionW
 if TYPE_CHECKING:
     from kubeling.apiserver.registry.registry import Registry
 
-__all__ = ["MutatingAdmissionWebhook", "ValidatingAdmissionWebhook", "webhook_plugins"]
+__all__ = [
+    "MutatingAdmissionWebhook",
+    "ValidatingAdmissionWebhook",
+    "mutating_webhook",
+    "validating_webhook",
+    "webhook_plugins",
+]
 
 _GROUP = "admissionregistration.k8s.io"
+
+
+def _shared(registry: Registry, plural: str) -> dict[str, Any]:
+    configs = registry.lookup(_GROUP, "v1", plural)
+    namespaces = registry.lookup("", "v1", "namespaces")
+    services = registry.lookup("", "v1", "services")
+    if configs is None:
+        raise LookupError(f"the {_GROUP}/v1 {plural} are not served")
+    if namespaces is None or services is None:
+        raise LookupError("namespaces and services must be served")
+    return {
+        "source": CachedWebhookSource(configs, mutating=plural.startswith("mutating")),
+        "namespace_labels": namespace_labels_from(namespaces),
+        "client": WebhookClient(services=services_from(services)),
+        "equivalents": RegistryEquivalents(registry),
+    }
+
+
+def mutating_webhook(registry: Registry) -> MutatingAdmissionWebhook:
+    """MutatingAdmissionWebhook over the registry's watch caches (configurations,
+    namespaces, Services); the API server starts them."""
+    return MutatingAdmissionWebhook(**_shared(registry, "mutatingwebhookconfigurations"))
+
+
+def validating_webhook(registry: Registry) -> ValidatingAdmissionWebhook:
+    """ValidatingAdmissionWebhook, as :func:`mutating_webhook`."""
+    return ValidatingAdmissionWebhook(**_shared(registry, "validatingwebhookconfigurations"))
 
 
 def webhook_plugins(
     registry: Registry,
 ) -> tuple[MutatingAdmissionWebhook, ValidatingAdmissionWebhook]:
-    """Both plugins, reading configurations, namespaces and Services from the
-    registry's watch caches (the API server starts them)."""
-    mutating_configs = registry.lookup(_GROUP, "v1", "mutatingwebhookconfigurations")
-    validating_configs = registry.lookup(_GROUP, "v1", "validatingwebhookconfigurations")
-    namespaces = registry.lookup("", "v1", "namespaces")
-    services = registry.lookup("", "v1", "services")
-    if mutating_configs is None or validating_configs is None:
-        raise LookupError(
-            "the admissionregistration.k8s.io/v1 webhook configurations are not served"
-        )
-    if namespaces is None or services is None:
-        raise LookupError("namespaces and services must be served")
-    client = WebhookClient(services=services_from(services))
-    labels = namespace_labels_from(namespaces)
-    equivalents = RegistryEquivalents(registry)
-    return (
-        MutatingAdmissionWebhook(
-            source=CachedWebhookSource(mutating_configs, mutating=True),
-            namespace_labels=labels,
-            client=client,
-            equivalents=equivalents,
-        ),
-        ValidatingAdmissionWebhook(
-            source=CachedWebhookSource(validating_configs, mutating=False),
-            namespace_labels=labels,
-            client=client,
-            equivalents=equivalents,
-        ),
-    )
+    """Both plugins (see :func:`mutating_webhook`)."""
+    return mutating_webhook(registry), validating_webhook(registry)
