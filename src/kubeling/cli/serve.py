@@ -181,6 +181,9 @@ def _start_components(
             # `kubeling up` ends with its containers: no process outlives it.
             stop_pods_on_exit=True,
             kubelet_port_fallback=options.kubelet_port is None,
+            # Pods resolve through the cluster DNS this process runs.
+            cluster_dns=(options.dns.address,) if options.dns is not None else (),
+            cluster_domain=options.dns.cluster_domain if options.dns is not None else "",
         )
         server = kubelet_server_config(
             pki,

@@ -16,7 +16,6 @@ from kubeling.kubelet.pod_runtime import (
     PodRuntimeManager,
     container_user,
     linux_resources,
-    pod_hostname,
 )
 from kubeling.kubelet.probes import NoProbes
 from kubeling.kubelet.runtime.interface import (
@@ -504,10 +503,6 @@ def test_users_and_hostnames() -> None:
         body, {"securityContext": {"runAsUser": 0, "runAsGroup": 0}}
     ) == UserConfig(0, 0, (4,))
     assert container_user(pod("web"), {}) is None
-    assert pod_hostname(pod("web", hostname="custom")) == "custom"
-    long = pod("web")
-    long["metadata"]["name"] = "a" * 62 + "-b"
-    assert pod_hostname(long) == "a" * 62
 
 
 def test_pod_runtime_status_orders_newest_first() -> None:
