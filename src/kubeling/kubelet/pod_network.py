@@ -33,6 +33,8 @@ __all__ = ["ETC_HOSTS", "PodNetwork", "SandboxNetwork"]
 
 ETC_HOSTS: Final = "/etc/hosts"
 HOSTS_FILE: Final = "etc-hosts"
+#: The most of a resolv.conf that is read (Kubernetes' limit).
+MAX_RESOLV_CONF: Final = 10 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +62,8 @@ class PodNetwork:
     node_hosts: Path = Path("/etc/hosts")
 
     def sandbox(self, pod: Mapping[str, Any]) -> SandboxNetwork:
-        """The sandbox's hostname and resolver; raises ValueError or OSError (the sandbox
-        cannot be made: a bad hostname, an unreadable resolv.conf)."""
+        """The sandbox's hostname and resolver; raises ValueError (the sandbox cannot be
+        made: a bad hostname, an unreadable resolv.conf, as Go words it)."""
         spec = pod.get("spec") or {}
         host_network = bool(spec.get("hostNetwork"))
         hostname = ""
@@ -70,8 +72,13 @@ class PodNetwork:
             hostname = kernel_hostname(name, domain, bool(spec.get("setHostnameAsFQDN")))
         host = None
         if self.resolv_conf:
-            with open(self.resolv_conf, encoding="utf-8", errors="replace") as f:
-                host = parse_resolv_conf(f.read(10 << 20))
+            try:
+                with open(self.resolv_conf, encoding="utf-8", errors="replace") as f:
+                    text = f.read(MAX_RESOLV_CONF)
+            except OSError as err:
+                reason = (err.strerror or str(err)).lower()
+                raise ValueError(f"open {self.resolv_conf}: {reason}") from None
+            host = parse_resolv_conf(text)
         dns = pod_dns_config(
             pod,
             host=host,

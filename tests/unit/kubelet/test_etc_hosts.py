@@ -148,5 +148,5 @@ def test_pod_network_writes_the_files(tmp_path: Path) -> None:
 
 def test_pod_network_without_a_resolv_conf_fails(tmp_path: Path) -> None:
     network = PodNetwork(tmp_path, resolv_conf=str(tmp_path / "missing"))
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(ValueError, match=f"^open {tmp_path}/missing: no such file or directory$"):
         network.sandbox(pod())
