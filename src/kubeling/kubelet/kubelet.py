@@ -173,6 +173,7 @@ class Kubelet:
                 node_ips=(self.node_ip,),
             ),
             pod_ips=(self.node_ip,),
+            node_name=config.node_name,
         )
         self.lifecycle = PodLifecycle(
             self.manager, self.statuses, probes=self.probes, host_ips=[self.node_ip]

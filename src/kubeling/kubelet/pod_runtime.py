@@ -205,12 +205,19 @@ class PodRuntimeManager:
         volumes: VolumeManager | None = None,
         network: PodNetwork | None = None,
         pod_ips: Sequence[str] = (),
+        node_name: str = "",
     ) -> None:
         self.runtime = runtime
         self.volumes = volumes
         #: Hostname, resolver and /etc/hosts (None: the runtime's defaults, no hosts file).
         self.network = network
         self.pod_ips = tuple(pod_ips)
+        #: What Events about the node name (Kubernetes' kubelet: the node's name as its uid).
+        self.node_ref: Obj = {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": node_name, "uid": node_name},
+        }
         self.recorder = recorder
         self.environment = environment
         self.probes = probes
@@ -366,9 +373,8 @@ class PodRuntimeManager:
             return sandbox
         network = await asyncio.to_thread(self.network.sandbox, pod)
         for event in network.events:
-            self.recorder.event(pod, WARNING, event.reason, event.message)
-            if event.on_node:
-                log.warning("%s: %s", event.reason, event.message)
+            subject = self.node_ref if event.on_node else pod
+            self.recorder.event(subject, WARNING, event.reason, event.message)
         return replace(
             sandbox,
             hostname=network.hostname,
