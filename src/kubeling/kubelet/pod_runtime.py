@@ -8,11 +8,13 @@ users see of them.
 - :meth:`PodRuntimeManager.sync_pod` sets up (or refreshes) the pod's volumes — until they
   are, nothing starts — then carries out what
   :func:`~kubeling.kubelet.actions.compute_pod_actions` decides: kill what must die, make a
-  sandbox, start init containers in order and the regular ones;
+  sandbox (with the pod's hostname and resolver from :mod:`.pod_network`; a failure is a
+  ``FailedCreatePodSandBox`` Warning), start init containers in order and the regular ones;
 - starting a container (``startContainer``): the crash-loop back-off first (an exited container
   restarts only once its back-off since it finished has passed: ``BackOff`` Event and the
   ``CrashLoopBackOff`` reason otherwise), then the image (``Pulled``: nothing to pull here), the
-  configuration (environment, ``$(VAR)`` in command and args, volume mounts, resources, user;
+  configuration (environment, ``$(VAR)`` in command and args, volume mounts and
+  ``/etc/hosts``, resources, user;
   failure: ``CreateContainerConfigError``), create (``CreateContainerError``), ``Created``, start
   (``RunContainerError``), ``Started``, the postStart hook; old dead containers of the same
   name are removed, keeping the one before for ``lastState``;
