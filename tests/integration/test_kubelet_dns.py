@@ -8,6 +8,7 @@ The fixtures are those of :mod:`tests.integration.test_kubelet`.
 from __future__ import annotations
 
 import json
+import os
 import socket
 from pathlib import Path
 from typing import Any
@@ -199,3 +200,35 @@ async def test_without_namespaces_the_environment_carries_the_search_list(
     }
     annotations = (await client.resource(NODES).get(node.name))["metadata"]["annotations"]
     assert annotations["kubeling.io/pod-isolation"].startswith("none (disabled)")
+
+
+def _pinned(node: Node) -> list[bool]:
+    """Whether each sandbox's UTS namespace is pinned (its ``uts`` file a mount on the host)."""
+    pins = sorted((node.root / "runtime" / "sandboxes").glob("*/uts"))
+    return [os.path.ismount(pin) for pin in pins]
+
+
+async def test_a_stopped_node_leaves_no_namespace_mounted_and_pods_come_back(
+    node: Node, client: ApiClient, tmp_path: Path
+) -> None:
+    """As `kubeling up` stops (its containers with it), the pins are let go; started again,
+    the restarted container is in a namespace with the pod's hostname again."""
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text(HOST_RESOLV)
+    settings: dict[str, Any] = {"resolv_conf": str(resolv), "stop_pods_on_exit": True}
+    await node.start(**settings)
+    await client.resource(PODS).create(pod_body("again", node.name, [_reporter("main")]))
+    await eventually(lambda: _report(node, client, "again", "main"), "no report")
+    assert _pinned(node) == [True]
+    await node.stop()
+    assert _pinned(node) == [False]
+    await node.start(**settings)
+
+    async def restarted() -> Obj | None:
+        pod = await get_pod(client, "again")
+        lines = log_lines(node, pod, "main", attempt=1)
+        return json.loads(lines[0]) if lines else None
+
+    seen = await eventually(restarted, "the container did not come back")
+    assert seen["hostname"] == "again"
+    assert _pinned(node) == [True]

@@ -221,7 +221,20 @@ class ProcessRuntime:
         }
 
     async def close(self) -> None:
-        """Stop watching; running containers keep running (a later runtime finds them)."""
+        """Stop watching; running containers keep running (a later runtime finds them).
+        Sandboxes where nothing runs let go of their UTS namespace (pinned again if a
+        container is created in them), so that a stopped node leaves no mount behind."""
+        idle = [
+            sandbox
+            for sandbox in self._sandboxes.values()
+            if not any(
+                c.sandbox_id == sandbox.id
+                and c.state in (ContainerState.RUNNING, ContainerState.UNKNOWN)
+                for c in self._containers.values()
+            )
+        ]
+        for sandbox in idle:
+            await asyncio.to_thread(_unpin, sandbox)
         loop = asyncio.get_running_loop()
         for container in self._containers.values():
             if container.pidfd >= 0:
@@ -301,6 +314,12 @@ class ProcessRuntime:
         self._sandboxes[sandbox_id] = sandbox
         return sandbox_id
 
+    async def _ensure_uts(self, sandbox: SandboxRecord) -> None:
+        """Pin the sandbox's UTS namespace again if it was let go (a stopped node)."""
+        path = sandbox.uts_namespace
+        if path and not await asyncio.to_thread(os.path.ismount, path):
+            await self._pin_uts(path, sandbox.hostname)
+
     async def _pin_uts(self, path: str, hostname: str) -> None:
         """Ask the zygote for a UTS namespace named ``hostname``, pinned at ``path``."""
         report_r, report_w = os.pipe()
@@ -328,6 +347,7 @@ class ProcessRuntime:
             return
         members = [c for c in self._containers.values() if c.sandbox_id == sandbox_id]
         await asyncio.gather(*(self.stop_container(c.id, 0) for c in members))
+        await asyncio.to_thread(_unpin, sandbox)
         if sandbox.state is not SandboxState.NOTREADY:
             sandbox.state = SandboxState.NOTREADY
             await asyncio.to_thread(
@@ -343,9 +363,7 @@ class ProcessRuntime:
         sandbox = self._sandboxes.pop(sandbox_id)
 
         def remove() -> None:
-            if sandbox.uts_namespace:
-                with contextlib.suppress(OSError):
-                    mounts.unmount(sandbox.uts_namespace)
+            _unpin(sandbox)
             shutil.rmtree(sandbox.directory, True)
 
         await asyncio.to_thread(remove)
@@ -384,6 +402,7 @@ class ProcessRuntime:
         argv = [*config.command, *config.args]
         if not argv:
             raise RuntimeServiceError(no_command_message(config.name, config.image))
+        await self._ensure_uts(sandbox)
         container_id = secrets.token_hex(32)
         directory = self.root / "containers" / container_id
         log_directory = sandbox.log_directory or str(sandbox.directory / "logs")
@@ -684,6 +703,13 @@ class ProcessRuntime:
             await _kill_group(process)
             raise
         return ExecResult(process.returncode or 0, stdout, stderr)
+
+
+def _unpin(sandbox: SandboxRecord) -> None:
+    """Let go of the sandbox's UTS namespace (processes in it keep it)."""
+    if sandbox.uts_namespace:
+        with contextlib.suppress(OSError):
+            mounts.unmount(sandbox.uts_namespace)
 
 
 async def _kill_group(process: asyncio.subprocess.Process) -> None:
