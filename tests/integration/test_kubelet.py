@@ -64,6 +64,9 @@ class Node:
 
     async def start(self, *, backoff: Backoff | None = None, **settings: Any) -> Kubelet:
         """Start the kubelet; ``settings`` are further :class:`KubeletConfig` fields."""
+        # A cluster DNS, as `kubeling up` gives its kubelet (else every pod gets a
+        # MissingClusterDNS Warning); nothing needs to answer there.
+        settings.setdefault("cluster_dns", ("127.96.0.10",))
         config = KubeletConfig(
             node_name=self.name,
             root_dir=self.root,

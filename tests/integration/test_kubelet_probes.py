@@ -39,8 +39,14 @@ def http_server(name: str, port: int, *, before: str = "", **extra: Any) -> Obj:
 
 
 async def work_dir(node: Node, pod: Obj) -> Path:
-    sandboxes = await node.runtime().list_pod_sandboxes(pod_uid=pod["metadata"]["uid"])
-    return Path(sandboxes[0].work_dir)
+    """The pod's working directory, once its sandbox exists (its first status, Pending and
+    not Ready, may be written before)."""
+
+    async def sandboxes() -> list[Any]:
+        return await node.runtime().list_pod_sandboxes(pod_uid=pod["metadata"]["uid"])
+
+    found = await eventually(sandboxes, "the pod never got a sandbox")
+    return Path(found[0].work_dir)
 
 
 async def messages(client: ApiClient, name: str, reason: str) -> list[str]:

@@ -98,6 +98,12 @@ def running_server(
         args += ["--disable-admission-plugins", ",".join(disabled_admission)]
     if datastore:
         args += ["--datastore", datastore]
+    if command == "up":
+        # The ingress's 80/443 belong to whichever cluster took them first: tests use free
+        # ports unless they say otherwise, as they do for every other listener.
+        for flag in ("--ingress-http-port", "--ingress-https-port"):
+            if flag not in extra:
+                args += [flag, "0"]
     log_path = root / "server.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(

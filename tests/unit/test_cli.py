@@ -96,3 +96,28 @@ def test_token_create_with_a_malformed_token_is_a_clean_error(
     write_kubeconfig(kubeconfig, server_url="https://127.0.0.1:1", ca_pem=b"x", token="t")
     assert main(["token", "create", "NOPE", "--kubeconfig", str(kubeconfig)]) == 1
     assert "was not of the form" in capsys.readouterr().err
+
+
+def test_kubelet_and_agent_dns_flags() -> None:
+    """--cluster-dns (comma-separated IPs), --cluster-domain and --resolv-conf, with
+    Kubernetes' names; the agent resolves through kubeling up's DNS by default."""
+    args = _parser().parse_args(
+        ["kubelet", "--cluster-dns", "10.96.0.10, fd00::a", "--cluster-domain", "corp.local"]
+    )
+    assert (args.cluster_dns, args.cluster_domain) == (("10.96.0.10", "fd00::a"), "corp.local")
+    assert args.resolv_conf == "/etc/resolv.conf"
+    kubelet = _parser().parse_args(["kubelet", "--resolv-conf", ""])
+    assert (kubelet.cluster_dns, kubelet.cluster_domain, kubelet.resolv_conf) == (
+        (),
+        "cluster.local",
+        "",
+    )
+    agent = _parser().parse_args(["agent", "--server", "https://x", "--token", "t"])
+    assert agent.cluster_dns == ("127.96.0.10",)
+
+
+def test_a_bad_cluster_dns_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["kubelet", "--cluster-dns", "10.96.0.10,nonsense"])
+    assert exit_info.value.code == 2
+    assert "invalid IP address 'nonsense'" in capsys.readouterr().err

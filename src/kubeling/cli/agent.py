@@ -76,6 +76,11 @@ class AgentOptions:
     node_ip: str = ""
     node_labels: Mapping[str, str] = field(default_factory=dict)
     cgroups: bool = True
+    #: The kubelet's DNS settings for pods (``--cluster-dns``, ``--cluster-domain``,
+    #: ``--resolv-conf``): by default the cluster DNS of ``kubeling up``.
+    cluster_dns: tuple[str, ...] = ("127.96.0.10",)
+    cluster_domain: str = "cluster.local"
+    resolv_conf: str = "/etc/resolv.conf"
 
     @property
     def kubeconfig(self) -> Path:
@@ -112,6 +117,9 @@ async def run_agent(options: AgentOptions, *, stop: asyncio.Event | None = None)
         # Like `kubeling up`: the node's containers end with the agent.
         stop_pods_on_exit=True,
         cgroups=options.cgroups,
+        cluster_dns=options.cluster_dns,
+        cluster_domain=options.cluster_domain,
+        resolv_conf=options.resolv_conf,
     )
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import datetime
 import gc
+import ipaddress
 import logging
 import os
 import signal
@@ -236,6 +237,38 @@ def _labels(text: str) -> dict[str, str]:
     return labels
 
 
+def _addresses(text: str) -> tuple[str, ...]:
+    """``--cluster-dns``: comma-separated IP addresses."""
+    found = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        try:
+            found.append(str(ipaddress.ip_address(item)))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid IP address {item!r}") from None
+    return tuple(found)
+
+
+def _add_pod_dns_flags(cmd: argparse.ArgumentParser, *, cluster_dns: str) -> None:
+    """The kubelet's DNS flags, with Kubernetes' names."""
+    cmd.add_argument(
+        "--cluster-dns",
+        type=_addresses,
+        default=_addresses(cluster_dns),
+        help="comma-separated cluster DNS addresses, the nameservers of ClusterFirst pods "
+        f"(default: {cluster_dns or 'none: such pods get the host resolver'})",
+    )
+    cmd.add_argument(
+        "--cluster-domain",
+        default="cluster.local",
+        help="the cluster's DNS domain, searched by pods",
+    )
+    cmd.add_argument(
+        "--resolv-conf",
+        default="/etc/resolv.conf",
+        help="the resolver configuration pods start from ('' : none)",
+    )
+
+
 def default_node_name() -> str:
     """The node's name when none is given: the host name, lowercased (as the kubelet does)."""
     return socket.gethostname().lower()
@@ -258,6 +291,9 @@ async def _kubelet(args: argparse.Namespace) -> int:
         kubelet_port=args.port,
         mount_namespaces=args.mount_namespaces == "true",
         stats_interval=args.housekeeping_interval,
+        cluster_dns=args.cluster_dns,
+        cluster_domain=args.cluster_domain,
+        resolv_conf=args.resolv_conf,
     )
     pki = Pki.at(args.pki_dir.expanduser())
     server = None
@@ -335,6 +371,9 @@ async def _agent(args: argparse.Namespace) -> int:
         node_ip=args.node_ip,
         node_labels=_labels(args.node_labels),
         cgroups=args.cgroups == "true",
+        cluster_dns=args.cluster_dns,
+        cluster_domain=args.cluster_domain,
+        resolv_conf=args.resolv_conf,
     )
     return await run_agent(options)
 
@@ -544,9 +583,11 @@ def _parser() -> argparse.ArgumentParser:
         "--mount-namespaces",
         choices=["true", "false"],
         default="true",
-        help="mount volumes at their mountPath in a mount namespace per container where "
-        "the kernel allows (else: symlinks under $KUBELING_ROOT)",
+        help="mount volumes at their mountPath in a mount namespace per container, and give "
+        "pods their hostname, /etc/hosts and /etc/resolv.conf, where the kernel allows "
+        "(else: volumes are symlinks under $KUBELING_ROOT)",
     )
+    _add_pod_dns_flags(kubelet, cluster_dns="")
     kubelet.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
@@ -730,6 +771,7 @@ def _parser() -> argparse.ArgumentParser:
         default="true",
         help="enforce container limits with cgroups where the kernel allows",
     )
+    _add_pod_dns_flags(agent, cluster_dns="127.96.0.10")
     agent.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     agent.set_defaults(run=_agent)
 

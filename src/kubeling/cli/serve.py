@@ -229,6 +229,9 @@ def _start_components(
             stop_pods_on_exit=True,
             kubelet_port_fallback=options.kubelet_port is None,
             stats_interval=options.housekeeping_interval,
+            # Pods resolve through the cluster DNS this process runs.
+            cluster_dns=(options.dns.address,) if options.dns is not None else (),
+            cluster_domain=options.dns.cluster_domain if options.dns is not None else "",
         )
         server = kubelet_server_config(
             pki,
@@ -317,5 +320,7 @@ async def _stop_components(tasks: list[asyncio.Task[None]]) -> None:
     for task in tasks:
         task.cancel()
     for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            continue  # it failed earlier and was reported then: the others still stop cleanly
         with contextlib.suppress(asyncio.CancelledError):
             await task

@@ -48,6 +48,13 @@ class KubeletConfig:
     #: How often resource usage is sampled for the summary stats (cAdvisor's housekeeping
     #: interval); CPU rates are over the last two samples.
     stats_interval: float = 10.0
+    #: The cluster DNS addresses pods with ``dnsPolicy: ClusterFirst`` get as nameservers
+    #: (``--cluster-dns``; none: they get the host's resolver, as ``Default``).
+    cluster_dns: tuple[str, ...] = ()
+    #: The cluster's DNS domain (``--cluster-domain``), the base of pods' search lists.
+    cluster_domain: str = "cluster.local"
+    #: The host's resolver configuration (``--resolv-conf``), the base of pods' ("": none).
+    resolv_conf: str = "/etc/resolv.conf"
     container_log_max_size: int = 10 * 1024 * 1024
     container_log_max_files: int = 5
 

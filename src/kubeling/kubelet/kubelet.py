@@ -69,6 +69,7 @@ from kubeling.kubelet.lease import NodeLease
 from kubeling.kubelet.lifecycle_handlers import HandlerRunner
 from kubeling.kubelet.node_status import (
     KUBELET_VERSION,
+    POD_ISOLATION_ANNOTATION,
     RUNTIME_LIMITS_ANNOTATION,
     VOLUME_MOUNTS_ANNOTATION,
     NodeStatusInputs,
@@ -78,6 +79,7 @@ from kubeling.kubelet.node_status import (
     status_changed,
 )
 from kubeling.kubelet.pod_lifecycle import PodLifecycle
+from kubeling.kubelet.pod_network import PodNetwork
 from kubeling.kubelet.pod_runtime import PodRuntimeManager
 from kubeling.kubelet.pod_workers import PodWorkers
 from kubeling.kubelet.podutil import grace_period_seconds, spec_of
@@ -164,6 +166,15 @@ class Kubelet:
             pod_logs_dir=config.logs_dir,
             backoff=backoff,
             volumes=self.volumes,
+            network=PodNetwork(
+                config.pods_dir,
+                cluster_dns=config.cluster_dns,
+                cluster_domain=config.cluster_domain,
+                resolv_conf=config.resolv_conf,
+                node_ips=(self.node_ip,),
+            ),
+            pod_ips=(self.node_ip,),
+            node_name=config.node_name,
         )
         self.lifecycle = PodLifecycle(
             self.manager, self.statuses, probes=self.probes, host_ips=[self.node_ip]
@@ -339,6 +350,7 @@ class Kubelet:
                 annotations={
                     RUNTIME_LIMITS_ANNOTATION: self.limits_note,
                     VOLUME_MOUNTS_ANNOTATION: self._volume_note(),
+                    POD_ISOLATION_ANNOTATION: self._isolation_note(),
                 },
             )
             try:
@@ -426,6 +438,10 @@ class Kubelet:
     def _volume_note(self) -> str:
         note = getattr(self.runtime, "volume_note", "")
         return str(note) or f"as the {self.runtime.name} runtime mounts them"
+
+    def _isolation_note(self) -> str:
+        note = getattr(self.runtime, "isolation_note", "")
+        return str(note) or f"as the {self.runtime.name} runtime isolates pods"
 
     async def _request_token(self, namespace: str, account: str, spec: Obj) -> Obj:
         """A TokenRequest for a projected volume; its status (``token``,

@@ -43,6 +43,8 @@ ATTACH_DETACH_ANNOTATION: Final = "volumes.kubernetes.io/controller-managed-atta
 RUNTIME_LIMITS_ANNOTATION: Final = "kubeling.io/runtime-limits"
 #: How this node's containers see their volumes (bind mounts, or symlinks and why).
 VOLUME_MOUNTS_ANNOTATION: Final = "kubeling.io/volume-mounts"
+#: What a pod's containers see of its hostname and resolver (namespaces, or why not).
+POD_ISOLATION_ANNOTATION: Final = "kubeling.io/pod-isolation"
 
 Obj = dict[str, Any]
 

@@ -8,11 +8,13 @@ users see of them.
 - :meth:`PodRuntimeManager.sync_pod` sets up (or refreshes) the pod's volumes — until they
   are, nothing starts — then carries out what
   :func:`~kubeling.kubelet.actions.compute_pod_actions` decides: kill what must die, make a
-  sandbox, start init containers in order and the regular ones;
+  sandbox (with the pod's hostname and resolver from :mod:`.pod_network`; a failure is a
+  ``FailedCreatePodSandBox`` Warning), start init containers in order and the regular ones;
 - starting a container (``startContainer``): the crash-loop back-off first (an exited container
   restarts only once its back-off since it finished has passed: ``BackOff`` Event and the
   ``CrashLoopBackOff`` reason otherwise), then the image (``Pulled``: nothing to pull here), the
-  configuration (environment, ``$(VAR)`` in command and args, volume mounts, resources, user;
+  configuration (environment, ``$(VAR)`` in command and args, volume mounts and
+  ``/etc/hosts``, resources, user;
   failure: ``CreateContainerConfigError``), create (``CreateContainerError``), ``Created``, start
   (``RunContainerError``), ``Started``, the postStart hook; old dead containers of the same
   name are removed, keeping the one before for ``lastState``;
@@ -32,7 +34,7 @@ import logging
 import pwd
 import shutil
 import time
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
@@ -43,8 +45,10 @@ from kubeling.kubelet import events
 from kubeling.kubelet.actions import PodActions, compute_pod_actions
 from kubeling.kubelet.backoff import Backoff, format_seconds
 from kubeling.kubelet.envvars import ContainerConfigError
+from kubeling.kubelet.etc_hosts import pod_hostname_and_domain
 from kubeling.kubelet.expansion import expand_all
 from kubeling.kubelet.hooks import LifecycleHooks
+from kubeling.kubelet.pod_network import PodNetwork
 from kubeling.kubelet.podutil import (
     Obj,
     container_field_path,
@@ -163,12 +167,6 @@ def container_user(pod: Mapping[str, Any], container: Mapping[str, Any]) -> User
     return UserConfig(int(uid), int(gid), groups)
 
 
-def pod_hostname(pod: Mapping[str, Any]) -> str:
-    """The pod's hostname: ``spec.hostname`` or its name, cut to 63 characters."""
-    name = str(spec_of(pod).get("hostname") or pod["metadata"]["name"])
-    return name[:63].rstrip("-.") or name[:63]
-
-
 def _read_message_tail(path: str) -> str:
     """The last lines of a CRI log as one text (FallbackToLogsOnError)."""
     files = [*rotated_files(Path(path))[-1:], Path(path)]
@@ -207,9 +205,21 @@ class PodRuntimeManager:
         pod_logs_dir: Path,
         backoff: Backoff | None = None,
         volumes: VolumeManager | None = None,
+        network: PodNetwork | None = None,
+        pod_ips: Sequence[str] = (),
+        node_name: str = "",
     ) -> None:
         self.runtime = runtime
         self.volumes = volumes
+        #: Hostname, resolver and /etc/hosts (None: the runtime's defaults, no hosts file).
+        self.network = network
+        self.pod_ips = tuple(pod_ips)
+        #: What Events about the node name (Kubernetes' kubelet: the node's name as its uid).
+        self.node_ref: Obj = {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": node_name, "uid": node_name},
+        }
         self.recorder = recorder
         self.environment = environment
         self.probes = probes
@@ -240,11 +250,17 @@ class PodRuntimeManager:
         return PodRuntimeStatus.of(uid, sandboxes, completed)
 
     def sandbox_config(self, pod: Mapping[str, Any], attempt: int) -> PodSandboxConfig:
+        """The sandbox's configuration, without its resolver (:meth:`_new_sandbox_config`)."""
         meta = pod["metadata"]
         name, namespace, uid = meta["name"], meta["namespace"], meta["uid"]
+        try:
+            hostname, _ = pod_hostname_and_domain(pod, "")
+        except ValueError:
+            hostname = name
         return PodSandboxConfig(
             metadata=PodSandboxMetadata(name, namespace, uid, attempt),
-            hostname=pod_hostname(pod),
+            hostname="" if spec_of(pod).get("hostNetwork") else hostname,
+            host_network=bool(spec_of(pod).get("hostNetwork")),
             log_directory=str(self.pod_logs_dir / f"{namespace}_{name}_{uid}"),
             labels={
                 "io.kubernetes.pod.name": name,
@@ -316,8 +332,9 @@ class PodRuntimeManager:
         sandbox = self.sandbox_config(pod, actions.attempt)
         if actions.create_sandbox:
             try:
+                sandbox = await self._new_sandbox_config(pod, sandbox)
                 sandbox_id = await self.runtime.run_pod_sandbox(sandbox)
-            except RuntimeServiceError as err:
+            except (RuntimeServiceError, ValueError, OSError) as err:
                 self.recorder.event(
                     pod,
                     WARNING,
@@ -349,6 +366,23 @@ class PodRuntimeManager:
             changed |= started
             later(wait)
         return SyncOutcome(changed, retry)
+
+    async def _new_sandbox_config(
+        self, pod: Mapping[str, Any], sandbox: PodSandboxConfig
+    ) -> PodSandboxConfig:
+        """The sandbox's hostname and resolver, with the Warnings forming them gave."""
+        if self.network is None:
+            return sandbox
+        network = await asyncio.to_thread(self.network.sandbox, pod)
+        for event in network.events:
+            subject = self.node_ref if event.on_node else pod
+            self.recorder.event(subject, WARNING, event.reason, event.message)
+        return replace(
+            sandbox,
+            hostname=network.hostname,
+            dns_config=network.dns_config,
+            host_network=network.host_network,
+        )
 
     async def _start(
         self,
@@ -445,6 +479,15 @@ class PodRuntimeManager:
             volume_mounts = await asyncio.to_thread(
                 self.volumes.container_mounts, pod, container, env
             )
+        if self.network is not None:
+            try:
+                hosts = await asyncio.to_thread(
+                    self.network.hosts_mount, pod, self.pod_ips, volume_mounts
+                )
+            except (ValueError, OSError) as err:
+                raise ContainerConfigError(f"failed to write the hosts file: {err}") from err
+            if hosts is not None:
+                volume_mounts = [*volume_mounts, hosts]
         return ContainerConfig(
             name=name,
             attempt=restart_count,

@@ -12,11 +12,11 @@ import pytest
 
 from kubeling.kubelet.backoff import Backoff
 from kubeling.kubelet.envvars import ContainerConfigError
+from kubeling.kubelet.pod_network import PodNetwork
 from kubeling.kubelet.pod_runtime import (
     PodRuntimeManager,
     container_user,
     linux_resources,
-    pod_hostname,
 )
 from kubeling.kubelet.probes import NoProbes
 from kubeling.kubelet.runtime.interface import (
@@ -24,8 +24,10 @@ from kubeling.kubelet.runtime.interface import (
     ContainerEvent,
     ContainerState,
     ContainerStatus,
+    DNSConfig,
     ExecResult,
     LinuxResources,
+    Mount,
     PodSandboxConfig,
     PodSandboxStatus,
     RuntimeServiceError,
@@ -504,10 +506,6 @@ def test_users_and_hostnames() -> None:
         body, {"securityContext": {"runAsUser": 0, "runAsGroup": 0}}
     ) == UserConfig(0, 0, (4,))
     assert container_user(pod("web"), {}) is None
-    assert pod_hostname(pod("web", hostname="custom")) == "custom"
-    long = pod("web")
-    long["metadata"]["name"] = "a" * 62 + "-b"
-    assert pod_hostname(long) == "a" * 62
 
 
 def test_pod_runtime_status_orders_newest_first() -> None:
@@ -547,3 +545,95 @@ async def test_fallback_to_logs_on_error_takes_the_end_of_the_log(
     assert message.endswith("line 99\npanic: boom\n")
     assert message.startswith("line 21\n")  # the last 80 lines
     assert status.find("other").message == ""  # type: ignore[union-attr]  # policy File
+
+
+def _read(path: str) -> str:
+    return Path(path).read_text()
+
+
+def _network_manager(
+    fake: FakeRuntime, recorder: Recorder, env: Env, hooks: FakeHooks, tmp_path: Path, **dns: Any
+) -> PodRuntimeManager:
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text("nameserver 192.0.2.53\nsearch corp\n")
+    return PodRuntimeManager(
+        fake,  # type: ignore[arg-type]
+        recorder=recorder,  # type: ignore[arg-type]
+        environment=env,
+        probes=NoProbes(),
+        hooks=hooks,
+        pod_logs_dir=tmp_path / "logs",
+        network=PodNetwork(tmp_path / "pods", resolv_conf=str(resolv), **dns),
+        pod_ips=("10.0.0.9",),
+        node_name="node-1",
+    )
+
+
+async def test_the_sandbox_gets_its_hostname_and_resolver_and_containers_the_hosts_file(
+    fake: FakeRuntime, recorder: Recorder, env: Env, hooks: FakeHooks, tmp_path: Path
+) -> None:
+    configs: list[PodSandboxConfig] = []
+    run = fake.run_pod_sandbox
+
+    async def recording(config: PodSandboxConfig) -> str:
+        configs.append(config)
+        return await run(config)
+
+    fake.run_pod_sandbox = recording  # type: ignore[method-assign]
+    manager = _network_manager(
+        fake, recorder, env, hooks, tmp_path, cluster_dns=("10.96.0.10",), cluster_domain="c.l"
+    )
+    body = pod("web", hostname="h", subdomain="s", setHostnameAsFQDN=True)
+    await sync(manager, body, {})
+    assert configs[0].hostname == "h.s.ns.svc.c.l"
+    assert configs[0].dns_config == DNSConfig(
+        ("10.96.0.10",), ("ns.svc.c.l", "svc.c.l", "c.l", "corp"), ("ndots:5",)
+    )
+    assert not configs[0].host_network
+    hosts = Mount("/etc/hosts", str(tmp_path / "pods" / "uid-1" / "etc-hosts"))
+    assert list(fake.configs["web-0"].mounts) == [hosts]
+    assert _read(hosts.host_path).endswith("10.0.0.9\th.s.ns.svc.c.l\th\n")
+    assert recorder.reasons() == ["Pulled", "Created", "Started"]
+
+
+async def test_without_cluster_dns_the_pod_and_the_node_are_warned(
+    fake: FakeRuntime, tmp_path: Path, env: Env, hooks: FakeHooks
+) -> None:
+    subjects: list[tuple[str, str]] = []
+
+    class NamingRecorder(Recorder):
+        def event(
+            self,
+            obj: Mapping[str, Any],
+            kind: str,
+            reason: str,
+            message: str,
+            *,
+            field_path: str = "",
+        ) -> None:
+            subjects.append((obj["kind"], reason))
+            super().event(obj, kind, reason, message, field_path=field_path)
+
+    recorder = NamingRecorder()
+    manager = _network_manager(fake, recorder, env, hooks, tmp_path)
+    await sync(manager, pod("web"), {})
+    assert subjects[:2] == [("Node", "MissingClusterDNS"), ("Pod", "MissingClusterDNS")]
+
+
+async def test_an_unreadable_resolv_conf_fails_the_sandbox(
+    fake: FakeRuntime, recorder: Recorder, env: Env, hooks: FakeHooks, tmp_path: Path
+) -> None:
+    manager = _network_manager(fake, recorder, env, hooks, tmp_path)
+    assert manager.network is not None
+    (tmp_path / "resolv.conf").unlink()
+    outcome = await sync(manager, pod("web", dnsPolicy="Default"), {})
+    assert not fake.sandboxes
+    assert outcome.retry_after is not None
+    assert recorder.events == [
+        (
+            "Warning",
+            "FailedCreatePodSandBox",
+            f"Failed to create pod sandbox: open {tmp_path}/resolv.conf: no such file or directory",
+            "",
+        )
+    ]

@@ -43,6 +43,7 @@ __all__ = [
     "ContainerState",
     "ContainerStats",
     "ContainerStatus",
+    "DNSConfig",
     "ExecResult",
     "ExecTimeoutError",
     "LinuxResources",
@@ -93,9 +94,24 @@ class PodSandboxMetadata:
 
 
 @dataclass(frozen=True, slots=True)
+class DNSConfig:
+    """The pod's resolver (CRI ``DNSConfig``): the runtime gives its containers an
+    ``/etc/resolv.conf`` with these ``nameserver``, ``search`` and ``options`` lines."""
+
+    servers: tuple[str, ...] = ()
+    searches: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class PodSandboxConfig:
     metadata: PodSandboxMetadata
+    #: The containers' hostname ("" with ``host_network``: the node's).
     hostname: str = ""
+    #: None: the runtime's own default (the node's resolver).
+    dns_config: DNSConfig | None = None
+    #: The pod shares the node's network and hostname (CRI ``NamespaceMode.NODE``).
+    host_network: bool = False
     #: Where the containers' logs go (``<pod-logs-dir>/<ns>_<name>_<uid>``).
     log_directory: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)

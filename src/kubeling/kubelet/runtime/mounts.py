@@ -8,6 +8,10 @@ This file runs in the shim's bare interpreter too (standard library only).
   (the mount point is created on the host's filesystem if missing: an empty directory, or an
   empty file for a file), read-only ones remounted read-only;
 - :func:`join_namespace`: an exec'd command enters its container's namespace;
+- :func:`pin_uts_namespace` (a child of the zygote, about to exit): a UTS namespace with the
+  pod's hostname, kept without a process by bind-mounting it on a file of the sandbox, as
+  CRI-O's ``pinns`` does; :func:`join_uts_namespace`: a container's process (or an exec'd
+  command) enters it;
 - :func:`mount_tmpfs` / :func:`unmount`: the kubelet's ``emptyDir`` of medium ``Memory``;
 - :func:`namespaces_usable`: whether this process may do all that ("" if so, else why).
 """
@@ -26,12 +30,15 @@ __all__ = [
     "MountError",
     "enter_new_namespace",
     "join_namespace",
+    "join_uts_namespace",
     "mount_tmpfs",
     "namespaces_usable",
+    "pin_uts_namespace",
     "unmount",
 ]
 
 CLONE_NEWNS: Final = 0x00020000
+CLONE_NEWUTS: Final = 0x04000000
 MS_RDONLY: Final = 0x1
 MS_NOSUID: Final = 0x2
 MS_NODEV: Final = 0x4
@@ -105,6 +112,27 @@ def join_namespace(pid: int) -> None:
         os.close(fd)
 
 
+def pin_uts_namespace(path: str, hostname: str) -> None:
+    """In a child that exits afterwards: a new UTS namespace named ``hostname``, kept alive
+    by a bind mount of it on ``path`` (created empty if missing)."""
+    libc = _libc()
+    _check(libc.unshare(CLONE_NEWUTS), "unshare the UTS namespace")
+    name = hostname.encode()
+    _check(libc.sethostname(name, ctypes.c_size_t(len(name))), f"set the hostname {hostname}")
+    with open(path, "a"):
+        pass
+    _mount(f"/proc/{os.getpid()}/ns/uts", path, None, MS_BIND)
+
+
+def join_uts_namespace(path: str) -> None:
+    """Enter the UTS namespace pinned at ``path``."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        _check(_libc().setns(fd, CLONE_NEWUTS), f"join the UTS namespace {path}")
+    finally:
+        os.close(fd)
+
+
 def mount_tmpfs(path: str, size_bytes: int = 0) -> None:
     """Mount a tmpfs (mode 0777) on ``path``, of ``size_bytes`` if given."""
     options = "mode=0777" + (f",size={size_bytes}" if size_bytes else "")
@@ -120,7 +148,8 @@ def unmount(path: str) -> None:
 
 
 def namespaces_usable() -> str:
-    """ "" if a child of this process may make a mount namespace and mount in it, else why."""
+    """ "" if a child of this process may make mount and UTS namespaces and mount in them,
+    else why."""
     if os.geteuid() != 0:
         return "not running as root"
     check = subprocess.run(
@@ -134,6 +163,7 @@ def namespaces_usable() -> str:
 def _self_check() -> int:
     try:
         enter_new_namespace(())
+        _check(_libc().unshare(CLONE_NEWUTS), "unshare the UTS namespace")
     except OSError as err:
         print(err.strerror or err, file=sys.stderr)
         return 1

@@ -43,6 +43,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -74,6 +75,7 @@ from kubeling.kubelet.runtime.records import (
     process_alive,
     read_json,
 )
+from kubeling.kubelet.runtime.resolvconf import resolv_conf, resolver_environment
 from kubeling.kubelet.runtime.zygote import DEFAULT_PATH, SHIM_SCRIPT, Zygote, read_to_eof
 
 __all__ = ["DEFAULT_PATH", "ROOT_VARIABLE", "ProcessRuntime", "link_mounts", "no_command_message"]
@@ -89,6 +91,7 @@ Json = dict[str, Any]
 
 #: Where a container finds its volumes when they cannot be mounted at their mountPath.
 ROOT_VARIABLE: Final = "KUBELING_ROOT"
+ETC_RESOLV_CONF: Final = "/etc/resolv.conf"
 
 
 def link_mounts(rootfs: Path, volumes: Sequence[Mount]) -> None:
@@ -130,6 +133,8 @@ class ProcessRuntime:
         #: per container) or ``link`` (symlinks under ``$KUBELING_ROOT``); see :meth:`start`.
         self.volume_mode = "link"
         self.volume_note = "not yet detected"
+        #: What the pod's hostname and resolver are in its containers (see :meth:`start`).
+        self.isolation_note = "not yet detected"
         self.ips = tuple(ips)
         self.cgroups = cgroups
         self.log_max_bytes = log_max_bytes
@@ -154,11 +159,20 @@ class ProcessRuntime:
         if self.mount_namespaces and not why:
             self.volume_mode = "bind"
             self.volume_note = "bind mounts at mountPath (a mount namespace per container)"
+            self.isolation_note = (
+                "a UTS namespace per pod (its hostname); /etc/hosts and /etc/resolv.conf "
+                "bind-mounted in each container"
+            )
         else:
             self.volume_mode = "link"
             reason = why or "disabled"
             self.volume_note = (
                 f"no mount namespaces ({reason}): volumes are symlinks under $KUBELING_ROOT"
+            )
+            self.isolation_note = (
+                f"none ({reason}): containers see the node's hostname ($HOSTNAME is the pod's) "
+                "and /etc/resolv.conf; the pod's DNS search list and options reach them as "
+                "LOCALDOMAIN and RES_OPTIONS, its nameserver does not"
             )
         for container in self._containers.values():
             if container.state is ContainerState.RUNNING:
@@ -210,7 +224,20 @@ class ProcessRuntime:
         }
 
     async def close(self) -> None:
-        """Stop watching; running containers keep running (a later runtime finds them)."""
+        """Stop watching; running containers keep running (a later runtime finds them).
+        Sandboxes where nothing runs let go of their UTS namespace (pinned again if a
+        container is created in them), so that a stopped node leaves no mount behind."""
+        idle = [
+            sandbox
+            for sandbox in self._sandboxes.values()
+            if not any(
+                c.sandbox_id == sandbox.id
+                and c.state in (ContainerState.RUNNING, ContainerState.UNKNOWN)
+                for c in self._containers.values()
+            )
+        ]
+        for sandbox in idle:
+            await asyncio.to_thread(_unpin, sandbox)
         loop = asyncio.get_running_loop()
         for container in self._containers.values():
             if container.pidfd >= 0:
@@ -250,27 +277,66 @@ class ProcessRuntime:
 
     async def run_pod_sandbox(self, config: PodSandboxConfig) -> str:
         sandbox_id = secrets.token_hex(32)
+        directory = self.root / "sandboxes" / sandbox_id
+        hostname = config.hostname or config.metadata.name
+        if config.host_network:
+            hostname = socket.gethostname()
+        # Where the runtime may make namespaces, a pod not on the host network gets a UTS
+        # namespace of its own, pinned on a file so that every container can join it.
+        uts = self.volume_mode == "bind" and not config.host_network
         sandbox = SandboxRecord(
             id=sandbox_id,
             metadata=config.metadata,
-            hostname=config.hostname or config.metadata.name,
+            hostname=hostname,
             log_directory=config.log_directory,
             created_at=time.time(),
             state=SandboxState.READY,
             labels=dict(config.labels),
             annotations=dict(config.annotations),
-            directory=self.root / "sandboxes" / sandbox_id,
+            directory=directory,
+            dns_config=config.dns_config,
+            host_network=config.host_network,
+            uts_namespace=str(directory / "uts") if uts else "",
         )
 
         def create() -> None:
             sandbox.work_dir.mkdir(parents=True)
             if sandbox.log_directory:
                 Path(sandbox.log_directory).mkdir(parents=True, exist_ok=True)
-            shim.write_json(sandbox.directory / "sandbox.json", sandbox.to_json())
+            if sandbox.dns_config is not None:
+                sandbox.resolv_conf.write_text(resolv_conf(sandbox.dns_config))
 
         await asyncio.to_thread(create)
+        try:
+            if sandbox.uts_namespace:
+                await self._pin_uts(sandbox.uts_namespace, hostname)
+        except RuntimeServiceError:
+            await asyncio.to_thread(shutil.rmtree, directory, True)
+            raise
+        await asyncio.to_thread(shim.write_json, directory / "sandbox.json", sandbox.to_json())
         self._sandboxes[sandbox_id] = sandbox
         return sandbox_id
+
+    async def _ensure_uts(self, sandbox: SandboxRecord) -> None:
+        """Pin the sandbox's UTS namespace again if it was let go (a stopped node)."""
+        path = sandbox.uts_namespace
+        if path and not await asyncio.to_thread(os.path.ismount, path):
+            await self._pin_uts(path, sandbox.hostname)
+
+    async def _pin_uts(self, path: str, hostname: str) -> None:
+        """Ask the zygote for a UTS namespace named ``hostname``, pinned at ``path``."""
+        report_r, report_w = os.pipe()
+        try:
+            self._zygote.request({"uts": path, "hostname": hostname}, report_w)
+        except OSError as err:
+            os.close(report_r)
+            raise RuntimeServiceError(f"cannot set the pod's hostname: {err}") from err
+        finally:
+            os.close(report_w)
+        report = await read_to_eof(report_r)
+        result: Json = json.loads(report) if report else {"error": "no answer from the zygote"}
+        if "error" in result:
+            raise RuntimeServiceError(f"cannot set the pod's hostname: {result['error']}")
 
     def _sandbox(self, sandbox_id: str) -> SandboxRecord:
         try:
@@ -284,6 +350,7 @@ class ProcessRuntime:
             return
         members = [c for c in self._containers.values() if c.sandbox_id == sandbox_id]
         await asyncio.gather(*(self.stop_container(c.id, 0) for c in members))
+        await asyncio.to_thread(_unpin, sandbox)
         if sandbox.state is not SandboxState.NOTREADY:
             sandbox.state = SandboxState.NOTREADY
             await asyncio.to_thread(
@@ -297,7 +364,12 @@ class ProcessRuntime:
         for container in [c for c in self._containers.values() if c.sandbox_id == sandbox_id]:
             await self.remove_container(container.id)
         sandbox = self._sandboxes.pop(sandbox_id)
-        await asyncio.to_thread(shutil.rmtree, sandbox.directory, True)
+
+        def remove() -> None:
+            _unpin(sandbox)
+            shutil.rmtree(sandbox.directory, True)
+
+        await asyncio.to_thread(remove)
 
     async def pod_sandbox_status(self, sandbox_id: str) -> PodSandboxStatus:
         return self._sandbox_status(self._sandbox(sandbox_id))
@@ -333,6 +405,7 @@ class ProcessRuntime:
         argv = [*config.command, *config.args]
         if not argv:
             raise RuntimeServiceError(no_command_message(config.name, config.image))
+        await self._ensure_uts(sandbox)
         container_id = secrets.token_hex(32)
         directory = self.root / "containers" / container_id
         log_directory = sandbox.log_directory or str(sandbox.directory / "logs")
@@ -340,9 +413,16 @@ class ProcessRuntime:
         work_dir = sandbox.work_dir
         cwd = str(work_dir / config.working_dir) if config.working_dir else str(work_dir)
         env = {"PATH": DEFAULT_PATH, "HOSTNAME": sandbox.hostname, "HOME": str(work_dir)}
+        volumes = list(config.mounts)
+        if sandbox.dns_config is not None:
+            if self.volume_mode == "bind":
+                if not any(m.container_path.rstrip("/") == ETC_RESOLV_CONF for m in volumes):
+                    volumes.append(Mount(ETC_RESOLV_CONF, str(sandbox.resolv_conf)))
+            else:
+                env.update(resolver_environment(sandbox.dns_config))
         env.update(config.envs)
         rootfs = directory / "rootfs"
-        if config.mounts and self.volume_mode == "link":
+        if volumes and self.volume_mode == "link":
             env[ROOT_VARIABLE] = str(rootfs)
         container = ContainerRecord(
             id=container_id,
@@ -368,11 +448,13 @@ class ProcessRuntime:
             "stdin": config.stdin,
             "stdinOnce": config.stdin_once,
         }
-        if config.mounts and self.volume_mode == "bind":
+        if volumes and self.volume_mode == "bind":
             shim_config["mounts"] = [
                 {"source": m.host_path, "target": m.container_path, "readonly": m.readonly}
-                for m in config.mounts
+                for m in volumes
             ]
+        if sandbox.uts_namespace:
+            shim_config["utsNamespace"] = sandbox.uts_namespace
         if config.user is not None:
             shim_config["user"] = {
                 "uid": config.user.uid,
@@ -383,9 +465,9 @@ class ProcessRuntime:
         def create() -> None:
             directory.mkdir(parents=True)
             Path(log_path).parent.mkdir(parents=True, exist_ok=True)
-            if config.mounts and self.volume_mode == "link":
+            if volumes and self.volume_mode == "link":
                 try:
-                    link_mounts(rootfs, config.mounts)
+                    link_mounts(rootfs, volumes)
                 except OSError as err:
                     shutil.rmtree(directory, ignore_errors=True)
                     raise RuntimeServiceError(
@@ -671,6 +753,13 @@ class ProcessRuntime:
             await _kill_group(process)
             raise
         return ExecResult(process.returncode or 0, stdout, stderr)
+
+
+def _unpin(sandbox: SandboxRecord) -> None:
+    """Let go of the sandbox's UTS namespace (processes in it keep it)."""
+    if sandbox.uts_namespace:
+        with contextlib.suppress(OSError):
+            mounts.unmount(sandbox.uts_namespace)
 
 
 async def _kill_group(process: asyncio.subprocess.Process) -> None:

@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from kubeling.kubelet.runtime import shim
-from kubeling.kubelet.runtime.interface import ContainerState, PodSandboxMetadata, SandboxState
+from kubeling.kubelet.runtime.interface import (
+    ContainerState,
+    DNSConfig,
+    PodSandboxMetadata,
+    SandboxState,
+)
 
 __all__ = ["ContainerRecord", "SandboxRecord", "process_alive", "read_json"]
 
@@ -35,10 +40,18 @@ class SandboxRecord:
     labels: dict[str, str]
     annotations: dict[str, str]
     directory: Path
+    dns_config: DNSConfig | None = None
+    host_network: bool = False
+    #: The file the pod's UTS namespace is pinned on ("" : the node's).
+    uts_namespace: str = ""
 
     @property
     def work_dir(self) -> Path:
         return self.directory / "work"
+
+    @property
+    def resolv_conf(self) -> Path:
+        return self.directory / "resolv.conf"
 
     def to_json(self) -> Json:
         m = self.metadata
@@ -56,11 +69,21 @@ class SandboxRecord:
             "state": self.state.value,
             "labels": self.labels,
             "annotations": self.annotations,
+            "dnsConfig": None
+            if self.dns_config is None
+            else {
+                "servers": list(self.dns_config.servers),
+                "searches": list(self.dns_config.searches),
+                "options": list(self.dns_config.options),
+            },
+            "hostNetwork": self.host_network,
+            "utsNamespace": self.uts_namespace,
         }
 
     @classmethod
     def from_json(cls, value: Json, directory: Path) -> SandboxRecord:
         m = value["metadata"]
+        dns = value.get("dnsConfig")
         return cls(
             id=value["id"],
             metadata=PodSandboxMetadata(m["name"], m["namespace"], m["uid"], int(m["attempt"])),
@@ -71,6 +94,15 @@ class SandboxRecord:
             labels=dict(value.get("labels") or {}),
             annotations=dict(value.get("annotations") or {}),
             directory=directory,
+            dns_config=None
+            if dns is None
+            else DNSConfig(
+                tuple(dns.get("servers") or ()),
+                tuple(dns.get("searches") or ()),
+                tuple(dns.get("options") or ()),
+            ),
+            host_network=bool(value.get("hostNetwork")),
+            uts_namespace=str(value.get("utsNamespace") or ""),
         )
 
 

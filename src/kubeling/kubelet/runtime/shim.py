@@ -141,14 +141,21 @@ class SetupError(Exception):
 
 
 def enter_container(config: Json, *, join_pid: int = 0) -> None:
-    """In a fresh child: join the container's cgroups, mount namespace (a new one with its
-    volumes, or that of its process ``join_pid`` for an exec), directory and user."""
+    """In a fresh child: join the container's cgroups, its pod's UTS namespace (hostname),
+    its mount namespace (a new one with its volumes, or that of its process ``join_pid`` for
+    an exec), directory and user."""
     for procs in config.get("cgroupProcs") or ():
         try:
             with open(procs, "w") as f:
                 f.write(str(os.getpid()))
         except OSError as err:
             raise SetupError(f"joining cgroup {os.path.dirname(procs)}: {_reason(err)}") from None
+    uts = config.get("utsNamespace")
+    if uts:
+        try:
+            mounts.join_uts_namespace(uts)
+        except OSError as err:
+            raise SetupError(f"setting the hostname: {err.strerror or err}") from None
     volumes = config.get("mounts")
     if volumes:
         try:
@@ -474,12 +481,27 @@ def zygote(sock: socket.socket) -> int:
                     sock.close()
                     os.close(wake_r)
                     os.close(wake_w)
-                    code = run_container(Path(request["dir"]), report_fd)
+                    if "uts" in request:
+                        code = pin_uts(request, report_fd)
+                    else:
+                        code = run_container(Path(request["dir"]), report_fd)
                 finally:
                     os._exit(code)
             children.add(pid)
             if report_fd >= 0:
                 os.close(report_fd)
+    return 0
+
+
+def pin_uts(request: Json, report_fd: int) -> int:
+    """A pod's UTS namespace, pinned at ``request["uts"]`` with ``request["hostname"]``;
+    reports ``{}`` or ``{"error": why}``."""
+    try:
+        mounts.pin_uts_namespace(str(request["uts"]), str(request["hostname"]))
+    except OSError as err:
+        _report(report_fd, {"error": str(err.strerror or err)})
+        return 1
+    _report(report_fd, {})
     return 0
 
 

@@ -69,7 +69,12 @@ class Zygote:
 
     def spawn(self, directory: Path, report_fd: int) -> None:
         """Ask for a shim for the container in ``directory``; restart a dead zygote once."""
-        message = json.dumps({"dir": str(directory)}).encode()
+        self.request({"dir": str(directory)}, report_fd)
+
+    def request(self, value: dict[str, str], report_fd: int) -> None:
+        """Send a request (a container's shim, or ``uts`` and ``hostname``: a pod's UTS
+        namespace to pin); the answer comes on ``report_fd``."""
+        message = json.dumps(value).encode()
         for attempt in range(2):
             if self._sock is None:
                 self.start()
