@@ -55,6 +55,7 @@ async def _serve(args: argparse.Namespace) -> int:
         node_name=node_name,
         kubelet_port=args.kubelet_port if args.command == "up" else None,
         token_auth_file=args.token_auth_file,
+        encryption_provider_config=args.encryption_provider_config,
         anonymous_auth=args.anonymous_auth == "true",
         dns=_up_dns_options(args) if args.command == "up" else None,
         ingress=(
@@ -367,6 +368,12 @@ def _parser() -> argparse.ArgumentParser:
             "--token-auth-file",
             type=Path,
             help='static bearer tokens: a CSV of token,user,uid,"group1,group2"',
+        )
+        cmd.add_argument(
+            "--encryption-provider-config",
+            type=Path,
+            help="an EncryptionConfiguration (apiserver.config.k8s.io/v1) naming the resources "
+            "to encrypt at rest and their providers (aesgcm, aescbc, identity)",
         )
         cmd.add_argument(
             "--anonymous-auth",
