@@ -187,7 +187,11 @@ async def test_store_encrypts_at_rest_and_decrypts_every_read(tmp_path: Path) ->
     built = _transformers(tmp_path, _aes("aesgcm", ("key1", os.urandom(32))))
     store = built.store_for(inner, "", "secrets")
     assert isinstance(store, TransformedStore)
-    assert built.store_for(inner, "", "configmaps") is inner  # not configured: no cost
+    plain = built.store_for(inner, "", "configmaps")  # not configured: identity
+    await plain.create("/registry/configmaps/default/c", b"{}")
+    c = await inner.get("/registry/configmaps/default/c")
+    assert c is not None
+    assert c.value == b"{}"
     watcher = await store.watch("/registry/secrets/", prefix=True)
     created = await store.create(KEY, VALUE)
     assert created.value == VALUE
@@ -201,7 +205,12 @@ async def test_store_encrypts_at_rest_and_decrypts_every_read(tmp_path: Path) ->
     assert not got.stale
     listed = await store.list("/registry/secrets/")
     assert [kv.value for kv in listed.kvs] == [VALUE]
-    updated = await store.update(KEY, VALUE + b" ", preconditions=Preconditions(mod_revision=2))
+    await inner.create("/registry/configmaps/default/enc", raw.value)
+    with pytest.raises(TransformError, match="identity transformer tried to read encrypted data"):
+        await plain.get("/registry/configmaps/default/enc")
+    updated = await store.update(
+        KEY, VALUE + b" ", preconditions=Preconditions(mod_revision=created.mod_revision)
+    )
     assert updated.value == VALUE + b" "
     deleted = await store.delete(KEY)
     assert deleted.prev_kv.value == VALUE + b" "

@@ -6,7 +6,8 @@ prefix transformers (``k8s:enc:aesgcm:v1:<key name>:``,
 every resource the entry names, in file order; a resource's transformer
 writes with its first provider and reads with whichever matches. A resource
 takes its own entry, else its group's ``*.<group>``, else ``*.*``; without
-any it is stored as it is (and no transformer is involved at all).
+any it is stored as it is, read through identity (which refuses encrypted
+values). Without a configuration file no transformer is involved at all.
 
 Not supported here, refused at start: ``secretbox`` (needs NaCl, which
 kubeling does not ship) and ``kms`` (needs a KMS plugin over gRPC).
@@ -44,6 +45,8 @@ AESCBC_PREFIX = b"k8s:enc:aescbc:v1:"
 
 GroupResource = tuple[str, str]
 
+_IDENTITY = IdentityTransformer()
+
 
 @dataclass(frozen=True, slots=True)
 class ResourceTransformers:
@@ -57,9 +60,11 @@ class ResourceTransformers:
         return table.get((group, resource)) or table.get((group, "*")) or table.get(("*", "*"))
 
     def store_for(self, store: Store, group: str, resource: str) -> Store:
-        """``store`` as the resource sees it: transformed, or itself when not configured."""
-        transformer = self.transformer_for(group, resource)
-        return store if transformer is None else TransformedStore(store, transformer)
+        """``store`` as the resource sees it. A resource the file does not name is read
+        through identity, as Kubernetes does, so that an encrypted value found there
+        reports ``identity transformer tried to read encrypted data``."""
+        transformer = self.transformer_for(group, resource) or _IDENTITY
+        return TransformedStore(store, transformer)
 
 
 def load_encryption_config(path: Path) -> ResourceTransformers:
