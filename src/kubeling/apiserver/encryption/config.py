@@ -115,7 +115,7 @@ def load_config(path: Path) -> EncryptionConfiguration:
         except OSError as err:
             raise EncryptionConfigError(
                 f'error reading encryption provider configuration file "{path}": '
-                f"open {path}: {err.strerror or err}"
+                f"open {path}: {(err.strerror or str(err)).lower()}"  # Go's lowercase errno text
             ) from None
         if not data:
             raise EncryptionConfigError(f'encryption provider configuration file "{path}" is empty')
