@@ -76,6 +76,24 @@ def test_a_bad_token_file_stops_the_server(
     assert "ready on" not in captured.out
 
 
+def test_encryption_provider_config_on_server_and_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--encryption-provider-config`` is read by both; a missing file stops the start."""
+    for command in ("server", "up"):
+        args = _parser().parse_args([command, "--encryption-provider-config", "enc.yaml"])
+        assert str(args.encryption_provider_config) == "enc.yaml"
+    argv = ["up", "--data-dir", str(tmp_path / "data"), "--port", "0"]
+    assert main([*argv, "--encryption-provider-config", str(tmp_path / "missing.yaml")]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.startswith(
+        "kubeling: error: error while parsing file: error reading encryption provider "
+        f'configuration file "{tmp_path / "missing.yaml"}": open {tmp_path / "missing.yaml"}: '
+        "no such file or directory"
+    )
+    assert "ready on" not in captured.out
+
+
 @pytest.mark.parametrize(
     ("ttl", "message"),
     [("soon", 'time: invalid duration "soon"'), ("-1h", "--ttl must not be negative: -1h")],

@@ -67,6 +67,7 @@ from kubeling.apiserver.reviews import REVIEW_RESOURCES, answer_review, review_t
 from kubeling.apiserver.tables import TableRequest, table_for, table_request
 from kubeling.apiserver.warnings import collect_warnings, warning_header
 from kubeling.apiserver.watch import IDLE, watch_events
+from kubeling.storage import TransformError
 
 __all__ = ["GIT_VERSION", "ApiServerApp", "version_info"]
 
@@ -209,6 +210,9 @@ class ApiServerApp:
             response = _status_response(err)
         except asyncio.CancelledError:
             raise
+        except TransformError as err:
+            # a stored object that cannot be decrypted (encryption at rest)
+            response = _status_response(errors.internal_error(err))
         except web.HTTPException as http_error:
             if http_error.status < 400:
                 raise  # redirects (OpenAPI's stale hashes) pass through

@@ -24,6 +24,13 @@ kube-apiserver is with ``--service-account-signing-key-file`` and
 ``--service-account-issuer``: it serves ``serviceaccounts/<name>/token``,
 answers TokenReviews for its tokens and publishes the OIDC discovery
 documents. Without one, those are not served (404), as in Kubernetes.
+
+With ``encryption_provider_config`` (``--encryption-provider-config``) the
+resources it names are encrypted at rest (``apiserver.encryption``); a file
+that cannot be used stops the start, before the store is opened. A resource
+whose stored objects cannot be decrypted (a key removed too early) does not:
+its lists and watches answer 500 until the key is configured again, as
+kube-apiserver's do.
 """
 
 from __future__ import annotations
@@ -66,11 +73,12 @@ from kubeling.apiserver.customresources.establishing_controller import Establish
 from kubeling.apiserver.customresources.finalizer import FinalizingController
 from kubeling.apiserver.customresources.naming_controller import NamingController
 from kubeling.apiserver.customresources.registrar import CustomResourceRegistrar
+from kubeling.apiserver.encryption import ResourceTransformers, load_encryption_config
 from kubeling.apiserver.kubelet_proxy import KubeletProxy
 from kubeling.apiserver.node_join import NodeJoin
 from kubeling.apiserver.openapi_http import make_handler
 from kubeling.apiserver.registry.builtin import builtin_resources
-from kubeling.apiserver.registry.registry import Registry
+from kubeling.apiserver.registry.registry import Registry, StoredResource
 from kubeling.apiserver.resource_metrics import SUMMARY_PATH, ResourceMetrics
 from kubeling.apiserver.rest.options import WriteOptions
 from kubeling.apiserver.rest.pod_location import node_kubelet_location
@@ -79,7 +87,7 @@ from kubeling.apiserver.rest.token_request import TokenRequests
 from kubeling.apiserver.strategies import core_strategies
 from kubeling.apiserver.strategies.groups import group_strategies
 from kubeling.pki import Pki
-from kubeling.storage import Store, open_store
+from kubeling.storage import Store, TransformError, open_store
 
 __all__ = ["ApiServer", "ApiServerConfig"]
 
@@ -131,6 +139,9 @@ class ApiServerConfig:
     #: The cluster's PKI: serves ``/cacerts`` and signs the kubelet client certificates of
     #: nodes joining with a bootstrap token (``/kubeling/v1/join``); None: neither is served.
     pki: Pki | None = None
+    #: ``--encryption-provider-config``: an EncryptionConfiguration file; None: nothing
+    #: is encrypted at rest.
+    encryption_provider_config: Path | None = None
     #: ``--authorization-mode``: ``Node``, ``RBAC`` and/or ``AlwaysAllow``, in order.
     authorization_modes: tuple[str, ...] = DEFAULT_AUTHORIZATION_MODES
     #: Admission plugins left out of the chain (``--disable-admission-plugins``).
@@ -195,8 +206,14 @@ class ApiServer:
         if config.token_auth_file is not None:
             static_tokens = await asyncio.to_thread(load_token_file, config.token_auth_file)
         check_disabled(config.disable_admission_plugins)
+        # So does an encryption configuration that cannot be used.
+        transformers: ResourceTransformers | None = None
+        if config.encryption_provider_config is not None:
+            transformers = await asyncio.to_thread(
+                load_encryption_config, config.encryption_provider_config
+            )
         self.store = store = await open_store(config.datastore)
-        registry = Registry(store)
+        registry = Registry(store, transformers=transformers)
         # Every write is admitted, the server's own included: each store gets the
         # chain, whose plugins are built once every built-in resource is registered.
         registry.admission = admission = admission_chain()
@@ -218,9 +235,7 @@ class ApiServer:
         await self._bootstrap()
         # Watch caches follow the store from start-up, so that any resourceVersion
         # handed out since then can be watched from.
-        await asyncio.gather(
-            *(stored.cache.ensure_started() for stored in registry.stored_resources())
-        )
+        await asyncio.gather(*(_start_cache(stored) for stored in registry.stored_resources()))
         # The default roles and bindings, before anyone is authorized by them.
         await ensure_bootstrap_policy(registry)
         self._crds = CustomResourceRegistrar(registry)
@@ -251,7 +266,7 @@ class ApiServer:
         self._crd_controllers = [
             NamingController(crds),
             EstablishingController(crds),
-            FinalizingController(crds),
+            FinalizingController(crds, instance_store=registry.store_for),
             AggregationController(rbac_store(registry, "clusterroles"), authorization.policy),
         ]
         for controller in self._crd_controllers:
@@ -397,6 +412,20 @@ class ApiServer:
         except errors.StatusError as err:
             if err.code != 409:
                 raise
+
+
+async def _start_cache(stored: StoredResource) -> None:
+    """Start a watch cache; one whose objects cannot be decrypted stays unstarted
+    (each read that needs it tries again and answers 500), as kube-apiserver's
+    cacher keeps retrying its list. The log names the key, never the value."""
+    try:
+        await stored.cache.ensure_started()
+    except TransformError as err:
+        log.error(
+            "watch cache of %s not started: %s",
+            stored.group_resource,
+            f'unable to transform key "{err.key}": {err.reason}',
+        )
 
 
 def _first_ip(cidr: str) -> str:

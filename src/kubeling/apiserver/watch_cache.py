@@ -39,7 +39,7 @@ from typing import Any
 
 from kubeling.api import errors
 from kubeling.apiserver.rest import objects
-from kubeling.storage import CompactedError, EventType, Store, WatchClosedError
+from kubeling.storage import CompactedError, EventType, Store, TransformError, WatchClosedError
 
 __all__ = ["CacheEvent", "CacheWatcher", "CachedObject", "Selectable", "WatchCache"]
 
@@ -193,7 +193,8 @@ class WatchCache:
                 await self._relist()
                 loop = asyncio.get_running_loop()
                 self._task = loop.create_task(self._follow(), name=f"watch-cache {self._prefix}")
-                self._ticker = loop.create_task(self._tick(), name=f"watch-tick {self._prefix}")
+                if self._ticker is None:  # a restarted cache keeps its ticker
+                    self._ticker = loop.create_task(self._tick(), name=f"watch-tick {self._prefix}")
                 self._started.set()
 
     def end_watches(self) -> None:
@@ -253,6 +254,20 @@ class WatchCache:
                     await self._restart()
             except CompactedError:
                 await self._restart()
+            except TransformError as err:
+                # A change this server cannot decrypt (written with a key it does not
+                # have): stop following; reads start the cache again, and fail (500)
+                # while the object stays unreadable, as Kubernetes' cacher does.
+                log.error(
+                    'watch cache %s stopped: unable to transform key "%s": %s',
+                    self._prefix,
+                    err.key,
+                    err.reason,
+                )
+                self._started.clear()
+                for client in list(self._watchers):
+                    client.offer(_END)
+                return
             finally:
                 await watcher.close()
 

@@ -57,6 +57,7 @@ async def _serve(args: argparse.Namespace) -> int:
         kubelet_port=args.kubelet_port if args.command == "up" else None,
         housekeeping_interval=args.housekeeping_interval if args.command == "up" else 10.0,
         token_auth_file=args.token_auth_file,
+        encryption_provider_config=args.encryption_provider_config,
         anonymous_auth=args.anonymous_auth == "true",
         dns=_up_dns_options(args) if args.command == "up" else None,
         ingress=(
@@ -421,6 +422,12 @@ def _parser() -> argparse.ArgumentParser:
             "--token-auth-file",
             type=Path,
             help='static bearer tokens: a CSV of token,user,uid,"group1,group2"',
+        )
+        cmd.add_argument(
+            "--encryption-provider-config",
+            type=Path,
+            help="an EncryptionConfiguration (apiserver.config.k8s.io/v1) naming the resources "
+            "to encrypt at rest and their providers (aesgcm, aescbc, identity)",
         )
         cmd.add_argument(
             "--anonymous-auth",

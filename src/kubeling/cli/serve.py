@@ -84,6 +84,8 @@ class ServeOptions:
     token_auth_file: Path | None = None
     #: Requests without credentials are ``system:anonymous`` (``--anonymous-auth``).
     anonymous_auth: bool = True
+    #: Encryption at rest (``--encryption-provider-config``).
+    encryption_provider_config: Path | None = None
     #: Run the cluster DNS in this process too (``kubeling up``), with these options.
     dns: DnsOptions | None = None
     #: Run the ingress controller in this process too (``kubeling up``), with these options.
@@ -126,6 +128,7 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
             api_audiences=options.api_audiences,
             kubelet_client_ssl_context=pki.kubelet_client_ssl_context(),
             token_auth_file=options.token_auth_file,
+            encryption_provider_config=options.encryption_provider_config,
             anonymous_auth=options.anonymous_auth,
             pki=pki,
             disable_admission_plugins=options.disable_admission_plugins,

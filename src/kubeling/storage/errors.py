@@ -23,6 +23,7 @@ __all__ = [
     "KeyNotFoundError",
     "StoreError",
     "StoreUnavailableError",
+    "TransformError",
     "UnsupportedError",
     "ValueTooLargeError",
     "WatchClosedError",
@@ -123,3 +124,17 @@ class WatchClosedError(StoreError):
     def __init__(self, message: str, resume_revision: int) -> None:
         super().__init__(f"{message}; resume from revision {resume_revision}")
         self.resume_revision = resume_revision
+
+
+class TransformError(StoreError):
+    """A stored value could not be decrypted (API: 500 InternalError).
+
+    Kubernetes' wording: a read of one key reports the transformer's reason
+    alone; a list reports ``unable to transform key "<key>": <reason>``. The
+    message never carries the value itself.
+    """
+
+    def __init__(self, key: str, reason: str, *, listing: bool = False) -> None:
+        super().__init__(f'unable to transform key "{key}": {reason}' if listing else reason)
+        self.key = key
+        self.reason = reason

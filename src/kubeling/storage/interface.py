@@ -73,13 +73,20 @@ MAX_KEY_BYTES = 1024
 
 @dataclass(frozen=True, slots=True)
 class KeyValue:
-    """One key at one revision."""
+    """One key at one revision.
+
+    ``stale``: the value was read through a transformer that would not write
+    it that way (encryption at rest with an older key or provider, see
+    ``storage.value``), so writing the same value again is not a no-op: it
+    re-encrypts it with the current key. Backends never set it.
+    """
 
     key: str
     value: bytes
     create_revision: int
     mod_revision: int
     version: int
+    stale: bool = False
 
 
 class EventType(enum.Enum):
@@ -336,10 +343,14 @@ class Store(abc.ABC):
                         current = fresh
                         continue
                 raise
-            if new_value is None or (current is not None and new_value == current.value):
+            if new_value is None and current is not None and current.stale:
+                new_value = current.value
+            if new_value is None or (
+                current is not None and new_value == current.value and not current.stale
+            ):
                 if suggested:
                     suggested, fresh = False, await self.get(key)
-                    if not _same_revision(fresh, current):
+                    if not _same_revision(fresh, current) or (fresh is not None and fresh.stale):
                         current = fresh
                         continue
                 assert current is not None

@@ -37,6 +37,7 @@ from kubeling.apiserver.customresources.controller import CrdController, Obj
 from kubeling.apiserver.customresources.registrar import storage_prefix, storage_resource
 from kubeling.apiserver.rest.options import DeleteOptions, ListOptions
 from kubeling.apiserver.rest.resource_store import ResourceStore
+from kubeling.storage import Store
 
 __all__ = ["FinalizingController"]
 
@@ -61,10 +62,14 @@ class FinalizingController(CrdController):
         crds: ResourceStore,
         *,
         monotonic: Callable[[], float] = time.monotonic,
+        instance_store: Callable[[str, str], Store] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(crds, **kwargs)
         self._monotonic = monotonic
+        #: The store of a custom resource's objects, by (group, plural): the registry's,
+        #: which applies encryption at rest; without one, the CRDs' own store.
+        self._instance_store = instance_store or (lambda group, plural: crds.store)
         # CRD name -> (its uid, when the current attempt began waiting for its objects)
         self._waiting: dict[str, tuple[str, float]] = {}
 
@@ -114,7 +119,11 @@ class FinalizingController(CrdController):
         resource = storage_resource(crd)
         if resource is None:  # validation keeps this from happening
             return _terminating("InstanceDeletionCompleted", "removed all instances", done=True)
-        instances = ResourceStore(resource, self.crds.store, storage_prefix=storage_prefix(crd))
+        instances = ResourceStore(
+            resource,
+            self._instance_store(resource.storage_gvk.group, resource.plural),
+            storage_prefix=storage_prefix(crd),
+        )
         try:
             listed = (await instances.list("", ListOptions()))["items"]
         except errors.StatusError as err:

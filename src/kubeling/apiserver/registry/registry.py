@@ -9,6 +9,10 @@ Several served versions may keep their objects under one storage prefix
 HorizontalPodAutoscaler versions in ``/registry/horizontalpodautoscalers``,
 every version of a CRD): they then share one ``StoredResource``, whose watch
 cache holds the storage-version objects every one of them serves from.
+
+With encryption at rest configured (``--encryption-provider-config``), each
+storage prefix reads and writes through its stored resource's transformer
+(``store_for``): the watch cache and every served version of it alike.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 
 from kubeling.api.schema import GroupVersionKind
 from kubeling.apiserver.admission.chain import AdmissionChain
+from kubeling.apiserver.encryption import ResourceTransformers
 from kubeling.apiserver.printers.interface import Printer
 from kubeling.apiserver.printers.registry import printer_for
 from kubeling.apiserver.registry.resource import Resource
@@ -64,6 +69,8 @@ class StoredResource:
     storage: GroupVersionKind
     plural: str
     cache: WatchCache
+    #: The store as this resource sees it (its values decrypted, when encrypted at rest).
+    store: Store
 
     @property
     def group_resource(self) -> str:
@@ -84,8 +91,15 @@ def _converted_printer(resource: Resource) -> Printer | None:
 class Registry:
     """Every served resource and the ResourceStore that serves it."""
 
-    def __init__(self, store: Store, *, admission: AdmissionChain | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        admission: AdmissionChain | None = None,
+        transformers: ResourceTransformers | None = None,
+    ) -> None:
         self.store = store
+        self._transformers = transformers
         #: The admission chain of every store added from now on (None: no admission);
         #: the API server sets it before registering the built-in resources.
         self.admission = admission
@@ -121,19 +135,22 @@ class Registry:
         if stored is None or stored.storage != resource.storage_gvk:
             if stored is not None:
                 self._retired.append(stored.cache)
+            store = self.store_for(resource.storage_gvk.group, resource.plural)
             # Every version's strategy reads storage-version objects, so any of
             # them tells the cache what selectors need.
             cache = WatchCache(
-                self.store,
+                store,
                 storage_prefix,
                 ServedVersion(resource).storage_typed,
                 selectable(strategy, namespaced=resource.namespaced),
             )
-            stored = StoredResource(storage_prefix, resource.storage_gvk, resource.plural, cache)
+            stored = StoredResource(
+                storage_prefix, resource.storage_gvk, resource.plural, cache, store
+            )
             self._stored[storage_prefix] = stored
         rest = ResourceStore(
             resource,
-            self.store,
+            stored.store,
             strategy=strategy,
             storage_prefix=storage_prefix,
             admission=self.admission,
@@ -165,6 +182,13 @@ class Registry:
         stored = self._stored.pop(rest.storage_prefix, None)
         if stored is not None:
             self._retired.append(stored.cache)
+
+    def store_for(self, group: str, plural: str) -> Store:
+        """The store the objects of a stored resource are read and written through:
+        the shared one, or a view of it with the resource's encryption at rest."""
+        if self._transformers is None:
+            return self.store
+        return self._transformers.store_for(self.store, group, plural)
 
     def stored_resources(self) -> list[StoredResource]:
         """Every storage prefix served, with its shared watch cache."""

@@ -768,7 +768,9 @@ class ResourceStore:
         if held:
             new, old = held[-1]
             await self.strategy.release(old, new=new)
-        if "obj" in result and kv.value == objects.encode(result["obj"]):
+        # nothing was written (no change): the object as it was read. A stale value
+        # (an old encryption key) is written again unchanged, at a new revision.
+        if "obj" in result and _meta(result["obj"]).get("resourceVersion") == str(kv.mod_revision):
             return result["obj"]
         return objects.decode(kv)
 
