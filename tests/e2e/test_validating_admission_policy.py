@@ -1,7 +1,7 @@
 """ValidatingAdmissionPolicies and bindings served to kubectl and the Python client.
 
-Enforcement itself is tested in tests/integration/test_validating_admission_policy.py
-(the plugin joins the admission chain of the resource store separately).
+Enforcement is tested in tests/integration/test_validating_admission_policy.py and, through
+kubectl, in tests/e2e/test_validating_admission_policy_kubectl.py.
 """
 
 from __future__ import annotations

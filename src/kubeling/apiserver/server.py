@@ -84,6 +84,7 @@ from kubeling.apiserver.rest.options import WriteOptions
 from kubeling.apiserver.rest.pod_location import node_kubelet_location
 from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.rest.token_request import TokenRequests
+from kubeling.apiserver.service_endpoints import reconcile_service_endpoints
 from kubeling.apiserver.strategies import core_strategies
 from kubeling.apiserver.strategies.groups import group_strategies
 from kubeling.pki import Pki
@@ -328,6 +329,8 @@ class ApiServer:
         if sockets:
             self.port = int(sockets[0].getsockname()[1])
         app.server_address = f"{config.advertise_address}:{self.port}"
+        # Pods reach the API at the kubernetes Service once its endpoints say where it is.
+        await reconcile_service_endpoints(registry, ip=config.advertise_address, port=self.port)
         self.ready.set()
         log.info("API server listening on %s:%d", config.bind_address, self.port)
 
