@@ -17,13 +17,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 from kubeling.pki import self_signed_serving_cert
 from tests.support.cluster import RunningServer, running_server
 from tests.support.ingress import served_certificate_cn
+from tests.support.polling import eventually
 from tests.support.ports import free_port
 
 T = TypeVar("T")
@@ -45,17 +45,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
 """
-
-
-def eventually(probe: Callable[[], T | None], *, within: float = 30, what: str) -> T:
-    deadline = time.monotonic() + within
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
 
 
 def run_pod(server: RunningServer, name: str, app: str) -> None:

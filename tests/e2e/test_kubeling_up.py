@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from tests.support import polling
 from tests.support.cluster import RunningServer, running_server
 from tests.support.ports import free_port
 
@@ -23,14 +23,8 @@ T = TypeVar("T")
 
 
 def eventually(check: Callable[[], T], message: str, *, seconds: float = 60.0) -> T:
-    deadline = time.monotonic() + seconds
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"{message} (last: {last!r})")
+    """:func:`tests.support.polling.eventually` as these tests call it."""
+    return polling.eventually(check, within=seconds, what=message)
 
 
 def pod_manifest(port: int, pid_file: Path) -> str:

@@ -16,10 +16,9 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -27,6 +26,7 @@ from typing import TypeVar
 import pytest
 
 from tests.support.cluster import RunningServer, running_server
+from tests.support.polling import eventually
 
 T = TypeVar("T")
 
@@ -68,17 +68,6 @@ def get(url: str) -> str | None:
             return str(response.read().decode())
     except (OSError, urllib.error.URLError):
         return None
-
-
-def eventually(probe: Callable[[], T | None], *, within: float = 30, what: str = "") -> T:
-    deadline = time.monotonic() + within
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or probe}")
-        time.sleep(0.2)
 
 
 def add_node(server: RunningServer, name: str) -> None:

@@ -12,12 +12,12 @@ T = TypeVar("T")
 
 
 def eventually(check: Callable[[], T | None], *, within: float = 30.0, what: str = "") -> T:
-    """Return ``check()``'s first value that is not None/False (polled every 0.2 s); fail with
-    ``what`` after ``within`` seconds."""
+    """Return ``check()``'s first true value (polled every 0.2 s); fail with ``what`` after
+    ``within`` seconds."""
     deadline = time.monotonic() + within
     while True:
         value = check()
-        if value is not None and value is not False:
+        if value:
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {within} s waiting for {what or check}")
