@@ -148,7 +148,11 @@ class Kubelet:
         self.node_ip = config.node_ip or default_node_ip()
         self.hostname = config.node_name if self.simulated else socket.gethostname()
         self.limits_note = "none: not yet detected"
+        if self.simulated:
+            self.limits_note = "none (simulated node): containers run no process"
         self.runtime = runtime or self._default_runtime()
+        #: Thousands of simulated nodes in one process log their comings and goings quietly.
+        self._log_level = logging.DEBUG if self.simulated else logging.INFO
         self.shared = shared
         #: The informers this kubelet runs itself (shared ones are run by their owner).
         self._own_informers: list[SharedInformer] = []
@@ -230,7 +234,6 @@ class Kubelet:
 
     def _default_runtime(self) -> RuntimeService:
         if self.simulated:
-            self.limits_note = "none (simulated node): containers run no process"
             return SimulatedRuntime(self.config.simulation, pod_ip_prefix=self.config.pod_ip_prefix)
         return self._process_runtime()
 
@@ -290,7 +293,8 @@ class Kubelet:
                 )
                 await self._remove_orphans()
                 group.create_task(self._housekeeping(), name="kubelet-housekeeping")
-                log.info(
+                log.log(
+                    self._log_level,
                     "kubelet ready on node %s (%s); container limits: %s",
                     self.config.node_name,
                     self.node_ip,
@@ -422,7 +426,7 @@ class Kubelet:
                         self.config.node_name, patch, patch_type=PatchType.MERGE
                     )
                 self._allocatable = dict(body["status"]["allocatable"])
-                log.info("node %s registered", self.config.node_name)
+                log.log(self._log_level, "node %s registered", self.config.node_name)
                 return
             except (errors.StatusError, TransportError) as err:
                 log.warning("unable to register node %s: %s", self.config.node_name, err)

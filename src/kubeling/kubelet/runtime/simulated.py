@@ -32,13 +32,13 @@ import asyncio
 import dataclasses
 import itertools
 import random
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from kubeling import __version__
+from kubeling.api.protobuf import parse_go_duration
 from kubeling.kubelet.runtime.interface import (
     ContainerConfig,
     ContainerEvent,
@@ -62,12 +62,10 @@ __all__ = [
 
 #: Pod annotations that override :class:`SimulationOptions` for one pod.
 ANNOTATION_PREFIX: Final = "simulate.kubeling.io/"
-_UNITS: Final = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-_DURATION: Final = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 
 
 def parse_duration(text: str) -> float:
-    """Seconds of ``2.5``, ``500ms``, ``1m30s``; ValueError for anything else.
+    """Seconds of ``2.5`` or of a Go duration (``500ms``, ``1m30s``); ValueError otherwise.
 
     >>> parse_duration("0.5"), parse_duration("500ms"), parse_duration("1m30s")
     (0.5, 0.5, 90.0)
@@ -76,11 +74,8 @@ def parse_duration(text: str) -> float:
     try:
         seconds = float(text)
     except ValueError:
-        parts = _DURATION.findall(text)
-        if not parts or "".join(n + u for n, u in parts) != text:
-            raise ValueError(f"invalid duration {text!r}: want e.g. 0.5, 500ms, 2s, 1m") from None
-        seconds = sum(float(n) * _UNITS[u] for n, u in parts)
-    if seconds < 0 or seconds != seconds:
+        seconds = parse_go_duration(text) / 1e9
+    if not seconds >= 0:
         raise ValueError(f"invalid duration {text!r}: must not be negative")
     return seconds
 
