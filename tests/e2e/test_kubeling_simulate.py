@@ -78,7 +78,7 @@ def _check_nodes(server: RunningServer) -> None:
     assert {"type": "InternalIP", "address": "10.64.0.3"} in status["addresses"]
     labels = node["metadata"]["labels"]  # type: ignore[index]
     assert labels["kubernetes.io/hostname"] == "sim-00003"
-    assert labels["topology.kubernetes.io/zone"] == "zone-1"
+    assert labels["topology.kubernetes.io/zone"] == "zone-0"  # sim-00000 to 00009; then zone-1
     leases = server.kubectl_json("get", "leases", "-n", "kube-node-lease")
     holders = {
         lease["metadata"]["name"]: lease["spec"]["holderIdentity"]

@@ -27,7 +27,8 @@ schedule (``--fail-nodes 10% --fail-after 60s --recover-after 300s``) and on sig
 fails, SIGUSR2 recovers).
 
 Nodes are named ``<prefix><index>`` (``sim-00000``), labelled ``kubeling.io/simulated=true``
-(and ``topology.kubernetes.io/zone=zone-<index % zones>`` when there are zones), with the
+(and ``topology.kubernetes.io/zone=zone-<z>`` when there are zones: the nodes in contiguous
+blocks, one per zone), with the
 address ``10.64.x.y`` and pod IPs from ``10.(128 + i // 256).(i % 256).0/24``.
 """
 
@@ -145,7 +146,9 @@ class NodeSimulator:
         name = options.node_name(index)
         labels = {SIMULATED_LABEL: "true", **options.node_labels}
         if options.zones:
-            labels[ZONE_LABEL] = f"zone-{index % options.zones}"
+            # Contiguous blocks, so that a failure (spread evenly over the indices) hits every
+            # zone alike, as the node lifecycle controller's per-zone eviction rates assume.
+            labels[ZONE_LABEL] = f"zone-{index * options.zones // options.nodes}"
         config = KubeletConfig(
             node_name=name,
             root_dir=Path("/nonexistent/kubeling-simulated") / name,  # never touched
