@@ -212,6 +212,7 @@ async def _kubelet(args: argparse.Namespace) -> int:
         cgroups=args.cgroups == "true",
         kubelet_port=args.port,
         mount_namespaces=args.mount_namespaces == "true",
+        runtime=args.runtime,
     )
     pki = Pki.at(args.pki_dir.expanduser())
     server = None
@@ -526,6 +527,13 @@ def _parser() -> argparse.ArgumentParser:
         choices=["true", "false"],
         default="true",
         help="enforce container limits with cgroups where the kernel allows",
+    )
+    kubelet.add_argument(
+        "--runtime",
+        choices=["process", "simulated"],
+        default="process",
+        help="process: containers are host processes; simulated: no processes, pods only "
+        "reported (see docs/simulate.md)",
     )
     kubelet.add_argument(
         "--mount-namespaces",
