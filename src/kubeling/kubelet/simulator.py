@@ -90,7 +90,9 @@ class SimulatorOptions:
         if not 0 < self.nodes <= MAX_NODES:
             raise ValueError(f"--nodes must be between 1 and {MAX_NODES}: {self.nodes}")
         if not 0.0 <= self.fail_fraction <= 1.0:
-            raise ValueError(f"the fraction of nodes to fail must be within 0-100%: {self}")
+            raise ValueError(
+                f"the fraction of nodes to fail is not within 0-100%: {self.fail_fraction}"
+            )
 
     def node_name(self, index: int) -> str:
         return f"{self.name_prefix}{index:05d}"
