@@ -200,6 +200,9 @@ class NodeSimulator:
 
     def _start(self, index: int) -> None:
         assert self._group is not None
+        running = self._tasks.get(index)
+        if running is not None and not running.done():
+            return  # recovered before its staggered start came: one kubelet per node
         kubelet = self.kubelets[index]
         self._tasks[index] = self._group.create_task(
             kubelet.run(), name=f"simulated-node-{kubelet.config.node_name}"
