@@ -1,10 +1,11 @@
 """``kubeling simulate``: many simulated nodes against an API server, in this one process.
 
 See :mod:`kubeling.kubelet.simulator` for what the nodes do and ``docs/simulate.md`` for the
-user guide. This module is the command's shell: the client (one, shared by every node), the
-schedule of node failures (``--fail-after``, ``--recover-after``), the signals (SIGUSR1 fails
-``--fail-nodes`` of the nodes, SIGUSR2 recovers them, SIGINT/SIGTERM stop), and the line
-``simulate: ready nodes=<n>`` on stdout once every node is registered and running its pods.
+user guide. This module is the command's shell: the clients (one for the pods, one for the
+heartbeats, each shared by every node), the schedule of node failures (``--fail-after``,
+``--recover-after``), the signals (SIGUSR1 fails ``--fail-nodes`` of the nodes, SIGUSR2
+recovers them, SIGINT/SIGTERM stop), and the line ``simulate: ready nodes=<n>`` on stdout once
+every node is registered and running its pods.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 
 #: Requests in flight at once over the shared client (every node's writes queue behind them).
 DEFAULT_MAX_REQUESTS_IN_FLIGHT: Final = 64
+#: ... and over the heartbeat client (Leases, Node statuses: about 500 a second at 5,000 nodes).
+HEARTBEAT_REQUESTS_IN_FLIGHT: Final = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +71,12 @@ async def run_simulate(
     max_requests_in_flight: int = DEFAULT_MAX_REQUESTS_IN_FLIGHT,
 ) -> int:
     """Run the nodes until SIGINT or SIGTERM."""
-    async with ApiClient(
-        client_config.with_user_agent(USER_AGENT),
-        max_concurrent_requests=max_requests_in_flight,
-    ) as client:
-        simulator = NodeSimulator(client, options)
+    config = client_config.with_user_agent(USER_AGENT)
+    async with (
+        ApiClient(config, max_concurrent_requests=max_requests_in_flight) as client,
+        ApiClient(config, max_concurrent_requests=HEARTBEAT_REQUESTS_IN_FLIGHT) as heartbeats,
+    ):
+        simulator = NodeSimulator(client, options, heartbeat_client=heartbeats)
         loop = asyncio.get_running_loop()
         main = asyncio.current_task()
         assert main is not None

@@ -141,9 +141,13 @@ class Kubelet:
         backoff: Backoff | None = None,
         server: KubeletServerConfig | None = None,
         shared: SharedParts | None = None,
+        heartbeat_client: ApiClient | None = None,
     ) -> None:
         self.config = config
         self.client = client
+        #: The Lease and the Node's status go through a client of their own when given (the
+        #: kubelet's heartbeat client): queued pod status writes must not delay a renewal.
+        self.heartbeat_client = heartbeat_client or client
         self.simulated = config.runtime == "simulated"
         self.node_ip = config.node_ip or default_node_ip()
         self.hostname = config.node_name if self.simulated else socket.gethostname()
@@ -215,7 +219,7 @@ class Kubelet:
             self.manager, self.statuses, probes=self.probes, host_ips=[self.node_ip]
         )
         self.lease = NodeLease(
-            client.resource(LEASES),
+            self.heartbeat_client.resource(LEASES),
             config.node_name,
             node_uid=self._node_uid,
             duration_seconds=config.node_lease_duration_seconds,
@@ -395,7 +399,7 @@ class Kubelet:
 
     async def _register(self) -> None:
         """Create the Node, or adopt the one that exists; retried until it works."""
-        nodes = self.client.resource(NODES)
+        nodes = self.heartbeat_client.resource(NODES)
         delay = 0.2
         while True:
             host = await self._host()
@@ -436,7 +440,7 @@ class Kubelet:
     async def _report_status(self) -> None:
         """Post the Node's status when it differs from the API's (a controller may have marked
         it Unknown), or every report period."""
-        nodes = self.client.resource(NODES)
+        nodes = self.heartbeat_client.resource(NODES)
         while True:
             try:
                 current = await self._known_node(nodes)

@@ -13,7 +13,10 @@ actions, back-off and status logic. What makes thousands of them fit in one even
 - **one HTTP client** with a bounded number of requests in flight (``max_requests_in_flight``)
   on reused connections; pod status writes are already coalesced per pod (only the latest is
   sent), so under load intermediate statuses are skipped rather than queued; one Event writer,
-  which drops Events when 1,000 wait, as client-go does;
+  which drops Events when 1,000 wait, as client-go does; and, as the kubelet's heartbeat
+  client, a second one for the Leases and Node statuses, so that thousands of pod status
+  writes waiting for the first never hold up a renewal (and the nodes' Leases never expire
+  because the pods are busy);
 - **staggered starts**: node *i* starts ``i / nodes`` of the way into one lease renewal
   interval (at most 500 nodes a second), so that 5,000 Leases are renewed about 500 a second
   rather than all at once;
@@ -111,8 +114,15 @@ def failing_indices(nodes: int, fraction: float) -> list[int]:
 class NodeSimulator:
     """Runs ``options.nodes`` simulated kubelets over one client (see the module docstring)."""
 
-    def __init__(self, client: ApiClient, options: SimulatorOptions) -> None:
+    def __init__(
+        self,
+        client: ApiClient,
+        options: SimulatorOptions,
+        *,
+        heartbeat_client: ApiClient | None = None,
+    ) -> None:
         self.client = client
+        self.heartbeat_client = heartbeat_client
         self.options = options
         self.shared = SharedParts(
             pods=SharedPods(
@@ -167,7 +177,13 @@ class NodeSimulator:
             max_pods=options.max_pods,
         )
         runtime = SimulatedRuntime(options.simulation, pod_ip_prefix=config.pod_ip_prefix)
-        return Kubelet(config, self.client, runtime=runtime, shared=self.shared)
+        return Kubelet(
+            config,
+            self.client,
+            runtime=runtime,
+            shared=self.shared,
+            heartbeat_client=self.heartbeat_client,
+        )
 
     async def run(self) -> None:
         """Run every node until cancelled."""
