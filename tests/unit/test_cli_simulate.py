@@ -19,6 +19,7 @@ from kubeling.cli.simulate import parse_fraction
         (["--nodes", "5", "--fail-nodes", "200%"], "'200%' is not a fraction"),
         (["--nodes", "5", "--failure-rate", "2"], "failure rate 2.0 is not between 0 and 1"),
         (["--nodes", "5", "--node-labels", "novalue"], "invalid node label 'novalue'"),
+        (["--nodes", "5", "--name-prefix", "Sim_"], "invalid --name-prefix 'Sim_'"),
     ],
 )
 def test_bad_flags_are_refused(

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from kubeling.api.naming import is_dns1123_subdomain
 from kubeling.client import ApiClient, EventBroadcaster, SharedInformer, strip_managed_fields
 from kubeling.client.resources import EVENTS, NODES, PODS, SERVICES
 from kubeling.kubelet.config import GIB, KubeletConfig
@@ -92,6 +93,9 @@ class SimulatorOptions:
     def __post_init__(self) -> None:
         if not 0 < self.nodes <= MAX_NODES:
             raise ValueError(f"--nodes must be between 1 and {MAX_NODES}: {self.nodes}")
+        problems = is_dns1123_subdomain(self.node_name(self.nodes - 1))
+        if problems:
+            raise ValueError(f"invalid --name-prefix {self.name_prefix!r}: {'; '.join(problems)}")
         if not 0.0 <= self.fail_fraction <= 1.0:
             raise ValueError(
                 f"the fraction of nodes to fail is not within 0-100%: {self.fail_fraction}"
