@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import datetime
 import gc
 import ipaddress
@@ -24,6 +25,7 @@ from kubeling import __version__
 from kubeling.storage import open_store
 
 if TYPE_CHECKING:
+    from kubeling.client import ClientConfig
     from kubeling.dns import DnsOptions
     from kubeling.ingress import IngressOptions
 
@@ -132,15 +134,43 @@ def _logging(level: str) -> None:
 async def _controller_manager(args: argparse.Namespace) -> int:
     from kubeling.client import load_client_config
     from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
+    from kubeling.controllers.nodelifecycle import NodeLifecycleOptions
 
     _logging(args.log_level)
+    node_lifecycle = NodeLifecycleOptions(
+        node_monitor_period=_seconds(args.node_monitor_period, "--node-monitor-period"),
+        node_monitor_grace_period=_seconds(
+            args.node_monitor_grace_period, "--node-monitor-grace-period"
+        ),
+        node_startup_grace_period=_seconds(
+            args.node_startup_grace_period, "--node-startup-grace-period"
+        ),
+        node_eviction_rate=args.node_eviction_rate,
+        secondary_node_eviction_rate=args.secondary_node_eviction_rate,
+        large_cluster_size_threshold=args.large_cluster_size_threshold,
+        unhealthy_zone_threshold=args.unhealthy_zone_threshold,
+    )
     options = ControllerManagerOptions(
         controllers=tuple(c for c in args.controllers.split(",") if c),
         leader_elect=args.leader_elect == "true",
         local_storage_path=str(args.default_local_storage_path.expanduser().resolve()),
+        node_lifecycle=node_lifecycle,
     )
     await run_controller_manager(load_client_config(args.kubeconfig), options)
     return 0
+
+
+def _seconds(text: str, flag: str) -> float:
+    """A Go duration flag (``40s``, ``1m30s``) in seconds; ValueError naming ``flag``."""
+    from kubeling.api.protobuf import parse_go_duration
+
+    try:
+        nanoseconds = parse_go_duration(text)
+    except ValueError as err:
+        raise ValueError(f"{flag}: {err}") from None
+    if nanoseconds <= 0:
+        raise ValueError(f"{flag} must be positive: {text}")
+    return nanoseconds / 1e9
 
 
 async def _dns(args: argparse.Namespace) -> int:
@@ -295,6 +325,7 @@ async def _kubelet(args: argparse.Namespace) -> int:
         cluster_dns=args.cluster_dns,
         cluster_domain=args.cluster_domain,
         resolv_conf=args.resolv_conf,
+        runtime=args.runtime,
     )
     pki = Pki.at(args.pki_dir.expanduser())
     server = None
@@ -314,6 +345,69 @@ async def _kubelet(args: argparse.Namespace) -> int:
         )
     await run_kubelet(config, load_client_config(args.kubeconfig), server)
     return 0
+
+
+def _simulate_client_config(args: argparse.Namespace) -> ClientConfig:
+    """The client of ``kubeling simulate``: the kubeconfig's, with ``--server`` and
+    ``--token`` (and its CA options) taking precedence; ``--server`` alone needs a token."""
+    from kubeling.client import ClientConfig, load_client_config
+
+    if args.kubeconfig is not None:
+        config = load_client_config(args.kubeconfig.expanduser())
+        if args.server:
+            config = dataclasses.replace(config, server=args.server.rstrip("/"))
+    elif args.server:
+        config = ClientConfig(server=args.server.rstrip("/"))
+    else:
+        default = DEFAULT_DATA_DIR / "kubeconfig.yaml"
+        config = load_client_config(default)
+    if args.token:
+        config = dataclasses.replace(
+            config, token=args.token, token_file=None, client_cert_pem=None, client_key_pem=None
+        )
+    if args.certificate_authority is not None:
+        config = dataclasses.replace(config, ca_pem=args.certificate_authority.read_bytes())
+    if args.insecure_skip_tls_verify:
+        config = dataclasses.replace(config, insecure_skip_tls_verify=True)
+    return config
+
+
+async def _simulate(args: argparse.Namespace) -> int:
+    from kubeling.api.quantity import parse_quantity
+    from kubeling.cli.simulate import FailureSchedule, parse_fraction, run_simulate
+    from kubeling.kubelet.runtime.simulated import SimulationOptions, parse_duration
+    from kubeling.kubelet.simulator import SimulatorOptions
+
+    _logging(args.log_level)
+    simulation = SimulationOptions(
+        start_delay=parse_duration(args.start_delay),
+        exit_after=parse_duration(args.exit_after),
+        exit_code=args.exit_code,
+        failure_rate=args.failure_rate,
+        failure_after=parse_duration(args.failure_after),
+    )
+    options = SimulatorOptions(
+        nodes=args.nodes,
+        name_prefix=args.name_prefix,
+        simulation=simulation,
+        cpus=args.cpu,
+        memory_bytes=parse_quantity(args.memory).value(),
+        max_pods=args.pods,
+        node_labels=_labels(args.node_labels),
+        zones=args.zones,
+        sync_frequency=parse_duration(args.sync_frequency),
+        fail_fraction=parse_fraction(args.fail_nodes),
+    )
+    schedule = FailureSchedule(
+        fail_after=parse_duration(args.fail_after) if args.fail_after else None,
+        recover_after=parse_duration(args.recover_after) if args.recover_after else None,
+    )
+    return await run_simulate(
+        _simulate_client_config(args),
+        options,
+        schedule,
+        max_requests_in_flight=args.max_requests_in_flight,
+    )
 
 
 async def _proxy(args: argparse.Namespace) -> int:
@@ -525,6 +619,23 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_DATA_DIR / "storage",
         help="where local-path volumes live on each node",
     )
+    # The node lifecycle controller's flags, with Kubernetes 1.32's defaults.
+    manager.add_argument("--node-monitor-period", default="5s")
+    manager.add_argument(
+        "--node-monitor-grace-period",
+        default="50s",
+        help="how long a node may stay silent before it is marked NotReady/Unknown",
+    )
+    manager.add_argument("--node-startup-grace-period", default="1m")
+    manager.add_argument(
+        "--node-eviction-rate",
+        type=float,
+        default=0.1,
+        help="nodes per second tainted for eviction in a healthy zone",
+    )
+    manager.add_argument("--secondary-node-eviction-rate", type=float, default=0.01)
+    manager.add_argument("--large-cluster-size-threshold", type=int, default=50)
+    manager.add_argument("--unhealthy-zone-threshold", type=float, default=0.55)
     manager.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
@@ -587,6 +698,13 @@ def _parser() -> argparse.ArgumentParser:
         help="enforce container limits with cgroups where the kernel allows",
     )
     kubelet.add_argument(
+        "--runtime",
+        choices=["process", "simulated"],
+        default="process",
+        help="process: containers are host processes; simulated: no processes, pods only "
+        "reported (see docs/simulate.md)",
+    )
+    kubelet.add_argument(
         "--mount-namespaces",
         choices=["true", "false"],
         default="true",
@@ -599,6 +717,68 @@ def _parser() -> argparse.ArgumentParser:
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
     kubelet.set_defaults(run=_kubelet)
+
+    simulate = sub.add_parser(
+        "simulate",
+        help="run many simulated nodes in this process (registered Nodes, Leases, pods "
+        "taken through the kubelet's logic, no containers)",
+    )
+    simulate.add_argument(
+        "--kubeconfig", type=Path, default=None, help="default: ~/.kubeling/kubeconfig.yaml"
+    )
+    simulate.add_argument("--server", default="", help="the API server's URL")
+    simulate.add_argument("--token", default="", help="a bearer token to authenticate with")
+    simulate.add_argument("--certificate-authority", type=Path, default=None)
+    simulate.add_argument("--insecure-skip-tls-verify", action="store_true")
+    simulate.add_argument("--nodes", type=int, required=True, help="how many nodes")
+    simulate.add_argument("--name-prefix", default="sim-", help="nodes are <prefix>00000...")
+    simulate.add_argument("--node-labels", default="", help="extra labels: key=value,...")
+    simulate.add_argument(
+        "--zones", type=int, default=0, help="spread the nodes over this many zones (0: none)"
+    )
+    simulate.add_argument("--cpu", type=int, default=32, help="CPUs each node reports")
+    simulate.add_argument("--memory", default="256Gi", help="memory each node reports")
+    simulate.add_argument("--pods", type=int, default=110, help="pods each node accepts")
+    simulate.add_argument(
+        "--start-delay", default="0.5s", help="how long a container takes to start"
+    )
+    simulate.add_argument(
+        "--exit-after", default="0", help="containers exit after running this long (0: never)"
+    )
+    simulate.add_argument("--exit-code", type=int, default=0, help="... with this exit code")
+    simulate.add_argument(
+        "--failure-rate",
+        type=float,
+        default=0.0,
+        help="the probability that a container run crashes (exit code 1)",
+    )
+    simulate.add_argument(
+        "--failure-after", default="1s", help="how long a crashing container runs"
+    )
+    simulate.add_argument(
+        "--sync-frequency", default="5m", help="how often each pod is synced without news"
+    )
+    simulate.add_argument(
+        "--fail-nodes",
+        default="10%",
+        help="the fraction of nodes a failure stops (--fail-after, SIGUSR1)",
+    )
+    simulate.add_argument(
+        "--fail-after", default="", help="fail --fail-nodes this long after all nodes run"
+    )
+    simulate.add_argument(
+        "--recover-after", default="", help="bring failed nodes back this long after"
+    )
+    simulate.add_argument(
+        "--max-requests-in-flight",
+        type=int,
+        default=64,
+        help="requests the nodes have in flight at once, over the one shared client",
+    )
+    simulate.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    simulate.set_defaults(run=_simulate)
 
     proxy = sub.add_parser("proxy", help="run the service proxy of one node")
     proxy.add_argument(

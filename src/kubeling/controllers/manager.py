@@ -16,7 +16,7 @@ import logging
 import socket
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kubeling.client import (
     ApiClient,
@@ -38,7 +38,7 @@ from kubeling.controllers.endpointslicemirroring import EndpointSliceMirroringCo
 from kubeling.controllers.garbagecollector import GarbageCollector
 from kubeling.controllers.job import JobController
 from kubeling.controllers.namespace import NamespaceController
-from kubeling.controllers.nodelifecycle import NodeLifecycleController
+from kubeling.controllers.nodelifecycle import NodeLifecycleController, NodeLifecycleOptions
 from kubeling.controllers.podautoscaler import HorizontalPodAutoscalerController
 from kubeling.controllers.podgc import PodGCController
 from kubeling.controllers.replicaset import ReplicaSetController, ReplicationManager
@@ -97,6 +97,8 @@ class ControllerManagerOptions:
     resync_period: float = 0.0
     #: Where the local-path provisioner puts volumes on each node.
     local_storage_path: str = DEFAULT_LOCAL_STORAGE_PATH
+    #: The node lifecycle controller's flags (``--node-monitor-grace-period``...).
+    node_lifecycle: NodeLifecycleOptions = field(default_factory=NodeLifecycleOptions)
 
 
 def selected(spec: Sequence[str]) -> list[str]:
@@ -130,8 +132,13 @@ async def run_controller_manager(
             events=events,
             local_storage_path=options.local_storage_path,
         )
+
         # Built before the informers start: each registers the informers it reads.
-        controllers = [CONTROLLERS[name](ctx) for name in names]
+        def node_lifecycle(ctx: ControllerContext) -> Controller:
+            return NodeLifecycleController(ctx, options.node_lifecycle)
+
+        factories = {**CONTROLLERS, "nodelifecycle": node_lifecycle}
+        controllers = [factories[name](ctx) for name in names]
 
         async def lead() -> None:
             log.info("controller manager leading; running %s", ", ".join(names) or "nothing")

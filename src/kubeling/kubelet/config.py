@@ -6,8 +6,15 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final, Literal
 
-__all__ = ["KubeletConfig", "default_node_ip"]
+from kubeling.kubelet.runtime.simulated import SimulationOptions
+
+__all__ = ["RUNTIMES", "KubeletConfig", "default_node_ip"]
+
+#: The container runtimes a kubelet can use (``--runtime``).
+RUNTIMES: Final = ("process", "simulated")
+GIB: Final = 1024**3
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +64,18 @@ class KubeletConfig:
     resolv_conf: str = "/etc/resolv.conf"
     container_log_max_size: int = 10 * 1024 * 1024
     container_log_max_files: int = 5
+    #: ``process`` (host processes) or ``simulated`` (no processes, no volumes, no host facts:
+    #: see :mod:`kubeling.kubelet.runtime.simulated` and :mod:`kubeling.kubelet.simulated_node`).
+    runtime: Literal["process", "simulated"] = "process"
+    #: What simulated containers do.
+    simulation: SimulationOptions = field(default_factory=SimulationOptions)
+    #: The simulated machine: CPUs and memory it reports.
+    simulated_cpus: int = 32
+    simulated_memory_bytes: int = 256 * GIB
+    #: Where a simulated node's pod IPs come from (``<prefix>1`` to ``<prefix>254``).
+    pod_ip_prefix: str = "10.128.0."
+    #: The ``pods`` capacity (``--max-pods``).
+    max_pods: int = 110
 
     @property
     def logs_dir(self) -> Path:

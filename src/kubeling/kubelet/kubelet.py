@@ -16,7 +16,14 @@ machine would. :meth:`Kubelet.run`, in order:
 
 When it stops it leaves the containers running, unless ``stop_pods_on_exit`` (``kubeling up``):
 then every container gets SIGTERM and, after its grace period (at most
-``shutdown_grace_period``), SIGKILL.
+``shutdown_grace_period``), SIGKILL. A kubelet that stopped may :meth:`Kubelet.run` again (a
+restart: it finds its runtime's containers and adopts its Node).
+
+Many kubelets in one process (``kubeling simulate``) share what would otherwise be one per
+node (:class:`SharedParts`): one watch of the bound pods routed by node
+(:class:`~kubeling.kubelet.pod_source.SharedPods`), one of the Services, one of the Nodes (a
+status report compares with that cache instead of reading the Node every 10 s), and one Event
+writer.
 """
 
 from __future__ import annotations
@@ -27,7 +34,8 @@ import errno
 import logging
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 from kubeling.api import errors
@@ -81,20 +89,23 @@ from kubeling.kubelet.node_status import (
 from kubeling.kubelet.pod_lifecycle import PodLifecycle
 from kubeling.kubelet.pod_network import PodNetwork
 from kubeling.kubelet.pod_runtime import PodRuntimeManager
+from kubeling.kubelet.pod_source import InformerNodePods, NodePods, SharedPods
 from kubeling.kubelet.pod_workers import PodWorkers
 from kubeling.kubelet.podutil import grace_period_seconds, spec_of
 from kubeling.kubelet.prober import ProbeManager
 from kubeling.kubelet.probes import ProbeResults
 from kubeling.kubelet.runtime import cgroups
-from kubeling.kubelet.runtime.interface import RuntimeService
+from kubeling.kubelet.runtime.interface import ContainerEvent, RuntimeService
 from kubeling.kubelet.runtime.process import ProcessRuntime
+from kubeling.kubelet.runtime.simulated import SimulatedRuntime
 from kubeling.kubelet.server import KubeletServer, KubeletServerConfig
+from kubeling.kubelet.simulated_node import SimulatedHooks, SimulatedProbes, simulated_host
 from kubeling.kubelet.stats import StatsProvider
 from kubeling.kubelet.status_manager import StatusManager
 from kubeling.kubelet.streaming import KubeletStreaming
 from kubeling.kubelet.volumes import VolumeError, VolumeHost, VolumeManager
 
-__all__ = ["USER_AGENT", "Kubelet", "run_kubelet"]
+__all__ = ["USER_AGENT", "Kubelet", "SharedParts", "run_kubelet"]
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +117,17 @@ REGISTER_RETRY_MAX: Final = 7.0
 MAX_REQUESTS_IN_FLIGHT: Final = 16
 
 Obj = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SharedParts:
+    """What many kubelets in one process share (see the module docstring); whoever makes it
+    runs the informers and the Event writer."""
+
+    pods: SharedPods
+    services: SharedInformer
+    nodes: SharedInformer
+    events: EventBroadcaster
 
 
 class Kubelet:
@@ -121,41 +143,70 @@ class Kubelet:
         hooks: LifecycleHooks | None = None,
         backoff: Backoff | None = None,
         server: KubeletServerConfig | None = None,
+        shared: SharedParts | None = None,
+        heartbeat_client: ApiClient | None = None,
     ) -> None:
         self.config = config
         self.client = client
+        #: The Lease and the Node's status go through a client of their own when given (the
+        #: kubelet's heartbeat client): queued pod status writes must not delay a renewal.
+        self.heartbeat_client = heartbeat_client or client
+        self.simulated = config.runtime == "simulated"
         self.node_ip = config.node_ip or default_node_ip()
-        self.hostname = socket.gethostname()
+        self.hostname = config.node_name if self.simulated else socket.gethostname()
         self.limits_note = "none: not yet detected"
-        self.runtime = runtime or self._process_runtime()
-        self.events = EventBroadcaster(client.resource(EVENTS))
+        if self.simulated:
+            self.limits_note = "none (simulated node): containers run no process"
+        self.runtime = runtime or self._default_runtime()
+        #: Thousands of simulated nodes in one process log their comings and goings quietly.
+        self._log_level = logging.DEBUG if self.simulated else logging.INFO
+        self.shared = shared
+        #: The informers this kubelet runs itself (shared ones are run by their owner).
+        self._own_informers: list[SharedInformer] = []
+        self._owns_events = shared is None
+        self.events = shared.events if shared else EventBroadcaster(client.resource(EVENTS))
         self.recorder = self.events.new_recorder("kubelet", host=config.node_name)
+        if self.simulated:
+            probes = probes or SimulatedProbes()
+            hooks = hooks or SimulatedHooks()
         self.probes = probes or ProbeManager(self.runtime, self.recorder)
         self.hooks = hooks or HandlerRunner(self.runtime, self.recorder)
-        self.pods = SharedInformer(
-            client.resource(PODS),
-            resource=PODS.group_resource,
-            field_selector=f"spec.nodeName={config.node_name}",
-            transform=strip_managed_fields,
-        )
-        self.services = SharedInformer(
-            client.resource(SERVICES),
-            resource=SERVICES.group_resource,
-            transform=strip_managed_fields,
-        )
+        self.pods: NodePods
+        if shared is not None:
+            self.pods = shared.pods.for_node(config.node_name)
+            self.services = shared.services
+        else:
+            informer = SharedInformer(
+                client.resource(PODS),
+                resource=PODS.group_resource,
+                field_selector=f"spec.nodeName={config.node_name}",
+                transform=strip_managed_fields,
+            )
+            self.pods = InformerNodePods(informer)
+            self.services = SharedInformer(
+                client.resource(SERVICES),
+                resource=SERVICES.group_resource,
+                transform=strip_managed_fields,
+            )
+            self._own_informers = [informer, self.services]
         self.statuses = StatusManager(client.resource(PODS))
-        self.volumes = VolumeManager(
-            config.pods_dir,
-            VolumeHost(
-                get_configmap=self._getter(CONFIGMAPS),
-                get_secret=self._getter(SECRETS),
-                get_claim=self._getter(PERSISTENTVOLUMECLAIMS),
-                get_volume=self._getter(PERSISTENTVOLUMES),
-                request_token=self._request_token,
-                ips=lambda: PodIPs([self.node_ip], [self.node_ip]),
-                allocatable=lambda: self._allocatable,
-            ),
-            recorder=self.recorder,
+        # Containers that run no process read no volume: a simulated node sets none up.
+        self.volumes = (
+            None
+            if self.simulated
+            else VolumeManager(
+                config.pods_dir,
+                VolumeHost(
+                    get_configmap=self._getter(CONFIGMAPS),
+                    get_secret=self._getter(SECRETS),
+                    get_claim=self._getter(PERSISTENTVOLUMECLAIMS),
+                    get_volume=self._getter(PERSISTENTVOLUMES),
+                    request_token=self._request_token,
+                    ips=lambda: PodIPs([self.node_ip], [self.node_ip]),
+                    allocatable=lambda: self._allocatable,
+                ),
+                recorder=self.recorder,
+            )
         )
         self.manager = PodRuntimeManager(
             self.runtime,
@@ -180,7 +231,7 @@ class Kubelet:
             self.manager, self.statuses, probes=self.probes, host_ips=[self.node_ip]
         )
         self.lease = NodeLease(
-            client.resource(LEASES),
+            self.heartbeat_client.resource(LEASES),
             config.node_name,
             node_uid=self._node_uid,
             duration_seconds=config.node_lease_duration_seconds,
@@ -194,8 +245,14 @@ class Kubelet:
         self.node: Obj | None = None
         self._allocatable: dict[str, str] = {}
         self._reported_at = 0.0
+        self._subscribed_to_runtime = False
         #: Set once the node is registered and every pod has a worker.
         self.ready = asyncio.Event()
+
+    def _default_runtime(self) -> RuntimeService:
+        if self.simulated:
+            return SimulatedRuntime(self.config.simulation, pod_ip_prefix=self.config.pod_ip_prefix)
+        return self._process_runtime()
 
     def _process_runtime(self) -> ProcessRuntime:
         manager: cgroups.CgroupManager | None = None
@@ -221,36 +278,42 @@ class Kubelet:
 
     async def run(self) -> None:
         """Run until cancelled (see the module docstring)."""
-        await asyncio.to_thread(self.config.root_dir.mkdir, parents=True, exist_ok=True)
+        self.ready.clear()
+        if not self.simulated:
+            await asyncio.to_thread(self.config.root_dir.mkdir, parents=True, exist_ok=True)
         await self.runtime.start()
+        unsubscribe: Callable[[], None] | None = None
         try:
             await self._start_server()
             async with asyncio.TaskGroup() as group:
-                group.create_task(self.events.run(), name="kubelet-events")
+                if self._owns_events:
+                    group.create_task(self.events.run(), name="kubelet-events")
                 self.statuses.start(group)
                 await self._register()
                 group.create_task(self._report_status(), name="kubelet-node-status")
                 group.create_task(self.lease.run(), name="kubelet-lease")
-                group.create_task(self.pods.run(), name="kubelet-pods-informer")
-                group.create_task(self.services.run(), name="kubelet-services-informer")
+                for informer in self._own_informers:
+                    group.create_task(informer.run(), name=f"kubelet-{informer.resource}")
                 await self.pods.wait_for_sync()
                 await self.services.wait_for_sync()
                 workers = PodWorkers(
                     self.lifecycle, group, sync_frequency=self.config.sync_frequency
                 )
                 self.workers = workers
-                self.runtime.subscribe(lambda event: workers.wake(event.pod_uid))
+                if not self._subscribed_to_runtime:
+                    self.runtime.subscribe(self._container_event)
+                    self._subscribed_to_runtime = True
                 if isinstance(self.probes, ProbeManager):
                     self.probes.start(group, on_change=workers.wake)
-                self.pods.add_event_handler(
-                    on_add=workers.update,
-                    on_update=lambda _, new: workers.update(new),
-                    on_delete=workers.remove,
+                unsubscribe = self.pods.subscribe(
+                    on_update=workers.update, on_delete=workers.remove
                 )
                 await self._remove_orphans()
                 group.create_task(self._housekeeping(), name="kubelet-housekeeping")
-                group.create_task(self.stats.run(), name="kubelet-stats")
-                log.info(
+                if not self.simulated:  # nothing to sample: no process runs
+                    group.create_task(self.stats.run(), name="kubelet-stats")
+                log.log(
+                    self._log_level,
                     "kubelet ready on node %s (%s); container limits: %s",
                     self.config.node_name,
                     self.node_ip,
@@ -258,10 +321,18 @@ class Kubelet:
                 )
                 self.ready.set()
         finally:
+            if unsubscribe is not None:
+                unsubscribe()
+            self.workers = None
             await self._stop_server()
             if self.config.stop_pods_on_exit:
                 await self._stop_all_containers()
             await self.runtime.close()
+
+    def _container_event(self, event: ContainerEvent) -> None:
+        """A container started or exited: its pod's worker looks at once."""
+        if self.workers is not None:
+            self.workers.wake(event.pod_uid)
 
     async def _start_server(self) -> None:
         """Serve logs, exec and port-forward (before registering: the Node reports the port)."""
@@ -295,7 +366,7 @@ class Kubelet:
 
     def _reported_pod(self, namespace: str, name: str) -> Obj | None:
         """A pod bound to this node, with the status this kubelet wrote last."""
-        pod = self.pods.indexer.get(f"{namespace}/{name}")
+        pod = self.pods.get(namespace, name)
         if pod is None:
             return None
         return {**pod, "status": self.statuses.previous(pod)}
@@ -320,8 +391,15 @@ class Kubelet:
 
     # -- the Node ------------------------------------------------------------------------------
 
-    def _host(self) -> HostInfo:
-        return read_host_info(self.config.root_dir, self.hostname)
+    async def _host(self) -> HostInfo:
+        """The machine's facts (a simulated node's from its configuration)."""
+        if self.simulated:
+            return simulated_host(
+                self.config.node_name,
+                cpus=self.config.simulated_cpus,
+                memory_bytes=self.config.simulated_memory_bytes,
+            )
+        return await asyncio.to_thread(read_host_info, self.config.root_dir, self.hostname)
 
     def _status_inputs(self, host: HostInfo, previous: Mapping[str, Any]) -> NodeStatusInputs:
         return NodeStatusInputs(
@@ -332,6 +410,7 @@ class Kubelet:
             now=format_time(),
             previous_conditions=previous.get("conditions") or [],
             kubelet_port=self.server.port if self.server else self.config.kubelet_port,
+            max_pods=self.config.max_pods,
         )
 
     async def _node_uid(self) -> str:
@@ -339,10 +418,10 @@ class Kubelet:
 
     async def _register(self) -> None:
         """Create the Node, or adopt the one that exists; retried until it works."""
-        nodes = self.client.resource(NODES)
+        nodes = self.heartbeat_client.resource(NODES)
         delay = 0.2
         while True:
-            host = await asyncio.to_thread(self._host)
+            host = await self._host()
             inputs = self._status_inputs(host, {})
             body = node_object(
                 inputs,
@@ -371,7 +450,7 @@ class Kubelet:
                         self.config.node_name, patch, patch_type=PatchType.MERGE
                     )
                 self._allocatable = dict(body["status"]["allocatable"])
-                log.info("node %s registered", self.config.node_name)
+                log.log(self._log_level, "node %s registered", self.config.node_name)
                 return
             except (errors.StatusError, TransportError) as err:
                 log.warning("unable to register node %s: %s", self.config.node_name, err)
@@ -381,12 +460,12 @@ class Kubelet:
     async def _report_status(self) -> None:
         """Post the Node's status when it differs from the API's (a controller may have marked
         it Unknown), or every report period."""
-        nodes = self.client.resource(NODES)
+        nodes = self.heartbeat_client.resource(NODES)
         while True:
             try:
-                current = await nodes.get(self.config.node_name, resource_version="0")
+                current = await self._known_node(nodes)
                 known: Obj = current.get("status") or {}
-                host = await asyncio.to_thread(self._host)
+                host = await self._host()
                 status = node_status(self._status_inputs(host, known))
                 due = (
                     time.monotonic() - self._reported_at >= self.config.node_status_report_frequency
@@ -413,6 +492,16 @@ class Kubelet:
                     "unable to update the status of node %s: %s", self.config.node_name, err
                 )
             await asyncio.sleep(self.config.node_status_update_frequency)
+
+    async def _known_node(self, nodes: Any) -> Obj:
+        """The Node as the API has it: from the shared cache of Nodes if there is one, else
+        read (from the API server's cache, ``resourceVersion=0``, as the kubelet does)."""
+        if self.shared is not None:
+            cached = self.shared.nodes.indexer.get(self.config.node_name)
+            if cached is not None:
+                return cached
+        found: Obj = await nodes.get(self.config.node_name, resource_version="0")
+        return found
 
     # -- pods ----------------------------------------------------------------------------------
 
@@ -474,7 +563,7 @@ class Kubelet:
 
     async def _remove_orphans(self) -> None:
         """Remove the runtime's sandboxes of pods that are neither in the API nor worked on."""
-        known = {p["metadata"]["uid"] for p in self.pods.indexer.list()}
+        known = {p["metadata"]["uid"] for p in self.pods.list()}
         if self.workers is not None:
             known |= set(self.workers.workers)
         for sandbox in await self.runtime.list_pod_sandboxes():
@@ -489,7 +578,8 @@ class Kubelet:
             )
             await self.runtime.stop_pod_sandbox(sandbox.id)
             await self.manager.remove_pod(uid)
-        await self.volumes.remove_orphans(known)
+        if self.volumes is not None:
+            await self.volumes.remove_orphans(known)
 
     async def _housekeeping(self) -> None:
         while True:

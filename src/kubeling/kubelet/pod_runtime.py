@@ -267,6 +267,9 @@ class PodRuntimeManager:
                 "io.kubernetes.pod.namespace": namespace,
                 "io.kubernetes.pod.uid": uid,
             },
+            # As CRI: the pod's annotations go with its sandbox (the simulated runtime reads
+            # its per-pod settings there).
+            annotations=dict(meta.get("annotations") or {}),
         )
 
     # -- syncing -------------------------------------------------------------------------------

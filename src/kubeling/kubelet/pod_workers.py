@@ -66,6 +66,9 @@ class PodWorker:
         self.reasons: dict[str, tuple[str, str]] = {}
         self._wake = asyncio.Event()
         self._wake.set()
+        #: The timer that wakes the worker at its next sync (a timer handle, not a task per
+        #: waiting pod: a node simulator keeps 150,000 workers waiting).
+        self._timer: asyncio.TimerHandle | None = None
         self._deadline: float | None = None
 
     def update(self, pod: Obj) -> None:
@@ -84,17 +87,19 @@ class PodWorker:
         self._deadline = time.monotonic() + max(seconds, 0.0)
 
     async def _wait(self) -> None:
-        while not self._wake.is_set():
-            if self._deadline is None:
-                await self._wake.wait()
-                break
-            remaining = self._deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            try:
-                await asyncio.wait_for(self._wake.wait(), remaining)
-            except TimeoutError:
-                break
+        if not self._wake.is_set() and self._deadline is not None:
+            loop = asyncio.get_running_loop()
+            delay = self._deadline - time.monotonic()
+            if delay <= 0:
+                self._wake.set()
+            else:
+                self._timer = loop.call_later(delay, self._wake.set)
+        try:
+            await self._wake.wait()
+        finally:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
         self._wake.clear()
         self._deadline = None
 
