@@ -387,6 +387,7 @@ class ApiServerApp:
             return self._object_response(rest, obj, table)
         if verb == "list":
             list_options = ListOptions.parse(query)
+            list_options.check_for(watch=False)
             if table is None:
                 raw = await rest.list_json(namespace, list_options)
                 if raw is not None:
@@ -591,6 +592,7 @@ class ApiServerApp:
         table: TableRequest | None,
     ) -> web.StreamResponse:
         options = ListOptions.parse(request.query)
+        options.check_for(watch=True)
         events = watch_events(rest, namespace, options)
         # The first event may fail (bad selector...): raise before sending 200.
         response = web.StreamResponse(
