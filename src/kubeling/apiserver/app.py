@@ -196,7 +196,9 @@ class ApiServerApp:
         self._node_join = node_join
         self.metrics = Metrics()
         self.app = web.Application(client_max_size=codec.MAX_BODY_BYTES + 1024)
-        self.app.router.add_route("*", "/{tail:.*}", self._handle)
+        # Every path, a decoded newline in it too (``.`` would not match it, and aiohttp's
+        # own 404 would answer before authentication).
+        self.app.router.add_route("*", "/{tail:[\\s\\S]*}", self._handle)
 
     # -- entry ---------------------------------------------------------------
 
@@ -420,6 +422,7 @@ class ApiServerApp:
             return self._object_response(rest, obj, table)
         if verb == "list":
             list_options = ListOptions.parse(query)
+            list_options.check_for(watch=False)
             if table is None:
                 raw = await rest.list_json(namespace, list_options)
                 if raw is not None:
@@ -624,6 +627,7 @@ class ApiServerApp:
         table: TableRequest | None,
     ) -> web.StreamResponse:
         options = ListOptions.parse(request.query)
+        options.check_for(watch=True)
         events = watch_events(rest, namespace, options)
         # The first event may fail (bad selector...): raise before sending 200.
         response = web.StreamResponse(

@@ -53,7 +53,18 @@ def media_type(content_type: str) -> str:
 
 
 def dumps(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    """Compact JSON in UTF-8, bytes that are not UTF-8 replaced by U+FFFD as Go's
+    encoder does: a header's raw bytes (decoded with surrogate escapes) may be quoted
+    back in a Status message.
+
+    >>> dumps({"user": b"\\xff".decode("utf-8", "surrogateescape")}).decode()
+    '{"user":"\ufffd"}'
+    """
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").encode()
 
 
 def decode_body(body: bytes, content_type: str, *, type: Object | None = None) -> Any:

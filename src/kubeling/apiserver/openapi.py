@@ -90,6 +90,10 @@ KUBERNETES_VERSION = "v1.32.0"
 SchemaProvider = Callable[[Resource], Mapping[str, Any] | None]
 """A Resource's raw OpenAPI v3 schema (custom resources), or None (built-ins)."""
 
+DeletedObjectProvider = Callable[[Resource], bool]
+"""Whether a DELETE of the Resource answers with the object (pods) rather than a Status,
+which the document declares as its 200 and 202 responses, as Kubernetes' installer does."""
+
 PATCH_CONTENT_TYPES = (
     "application/apply-patch+yaml",
     "application/json-patch+json",
@@ -262,6 +266,7 @@ def build_v3(
     resources: Iterable[Resource],
     *,
     schema_provider: SchemaProvider | None = None,
+    returns_deleted_object: DeletedObjectProvider | None = None,
     version: str = KUBERNETES_VERSION,
 ) -> dict[str, OpenAPIDocument]:
     """One OpenAPI v3 document per served group-version, keyed by discovery path."""
@@ -269,7 +274,7 @@ def build_v3(
     for (group, gv_version), members in _by_group_version(resources).items():
         path = group_version_path(group, gv_version)
         schemas = _Schemas("v3")
-        paths = _paths(group, gv_version, members, schemas, schema_provider)
+        paths = _paths(group, gv_version, members, schemas, schema_provider, returns_deleted_object)
         document = {
             "openapi": "3.0.0",
             "info": {"title": "Kubernetes", "version": version},
@@ -299,13 +304,16 @@ def build_v2(
     resources: Iterable[Resource],
     *,
     schema_provider: SchemaProvider | None = None,
+    returns_deleted_object: DeletedObjectProvider | None = None,
     version: str = KUBERNETES_VERSION,
 ) -> dict[str, Any]:
     """The swagger 2.0 document of every served resource (``/openapi/v2``, JSON)."""
     schemas = _Schemas("v2")
     paths: dict[str, Any] = {}
     for (group, gv_version), members in _by_group_version(resources).items():
-        for p in _paths(group, gv_version, members, schemas, schema_provider):
+        for p in _paths(
+            group, gv_version, members, schemas, schema_provider, returns_deleted_object
+        ):
             paths[p.url] = p.render("v2", schemas)
     return {
         "swagger": "2.0",
@@ -782,6 +790,7 @@ def _paths(
     resources: Sequence[Resource],
     schemas: _Schemas,
     provider: SchemaProvider | None,
+    returns_deleted_object: DeletedObjectProvider | None = None,
 ) -> list[_Path]:
     naming = _Naming(group, version)
     prefix = f"/apis/{group}/{version}" if group else f"/api/{version}"
@@ -818,6 +827,8 @@ def _paths(
                 kind_schema=kind_schema,
                 list_schema=list_schema,
                 custom=raw is not None,
+                returns_deleted=returns_deleted_object is not None
+                and returns_deleted_object(resource),
             )
         )
     return [p for p in paths if p.operations]
@@ -832,6 +843,7 @@ def _resource_paths(
     kind_schema: str,
     list_schema: str,
     custom: bool,
+    returns_deleted: bool = False,
 ) -> list[_Path]:
     kind = resource.kind
     verbs = set(resource.verbs)
@@ -941,6 +953,7 @@ def _resource_paths(
             )
         )
     if "delete" in verbs:
+        deleted = kind_schema if returns_deleted else status
         item.operations.append(
             op(
                 "delete",
@@ -951,7 +964,7 @@ def _resource_paths(
                 params=_DELETE_PARAMS,
                 body=schemas.use(DELETE_OPTIONS),
                 body_required=False,
-                responses=(("200", "OK", status), ("202", "Accepted", status)),
+                responses=(("200", "OK", deleted), ("202", "Accepted", deleted)),
             )
         )
     if resource.namespaced and "list" in verbs:

@@ -125,7 +125,11 @@ class OpenAPICache:
         if key == self._key:
             return
         resources = self.registry.resources()
-        self._v3 = build_v3(resources, schema_provider=self.registry.openapi_schema)
+        self._v3 = build_v3(
+            resources,
+            schema_provider=self.registry.openapi_schema,
+            returns_deleted_object=self.registry.returns_deleted_object,
+        )
         self._v3_root = json.dumps(v3_root(self._v3), separators=(",", ":")).encode()
         self._v2 = None  # built lazily: only some clients ask for it
         self._key = key
@@ -142,7 +146,11 @@ class OpenAPICache:
         self._refresh()
         if self._v2 is None:
             body = json.dumps(
-                build_v2(self.registry.resources(), schema_provider=self.registry.openapi_schema),
+                build_v2(
+                    self.registry.resources(),
+                    schema_provider=self.registry.openapi_schema,
+                    returns_deleted_object=self.registry.returns_deleted_object,
+                ),
                 separators=(",", ":"),
             ).encode()
             # HTTP dates have whole seconds; If-Modified-Since compares them.

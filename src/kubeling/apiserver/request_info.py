@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["RequestInfo", "parse_request_info"]
+__all__ = ["RequestInfo", "parse_request_info", "query_flag"]
 
 _METHOD_VERBS = {
     "POST": "create",
@@ -57,8 +57,14 @@ class RequestInfo:
         return f"{self.group}/{self.version}" if self.group else self.version
 
 
-def _truthy(value: str | None) -> bool:
-    return value is not None and value.lower() in ("true", "1")
+def query_flag(value: str | None) -> bool:
+    """A boolean query parameter as Kubernetes converts one: absent is false, and any
+    value but ``0`` and ``false`` (any case) is true, the empty one included.
+
+    >>> [query_flag(v) for v in (None, "false", "0", "true", "1", "", "maybe")]
+    [False, False, False, True, True, True, True]
+    """
+    return value is not None and value.lower() not in ("0", "false")
 
 
 def parse_request_info(method: str, path: str, query: Mapping[str, str]) -> RequestInfo:
@@ -99,7 +105,7 @@ def parse_request_info(method: str, path: str, query: Mapping[str, str]) -> Requ
         # /api/v1/namespaces/x: the namespace an object lives in is itself.
         namespace = name
 
-    if watch or (verb == "get" and not name and _truthy(query.get("watch"))):
+    if watch or (verb == "get" and not name and query_flag(query.get("watch"))):
         verb = "watch"
     elif verb == "get" and not name:
         verb = "list"

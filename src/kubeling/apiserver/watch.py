@@ -78,6 +78,9 @@ async def watch_events(
                 yield _event("ADDED", rest, cached)
         if options.send_initial_events and options.allow_watch_bookmarks:
             yield bookmark(after, initial_end=True)
+    elif rv in ("", "0"):
+        # sendInitialEvents=false without a resourceVersion: from now on
+        after = cache.revision
     else:
         after = int(rv)
     try:

@@ -528,7 +528,9 @@ class ResourceClient:
             timeoutSeconds=str(timeout_seconds) if timeout_seconds else "",
         )
         if send_initial_events is not None:
+            # the API server requires the pair, as client-go's watch-list sends it
             params["sendInitialEvents"] = "true" if send_initial_events else "false"
+            params["resourceVersionMatch"] = "NotOlderThan"
         path = self.resource.path(namespace=namespace)
         read_timeout = timeout_seconds + _WATCH_READ_GRACE_SECONDS if timeout_seconds else None
         timeout = aiohttp.ClientTimeout(

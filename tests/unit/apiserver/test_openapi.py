@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import json
@@ -315,6 +316,32 @@ def test_v2_shape() -> None:
     }
     spec = v2["definitions"][T + "Widget"]["properties"]["spec"]
     assert spec == {"$ref": f"#/definitions/{T}WidgetSpec", "description": "Spec."}
+
+
+def test_delete_declares_the_object_where_delete_returns_it() -> None:
+    """Kubernetes' installer declares a delete's 200/202 as the object for stores that
+    return it (pods), a Status for the rest; the fuzzer's response check found the pod
+    delete declared as a Status."""
+    others = dataclasses.replace(WIDGETS, group="others.test.io")
+    v2 = build_v2([WIDGETS, others], returns_deleted_object=lambda r: r is WIDGETS)
+
+    def responses(group: str) -> dict[str, Any]:
+        item = v2["paths"][f"/apis/{group}/v1/namespaces/{{namespace}}/widgets/{{name}}"]
+        declared: dict[str, Any] = item["delete"]["responses"]
+        return declared
+
+    widget = {"$ref": f"#/definitions/{T}Widget"}
+    status = {"$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Status"}
+    assert responses("widgets.test.io")["200"]["schema"] == widget
+    assert responses("widgets.test.io")["202"]["schema"] == widget
+    assert responses("others.test.io")["200"]["schema"] == status
+    v3 = build_v3([WIDGETS], returns_deleted_object=lambda r: True)
+    (document,) = v3.values()
+    item = document.document["paths"][
+        "/apis/widgets.test.io/v1/namespaces/{namespace}/widgets/{name}"
+    ]
+    answer = item["delete"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": f"#/components/schemas/{T}Widget"}
 
 
 # -- custom resources --------------------------------------------------------------

@@ -281,3 +281,36 @@ async def test_creating_in_a_terminating_namespace_is_forbidden_with_its_cause()
     ]
     assert errors.has_status_cause(info.value, errors.CAUSE_NAMESPACE_TERMINATING)
     assert not errors.has_status_cause(info.value, "FieldValueInvalid")
+
+
+@pytest.mark.parametrize(
+    "namespace", ["bad\x1bns", "tab\tns", "x" * 1100], ids=["escape", "tab", "too-long"]
+)
+async def test_names_no_key_can_hold_are_not_found_not_a_server_error(namespace: str) -> None:
+    """A namespace or name the store cannot key (a control character, over the key
+    limit) holds nothing: get, update, patch and delete are 404 and a list is empty, as
+    in Kubernetes, whose etcd keys are bytes (the fuzzer found these 500s)."""
+    rest = _rest("configmaps")
+    await rest.create("ns", _cm("a"), W)
+    for read in (
+        rest.get(namespace, "a"),
+        rest.get("ns", namespace),
+        rest.update(namespace, "a", _cm("a"), W),
+        rest.delete(namespace, "a", DeleteOptions()),
+    ):
+        with pytest.raises(StatusError) as info:
+            await read
+        assert (info.value.code, info.value.reason) == (404, "NotFound")
+    listed = await rest.list(namespace, ListOptions())
+    assert listed["items"] == []
+    assert (await rest.delete_collection(namespace, ListOptions(), DeleteOptions()))["items"] == []
+
+
+async def test_a_valid_name_the_store_cannot_key_is_a_400() -> None:
+    """A ClusterRole name is only a path segment for Kubernetes (control characters
+    allowed): one the store cannot key is refused with 400, not a 500."""
+    rest = _rest("clusterroles", "rbac.authorization.k8s.io", strategies=True)
+    with pytest.raises(StatusError) as info:
+        await rest.create("", {"metadata": {"name": "bell\x07role"}, "rules": []}, W)
+    assert (info.value.code, info.value.reason) == (400, "BadRequest")
+    assert "Name parameter invalid" in info.value.message

@@ -204,6 +204,11 @@ class Registry:
         rest = self.lookup(resource.group, resource.version, resource.plural)
         return rest.openapi_schema if rest is not None else None
 
+    def returns_deleted_object(self, resource: Resource) -> bool:
+        """Whether a DELETE of ``resource`` answers with the object, not a Status."""
+        rest = self.lookup(resource.group, resource.version, resource.plural)
+        return rest is not None and rest.strategy.returns_deleted_object
+
     def lookup(self, group: str, version: str, plural: str) -> ResourceStore | None:
         return self._stores.get((group, version, plural))
 

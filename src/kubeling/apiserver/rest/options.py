@@ -11,23 +11,31 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubeling.api import errors, fields, labels
+from kubeling.api.field import forbidden
+from kubeling.apiserver.request_info import query_flag
 
 __all__ = ["DeleteOptions", "ListOptions", "WriteOptions"]
 
 
+_INT64 = range(-(2**63), 2**63)
+
+
 def _int(query: Mapping[str, str], name: str) -> int | None:
+    """An int64 query parameter, as Kubernetes reads one; 400 if it is not one."""
     raw = query.get(name)
     if raw is None or raw == "":
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
+        value = None
+    if value is None or value not in _INT64:
         raise errors.bad_request(f'invalid value for {name}: "{raw}"') from None
+    return value
 
 
 def _bool(query: Mapping[str, str], name: str) -> bool:
-    raw = query.get(name, "")
-    return raw.lower() in ("true", "1")
+    return query_flag(query.get(name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +73,6 @@ class ListOptions:
                 f'resourceVersionMatch: Unsupported value: "{match}": '
                 'supported values: "Exact", "NotOlderThan"'
             )
-        if match and not rv:
-            raise errors.bad_request(
-                "resourceVersionMatch is forbidden unless resourceVersion is provided"
-            )
         if token and rv and rv != "0":
             raise errors.bad_request(
                 "specifying resource version is not allowed when using continue"
@@ -89,8 +93,46 @@ class ListOptions:
             resource_version_match=match,
             timeout_seconds=_int(query, "timeoutSeconds"),
             allow_watch_bookmarks=_bool(query, "allowWatchBookmarks"),
-            send_initial_events=None if initial is None else initial.lower() == "true",
+            send_initial_events=None if initial is None else query_flag(initial),
         )
+
+    def check_for(self, *, watch: bool) -> None:
+        """Kubernetes' ListOptions validation of what differs between a list and a
+        watch (``resourceVersionMatch``, the watch-list ``sendInitialEvents``): 422
+        Invalid ``ListOptions.meta.k8s.io ""`` when they are misused."""
+        problems = []
+        if not watch and self.resource_version_match and not self.resource_version:
+            problems.append(
+                forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden unless resourceVersion is provided",
+                )
+            )
+        if not watch and self.send_initial_events is not None:
+            problems.append(
+                forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list")
+            )
+        if (
+            watch
+            and self.send_initial_events is not None
+            and self.resource_version_match != "NotOlderThan"
+        ):
+            problems.append(
+                forbidden(
+                    "resourceVersionMatch",
+                    "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+                )
+            )
+        if watch and self.resource_version_match and self.send_initial_events is None:
+            problems.append(
+                forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden for watch unless sendInitialEvents "
+                    "is provided",
+                )
+            )
+        if problems:
+            raise errors.invalid("ListOptions.meta.k8s.io", "", problems)
 
 
 @dataclass(frozen=True, slots=True)

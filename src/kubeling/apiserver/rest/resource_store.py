@@ -54,9 +54,11 @@ from kubeling.apiserver.rest.served_version import ServedVersion
 from kubeling.apiserver.rest.strategy import StatusStrategy, Strategy
 from kubeling.apiserver.watch_cache import CachedObject, Selectable, WatchCache
 from kubeling.storage import (
+    MAX_KEY_BYTES,
     CompactedError,
     ConflictError,
     InvalidContinueError,
+    InvalidKeyError,
     KeyExistsError,
     KeyNotFoundError,
     KeyValue,
@@ -65,7 +67,7 @@ from kubeling.storage import (
     Store,
     ValueTooLargeError,
 )
-from kubeling.storage.keys import encode_continue
+from kubeling.storage.keys import check_key, encode_continue
 
 __all__ = ["PATCH_TYPES", "ResourceStore", "WriteResult", "patch_status"]
 
@@ -168,7 +170,31 @@ class ResourceStore:
         return self.resource.namespaced
 
     def key(self, namespace: str, name: str) -> str:
-        return objects.object_key(self.storage_prefix, namespace if self.namespaced else "", name)
+        """The store key of ``name``; 404 if no object could be stored under it.
+
+        Kubernetes' etcd takes any bytes as a key, so that a name or namespace with a
+        control character, or too long for a key, is simply not found there; kubeling's
+        stores refuse such keys, and the API must answer the same 404 and not fail.
+        """
+        key = objects.object_key(self.storage_prefix, namespace if self.namespaced else "", name)
+        if not _storable(key):
+            raise self._not_found(name)
+        return key
+
+    def _key_to_create(self, namespace: str, name: str) -> str:
+        """The store key of a new object ``name``, or 400 when the store cannot hold it.
+
+        Only a name that the resource's validation lets through and the store cannot
+        take comes here (a path segment name of a role, with a control character or
+        over the key limit): Kubernetes would store it (docs/differences.md).
+        """
+        key = objects.object_key(self.storage_prefix, namespace if self.namespaced else "", name)
+        if not _storable(key):
+            raise errors.bad_request(
+                f"Name parameter invalid: {name!r}: may not contain control characters "
+                f"or exceed {MAX_KEY_BYTES} bytes with its namespace"
+            )
+        return key
 
     def _not_found(self, name: str) -> errors.StatusError:
         return errors.not_found(self.resource.group_resource, name)
@@ -355,7 +381,12 @@ class ResourceStore:
         """A List of the objects matching ``options``, paged with limit/continue."""
         self.check_field_selector(options)
         prefix = objects.prefix_for(self.storage_prefix, namespace if self.namespaced else "")
-        if options.resource_version == "0" and not options.continue_token:
+        if not _storable(prefix) or (
+            options.resource_version == "0" and not options.continue_token
+        ):
+            # a namespace no key can name holds nothing: the cache says so (as etcd
+            # would list no keys), without a store read the store would refuse
+            return await self._list_from_cache(prefix, options)
             return await self._list_from_cache(prefix, options)
         revision = 0
         if options.resource_version_match == "Exact":
@@ -553,13 +584,13 @@ class ResourceStore:
             if attributes is not None and not attempt:
                 assert self.admission is not None
                 await self.admission.validate(attributes)
+            key = self._key_to_create(meta.get("namespace", ""), meta["name"])
             if options.dry_run:
-                existing = await self.store.get(self.key(namespace, meta["name"]))
+                existing = await self.store.get(key)
                 if existing is not None:
                     raise errors.already_exists(self.resource.group_resource, meta["name"])
                 return self.served.outgoing(obj)
             await self.strategy.allocate(obj)
-            key = self.key(meta.get("namespace", ""), meta["name"])
             try:
                 kv = await self.store.create(key, self._encode(obj))
             except KeyExistsError:
@@ -1114,6 +1145,14 @@ class ResourceStore:
             deleted.append(obj)
         listed["items"] = deleted
         return listed
+
+
+def _storable(key: str) -> bool:
+    try:
+        check_key(key)
+    except InvalidKeyError:
+        return False
+    return True
 
 
 def _continue_from(page: ListResult, kv: KeyValue, prefix: str) -> str:
