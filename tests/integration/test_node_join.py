@@ -280,7 +280,7 @@ async def ask_serving(config: ClientConfig, body: bytes | Obj) -> tuple[int, Obj
         try:
             answer = await client.request("POST", "/kubeling/v1/kubelet-serving", body=body)
         except errors.StatusError as err:
-            return err.code, err.to_status()
+            return err.code, dict(err.to_status())
     return 201, answer
 
 
