@@ -64,6 +64,7 @@ __all__ = [
     "KUBELET_CLIENT_USER",
     "LEAF_VALIDITY",
     "RENEW_BEFORE",
+    "CsrContents",
     "CsrError",
     "Identity",
     "Pki",
@@ -77,8 +78,13 @@ __all__ = [
     "issue_client_cert",
     "issue_serving_cert",
     "new_client_csr",
+    "new_serving_csr",
+    "read_csr",
     "self_signed_serving_cert",
+    "serving_cert_usable",
+    "serving_ssl_context",
     "sign_client_csr",
+    "sign_serving_csr",
     "write_atomic",
 ]
 
@@ -109,6 +115,18 @@ class PkiError(Exception):
 class CsrError(ValueError):
     """A certificate signing request that cannot be signed (unreadable, forged, or asking for
     more than a client certificate)."""
+
+
+class CsrContents(NamedTuple):
+    """What a certificate signing request asks for, as Go's ``x509.CertificateRequest`` shows
+    it: the subject's CN and O values (in order) and the subject alternative names."""
+
+    common_name: str
+    organizations: tuple[str, ...]
+    dns_names: tuple[str, ...] = ()
+    ip_addresses: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    uris: tuple[str, ...] = ()
 
 
 class Identity(NamedTuple):
@@ -173,14 +191,7 @@ class Pki:
     def serving_ssl_context(self, cert: Path, key: Path) -> ssl.SSLContext:
         """TLS for a server of this cluster (the API server, a kubelet) serving ``cert``/``key``,
         verifying client certificates against the CA when sent (``CERT_OPTIONAL``)."""
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
-        context.load_cert_chain(cert, key)
-        context.load_verify_locations(cafile=self.ca_cert)
-        context.verify_mode = ssl.CERT_OPTIONAL
-        # aiohttp speaks HTTP/1.1 only; saying so lets Go clients skip offering h2 on this conn.
-        context.set_alpn_protocols(["http/1.1"])
-        return context
+        return serving_ssl_context(cert, key, self.ca_cert)
 
     def kubelet_client_ssl_context(self) -> ssl.SSLContext:
         """TLS for the API server calling kubelets: the kubelet-client identity; the kubelet's
@@ -193,6 +204,19 @@ class Pki:
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.load_cert_chain(cert, key)
         return context
+
+
+def serving_ssl_context(cert: Path, key: Path, ca_cert: Path) -> ssl.SSLContext:
+    """TLS for a server serving ``cert``/``key``: TLS 1.2+, client certificates verified
+    against ``ca_cert`` when sent (``CERT_OPTIONAL``: a client may bring a token instead)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert, key)
+    context.load_verify_locations(cafile=ca_cert)
+    context.verify_mode = ssl.CERT_OPTIONAL
+    # aiohttp speaks HTTP/1.1 only; saying so lets Go clients skip offering h2 on this conn.
+    context.set_alpn_protocols(["http/1.1"])
+    return context
 
 
 def default_server_sans(
@@ -353,19 +377,26 @@ def issue_serving_cert(
     ca_key = _read_key(pki.ca_key)
     if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
         raise PkiError(f"{pki.ca_key}: the CA key is not an ECDSA key")
-    san = x509.SubjectAlternativeName(
-        [
-            *(x509.DNSName(name) for name in _unique(names, key=str.lower)),
-            *(x509.IPAddress(ipaddress.ip_address(ip)) for ip in _unique(ips, key=str)),
-        ]
-    )
     return _issue_leaf(
         ca_cert,
         ca_key,
         subject=_name(common_name, ()),
         usage=ExtendedKeyUsageOID.SERVER_AUTH,
-        san=san,
+        san=_sans(names, ips),
         now=when,
+    )
+
+
+def _sans(names: Iterable[str], ips: Iterable[str]) -> x509.SubjectAlternativeName:
+    """DNS names then IP addresses, each once."""
+    return x509.SubjectAlternativeName(
+        [
+            *(x509.DNSName(name) for name in _unique(names, key=str.lower)),
+            *(
+                x509.IPAddress(ipaddress.ip_address(ip))
+                for ip in _unique(ips, key=lambda ip: ipaddress.ip_address(ip).compressed)
+            ),
+        ]
     )
 
 
@@ -380,6 +411,108 @@ def new_client_csr(common_name: str, organizations: Sequence[str]) -> tuple[byte
         .sign(key, hashes.SHA256())
     )
     return csr.public_bytes(serialization.Encoding.PEM), _pem(key)
+
+
+def new_serving_csr(
+    common_name: str, organizations: Sequence[str], *, names: Sequence[str], ips: Sequence[str]
+) -> tuple[bytes, bytes]:
+    """Like :func:`new_client_csr`, for a serving certificate: the request also asks for
+    ``names`` and ``ips`` as subject alternative names (a kubelet's ``serverTLSBootstrap``
+    request)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(_name(common_name, organizations))
+        .add_extension(_sans(names, ips), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return csr.public_bytes(serialization.Encoding.PEM), _pem(key)
+
+
+def read_csr(csr_pem: bytes) -> CsrContents:
+    """What the request ``csr_pem`` asks for (subject and SANs), once it is known to parse, to
+    be signed by its own key and to use a key this CA signs for; :class:`CsrError` if not.
+
+    Whether a request may be signed (its subject, its SANs, its usages) is the approver's
+    question (:mod:`kubeling.apiserver.kubelet_csr`), not this function's.
+    """
+    return _csr_contents(_load_csr(csr_pem)[1])
+
+
+def _csr_contents(csr: x509.CertificateSigningRequest) -> CsrContents:
+    organizations = tuple(
+        str(a.value) for a in csr.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    )
+    identity = _identity(_subject_attributes(csr.subject))
+    try:
+        san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return CsrContents(identity.user if identity else "", organizations)
+    return CsrContents(
+        common_name=identity.user if identity else "",
+        organizations=organizations,
+        dns_names=tuple(san.get_values_for_type(x509.DNSName)),
+        ip_addresses=tuple(str(ip) for ip in san.get_values_for_type(x509.IPAddress)),
+        emails=tuple(san.get_values_for_type(x509.RFC822Name)),
+        uris=tuple(san.get_values_for_type(x509.UniformResourceIdentifier)),
+    )
+
+
+def sign_serving_csr(pki: Pki, csr_pem: bytes, *, now: datetime.datetime | None = None) -> bytes:
+    """Sign a serving certificate for the request ``csr_pem`` (PEM): its subject, its public key,
+    its DNS and IP subject alternative names, the serverAuth usage; every other extension it
+    asks for is left out, as Kubernetes' csrsigning controller leaves it out.
+
+    Raises :class:`CsrError` for what :func:`read_csr` refuses, a request that names no CN, or
+    one that names neither a DNS name nor an IP address.
+    """
+    public_key, csr = _load_csr(csr_pem)
+    request = _csr_contents(csr)
+    if not request.common_name:
+        raise CsrError("the request's subject names no common name (CN)")
+    if not request.dns_names and not request.ip_addresses:
+        raise CsrError("DNS or IP subjectAltName is required")
+    when = now if now is not None else datetime.datetime.now(datetime.UTC)
+    ca_cert, ca_key = _load_ca(pki)
+    cert = _sign_leaf(
+        ca_cert,
+        ca_key,
+        public_key,
+        subject=_name(request.common_name, request.organizations),
+        usage=ExtendedKeyUsageOID.SERVER_AUTH,
+        san=_sans(request.dns_names, request.ip_addresses),
+        now=when,
+    )
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def serving_cert_usable(
+    cert_pem: bytes,
+    key_pem: bytes,
+    ca_pem: bytes,
+    *,
+    names: Iterable[str],
+    ips: Iterable[str],
+    now: datetime.datetime | None = None,
+) -> bool:
+    """Whether a serving certificate can be kept: its key, issued by the CA ``ca_pem``, at least
+    :data:`RENEW_BEFORE` left, and its SANs cover ``names`` and ``ips``."""
+    when = now if now is not None else datetime.datetime.now(datetime.UTC)
+    try:
+        cert = x509.load_pem_x509_certificate(cert_pem)
+        key = serialization.load_pem_private_key(key_pem, password=None)
+        ca_cert = x509.load_pem_x509_certificate(ca_pem)
+    except (ValueError, TypeError):
+        return False
+    if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
+        return False
+    if not _same_public_key(cert, key):
+        return False
+    try:
+        cert.verify_directly_issued_by(ca_cert)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return cert.not_valid_after_utc - when >= RENEW_BEFORE and _covers_sans(cert, names, ips)
 
 
 def client_csr_identity(csr_pem: bytes) -> Identity:
@@ -416,14 +549,30 @@ def sign_client_csr(
 def _load_client_csr(
     csr_pem: bytes,
 ) -> tuple[ec.EllipticCurvePublicKey | rsa.RSAPublicKey, Identity]:
+    public_key, csr = _load_csr(csr_pem)
+    if len(csr.extensions) > 0:
+        raise CsrError("the request must not ask for extensions (subject alternative names...)")
+    identity = _identity(_subject_attributes(csr.subject))
+    if identity is None:
+        raise CsrError("the request's subject names no common name (CN)")
+    return public_key, identity
+
+
+def _load_csr(
+    csr_pem: bytes,
+) -> tuple[ec.EllipticCurvePublicKey | rsa.RSAPublicKey, x509.CertificateSigningRequest]:
+    """The request and its public key, if it parses, verifies with that key, and the key is one
+    this CA signs for (ECDSA P-256/P-384, RSA of 2048 bits or more)."""
     try:
         csr = x509.load_pem_x509_csr(csr_pem)
     except ValueError as error:
         raise CsrError("PEM block type must be CERTIFICATE REQUEST") from error
+    try:
+        csr.extensions  # noqa: B018 (parsing them may fail: a malformed request)
+    except ValueError as error:
+        raise CsrError(f"the request's extensions do not parse: {error}") from error
     if not csr.is_signature_valid:
         raise CsrError("the request's signature does not verify with its public key")
-    if len(csr.extensions) > 0:
-        raise CsrError("the request must not ask for extensions (subject alternative names...)")
     public_key = csr.public_key()
     if isinstance(public_key, ec.EllipticCurvePublicKey):
         if not isinstance(public_key.curve, ec.SECP256R1 | ec.SECP384R1):
@@ -433,10 +582,7 @@ def _load_client_csr(
             raise CsrError(f"RSA keys must have 2048 bits or more, not {public_key.key_size}")
     else:
         raise CsrError(f"unsupported key type {type(public_key).__name__}")
-    identity = _identity(_subject_attributes(csr.subject))
-    if identity is None:
-        raise CsrError("the request's subject names no common name (CN)")
-    return public_key, identity
+    return public_key, csr
 
 
 def ca_cert_hash(ca_pem: bytes) -> str:

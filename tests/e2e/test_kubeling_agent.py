@@ -2,20 +2,29 @@
 
 Everything runs as real processes on 127.0.0.1 and is driven with kubectl: the agents join
 with a bootstrap token and the CA pin printed by ``token create --print-join-command``, a pod
-bound to an agent's node runs, a wrong token or a wrong pin is refused, a restarted agent
-needs no token, and nothing outlives the processes when they stop.
+bound to an agent's node runs, and ``kubectl logs`` and ``kubectl exec`` reach it through the
+agent's kubelet (its serving certificate signed through the join path: subject and SANs
+checked), a wrong token or a wrong pin is refused, a restarted agent needs no token (and gets a
+new serving certificate with its client certificate when it has none), and nothing outlives
+the processes when they stop.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import shlex
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+from cryptography import x509
 
 from tests.e2e.test_kubeling_up import alive, eventually
 from tests.support.cluster import RunningServer, running_server
@@ -76,7 +85,8 @@ def ready_nodes(up: RunningServer) -> list[str]:
 
 def pod_on(node: str, pid_file: Path, name: str = "on-agent") -> str:
     script = (
-        f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(3600)"
+        f"import os, time; print('hello from', {node!r}, flush=True); "
+        f"open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(3600)"
     )
     return json.dumps(
         {
@@ -92,6 +102,42 @@ def pod_on(node: str, pid_file: Path, name: str = "on-agent") -> str:
             },
         }
     )
+
+
+def check_streams(up: RunningServer, pod: str, node: str) -> None:
+    """``kubectl logs`` and ``exec`` of ``pod`` reach its node's kubelet through the API server."""
+    eventually(
+        lambda: up.kubectl("logs", pod, check=False).stdout.strip() == f"hello from {node}",
+        f"kubectl logs {pod} on {node}",
+    )
+    shown = up.kubectl("exec", pod, "--", "sh", "-c", "echo exec on $((6 * 7))")
+    assert shown.stdout.strip() == "exec on 42", shown.stderr
+
+
+def check_serving_certificate(up: RunningServer, node: str, data_dir: Path) -> None:
+    """The agent's kubelet serves the certificate it was signed: its node's subject, its node's
+    name and IP as SANs, chained to the cluster CA, on the port the Node reports."""
+    status: Any = up.kubectl_json("get", "node", node)["status"]
+    port = status["daemonEndpoints"]["kubeletEndpoint"]["Port"]
+    [ip] = [a["address"] for a in status["addresses"] if a["type"] == "InternalIP"]
+    ca = data_dir / "kubelet" / "pki" / "ca.crt"
+    context = ssl.create_default_context(cafile=str(ca))
+    context.check_hostname = False  # an IP: checked below against the SANs
+    with (
+        socket.create_connection((ip, port), timeout=10) as raw,
+        context.wrap_socket(raw) as tls,
+    ):
+        der = tls.getpeercert(binary_form=True)
+    assert der is not None
+    served = x509.load_der_x509_certificate(der)
+    kept = (data_dir / "kubelet" / "pki" / "kubelet.crt").read_bytes()
+    assert served == x509.load_pem_x509_certificate(kept)
+    assert served.subject.rfc4514_string() == f"CN=system:node:{node},O=system:nodes"
+    sans = served.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert sans.get_values_for_type(x509.IPAddress) == [ipaddress.ip_address(ip)]
+    assert sans.get_values_for_type(x509.DNSName)[0] == node
+    usage = served.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert [oid.dotted_string for oid in usage] == ["1.3.6.1.5.5.7.3.1"]  # serverAuth
 
 
 def test_two_agents_join_and_run_pods(tmp_path: Path) -> None:
@@ -145,12 +191,18 @@ def test_two_agents_join_and_run_pods(tmp_path: Path) -> None:
             shown = up.kubectl("get", "pod", "on-agent", "-o", "wide", "--no-headers").stdout
             assert shown.split()[6] == "e2e-agent-2"
             pid = int(eventually(lambda: pid_file.exists() and pid_file.read_text(), "pid file"))
+            check_streams(up, "on-agent", "e2e-agent-2")
+            for node in ("e2e-agent-1", "e2e-agent-2"):
+                check_serving_certificate(up, node, tmp_path / node)
             assert alive(pid)
             assert agent.poll() is None
         # The agents stopped (exit 0, checked by running_agent): their containers went too.
         eventually(lambda: not alive(pid), "the pod's process outlived its agent")
 
-        # A restarted agent uses the credentials it has: no token needed any more.
+        # A restarted agent uses the credentials it has: no token needed any more, and its
+        # client certificate is enough to get a new serving certificate.
+        (tmp_path / "e2e-agent-1" / "kubelet" / "pki" / "kubelet.crt").unlink()
+        pid_file.unlink()
         expired_token = [*join[1:]]
         expired_token[expired_token.index("--token") + 1] = "zzzzzz.zzzzzzzzzzzzzzzz"
         with running_agent(["kubeling", *expired_token], "e2e-agent-1", tmp_path):
@@ -162,5 +214,7 @@ def test_two_agents_join_and_run_pods(tmp_path: Path) -> None:
                 ),
                 "the restarted agent did not run its pod",
             )
-            pid = int(pid_file.read_text())
+            pid = int(eventually(lambda: pid_file.exists() and pid_file.read_text(), "pid file"))
+            check_streams(up, "again", "e2e-agent-1")
+            check_serving_certificate(up, "e2e-agent-1", tmp_path / "e2e-agent-1")
         eventually(lambda: not alive(pid), "the pod's process outlived its agent")

@@ -4,7 +4,8 @@ Three nodes on one machine, each with an address of its own in 127.0.0.0/8 (the 
 given 127.0.0.2 and 127.0.0.3): pods share their node's network, so the three replicas of
 a Deployment of ``python3 -m http.server`` all listen on one port, each on its pod IP, one per
 node (required anti-affinity). The Deployment becomes Available, each pod answers on its
-IP, and the Service's ClusterIP spreads requests over the three. A Job runs to Completed
+IP (and its log, from whichever node's kubelet, shows the request), and the Service's
+ClusterIP spreads requests over the three. A Job runs to Completed
 and an out-of-memory kill shows as ``OOMKilled``, as kubectl users know them.
 """
 
@@ -123,6 +124,9 @@ def check_web(up: RunningServer, port: int) -> None:
         assert pod["status"]["podIP"] == AGENTS.get(node, "127.0.0.1")
         answer = get_text(f"http://{pod['status']['podIP']}:{port}/name")
         assert answer == pod["metadata"]["name"]
+        # Its node's kubelet, an agent's too, serves its log (http.server logs each request).
+        logged = up.kubectl("logs", pod["metadata"]["name"]).stdout
+        assert '"GET /name HTTP/1.1" 200' in logged, (node, logged)
 
     cluster_ip = up.kubectl("get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}").stdout
     assert cluster_ip.startswith("127."), cluster_ip

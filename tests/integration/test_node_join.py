@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import ipaddress
 import ssl
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from cryptography.x509.verification import PolicyBuilder, Store
 
 from kubeling.api import errors
 from kubeling.api.bootstraptoken import token_secret
-from kubeling.cli.agent import JoinError, join
+from kubeling.cli.agent import JoinError, ensure_serving_cert, join
 from kubeling.cli.token import TokenOptions, create_token
 from kubeling.client import ApiClient, ClientConfig, load_client_config
 from kubeling.client.resources import NODES, SECRETS
@@ -54,6 +56,46 @@ def csr_for(common_name: str, organizations: list[str]) -> bytes:
     name.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
     csr = x509.CertificateSigningRequestBuilder().subject_name(x509.Name(name))
     return csr.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+
+def serving_body(csr_pem: bytes, **spec: Any) -> Obj:
+    serving: Obj = {
+        "signerName": "kubernetes.io/kubelet-serving",
+        "usages": ["digital signature", "server auth"],
+    }
+    return csr_body(csr_pem, **{**serving, **spec})
+
+
+def serving_csr(
+    common_name: str = "system:node:served-1",
+    organizations: tuple[str, ...] = ("system:nodes",),
+    sans: tuple[x509.GeneralName, ...] = (x509.IPAddress(ipaddress.ip_address("127.0.0.2")),),
+) -> bytes:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, org) for org in organizations]
+    name.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
+    csr = x509.CertificateSigningRequestBuilder().subject_name(x509.Name(name))
+    if sans:
+        csr = csr.add_extension(x509.SubjectAlternativeName(list(sans)), critical=False)
+    return csr.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+
+def csr_with_basic_constraints() -> bytes:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "system:nodes"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "system:node:n"),
+        ]
+    )
+    csr = x509.CertificateSigningRequestBuilder().subject_name(name)
+    csr = csr.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+    return csr.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+
+async def test_wrong_methods_get_405(kubeling_server: RunningServer) -> None:
+    assert (await post(kubeling_server, "/kubeling/v1/join", b"", None, "GET"))[0] == 405
+    assert (await post(kubeling_server, "/cacerts", b"", None, "POST"))[0] == 405
 
 
 async def post(
@@ -198,6 +240,17 @@ async def test_tokens_that_do_not_authenticate_get_401(kubeling_server: RunningS
         ),
         (csr_body(b"", request="%%%"), 422, "spec.request: Invalid value"),
         (csr_body(b"garbage"), 422, "PEM block type must be CERTIFICATE REQUEST"),
+        (
+            csr_body(serving_csr("system:node:n", sans=(x509.DNSName("n"),))),
+            422,
+            "spec.request: Invalid value: DNS subjectAltNames are not allowed",
+        ),
+        (
+            csr_body(serving_csr("system:node:n", sans=())),
+            201,
+            "",
+        ),
+        (csr_body(csr_with_basic_constraints()), 422, "must not ask for extensions"),
     ],
 )
 async def test_bad_join_requests_get_their_status(
@@ -206,10 +259,151 @@ async def test_bad_join_requests_get_their_status(
     token = await new_token(kubeling_server)
     got, status = await post(kubeling_server, "/kubeling/v1/join", body, token)
     assert got == code, status
+    if code != 201:
+        assert status["kind"] == "Status"
+        assert message in status["message"]
+
+
+# -- the kubelet serving certificate ------------------------------------------------------
+
+
+async def joined_node(server: RunningServer, node: str) -> ClientConfig:
+    """The credentials ``node`` gets by joining."""
+    ca_pem, cert_pem, key_pem = await join(server.url, await new_token(server), node)
+    return ClientConfig(
+        server=server.url, ca_pem=ca_pem, client_cert_pem=cert_pem, client_key_pem=key_pem
+    )
+
+
+async def ask_serving(config: ClientConfig, body: bytes | Obj) -> tuple[int, Obj]:
+    async with ApiClient(config) as client:
+        try:
+            answer = await client.request("POST", "/kubeling/v1/kubelet-serving", body=body)
+        except errors.StatusError as err:
+            return err.code, dict(err.to_status())
+    return 201, answer
+
+
+async def test_a_joined_node_gets_its_serving_certificate_with_its_client_cert(
+    kubeling_server: RunningServer, tmp_path: Path
+) -> None:
+    node = await joined_node(kubeling_server, "served-1")
+    cert_path, key_path, ca_path = await ensure_serving_cert(
+        node, node_name="served-1", node_ip="127.0.0.2", root_dir=tmp_path / "kubelet"
+    )
+    assert ca_path.read_bytes() == node.ca_pem
+    assert oct(key_path.stat().st_mode & 0o777) == "0o600"
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    assert cert.subject.rfc4514_string() == "CN=system:node:served-1,O=system:nodes"
+    sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert sans.get_values_for_type(x509.IPAddress) == [ipaddress.ip_address("127.0.0.2")]
+    assert sans.get_values_for_type(x509.DNSName)[0] == "served-1"
+    # A client that trusts the cluster CA accepts it for the node's address.
+    assert node.ca_pem is not None
+    store = Store([x509.load_pem_x509_certificate(node.ca_pem)])
+    verifier = (
+        PolicyBuilder()
+        .store(store)
+        .build_server_verifier(x509.IPAddress(ipaddress.ip_address("127.0.0.2")))
+    )
+    verifier.verify(cert, [])
+    # Still good: kept as it is. Another address: asked for again, with the client cert only.
+    before = cert_path.read_bytes()
+    await ensure_serving_cert(
+        node, node_name="served-1", node_ip="127.0.0.2", root_dir=tmp_path / "kubelet"
+    )
+    assert cert_path.read_bytes() == before
+    await ensure_serving_cert(
+        node, node_name="served-1", node_ip="127.0.0.9", root_dir=tmp_path / "kubelet"
+    )
+    renewed = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    ips = renewed.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert ips.get_values_for_type(x509.IPAddress) == [ipaddress.ip_address("127.0.0.9")]
+
+
+async def test_only_a_node_gets_a_serving_certificate_and_only_its_own(
+    kubeling_server: RunningServer,
+) -> None:
+    node = await joined_node(kubeling_server, "served-2")
+    code, status = await ask_serving(node, serving_body(serving_csr("system:node:served-3")))
+    assert (code, status["reason"]) == (403, "Forbidden")
+    assert status["message"] == (
+        'certificatesigningrequests.certificates.k8s.io "' + status["details"]["name"] + '" is '
+        "forbidden: node 'served-2' may only request a serving certificate for itself "
+        "(system:node:served-2), not for system:node:served-3"
+    )
+    own = serving_body(
+        serving_csr("system:node:served-2", sans=(x509.DNSName("kubernetes.default"),))
+    )
+    code, status = await ask_serving(node, own)
+    assert code == 403, status
+    assert (
+        "may not name the API server in its serving certificate: kubernetes.default"
+        in (status["message"])
+    ), status
+    code, answer = await ask_serving(node, serving_body(serving_csr("system:node:served-2")))
+    assert code == 201, answer
+    assert answer["spec"]["username"] == "system:node:served-2"
+    assert answer["status"]["conditions"][0]["reason"] == "AutoApproved"
+    # Not a node: the admin, a bootstrap token, nobody.
+    token = await new_token(kubeling_server)
+    for who in (
+        admin(kubeling_server),
+        ClientConfig(server=kubeling_server.url, ca_pem=node.ca_pem, token=token),
+        ClientConfig(server=kubeling_server.url, ca_pem=node.ca_pem),
+    ):
+        code, status = await ask_serving(who, serving_body(serving_csr()))
+        assert code == 403, status
+        assert "is not a node" in status["message"], status
+    bad = ClientConfig(
+        server=kubeling_server.url, ca_pem=node.ca_pem, token="abcdef.0000000000000000"
+    )
+    code, status = await ask_serving(bad, serving_body(serving_csr()))
+    assert code == 401, status
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "message"),
+    [
+        (
+            serving_body(serving_csr("system:node:served-4", sans=())),
+            422,
+            "DNS or IP subjectAltName is required",
+        ),
+        (
+            serving_body(
+                serving_csr(
+                    "system:node:served-4", sans=(x509.RFC822Name("a@b.c"), x509.DNSName("x"))
+                )
+            ),
+            422,
+            "spec.request: Invalid value: Email subjectAltNames are not allowed",
+        ),
+        (
+            serving_body(serving_csr("system:node:served-4", organizations=())),
+            422,
+            "subject organization is not system:nodes",
+        ),
+        (
+            serving_body(serving_csr("system:node:served-4"), usages=["server auth"]),
+            422,
+            "spec.usages: Invalid value: usages did not match "
+            "[digital signature key encipherment server auth]",
+        ),
+        (
+            csr_body(serving_csr("system:node:served-4")),
+            422,
+            "spec.signerName: Unsupported value",
+        ),
+        (serving_body(b"garbage"), 422, "PEM block type must be CERTIFICATE REQUEST"),
+        (b"[]", 400, "not a JSON object"),
+    ],
+)
+async def test_bad_serving_requests_get_their_status(
+    kubeling_server: RunningServer, body: bytes | Obj, code: int, message: str
+) -> None:
+    node = await joined_node(kubeling_server, "served-4")
+    got, status = await ask_serving(node, body)
+    assert got == code, status
     assert status["kind"] == "Status"
-    assert message in status["message"]
-
-
-async def test_wrong_methods_get_405(kubeling_server: RunningServer) -> None:
-    assert (await post(kubeling_server, "/kubeling/v1/join", b"", None, "GET"))[0] == 405
-    assert (await post(kubeling_server, "/cacerts", b"", None, "POST"))[0] == 405
+    assert message in status["message"], status

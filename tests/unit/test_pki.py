@@ -25,6 +25,7 @@ from cryptography.x509.verification import (
 )
 
 from kubeling.pki import (
+    CsrContents,
     CsrError,
     Identity,
     Pki,
@@ -36,8 +37,12 @@ from kubeling.pki import (
     issue_client_cert,
     issue_serving_cert,
     new_client_csr,
+    new_serving_csr,
+    read_csr,
     self_signed_serving_cert,
+    serving_cert_usable,
     sign_client_csr,
+    sign_serving_csr,
 )
 
 NOW = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=datetime.UTC)
@@ -479,6 +484,59 @@ def test_requests_that_are_not_plain_client_requests_are_refused(
 ) -> None:
     with pytest.raises(CsrError, match=message):
         sign_client_csr(pki, make(), now=NOW)
+
+
+def test_a_serving_csr_is_signed_as_a_serving_cert_for_its_sans(pki: Pki) -> None:
+    """A kubelet's serving request: its subject and SANs, serverAuth, verifiable for each SAN."""
+    csr_pem, key_pem = new_serving_csr(
+        "system:node:n1", ["system:nodes"], names=["n1", "host-1"], ips=["127.0.0.2"]
+    )
+    assert read_csr(csr_pem) == CsrContents(
+        "system:node:n1", ("system:nodes",), ("n1", "host-1"), ("127.0.0.2",)
+    )
+    cert_pem = sign_serving_csr(pki, csr_pem, now=NOW)
+    cert = x509.load_pem_x509_certificate(cert_pem)
+    for subject in (
+        x509.DNSName("n1"),
+        x509.DNSName("host-1"),
+        x509.IPAddress(ipaddress.ip_address("127.0.0.2")),
+    ):
+        _store(pki).build_server_verifier(subject).verify(cert, [])
+    usage = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(usage) == [ExtendedKeyUsageOID.SERVER_AUTH]
+    assert identity_from_cert(cert.public_bytes(serialization.Encoding.DER)) == Identity(
+        "system:node:n1", ("system:nodes",)
+    )
+    ca_pem = pki.ca_pem()
+    later = NOW + datetime.timedelta(days=1)
+    assert serving_cert_usable(
+        cert_pem, key_pem, ca_pem, names=["n1"], ips=["127.0.0.2"], now=later
+    )
+    # Another address, another key, or too little time left: a new one is needed.
+    assert not serving_cert_usable(
+        cert_pem, key_pem, ca_pem, names=[], ips=["127.0.0.3"], now=later
+    )
+    _, other_key = new_client_csr("x", [])
+    assert not serving_cert_usable(cert_pem, other_key, ca_pem, names=[], ips=[], now=later)
+    late = NOW + datetime.timedelta(days=340)
+    assert not serving_cert_usable(cert_pem, key_pem, ca_pem, names=[], ips=[], now=late)
+    assert not serving_cert_usable(b"junk", key_pem, ca_pem, names=[], ips=[], now=later)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: b"not a csr", "PEM block type must be CERTIFICATE REQUEST"),
+        (_forged, "signature does not verify"),
+        (lambda: _csr(ec.generate_private_key(ec.SECP256R1())), "DNS or IP subjectAltName"),
+        (lambda: _csr(rsa.generate_private_key(65537, 1024), san=True), "2048 bits or more"),
+    ],
+)
+def test_requests_that_cannot_be_serving_certs_are_refused(
+    pki: Pki, make: Callable[[], bytes], message: str
+) -> None:
+    with pytest.raises(CsrError, match=message):
+        sign_serving_csr(pki, make(), now=NOW)
 
 
 def test_ca_cert_hash_is_kubeadms_pin(pki: Pki) -> None:

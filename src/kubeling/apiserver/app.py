@@ -279,6 +279,9 @@ class ApiServerApp:
         serving(None)
         user = await self._identify(request)
         serving(user)
+        if self._node_join is not None and path == self._node_join.serving_path:
+            # A node's own serving certificate: the caller's identity is the authorization.
+            return await self._node_join.handle_serving(request, user)
         self._authorize(request, info, user)
         if path == "/version":
             return _json(version_info())

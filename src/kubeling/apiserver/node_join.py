@@ -22,6 +22,23 @@ same pieces and the same rules, answered in one request (see docs/kubelet.md):
 
 Neither path needs the caller's client certificate, so the app serves them before its own
 authentication.
+
+A joined node then gets its **serving** certificate (for the kubelet's HTTPS server on 10250)
+as a kubelet with ``serverTLSBootstrap`` does, with the client certificate it just got:
+
+- ``POST /kubeling/v1/kubelet-serving`` with a ``CertificateSigningRequest`` for the signer
+  ``kubernetes.io/kubelet-serving``, served *after* authentication: the caller must be a node
+  (``system:node:<name>`` in ``system:nodes``; anyone else gets 403 Forbidden, a bootstrap
+  token included); the request is checked as Kubernetes checks a kubelet serving CSR
+  (``ValidateKubeletServingCSR``, :mod:`kubeling.apiserver.kubelet_csr`: O exactly
+  ``system:nodes``, a DNS or IP SAN, no email or URI SAN, usages ``digital signature`` +
+  ``server auth`` (+ ``key encipherment``), CN ``system:node:...``), else 422 Invalid; its CN
+  must be the caller's own name (a node gets a serving certificate for itself only, the rule
+  the approvers of kubelet serving CSRs apply; 403 otherwise) and its DNS names must not be the
+  API server's (``kubernetes``, ``kubernetes.*``: k0s's approver refuses them too); then it
+  is signed by the cluster CA (subject, key and DNS/IP SANs of the request, usage serverAuth)
+  and returned approved. The same call renews it: a restarted node whose serving certificate
+  is missing, expiring or names other addresses asks again with its client certificate.
 """
 
 from __future__ import annotations
@@ -40,6 +57,8 @@ from aiohttp import web
 
 from kubeling.api import errors
 from kubeling.api import field as fe
+from kubeling.api.authentication.node_identity import node_identity
+from kubeling.api.authentication.user import UserInfo
 from kubeling.api.bootstraptoken import (
     NAMESPACE,
     SECRET_PREFIX,
@@ -50,32 +69,45 @@ from kubeling.api.bootstraptoken import (
 from kubeling.api.naming import is_dns1123_subdomain
 from kubeling.api.timestamps import format_time
 from kubeling.apiserver.auth.serviceaccount_tokens import ObjectLookup
-from kubeling.pki import CsrError, Pki, client_csr_identity, sign_client_csr
+from kubeling.apiserver.kubelet_csr import (
+    KUBELET_CLIENT_SIGNER,
+    KUBELET_SERVING_SIGNER,
+    kubelet_client_csr_problem,
+    kubelet_serving_csr_problem,
+)
+from kubeling.pki import CsrError, Pki, read_csr, sign_client_csr, sign_serving_csr
 
-__all__ = ["CACERTS_PATH", "JOIN_PATH", "KUBELET_CLIENT_SIGNER", "NodeJoin"]
+__all__ = [
+    "CACERTS_PATH",
+    "JOIN_PATH",
+    "KUBELET_CLIENT_SIGNER",
+    "KUBELET_SERVING_SIGNER",
+    "SERVING_PATH",
+    "NodeJoin",
+]
 
 log = logging.getLogger(__name__)
 
 CACERTS_PATH: Final = "/cacerts"
 JOIN_PATH: Final = "/kubeling/v1/join"
-KUBELET_CLIENT_SIGNER: Final = "kubernetes.io/kube-apiserver-client-kubelet"
+SERVING_PATH: Final = "/kubeling/v1/kubelet-serving"
 NODE_PREFIX: Final = "system:node:"
-NODES_GROUP: Final = "system:nodes"
 _CSR_KIND: Final = "CertificateSigningRequest"
 _CSR_GROUP_KIND: Final = "CertificateSigningRequest.certificates.k8s.io"
 _CSR_API_VERSION: Final = "certificates.k8s.io/v1"
-# Kubernetes' kubeletClientRequiredUsages and kubeletClientRequiredUsagesNoRSA.
-_USAGES_RSA: Final = frozenset({"digital signature", "key encipherment", "client auth"})
-_USAGES: Final = frozenset({"digital signature", "client auth"})
+_CSR_RESOURCE: Final = "certificatesigningrequests.certificates.k8s.io"
 
 Obj = dict[str, Any]
 
 
 class NodeJoin:
-    """The two join paths (see the module docstring), over the cluster's PKI and the Secrets
+    """The join paths (see the module docstring), over the cluster's PKI and the Secrets
     ``lookup`` reads."""
 
+    #: Served before authentication (:meth:`handle`).
     paths: Final = frozenset({CACERTS_PATH, JOIN_PATH})
+    #: Served to an authenticated user (:meth:`handle_serving`).
+    serving_path: Final = SERVING_PATH
 
     def __init__(
         self,
@@ -97,28 +129,67 @@ class NodeJoin:
         if request.method != "POST":
             raise errors.method_not_supported("join", request.method)
         user, groups = await self._authenticate(request)
-        csr, pem = _csr_body(await request.read())
-        name = str((csr.get("metadata") or {}).get("name") or "")
-        if not name:
-            name = "node-csr-" + secrets.token_urlsafe(12).replace("_", "a").replace("-", "b")
+        csr, pem = _csr_body(await request.read(), KUBELET_CLIENT_SIGNER)
+        name = _csr_name(csr)
         spec: Obj = csr["spec"]
         node = await asyncio.to_thread(_check_kubelet_client_csr, name, spec, pem)
-        _, cert_pem = await asyncio.to_thread(sign_client_csr, self._pki, pem)
-        now = format_time(self._clock().timestamp())
+        try:
+            _, cert_pem = await asyncio.to_thread(sign_client_csr, self._pki, pem)
+        except CsrError as error:  # e.g. extensions other than SANs: not signed as asked
+            raise _refuse(name, str(error)) from None
         log.info("node %s joined with a bootstrap token (%s)", node, user)
+        return self._approved(
+            name,
+            spec,
+            UserInfo(user, groups=tuple(groups)),
+            cert_pem,
+            "Auto approving kubelet client certificate after SubjectAccessReview.",
+        )
+
+    async def handle_serving(self, request: web.Request, user: UserInfo) -> web.Response:
+        """``POST /kubeling/v1/kubelet-serving`` by the authenticated ``user``: a node's own
+        serving certificate (see the module docstring)."""
+        if request.method != "POST":
+            raise errors.method_not_supported("kubelet-serving", request.method)
+        node = node_identity(user)
+        if not node.is_node or not node.name:
+            raise errors.forbidden(
+                _CSR_RESOURCE,
+                "",
+                f"User {user.name!r} is not a node: only a node gets a kubelet serving "
+                "certificate, for itself",
+            )
+        csr, pem = _csr_body(await request.read(), KUBELET_SERVING_SIGNER)
+        name = _csr_name(csr)
+        spec: Obj = csr["spec"]
+        await asyncio.to_thread(_check_kubelet_serving_csr, name, spec, pem, user.name)
+        cert_pem = await asyncio.to_thread(sign_serving_csr, self._pki, pem)
+        log.info("node %s got a kubelet serving certificate", node.name)
+        return self._approved(
+            name,
+            spec,
+            user,
+            cert_pem,
+            "Auto approving kubelet serving certificate for its own node.",
+        )
+
+    def _approved(
+        self, name: str, spec: Obj, user: UserInfo, cert_pem: bytes, message: str
+    ) -> web.Response:
+        """The request as Kubernetes shows it once approved and signed (201)."""
+        now = format_time(self._clock().timestamp())
         answer: Obj = {
             "apiVersion": _CSR_API_VERSION,
             "kind": _CSR_KIND,
             "metadata": {"name": name, "creationTimestamp": now},
-            "spec": {**spec, "username": user, "groups": list(groups)},
+            "spec": {**spec, "username": user.name, "groups": list(user.groups)},
             "status": {
                 "conditions": [
                     {
                         "type": "Approved",
                         "status": "True",
                         "reason": "AutoApproved",
-                        "message": "Auto approving kubelet client certificate after "
-                        "SubjectAccessReview.",
+                        "message": message,
                         "lastUpdateTime": now,
                         "lastTransitionTime": now,
                     }
@@ -146,8 +217,17 @@ class NodeJoin:
             raise errors.unauthorized("Unauthorized") from None
 
 
-def _csr_body(raw: bytes) -> tuple[Obj, bytes]:
-    """The CertificateSigningRequest of a join request, and its request (PEM) decoded."""
+def _csr_name(csr: Obj) -> str:
+    """The request's name, or a new one (``node-csr-<random>``, as the kubelet names them)."""
+    name = str((csr.get("metadata") or {}).get("name") or "")
+    if name:
+        return name
+    return "node-csr-" + secrets.token_urlsafe(12).replace("_", "a").replace("-", "b")
+
+
+def _csr_body(raw: bytes, signer: str) -> tuple[Obj, bytes]:
+    """The CertificateSigningRequest of a request for ``signer``, and its request (PEM)
+    decoded."""
     try:
         body = json.loads(raw)
     except ValueError:
@@ -169,10 +249,8 @@ def _csr_body(raw: bytes) -> tuple[Obj, bytes]:
             pem = base64.b64decode(request, validate=True)
         except (binascii.Error, ValueError):
             problems.append(fe.invalid("spec.request", fe.OMIT_VALUE, "not base64-encoded"))
-    if spec.get("signerName") != KUBELET_CLIENT_SIGNER:
-        problems.append(
-            fe.not_supported("spec.signerName", spec.get("signerName"), [KUBELET_CLIENT_SIGNER])
-        )
+    if spec.get("signerName") != signer:
+        problems.append(fe.not_supported("spec.signerName", spec.get("signerName"), [signer]))
     usages = spec.get("usages")
     if not isinstance(usages, list) or not all(isinstance(u, str) for u in usages):
         problems.append(fe.required("spec.usages"))
@@ -183,30 +261,49 @@ def _csr_body(raw: bytes) -> tuple[Obj, bytes]:
     return body, pem
 
 
+def _refuse(name: str, detail: str) -> errors.StatusError:
+    """422 for a request Kubernetes' kubelet CSR rules refuse: the usages, or the request."""
+    path = "spec.usages" if detail.startswith("usages") else "spec.request"
+    return errors.invalid(_CSR_GROUP_KIND, name, [fe.invalid(path, fe.OMIT_VALUE, detail)])
+
+
 def _check_kubelet_client_csr(name: str, spec: Obj, pem: bytes) -> str:
     """The node a kubelet client request is for; 422 unless Kubernetes would approve it."""
-
-    def refuse(detail: str) -> errors.StatusError:
-        return errors.invalid(
-            _CSR_GROUP_KIND, name, [fe.invalid("spec.request", fe.OMIT_VALUE, detail)]
-        )
-
     try:
-        identity = client_csr_identity(pem)
+        request = read_csr(pem)
     except CsrError as error:
-        raise refuse(str(error)) from None
-    if list(identity.groups) != [NODES_GROUP]:
-        raise refuse("subject organization is not system:nodes")
-    if not identity.user.startswith(NODE_PREFIX):
-        raise refuse(f"subject common name does not begin with {NODE_PREFIX}")
-    node = identity.user.removeprefix(NODE_PREFIX)
+        raise _refuse(name, str(error)) from None
+    problem = kubelet_client_csr_problem(request, spec["usages"])
+    if problem is not None:
+        raise _refuse(name, problem)
+    node = request.common_name.removeprefix(NODE_PREFIX)
     if not node or is_dns1123_subdomain(node):
-        raise refuse(f"{node!r} is not a valid node name (a DNS-1123 subdomain)")
-    usages = set(spec["usages"])
-    if usages != _USAGES and usages != _USAGES_RSA:
-        raise errors.invalid(
-            _CSR_GROUP_KIND,
-            name,
-            [fe.invalid("spec.usages", fe.OMIT_VALUE, f"usages did not match {sorted(usages)}")],
-        )
+        raise _refuse(name, f"{node!r} is not a valid node name (a DNS-1123 subdomain)")
     return node
+
+
+def _check_kubelet_serving_csr(name: str, spec: Obj, pem: bytes, requester: str) -> None:
+    """422 unless Kubernetes would take ``pem`` for a kubelet serving request; 403 unless it
+    is for the ``requester``'s own node and stays off the API server's names."""
+    try:
+        request = read_csr(pem)
+    except CsrError as error:
+        raise _refuse(name, str(error)) from None
+    problem = kubelet_serving_csr_problem(request, spec["usages"])
+    if problem is not None:
+        raise _refuse(name, problem)
+    node = requester.removeprefix(NODE_PREFIX)
+    if request.common_name != requester:
+        raise errors.forbidden(
+            _CSR_RESOURCE,
+            name,
+            f"node {node!r} may only request a serving certificate for itself "
+            f"({requester}), not for {request.common_name}",
+        )
+    reserved = [n for n in request.dns_names if n == "kubernetes" or n.startswith("kubernetes.")]
+    if reserved:
+        raise errors.forbidden(
+            _CSR_RESOURCE,
+            name,
+            f"node {node!r} may not name the API server in its serving certificate: {reserved[0]}",
+        )

@@ -464,6 +464,7 @@ async def _agent(args: argparse.Namespace) -> int:
         data_dir=args.data_dir or DEFAULT_DATA_DIR / "agents" / node_name,
         ca_cert_hash=args.ca_cert_hash,
         node_ip=args.node_ip,
+        kubelet_port=args.kubelet_port,
         node_labels=_labels(args.node_labels),
         cgroups=args.cgroups == "true",
         cluster_dns=args.cluster_dns,
@@ -952,6 +953,13 @@ def _parser() -> argparse.ArgumentParser:
         "--node-ip", default="", help="the node's address (default: the host name's, or 127.0.0.1)"
     )
     agent.add_argument("--node-labels", default="", help="extra labels: key=value,...")
+    agent.add_argument(
+        "--kubelet-port",
+        type=int,
+        default=None,
+        help="the kubelet's HTTPS port on the node IP, for logs, exec and port-forward "
+        "(default: 10250, or a free one if 10250 is taken; 0 picks a free one)",
+    )
     agent.add_argument(
         "--cgroups",
         choices=["true", "false"],
