@@ -68,7 +68,7 @@ def cpu_weight_from_shares(shares: int) -> int:
 def parse_flat_keyed(text: str) -> dict[str, int]:
     """A cgroup "flat keyed" file (``cpu.stat``, ``memory.stat``) as name → value.
 
-    >>> parse_flat_keyed("usage_usec 1500\nuser_usec 1000\nbad line x\n")
+    >>> parse_flat_keyed("usage_usec 1500\\nuser_usec 1000\\nbad line x\\n")
     {'usage_usec': 1500, 'user_usec': 1000}
     """
     values: dict[str, int] = {}

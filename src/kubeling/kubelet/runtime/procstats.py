@@ -142,7 +142,7 @@ def parse_stat_cpu(text: str, *, ticks: int = CLOCK_TICKS) -> int:
 def parse_boot_time(text: str) -> int:
     """The ``btime`` line of ``/proc/stat``.
 
-    >>> parse_boot_time("cpu 1 2 3\nbtime 1700000000\n")
+    >>> parse_boot_time("cpu 1 2 3\\nbtime 1700000000\\n")
     1700000000
     """
     for line in text.splitlines():
