@@ -34,9 +34,12 @@ Obj = dict[str, Any]
 
 
 @contextlib.asynccontextmanager
-async def controller_manager(config: ClientConfig, *names: str) -> AsyncIterator[None]:
-    """Run the named controllers (no leader election) until the block ends."""
-    options = ControllerManagerOptions(controllers=names, leader_elect=False)
+async def controller_manager(
+    config: ClientConfig, *names: str, **settings: Any
+) -> AsyncIterator[None]:
+    """Run the named controllers (no leader election) until the block ends; ``settings`` are
+    further :class:`ControllerManagerOptions` fields."""
+    options = ControllerManagerOptions(controllers=names, leader_elect=False, **settings)
     task = asyncio.create_task(run_controller_manager(config, options))
     try:
         yield

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,8 +19,7 @@ from kubeling.api import errors
 from kubeling.api.timestamps import format_micro_time, format_time
 from kubeling.client import ApiClient, PatchType, load_client_config
 from kubeling.client.resources import LEASES, NODES, PODS
-from kubeling.controllers.manager import CONTROLLERS
-from kubeling.controllers.nodelifecycle import NodeLifecycleController, NodeLifecycleOptions
+from kubeling.controllers.nodelifecycle import NodeLifecycleOptions
 from tests.integration.controllers_support import controller_manager, wait_for, wait_for_events
 from tests.support.cluster import RunningServer
 
@@ -37,19 +35,12 @@ Obj = dict[str, Any]
 
 
 @pytest.fixture
-def fast_node_lifecycle(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The controller manager builds the node lifecycle controller with test timings."""
-    monkeypatch.setitem(
-        CONTROLLERS, "nodelifecycle", functools.partial(NodeLifecycleController, options=OPTIONS)
-    )
-
-
-@pytest.fixture
-async def controllers(
-    kubeling_server: RunningServer, fast_node_lifecycle: None
-) -> AsyncIterator[None]:
+async def controllers(kubeling_server: RunningServer) -> AsyncIterator[None]:
+    """The two controllers, the node lifecycle one with test timings."""
     config = load_client_config(kubeling_server.kubeconfig)
-    async with controller_manager(config, "nodelifecycle", "taint-eviction-controller"):
+    async with controller_manager(
+        config, "nodelifecycle", "taint-eviction-controller", node_lifecycle=OPTIONS
+    ):
         yield
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -22,7 +22,7 @@ from kubeling.client.resources import (
     SERVICES,
 )
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
-from tests.support.cluster import RunningServer
+from tests.support.cluster import RunningServer, running_server
 
 Obj = dict[str, Any]
 
@@ -46,13 +46,27 @@ HARD = {
 }
 
 
+@pytest.fixture(scope="module")
+def kubeling_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A server without quota enforcement: these tests follow the controller's accounting,
+    pods a quota would refuse at admission included (tests/e2e/test_up_resource_quota.py
+    covers enforcement)."""
+    with running_server(
+        tmp_path_factory.mktemp("server"), disabled_admission=("ServiceAccount", "ResourceQuota")
+    ) as server:
+        yield server
+
+
 @pytest.fixture
 async def controllers(kubeling_server: RunningServer) -> AsyncIterator[None]:
     config = load_client_config(kubeling_server.kubeconfig)
     task = asyncio.create_task(
         run_controller_manager(
             config,
-            ControllerManagerOptions(controllers=("resourcequota",), leader_elect=False),
+            # without quota admission nothing charges creates: recount every second
+            ControllerManagerOptions(
+                controllers=("resourcequota",), leader_elect=False, resource_quota_sync_period=1.0
+            ),
         )
     )
     yield

@@ -42,7 +42,7 @@ from kubeling.controllers.nodelifecycle import NodeLifecycleController, NodeLife
 from kubeling.controllers.podautoscaler import HorizontalPodAutoscalerController
 from kubeling.controllers.podgc import PodGCController
 from kubeling.controllers.replicaset import ReplicaSetController, ReplicationManager
-from kubeling.controllers.resourcequota import ResourceQuotaController
+from kubeling.controllers.resourcequota import FULL_RESYNC_PERIOD, ResourceQuotaController
 from kubeling.controllers.rootcacertpublisher import RootCACertPublisher
 from kubeling.controllers.serviceaccount import ServiceAccountsController
 from kubeling.controllers.servicelb import ServiceLBController
@@ -97,6 +97,8 @@ class ControllerManagerOptions:
     resync_period: float = 0.0
     #: Where the local-path provisioner puts volumes on each node.
     local_storage_path: str = DEFAULT_LOCAL_STORAGE_PATH
+    #: ``--resource-quota-sync-period``: how often every quota is recounted in full.
+    resource_quota_sync_period: float = FULL_RESYNC_PERIOD
     #: The node lifecycle controller's flags (``--node-monitor-grace-period``...).
     node_lifecycle: NodeLifecycleOptions = field(default_factory=NodeLifecycleOptions)
 
@@ -137,7 +139,16 @@ async def run_controller_manager(
         def node_lifecycle(ctx: ControllerContext) -> Controller:
             return NodeLifecycleController(ctx, options.node_lifecycle)
 
-        factories = {**CONTROLLERS, "nodelifecycle": node_lifecycle}
+        def resource_quota(ctx: ControllerContext) -> Controller:
+            return ResourceQuotaController(
+                ctx, full_resync_period=options.resource_quota_sync_period
+            )
+
+        factories = {
+            **CONTROLLERS,
+            "nodelifecycle": node_lifecycle,
+            "resourcequota": resource_quota,
+        }
         controllers = [factories[name](ctx) for name in names]
 
         async def lead() -> None:

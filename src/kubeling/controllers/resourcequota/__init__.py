@@ -7,6 +7,9 @@
   keeps ``status.hard`` and ``status.used`` current.
 """
 
-from kubeling.controllers.resourcequota.controller import ResourceQuotaController
+from kubeling.controllers.resourcequota.controller import (
+    FULL_RESYNC_PERIOD,
+    ResourceQuotaController,
+)
 
-__all__ = ["ResourceQuotaController"]
+__all__ = ["FULL_RESYNC_PERIOD", "ResourceQuotaController"]

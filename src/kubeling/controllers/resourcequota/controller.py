@@ -48,7 +48,7 @@ from kubeling.client.discovery import APIResource, server_preferred_resources
 from kubeling.client.resources import RESOURCEQUOTAS, Resource
 from kubeling.controllers.base import Controller, ControllerContext
 
-__all__ = ["ResourceQuotaController"]
+__all__ = ["FULL_RESYNC_PERIOD", "ResourceQuotaController"]
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +175,10 @@ class ResourceQuotaController(Controller):
             if _replenishes(group_resource, old, new):
                 changed(new)
 
-        informer.add_event_handler(on_add=changed, on_update=updated, on_delete=changed)
+        # As upstream's quota monitor: only what can free usage (deletes, pods finishing,
+        # service type and claim size changes). A create is charged by admission; recounting
+        # on it from a cache that lags the store would take back charges just made.
+        informer.add_event_handler(on_update=updated, on_delete=changed)
 
     def _replenish(self, group_resource: GroupResource, namespace: object) -> None:
         """Queue the namespace's quotas that count ``group_resource``."""
