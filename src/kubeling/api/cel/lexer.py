@@ -30,7 +30,7 @@ from typing import Final
 
 from kubeling.api.cel.source import Issue
 
-__all__ = ["RESERVED", "LexError", "Token", "TokenKind", "tokenize"]
+__all__ = ["LITERAL_WORDS", "RESERVED", "LexError", "Token", "TokenKind", "tokenize"]
 
 
 class TokenKind(enum.Enum):
@@ -70,6 +70,9 @@ class TokenKind(enum.Enum):
     OR = enum.auto()
     EOF = enum.auto()
 
+
+#: The words that are literals or operators: ``true``, ``false``, ``null``, ``in``.
+LITERAL_WORDS: Final = frozenset({"true", "false", "null", "in"})
 
 #: Words CEL keeps for itself: an identifier may not be one of them.
 RESERVED: Final = frozenset(

@@ -45,6 +45,7 @@ from typing import Any, Final
 
 from kubeling.api.cel import types
 from kubeling.api.cel.errors import EvalError
+from kubeling.api.cel.lexer import LITERAL_WORDS, RESERVED
 from kubeling.api.cel.timeutil import parse_go_duration, parse_timestamp
 from kubeling.api.cel.types import CelType
 from kubeling.api.cel.values import CelObject, Duration, MapList, SetList, Timestamp
@@ -53,31 +54,6 @@ __all__ = ["escape", "schema_type", "to_value", "with_type_and_object_meta"]
 
 Schema = Mapping[str, Any]
 
-_RESERVED: Final = frozenset(
-    {
-        "true",
-        "false",
-        "null",
-        "in",
-        "as",
-        "break",
-        "const",
-        "continue",
-        "else",
-        "for",
-        "function",
-        "if",
-        "import",
-        "let",
-        "loop",
-        "package",
-        "namespace",
-        "return",
-        "var",
-        "void",
-        "while",
-    }
-)
 _ESCAPABLE: Final = re.compile(r"[a-zA-Z_./-][a-zA-Z0-9_./-]*")
 _ESCAPES: Final = {"__": "__underscores__", ".": "__dot__", "-": "__dash__", "/": "__slash__"}
 
@@ -94,7 +70,7 @@ def escape(name: str) -> str | None:
     >>> escape("x-kubernetes"), escape("namespace"), escape("a__b"), escape("1st")
     ('x__dash__kubernetes', '__namespace__', 'a__underscores__b', None)
     """
-    if name in _RESERVED:
+    if name in LITERAL_WORDS or name in RESERVED:
         return f"__{name}__"
     if not _ESCAPABLE.fullmatch(name):
         return None

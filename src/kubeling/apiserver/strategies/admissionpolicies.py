@@ -44,6 +44,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from kubeling.api import naming
+from kubeling.api.cel.lexer import LITERAL_WORDS, RESERVED
 from kubeling.api.field import (
     FieldError,
     FieldPath,
@@ -77,31 +78,6 @@ _MAX_MATCH_CONDITIONS: Final = 64
 _MAX_AUDIT_ANNOTATIONS: Final = 20
 _MAX_VALUE_EXPRESSION: Final = 5 * 1024
 _CEL_IDENTIFIER: Final = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9]*$")
-_CEL_RESERVED: Final = frozenset(
-    [
-        "true",
-        "false",
-        "null",
-        "in",
-        "as",
-        "break",
-        "const",
-        "continue",
-        "else",
-        "for",
-        "function",
-        "if",
-        "import",
-        "let",
-        "loop",
-        "package",
-        "namespace",
-        "return",
-        "var",
-        "void",
-        "while",
-    ]
-)
 _OPERATION_TYPE: Final = "admissionregistration.OperationType"
 
 
@@ -354,7 +330,7 @@ def _variable_errors(
         name = str(variable.get("name") or "")
         if not name.strip():
             errs.append(required(here.child("name"), "name is not specified"))
-        elif not _CEL_IDENTIFIER.match(name) or name in _CEL_RESERVED:
+        elif not _CEL_IDENTIFIER.match(name) or name in LITERAL_WORDS or name in RESERVED:
             errs.append(invalid(here.child("name"), name, "name is not a valid CEL identifier"))
         expression = str(variable.get("expression") or "")
         if not expression.strip():
