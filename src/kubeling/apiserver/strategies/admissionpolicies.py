@@ -62,6 +62,7 @@ from kubeling.apiserver.admission.policy.expressions import (
 )
 from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.strategies._checks import as_list, as_map, go_string_slice
+from kubeling.apiserver.strategies.admission_rules import rule_with_operations_errors
 
 __all__ = ["ValidatingAdmissionPolicyBindingStrategy", "ValidatingAdmissionPolicyStrategy"]
 
@@ -69,8 +70,6 @@ Obj = dict[str, Any]
 
 _FAILURE_POLICIES: Final = ("Fail", "Ignore")
 _MATCH_POLICIES: Final = ("Equivalent", "Exact")
-_OPERATIONS: Final = ("*", "CONNECT", "CREATE", "DELETE", "UPDATE")
-_SCOPES: Final = ("*", "Cluster", "Namespaced")
 _REASONS: Final = ("Forbidden", "Invalid", "RequestEntityTooLarge", "Unauthorized")
 _ACTIONS: Final = ("Audit", "Deny", "Warn")
 _NOT_FOUND_ACTIONS: Final = ("Deny", "Allow")
@@ -78,7 +77,6 @@ _MAX_MATCH_CONDITIONS: Final = 64
 _MAX_AUDIT_ANNOTATIONS: Final = 20
 _MAX_VALUE_EXPRESSION: Final = 5 * 1024
 _CEL_IDENTIFIER: Final = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9]*$")
-_OPERATION_TYPE: Final = "admissionregistration.OperationType"
 
 
 # -- defaults -------------------------------------------------------------------
@@ -114,59 +112,8 @@ def _strings(value: object) -> list[str]:
     return [str(v) for v in as_list(value)]
 
 
-def _resources_errors(resources: list[str], path: FieldPath) -> list[FieldError]:
-    """``validateResources``: the resources of one rule, subresources allowed."""
-    errs: list[FieldError] = []
-    if not resources:
-        errs.append(required(path))
-    wildcard_subresources: set[str] = set()  # x/*
-    wildcard_resources: set[str] = set()  # */x
-    has_double = has_single = has_plain = False
-    for i, entry in enumerate(resources):
-        if entry == "":
-            errs.append(required(path.index(i)))
-            continue
-        has_double = has_double or entry == "*/*"
-        has_single = has_single or entry == "*"
-        resource, slash, sub = entry.partition("/")
-        if not slash:
-            has_plain = entry != "*"
-            continue
-        if resource in wildcard_subresources:
-            errs.append(
-                invalid(
-                    path.index(i), entry, f"if '{resource}/*' is present, must not specify {entry}"
-                )
-            )
-        if sub in wildcard_resources:
-            errs.append(
-                invalid(path.index(i), entry, f"if '*/{sub}' is present, must not specify {entry}")
-            )
-        if sub == "*":
-            wildcard_subresources.add(resource)
-        if resource == "*":
-            wildcard_resources.add(sub)
-    if len(resources) > 1 and has_double:
-        errs.append(
-            invalid(
-                path,
-                go_string_slice(resources),
-                "if '*/*' is present, must not specify other resources",
-            )
-        )
-    if has_single and has_plain:
-        errs.append(
-            invalid(
-                path,
-                go_string_slice(resources),
-                "if '*' is present, must not specify other resources without subresources",
-            )
-        )
-    return errs
-
-
 def _rule_errors(rule: Mapping[str, Any], path: FieldPath) -> list[FieldError]:
-    """``validateRuleWithOperations`` for one NamedRuleWithOperations."""
+    """``validateNamedRuleWithOperations``: resource names, then the rule itself."""
     errs: list[FieldError] = []
     names = _strings(rule.get("resourceNames"))
     seen: set[str] = set()
@@ -177,49 +124,7 @@ def _rule_errors(rule: Mapping[str, Any], path: FieldPath) -> list[FieldError]:
         if name in seen:
             errs.append(duplicate(here, name))
         seen.add(name)
-    operations = _strings(rule.get("operations"))
-    if not operations:
-        errs.append(required(path.child("operations")))
-    if len(operations) > 1 and _has_wildcard(operations):
-        errs.append(
-            invalid(
-                path.child("operations"),
-                go_string_slice(operations, _OPERATION_TYPE),
-                "if '*' is present, must not specify other operations",
-            )
-        )
-    for i, operation in enumerate(operations):
-        if operation not in _OPERATIONS:
-            errs.append(not_supported(path.child("operations").index(i), operation, _OPERATIONS))
-    groups = _strings(rule.get("apiGroups"))
-    if not groups:
-        errs.append(required(path.child("apiGroups")))
-    if len(groups) > 1 and _has_wildcard(groups):
-        errs.append(
-            invalid(
-                path.child("apiGroups"),
-                go_string_slice(groups),
-                "if '*' is present, must not specify other API groups",
-            )
-        )
-    versions = _strings(rule.get("apiVersions"))
-    if not versions:
-        errs.append(required(path.child("apiVersions")))
-    if len(versions) > 1 and _has_wildcard(versions):
-        errs.append(
-            invalid(
-                path.child("apiVersions"),
-                go_string_slice(versions),
-                "if '*' is present, must not specify other API versions",
-            )
-        )
-    for i, version in enumerate(versions):
-        if not version:
-            errs.append(required(path.child("apiVersions").index(i)))
-    errs.extend(_resources_errors(_strings(rule.get("resources")), path.child("resources")))
-    scope = rule.get("scope")
-    if scope is not None and scope not in _SCOPES:
-        errs.append(not_supported(path.child("scope"), scope, _SCOPES))
+    errs.extend(rule_with_operations_errors(rule, path))
     return errs
 
 

@@ -57,6 +57,7 @@ from kubeling.apiserver.strategies._checks import (
     go_string_slice,
     is_valid_port_num,
 )
+from kubeling.apiserver.strategies.admission_rules import rule_with_operations_errors
 
 __all__ = [
     "MutatingWebhookConfigurationStrategy",
@@ -65,8 +66,6 @@ __all__ = [
 
 Obj = dict[str, Any]
 
-_OPERATIONS: Final = ("*", "CONNECT", "CREATE", "DELETE", "UPDATE")
-_SCOPES: Final = ("*", "Cluster", "Namespaced")
 _FAILURE_POLICIES: Final = ("Fail", "Ignore")
 _MATCH_POLICIES: Final = ("Equivalent", "Exact")
 _REINVOCATION: Final = ("IfNeeded", "Never")
@@ -111,104 +110,6 @@ def _fully_qualified(name: object, path: FieldPath) -> list[FieldError]:
             invalid(path, text, "should be a domain with at least three segments separated by dots")
         ]
     return []
-
-
-def _validate_resources(resources: Sequence[str], path: FieldPath) -> list[FieldError]:
-    errs: list[FieldError] = []
-    if not resources:
-        errs.append(required(path))
-    wildcard_subresources: set[str] = set()  # x/*
-    wildcard_resources: set[str] = set()  # */x
-    double = single = plain = False
-    for i, entry in enumerate(resources):
-        if not entry:
-            errs.append(required(path.index(i)))
-            continue
-        double = double or entry == "*/*"
-        single = single or entry == "*"
-        resource, slash, sub = entry.partition("/")
-        if not slash:
-            plain = entry != "*"
-            continue
-        if resource in wildcard_subresources:
-            errs.append(
-                invalid(
-                    path.index(i), entry, f"if '{resource}/*' is present, must not specify {entry}"
-                )
-            )
-        if sub in wildcard_resources:
-            errs.append(
-                invalid(path.index(i), entry, f"if '*/{sub}' is present, must not specify {entry}")
-            )
-        if sub == "*":
-            wildcard_subresources.add(resource)
-        if resource == "*":
-            wildcard_resources.add(sub)
-    if len(resources) > 1 and double:
-        errs.append(
-            invalid(
-                path,
-                go_string_slice(resources),
-                "if '*/*' is present, must not specify other resources",
-            )
-        )
-    if single and plain:
-        errs.append(
-            invalid(
-                path,
-                go_string_slice(resources),
-                "if '*' is present, must not specify other resources without subresources",
-            )
-        )
-    return errs
-
-
-def _validate_rule(rule: Mapping[str, Any], path: FieldPath) -> list[FieldError]:
-    errs: list[FieldError] = []
-    operations = _strings(rule.get("operations"))
-    if not operations:
-        errs.append(required(path.child("operations")))
-    if len(operations) > 1 and "*" in operations:
-        errs.append(
-            invalid(
-                path.child("operations"),
-                go_string_slice(operations),
-                "if '*' is present, must not specify other operations",
-            )
-        )
-    for i, operation in enumerate(operations):
-        if operation not in _OPERATIONS:
-            errs.append(not_supported(path.child("operations").index(i), operation, _OPERATIONS))
-    groups = _strings(rule.get("apiGroups"))
-    if not groups:
-        errs.append(required(path.child("apiGroups")))
-    if len(groups) > 1 and "*" in groups:
-        errs.append(
-            invalid(
-                path.child("apiGroups"),
-                go_string_slice(groups),
-                "if '*' is present, must not specify other API groups",
-            )
-        )
-    versions = _strings(rule.get("apiVersions"))
-    if not versions:
-        errs.append(required(path.child("apiVersions")))
-    if len(versions) > 1 and "*" in versions:
-        errs.append(
-            invalid(
-                path.child("apiVersions"),
-                go_string_slice(versions),
-                "if '*' is present, must not specify other API versions",
-            )
-        )
-    errs.extend(
-        required(path.child("apiVersions").index(i)) for i, v in enumerate(versions) if not v
-    )
-    errs.extend(_validate_resources(_strings(rule.get("resources")), path.child("resources")))
-    scope = rule.get("scope")
-    if scope is not None and scope not in _SCOPES:
-        errs.append(not_supported(path.child("scope"), scope, _SCOPES))
-    return errs
 
 
 def _validate_url(url: str, path: FieldPath) -> list[FieldError]:
@@ -364,7 +265,7 @@ class _WebhookConfigurationStrategy(Strategy):
             path = FieldPath("webhooks").index(i)
             errs.extend(_fully_qualified(hook.get("name"), path.child("name")))
             for j, rule in enumerate(as_list(hook.get("rules"))):
-                errs.extend(_validate_rule(as_map(rule), path.child("rules").index(j)))
+                errs.extend(rule_with_operations_errors(as_map(rule), path.child("rules").index(j)))
             policy = hook.get("failurePolicy")
             if policy is not None and policy not in _FAILURE_POLICIES:
                 errs.append(not_supported(path.child("failurePolicy"), policy, _FAILURE_POLICIES))
