@@ -40,7 +40,7 @@ failed: ERROR: <input>:1:11: Syntax error: ...``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Final
 
 from kubeling.api import naming
@@ -102,10 +102,6 @@ def default_match_resources(resources: object) -> None:
 
 
 # -- shared checks --------------------------------------------------------------
-
-
-def _has_wildcard(values: Sequence[object]) -> bool:
-    return "*" in values
 
 
 def _strings(value: object) -> list[str]:
