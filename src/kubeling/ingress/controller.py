@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from kubeling.api import errors
 from kubeling.client import ApiClient, PatchType, SharedInformer
+from kubeling.client.bounded_sync import run_bounded_sync
 from kubeling.client.resources import (
     ENDPOINTSLICES,
     INGRESSCLASSES,
@@ -131,25 +131,14 @@ class IngressController:
 
     async def run(self) -> None:
         """Sync whenever something changed (and every ``sync_period``) until cancelled."""
-        loop = asyncio.get_running_loop()
-        last = -math.inf
-        self._dirty.set()
-        while True:
-            try:
-                async with asyncio.timeout(self.settings.sync_period):
-                    await self._dirty.wait()
-            except TimeoutError:
-                pass
-            wait = last + self.settings.min_sync_period - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)  # let a burst of changes collect
-            self._dirty.clear()
-            last = loop.time()
-            try:
-                await self.sync()
-            except Exception:
-                # The routes already applied stay; the next change or resync tries again.
-                log.exception("syncing ingress routes failed")
+        await run_bounded_sync(
+            self.sync,
+            self._dirty,
+            min_period=self.settings.min_sync_period,
+            max_period=self.settings.sync_period,
+            log=log,
+            what="ingress routes",
+        )
 
     async def sync(self) -> None:
         """Recompute the table from the caches, apply it, then bring statuses in line."""

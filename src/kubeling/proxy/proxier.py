@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
@@ -34,6 +33,7 @@ from kubeling.client import (
     EventRecorder,
     SharedInformer,
 )
+from kubeling.client.bounded_sync import run_bounded_sync
 from kubeling.client.resources import ENDPOINTSLICES, EVENTS, NODES, SERVICES
 from kubeling.proxy.node import NodeInfo, node_info
 from kubeling.proxy.rules import ServiceRule, compute_rules
@@ -142,26 +142,14 @@ class Proxier:
 
     async def run(self) -> None:
         """Sync whenever something changed (and every ``sync_period``) until cancelled."""
-        loop = asyncio.get_running_loop()
-        last = -math.inf
-        self._dirty.set()
-        while True:
-            try:
-                async with asyncio.timeout(self.options.sync_period):
-                    await self._dirty.wait()
-            except TimeoutError:
-                pass
-            wait = last + self.options.min_sync_period - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)  # let a burst of changes collect
-            self._dirty.clear()
-            last = loop.time()
-            try:
-                await self.sync()
-            except Exception:
-                # A bug or an object nobody foresaw must not take every Service down:
-                # what is open stays open, and the next change or resync tries again.
-                log.exception("syncing proxy rules failed")
+        await run_bounded_sync(
+            self.sync,
+            self._dirty,
+            min_period=self.options.min_sync_period,
+            max_period=self.options.sync_period,
+            log=log,
+            what="proxy rules",
+        )
 
     async def sync(self) -> None:
         """Recompute every rule from the caches and apply them."""
