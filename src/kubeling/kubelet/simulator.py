@@ -179,6 +179,9 @@ class NodeSimulator:
             simulated_memory_bytes=options.memory_bytes,
             pod_ip_prefix=f"10.{128 + index // 256}.{index % 256}.",
             max_pods=options.max_pods,
+            # as `kubeling agent`'s default: pods get the cluster DNS of `kubeling up` (a
+            # kubelet without one warns, MissingClusterDNS, for every pod it starts)
+            cluster_dns=("127.96.0.10",),
         )
         runtime = SimulatedRuntime(options.simulation, pod_ip_prefix=config.pod_ip_prefix)
         return Kubelet(
