@@ -75,9 +75,14 @@ Path: TypeAlias = tuple[str, ...]
 _MISSING: Any = object()
 
 
+# One encoder for every key: ``json.dumps`` with options builds a new encoder per call,
+# which was most of the cost of naming list items.
+_DUMP = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode
+
+
 def _dump(value: Any) -> str:
     """Compact JSON with sorted keys: the canonical spelling of keys and values."""
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return _DUMP(value)
 
 
 def _element_order(element: str) -> tuple[int, str | int]:
@@ -85,11 +90,6 @@ def _element_order(element: str) -> tuple[int, str | int]:
     if kind == "i:":
         return (3, int(element[2:]))
     return ({"f:": 0, "k:": 1, "v:": 2}.get(kind, 4), element[2:])
-
-
-def _proper_prefixes(path: Path) -> Iterator[Path]:
-    for n in range(1, len(path)):
-        yield path[:n]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +126,14 @@ class FieldSet:
 
     def prefixes(self) -> frozenset[Path]:
         """Every proper, non-empty prefix of a member: the paths that have children."""
-        return frozenset(p for path in self.paths for p in _proper_prefixes(path))
+        # The parents of the members, then their parents until the root: each
+        # prefix is visited once, not once per member under it.
+        found: set[Path] = set()
+        parents = {path[:-1] for path in self.paths if len(path) > 1}
+        while parents:
+            found |= parents
+            parents = {p[:-1] for p in parents if len(p) > 1} - found
+        return frozenset(found)
 
     def leaves(self) -> list[str]:
         """The members rendered for messages (``.spec.replicas``), in set order."""
@@ -214,6 +221,8 @@ def _sorted_tree(node: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Every write decodes the same few hundred keys again: their spellings are remembered.
+@functools.lru_cache(maxsize=16384)
 def _canonical_element(key: str) -> str:
     kind, body = key[:2], key[2:]
     if kind == "f:":
@@ -511,10 +520,11 @@ def compare(old: Any, new: Any, type: Object | None) -> Comparison:
     old_set = from_object(old, type) if old is not None else FieldSet()
     new_set = from_object(new, type)
     with_children = new_set.prefixes()
+    old_values, new_values = _Values(old), _Values(new)
     modified = frozenset(
         p
         for p in old_set.paths & new_set.paths
-        if p not in with_children and get_value(old, p) != get_value(new, p)
+        if p not in with_children and old_values.at(p) != new_values.at(p)
     )
     return Comparison(
         added=new_set.difference(old_set),
@@ -523,7 +533,36 @@ def compare(old: Any, new: Any, type: Object | None) -> Comparison:
     )
 
 
+class _Values:
+    """:func:`get_value` over one object for many paths, each prefix looked up once.
+
+    A path's value is its parent's value stepped into, so remembering every
+    prefix's value turns a walk from the root per path (with a scan of each
+    list on the way) into one step per path. ``obj`` must not change meanwhile.
+    """
+
+    __slots__ = ("_found",)
+
+    def __init__(self, obj: Any) -> None:
+        self._found: dict[Path, Any] = {(): obj}
+
+    def at(self, path: Path) -> Any:
+        """``get_value(obj, path)``."""
+        found = self._found.get(path, _MISSING)
+        if found is _MISSING:
+            parent = self.at(path[:-1])
+            found = _MISSING if parent is _MISSING else _step(parent, path[-1])[1]
+            self._found[path] = found
+        return found
+
+
 # --- reading and editing objects by path ---------------------------------------
+
+
+@functools.lru_cache(maxsize=16384)
+def _element_value(body: str) -> Any:
+    """The JSON value naming a list item (shared between calls: only read, never changed)."""
+    return json.loads(body)
 
 
 def _find_item(items: list[Any], element: str) -> int:
@@ -531,7 +570,7 @@ def _find_item(items: list[Any], element: str) -> int:
     if kind == "i:":
         index = int(body)
         return index if index < len(items) else -1
-    target = json.loads(body)
+    target = _element_value(body)
     for index, item in enumerate(items):
         if kind == "v:" and item == target:
             return index

@@ -13,45 +13,20 @@ from kubeling.api.managedfields.fieldpath import fields_v1_of, from_object, to_f
 from kubeling.api.managedfields.managers import UPDATE, Entry, encode, untracked
 from kubeling.api.managedfields.update import update
 from kubeling.api.schema import Object
+from tests.unit.api.managedfields.strategies import OBJECTS
 
 pod_module = importlib.import_module("kubeling.api.core.v1.pod")
 Pod: Object = pod_module.Pod
 
-# Real field names (so declared structs, atomic structs, map-type and set-type lists are hit)
-# mixed with unknown ones (schema-less subtrees).
-_NAMES = st.sampled_from(
-    [
-        "metadata", "labels", "annotations", "name", "namespace", "uid", "finalizers",
-        "spec", "containers", "initContainers", "ports", "containerPort", "protocol",
-        "env", "value", "args", "resources", "limits", "cpu", "volumes", "emptyDir",
-        "status", "conditions", "type", "template", "replicas", "selector",
-        "matchLabels", "apiVersion", "kind", "tolerations", "key", "zzz",
-        # atomic structs (+structType=atomic) and lists of them
-        "valueFrom", "fieldRef", "secretKeyRef", "affinity", "nodeAffinity",
-        "requiredDuringSchedulingIgnoredDuringExecution", "ownerReferences", "imagePullSecrets",
-    ]
-)  # fmt: skip
-_SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(["a", "b", "TCP", ""])
-)
-_VALUES = st.recursive(
-    _SCALARS,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=3), st.dictionaries(_NAMES, inner, max_size=4)
-    ),
-    max_leaves=25,
-)
-_OBJECTS = st.dictionaries(_NAMES, _VALUES, max_size=5)
-
 
 @settings(max_examples=400, deadline=None)
-@given(_OBJECTS, st.sampled_from([Pod, Deployment]))
+@given(OBJECTS, st.sampled_from([Pod, Deployment]))
 def test_fields_v1_of_matches_the_set_form(obj: dict[str, Any], type: Object) -> None:
     assert fields_v1_of(obj, type) == to_fields_v1(from_object(obj, type))
 
 
 @settings(max_examples=200, deadline=None)
-@given(_OBJECTS, st.sampled_from(["", "status"]))
+@given(OBJECTS, st.sampled_from(["", "status"]))
 def test_create_entry_matches_the_general_update(obj: dict[str, Any], subresource: str) -> None:
     fast = update(
         None,
