@@ -37,7 +37,10 @@ def test_equal_to_deepcopy_and_shares_no_container(value: Any) -> None:
 
 
 def test_changing_the_copy_leaves_the_original() -> None:
-    pod = {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c"}]}}
+    pod: dict[str, Any] = {
+        "metadata": {"labels": {"app": "web"}},
+        "spec": {"containers": [{"name": "c"}]},
+    }
     copied = copy_json(pod)
     copied["metadata"]["labels"]["app"] = "db"
     copied["spec"]["containers"].append({"name": "d"})
@@ -47,7 +50,7 @@ def test_changing_the_copy_leaves_the_original() -> None:
 def test_other_types_are_deep_copied() -> None:
     """A tuple or a set inside is copied by ``copy.deepcopy``: nothing mutable is shared."""
     inner = {"a": [1]}
-    value = {"t": (inner,), "s": {1, 2}, "d": datetime.date(2026, 1, 1)}
+    value: dict[str, Any] = {"t": (inner,), "s": {1, 2}, "d": datetime.date(2026, 1, 1)}
     copied = copy_json(value)
     assert copied == value
     assert copied["t"][0] is not inner
