@@ -58,6 +58,7 @@ __all__ = [
     "FieldSet",
     "Path",
     "compare",
+    "decode_fields_v1",
     "fields_v1_of",
     "from_fields_v1",
     "from_object",
@@ -244,23 +245,44 @@ def _canonical_element(key: str) -> str:
 
 def from_fields_v1(fields: dict[str, Any]) -> FieldSet:
     """The set a FieldsV1 JSON object describes; ValueError when it is malformed."""
+    return decode_fields_v1(fields)[0]
+
+
+def decode_fields_v1(fields: dict[str, Any]) -> tuple[FieldSet, bool]:
+    """:func:`from_fields_v1`, and whether ``fields`` is already what :func:`to_fields_v1`
+    makes of that set (same keys, same order), so that a writer can keep it as it is.
+
+    That form: keys spelled canonically, ``.`` first where present (with ``{}``, in a node
+    that has children), the other keys in the set's order, no ``.`` where nothing follows.
+    """
     out: set[Path] = set()
+    canonical = True
 
     def walk(prefix: Path, node: Any) -> None:
+        nonlocal canonical
         if not isinstance(node, dict):
             raise ValueError(f"invalid FieldsV1 at {render_path(prefix) or '.'}: not an object")
         if not node and prefix:
             out.add(prefix)
-        for key, child in node.items():
+        last: tuple[int, str | int] | None = None
+        for position, (key, child) in enumerate(node.items()):
             if key == ".":
                 if not prefix:
                     raise ValueError("invalid FieldsV1: '.' at the root")
                 out.add(prefix)
+                if position != 0 or child != {} or type(child) is not dict or len(node) == 1:
+                    canonical = False
                 continue
-            walk((*prefix, _canonical_element(key)), child)
+            element = _canonical_element(key)
+            if canonical:
+                order = _element_order(element)
+                if element != key or (last is not None and order <= last):
+                    canonical = False
+                last = order
+            walk((*prefix, element), child)
 
     walk((), fields)
-    return FieldSet(frozenset(out))
+    return FieldSet(frozenset(out)), canonical
 
 
 # --- walking objects ---------------------------------------------------------
