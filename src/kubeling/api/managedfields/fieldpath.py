@@ -290,7 +290,9 @@ def decode_fields_v1(fields: dict[str, Any]) -> tuple[FieldSet, bool]:
 _Kind = Literal["scalar", "atomic", "struct", "map", "list_map", "set", "deduced"]
 
 
-@dataclass(frozen=True, slots=True)
+# Compared and hashed by identity: shapes come from the cached _shape(), so equal ones are
+# one object, and _child's cache hashed every field of its key shape on every call.
+@dataclass(frozen=True, slots=True, eq=False)
 class _Shape:
     kind: _Kind
     obj: Object | None = None
