@@ -426,6 +426,7 @@ def test_server_ssl_context(pki: Pki) -> None:
     assert context.minimum_version == ssl.TLSVersion.TLSv1_2
     assert context.verify_mode == ssl.CERT_OPTIONAL
     assert context.cert_store_stats()["x509_ca"] == 1
+    assert context.num_tickets == 1  # as Go's TLS 1.3 server
 
 
 def test_client_ssl_context(pki: Pki) -> None:

@@ -62,6 +62,21 @@ async def test_key_watch_filters_other_keys() -> None:
     assert [e.revision for e in await _take(watcher, 1)] == [3]
 
 
+async def test_a_commit_of_other_keys_does_not_wake_the_watcher() -> None:
+    """Every commit is offered to every watcher; only those it concerns wake up."""
+    hub = WatchHub(revision=1, history=_History([]))
+    watcher = await hub.watch("/pods/", prefix=True, start_revision=0, progress_notify=False)
+    waiting = asyncio.ensure_future(watcher.__anext__())
+    await asyncio.sleep(0)
+    wakeup = watcher._wakeup  # type: ignore[attr-defined]
+    hub.publish([_event(2, "/events/e1")])
+    assert not wakeup.is_set()
+    hub.publish([_event(3, "/pods/p1")])
+    assert wakeup.is_set()
+    assert (await asyncio.wait_for(waiting, 1)).revision == 3
+    await watcher.close()
+
+
 async def test_overflow_closes_with_resume_revision_after_kept_events() -> None:
     """A full buffer delivers what it kept, then WatchClosedError at the first dropped revision."""
     hub = WatchHub(revision=1, history=_History([]), buffer_size=3)

@@ -55,7 +55,16 @@ from typing import Any
 
 from kubeling.api.protobuf import parse_go_duration
 from kubeling.api.quantity import QuantityParseError, parse_quantity
-from kubeling.api.schema import ListOf, MapOf, Object, Scalar, ScalarKind, TypeSpec, resolve
+from kubeling.api.schema import (
+    STRING,
+    ListOf,
+    MapOf,
+    Object,
+    Scalar,
+    ScalarKind,
+    TypeSpec,
+    resolve,
+)
 
 __all__ = [
     "FieldScan",
@@ -384,7 +393,7 @@ class _Scanner:
                     if not spec.preserve_unknown and not (root and key in _ROOT_FIELDS):
                         self.found.unknown.append((_render([*path, key]), value, key))
                     continue
-                if child is None:
+                if child is None or _plain_string(child, declared.type):
                     continue
                 fields.append(key)
                 path.append(key)
@@ -396,6 +405,8 @@ class _Scanner:
                 self.mismatch(value, go_type_name(spec), struct, fields)
                 return
             for index, item in enumerate(value):
+                if _plain_string(item, spec.item):
+                    continue
                 path.append(index)
                 self.walk(item, spec.item, struct, fields)
                 path.pop()
@@ -413,6 +424,12 @@ class _Scanner:
                 self.mismatch_text(problem[0], problem[1], struct, fields)
             elif problem is not None and self.found.type_error is None:
                 self.found.type_error = problem
+
+
+def _plain_string(value: Any, spec: TypeSpec) -> bool:
+    """Whether ``value`` is a string where a plain string is declared: nothing to check,
+    so not worth a call of ``walk`` (most leaves of an object are such strings)."""
+    return spec is STRING and isinstance(value, str)
 
 
 def _describe(value: Any) -> str:

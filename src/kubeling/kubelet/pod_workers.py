@@ -17,6 +17,14 @@ the latest version of the pod and moves it one step along its life:
 
 A step that fails is retried with back-off (0.5 s doubling to 30 s). A pod never goes back to
 SYNCING: once it terminates, its containers are not started again.
+
+A syncing pod's worker takes every new version of the pod but wakes only for one that differs
+in what the kubelet acts on, as Kubernetes' pod config source tells an update from a
+*reconcile* (``checkAndUpdatePod``, ``podsDifferSemantically``): its spec, labels,
+annotations, ``deletionTimestamp`` or ``deletionGracePeriodSeconds``. A change of the status
+alone (most often the echo of the kubelet's own status write) is a reconcile, which syncs the
+pod only when its readiness may have to be computed again (``HandlePodReconcile``: the pod
+has readiness gates, whose conditions others write) or when it reports a terminal phase.
 """
 
 from __future__ import annotations
@@ -47,6 +55,25 @@ class PodState(enum.Enum):
     TERMINATED = "terminated"
 
 
+def _differ_semantically(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Whether ``new`` changes what the kubelet acts on (Kubernetes' ``podsDifferSemantically``)."""
+    if old.get("spec") != new.get("spec"):
+        return True
+    old_meta, new_meta = old.get("metadata") or {}, new.get("metadata") or {}
+    return any(
+        old_meta.get(field) != new_meta.get(field)
+        for field in ("labels", "annotations", "deletionTimestamp", "deletionGracePeriodSeconds")
+    )
+
+
+def _reconcile_syncs(pod: Mapping[str, Any]) -> bool:
+    """Whether a status-only change of ``pod`` still needs a sync: its readiness depends on
+    conditions others write, or it reports a terminal phase."""
+    if (pod.get("spec") or {}).get("readinessGates"):
+        return True
+    return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+
+
 def _name(pod: Mapping[str, Any]) -> str:
     meta = pod.get("metadata") or {}
     return f"{meta.get('namespace')}/{meta.get('name')}"
@@ -72,8 +99,15 @@ class PodWorker:
         self._deadline: float | None = None
 
     def update(self, pod: Obj) -> None:
-        self.pod = pod
-        self._wake.set()
+        """A new version of the pod; the worker wakes unless, while syncing, only its status
+        changed (see the module docstring)."""
+        previous, self.pod = self.pod, pod
+        if (
+            self.state is not PodState.SYNCING
+            or _differ_semantically(previous, pod)
+            or _reconcile_syncs(pod)
+        ):
+            self._wake.set()
 
     def remove(self, pod: Obj) -> None:
         self.pod = pod

@@ -63,6 +63,7 @@ class _HubWatcher(Watcher):
         """Queue the matching events (called by the hub for each commit)."""
         if self._ended is not None or self._closed_by_user:
             return
+        queued = False
         for event in events:
             if event.revision < self.start_revision or not self.matches(event.key):
                 continue
@@ -70,7 +71,12 @@ class _HubWatcher(Watcher):
                 self.end(WatchClosedError("watcher fell behind", event.revision))
                 return
             self._live.append(event)
-        self._wakeup.set()
+            queued = True
+        if queued:
+            # Only then: every commit is offered to every watcher of the store (a watch
+            # cache per resource), and waking them all for nothing cost more than the
+            # fan-out itself.
+            self._wakeup.set()
 
     def offer_progress(self, revision: int) -> None:
         if self._ended is None and not self._closed_by_user:

@@ -250,6 +250,11 @@ PREFIX = "json: cannot unmarshal"
             f"{PREFIX} string into Go struct field Container.spec.containers.args of type []string",
         ),
         (
+            # strings before it are skipped without a look; the number is still found
+            {"containers": [{"args": ["a", "b", 1]}]},
+            f"{PREFIX} number into Go struct field Container.spec.containers.args of type string",
+        ),
+        (
             {"containers": [{"port": 1.5}]},
             f"{PREFIX} number 1.5 into Go struct field Container.spec.containers.port"
             " of type int32",

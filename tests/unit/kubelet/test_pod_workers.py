@@ -61,7 +61,7 @@ async def test_a_pod_is_synced_when_it_changes_then_deleted_gracefully_then_clea
         body = pod("web")
         workers.update(body)
         await settle(lifecycle, 1)
-        workers.update(body)
+        workers.update({**body, "spec": {**body["spec"], "activeDeadlineSeconds": 30}})
         await settle(lifecycle, 2)
         deleting = pod("web", deleting=True)
         workers.update(deleting)
@@ -111,3 +111,54 @@ async def test_a_failing_step_is_retried() -> None:
         workers.remove(pod("web"))
         await settle(lifecycle, 5)
     assert lifecycle.calls == ["sync", "sync", "sync", "terminate-gone", "cleanup"]
+
+
+async def test_a_status_only_change_is_a_reconcile_that_does_not_sync() -> None:
+    """As Kubernetes' pod config source: the echo of a status write does not sync the pod, but
+    the worker has the new version for its next sync."""
+    lifecycle = Lifecycle()
+    async with asyncio.TaskGroup() as group:
+        workers = PodWorkers(lifecycle, group, sync_frequency=60)  # type: ignore[arg-type]
+        workers.update(pod("web"))
+        await settle(lifecycle, 1)
+        running = pod("web", status={"phase": "Running", "qosClass": "BestEffort"})
+        workers.update(running)
+        await asyncio.sleep(0.05)
+        assert lifecycle.calls == ["sync"]
+        assert workers.workers["uid-1"].pod is running
+        labelled = pod("web", status={"phase": "Running"})
+        labelled["metadata"]["labels"] = {"app": "web"}
+        workers.update(labelled)
+        await settle(lifecycle, 2)
+        workers.remove(labelled)
+        await settle(lifecycle, 4)
+    assert lifecycle.calls == ["sync", "sync", "terminate-gone", "cleanup"]
+
+
+async def test_a_status_change_syncs_a_pod_with_readiness_gates() -> None:
+    """Its Ready condition depends on conditions others write (``HandlePodReconcile``)."""
+    lifecycle = Lifecycle()
+    async with asyncio.TaskGroup() as group:
+        workers = PodWorkers(lifecycle, group, sync_frequency=60)  # type: ignore[arg-type]
+        gates = [{"conditionType": "example.com/ready"}]
+        workers.update(pod("web", readinessGates=gates))
+        await settle(lifecycle, 1)
+        condition = {"type": "example.com/ready", "status": "True"}
+        workers.update(pod("web", readinessGates=gates, status={"conditions": [condition]}))
+        await settle(lifecycle, 2)
+        workers.remove(pod("web"))
+        await settle(lifecycle, 4)
+    assert lifecycle.calls == ["sync", "sync", "terminate-gone", "cleanup"]
+
+
+async def test_a_terminal_phase_written_by_another_syncs_the_pod() -> None:
+    lifecycle = Lifecycle()
+    async with asyncio.TaskGroup() as group:
+        workers = PodWorkers(lifecycle, group, sync_frequency=60)  # type: ignore[arg-type]
+        workers.update(pod("web"))
+        await settle(lifecycle, 1)
+        workers.update(pod("web", status={"phase": "Failed", "reason": "Evicted"}))
+        await settle(lifecycle, 2)
+        workers.remove(pod("web"))
+        await settle(lifecycle, 4)
+    assert lifecycle.calls == ["sync", "sync", "terminate-gone", "cleanup"]

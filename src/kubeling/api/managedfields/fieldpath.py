@@ -58,6 +58,7 @@ __all__ = [
     "FieldSet",
     "Path",
     "compare",
+    "decode_fields_v1",
     "fields_v1_of",
     "from_fields_v1",
     "from_object",
@@ -75,9 +76,14 @@ Path: TypeAlias = tuple[str, ...]
 _MISSING: Any = object()
 
 
+# One encoder for every key: ``json.dumps`` with options builds a new encoder per call,
+# which was most of the cost of naming list items.
+_DUMP = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode
+
+
 def _dump(value: Any) -> str:
     """Compact JSON with sorted keys: the canonical spelling of keys and values."""
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return _DUMP(value)
 
 
 def _element_order(element: str) -> tuple[int, str | int]:
@@ -85,11 +91,6 @@ def _element_order(element: str) -> tuple[int, str | int]:
     if kind == "i:":
         return (3, int(element[2:]))
     return ({"f:": 0, "k:": 1, "v:": 2}.get(kind, 4), element[2:])
-
-
-def _proper_prefixes(path: Path) -> Iterator[Path]:
-    for n in range(1, len(path)):
-        yield path[:n]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +127,14 @@ class FieldSet:
 
     def prefixes(self) -> frozenset[Path]:
         """Every proper, non-empty prefix of a member: the paths that have children."""
-        return frozenset(p for path in self.paths for p in _proper_prefixes(path))
+        # The parents of the members, then their parents until the root: each
+        # prefix is visited once, not once per member under it.
+        found: set[Path] = set()
+        parents = {path[:-1] for path in self.paths if len(path) > 1}
+        while parents:
+            found |= parents
+            parents = {p[:-1] for p in parents if len(p) > 1} - found
+        return frozenset(found)
 
     def leaves(self) -> list[str]:
         """The members rendered for messages (``.spec.replicas``), in set order."""
@@ -214,6 +222,8 @@ def _sorted_tree(node: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Every write decodes the same few hundred keys again: their spellings are remembered.
+@functools.lru_cache(maxsize=16384)
 def _canonical_element(key: str) -> str:
     kind, body = key[:2], key[2:]
     if kind == "f:":
@@ -235,23 +245,44 @@ def _canonical_element(key: str) -> str:
 
 def from_fields_v1(fields: dict[str, Any]) -> FieldSet:
     """The set a FieldsV1 JSON object describes; ValueError when it is malformed."""
+    return decode_fields_v1(fields)[0]
+
+
+def decode_fields_v1(fields: dict[str, Any]) -> tuple[FieldSet, bool]:
+    """:func:`from_fields_v1`, and whether ``fields`` is already what :func:`to_fields_v1`
+    makes of that set (same keys, same order), so that a writer can keep it as it is.
+
+    That form: keys spelled canonically, ``.`` first where present (with ``{}``, in a node
+    that has children), the other keys in the set's order, no ``.`` where nothing follows.
+    """
     out: set[Path] = set()
+    canonical = True
 
     def walk(prefix: Path, node: Any) -> None:
+        nonlocal canonical
         if not isinstance(node, dict):
             raise ValueError(f"invalid FieldsV1 at {render_path(prefix) or '.'}: not an object")
         if not node and prefix:
             out.add(prefix)
-        for key, child in node.items():
+        last: tuple[int, str | int] | None = None
+        for position, (key, child) in enumerate(node.items()):
             if key == ".":
                 if not prefix:
                     raise ValueError("invalid FieldsV1: '.' at the root")
                 out.add(prefix)
+                if position != 0 or child != {} or type(child) is not dict or len(node) == 1:
+                    canonical = False
                 continue
-            walk((*prefix, _canonical_element(key)), child)
+            element = _canonical_element(key)
+            if canonical:
+                order = _element_order(element)
+                if element != key or (last is not None and order <= last):
+                    canonical = False
+                last = order
+            walk((*prefix, element), child)
 
     walk((), fields)
-    return FieldSet(frozenset(out))
+    return FieldSet(frozenset(out)), canonical
 
 
 # --- walking objects ---------------------------------------------------------
@@ -259,7 +290,9 @@ def from_fields_v1(fields: dict[str, Any]) -> FieldSet:
 _Kind = Literal["scalar", "atomic", "struct", "map", "list_map", "set", "deduced"]
 
 
-@dataclass(frozen=True, slots=True)
+# Compared and hashed by identity: shapes come from the cached _shape(), so equal ones are
+# one object, and _child's cache hashed every field of its key shape on every call.
+@dataclass(frozen=True, slots=True, eq=False)
 class _Shape:
     kind: _Kind
     obj: Object | None = None
@@ -511,10 +544,11 @@ def compare(old: Any, new: Any, type: Object | None) -> Comparison:
     old_set = from_object(old, type) if old is not None else FieldSet()
     new_set = from_object(new, type)
     with_children = new_set.prefixes()
+    old_values, new_values = _Values(old), _Values(new)
     modified = frozenset(
         p
         for p in old_set.paths & new_set.paths
-        if p not in with_children and get_value(old, p) != get_value(new, p)
+        if p not in with_children and old_values.at(p) != new_values.at(p)
     )
     return Comparison(
         added=new_set.difference(old_set),
@@ -523,7 +557,36 @@ def compare(old: Any, new: Any, type: Object | None) -> Comparison:
     )
 
 
+class _Values:
+    """:func:`get_value` over one object for many paths, each prefix looked up once.
+
+    A path's value is its parent's value stepped into, so remembering every
+    prefix's value turns a walk from the root per path (with a scan of each
+    list on the way) into one step per path. ``obj`` must not change meanwhile.
+    """
+
+    __slots__ = ("_found",)
+
+    def __init__(self, obj: Any) -> None:
+        self._found: dict[Path, Any] = {(): obj}
+
+    def at(self, path: Path) -> Any:
+        """``get_value(obj, path)``."""
+        found = self._found.get(path, _MISSING)
+        if found is _MISSING:
+            parent = self.at(path[:-1])
+            found = _MISSING if parent is _MISSING else _step(parent, path[-1])[1]
+            self._found[path] = found
+        return found
+
+
 # --- reading and editing objects by path ---------------------------------------
+
+
+@functools.lru_cache(maxsize=16384)
+def _element_value(body: str) -> Any:
+    """The JSON value naming a list item (shared between calls: only read, never changed)."""
+    return json.loads(body)
 
 
 def _find_item(items: list[Any], element: str) -> int:
@@ -531,7 +594,7 @@ def _find_item(items: list[Any], element: str) -> int:
     if kind == "i:":
         index = int(body)
         return index if index < len(items) else -1
-    target = json.loads(body)
+    target = _element_value(body)
     for index, item in enumerate(items):
         if kind == "v:" and item == target:
             return index

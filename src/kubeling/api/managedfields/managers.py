@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kubeling.api.managedfields.fieldpath import FieldSet, Path, from_fields_v1, to_fields_v1
+from kubeling.api.jsoncopy import copy_json
+from kubeling.api.managedfields.fieldpath import FieldSet, Path, decode_fields_v1, to_fields_v1
 
 __all__ = [
     "Entry",
@@ -116,6 +117,9 @@ class Entry:
     time: str | None
     fields: FieldSet
     subresource: str = ""
+    #: The FieldsV1 this entry was decoded from, when it is exactly ``to_fields_v1(fields)``:
+    #: encoded again as it is (an entry a write leaves alone is most of them).
+    fields_v1: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def key(self) -> tuple[str, str, str, str]:
         """The manager identity: entries with equal keys are one manager."""
@@ -123,7 +127,8 @@ class Entry:
         return (self.manager, self.operation, version, self.subresource)
 
     def with_fields(self, fields: FieldSet) -> Entry:
-        return replace(self, fields=fields)
+        kept = self.fields_v1 if fields.paths == self.fields.paths else None
+        return replace(self, fields=fields, fields_v1=kept)
 
 
 def decode(entries: Iterable[dict[str, Any]]) -> list[Entry]:
@@ -139,14 +144,16 @@ def decode(entries: Iterable[dict[str, Any]]) -> list[Entry]:
         fields_v1 = raw.get("fieldsV1") or {}
         if not isinstance(fields_v1, dict):
             raise ValueError(f"managedFields: fieldsV1 of {manager!r} is not an object")
+        fields, canonical = decode_fields_v1(fields_v1)
         out.append(
             Entry(
                 manager=manager,
                 operation=operation,
                 api_version=raw.get("apiVersion", ""),
                 time=raw.get("time"),
-                fields=from_fields_v1(fields_v1),
+                fields=fields,
                 subresource=raw.get("subresource", ""),
+                fields_v1=fields_v1 if canonical else None,
             )
         )
     keys = [e.key() for e in out]
@@ -170,7 +177,10 @@ def encode(entries: Iterable[Entry]) -> list[dict[str, Any]]:
         if entry.time is not None:
             raw["time"] = entry.time
         raw["fieldsType"] = "FieldsV1"
-        raw["fieldsV1"] = to_fields_v1(entry.fields)
+        if entry.fields_v1 is not None:
+            raw["fieldsV1"] = copy_json(entry.fields_v1)
+        else:
+            raw["fieldsV1"] = to_fields_v1(entry.fields)
         if entry.subresource:
             raw["subresource"] = entry.subresource
         out.append(raw)

@@ -25,11 +25,11 @@ there); decoded JSON no longer has those bytes.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable
 from http import HTTPStatus
 
+from kubeling.api.jsoncopy import copy_json
 from kubeling.api.patch.errors import PatchError
 from kubeling.api.patch.json_value import (
     JSON,
@@ -91,7 +91,7 @@ def apply_json_patch(document: JSON, patch: JSON) -> JSON:
             f"got {len(operations)}",
             code=HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
         )
-    result = copy.deepcopy(document)
+    result = copy_json(document)
     for operation in operations:
         op = operation or {}
         kind = op.get("op")
@@ -311,7 +311,7 @@ def _op_copy(document: JSON, op: JSONObject) -> JSON:
             f"copy operation does not apply: doc is missing destination path: {path}: {_MISSING}"
         )
     try:
-        _add(*target, copy.deepcopy(value))
+        _add(*target, copy_json(value))
     except _OpError as err:
         raise _OpError(f"error while adding value during copy: {err}") from None
     return document

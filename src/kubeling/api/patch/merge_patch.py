@@ -22,8 +22,7 @@ arrays for changed arrays.
 
 from __future__ import annotations
 
-import copy
-
+from kubeling.api.jsoncopy import copy_json
 from kubeling.api.patch.errors import PatchError
 from kubeling.api.patch.json_value import JSON, JSONObject, json_equal
 
@@ -44,7 +43,7 @@ def apply_merge_patch(document: JSON, patch: JSON) -> JSON:
         return _pruned(patch)
     if not isinstance(document, dict):
         return _pruned(patch)
-    result = copy.deepcopy(document)
+    result = copy_json(document)
     _merge_into(result, patch)
     return result
 
@@ -58,7 +57,7 @@ def create_merge_patch(original: JSONObject, modified: JSONObject) -> JSONObject
     patch: JSONObject = {}
     for key, new in modified.items():
         if key not in original:
-            patch[key] = copy.deepcopy(new)
+            patch[key] = copy_json(new)
             continue
         old = original[key]
         if isinstance(old, dict) and isinstance(new, dict):
@@ -66,7 +65,7 @@ def create_merge_patch(original: JSONObject, modified: JSONObject) -> JSONObject
             if nested:
                 patch[key] = nested
         elif not json_equal(old, new):
-            patch[key] = copy.deepcopy(new)
+            patch[key] = copy_json(new)
     for key in original:
         if key not in modified:
             patch[key] = None
@@ -83,7 +82,7 @@ def _merge_into(target: JSONObject, patch: JSONObject) -> None:
         if not isinstance(current, dict):
             target[key] = _pruned(value)
         elif not isinstance(value, dict):
-            target[key] = copy.deepcopy(value)
+            target[key] = copy_json(value)
         else:
             _merge_into(current, value)
 

@@ -40,9 +40,9 @@ stores what the engine returns, so it cleans first.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
+from kubeling.api.jsoncopy import copy_json
 from kubeling.api.patch.errors import PatchError
 from kubeling.api.patch.json_value import (
     JSON,
@@ -106,13 +106,13 @@ def apply_strategic_merge_patch(
     {'containers': [{'name': 'a', 'image': 'y'}]}
     """
     if patch is None:
-        return copy.deepcopy(original)
+        return copy_json(original)
     if not isinstance(patch, dict):
         raise PatchError.bad_request(
             f"json: cannot unmarshal {json_type_name(patch)} into Go value of type "
             "map[string]interface {}"
         )
-    return merge_map(copy.deepcopy(original), copy.deepcopy(patch), meta, SERVER)
+    return merge_map(copy_json(original), copy_json(patch), meta, SERVER)
 
 
 def merge_map(

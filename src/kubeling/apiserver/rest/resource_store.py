@@ -23,7 +23,6 @@ object once its preconditions hold; dry runs included.
 from __future__ import annotations
 
 import builtins
-import copy
 import datetime
 import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -32,6 +31,7 @@ from typing import Any
 
 from kubeling.api import errors, naming
 from kubeling.api.field import forbidden
+from kubeling.api.jsoncopy import copy_json
 from kubeling.api.managedfields.apply import apply as managed_apply
 from kubeling.api.managedfields.errors import ApplyConflict
 from kubeling.api.managedfields.update import update as managed_update
@@ -508,7 +508,7 @@ class ResourceStore:
         if not isinstance(obj, dict):
             raise errors.bad_request("the request body must be a JSON object")
         self._check_type(obj)
-        obj = copy.deepcopy(obj)
+        obj = copy_json(obj)
         meta = obj.get("metadata")
         if meta is None:
             meta = obj["metadata"] = {}
@@ -633,7 +633,7 @@ class ResourceStore:
         if not isinstance(new, dict):
             raise errors.bad_request("the request body must be a JSON object")
         self._check_type(new)
-        new = copy.deepcopy(new)
+        new = copy_json(new)
         old_meta, new_meta = _meta(old), new.setdefault("metadata", {})
         if not isinstance(new_meta, dict):
             raise errors.bad_request("metadata must be an object")
@@ -851,7 +851,7 @@ class ResourceStore:
         """
         if not isinstance(body, dict):
             raise errors.bad_request("the request body must be a JSON object")
-        body = copy.deepcopy(body)
+        body = copy_json(body)
         if not internal:
             self.check_fields(body, options, duplicates=duplicates)
         expected = _meta(body).get("resourceVersion") or None
@@ -957,7 +957,7 @@ class ResourceStore:
                 f"the name of the object ({body_meta['name']}) does not match the name on the "
                 f"URL ({name})"
             )
-        applied = copy.deepcopy(body)
+        applied = copy_json(body)
         _meta(applied).pop("resourceVersion", None)
         self.check_fields(applied, options)
 
@@ -1101,7 +1101,7 @@ class ResourceStore:
                 gone = objects.decode(deleted.prev_kv, revision=deleted.revision)
                 await self.strategy.release(gone)
                 return self.served.outgoing(self.served.storage_typed(gone)), True
-            updated = copy.deepcopy(obj)
+            updated = copy_json(obj)
             umeta = updated["metadata"]
             if not umeta.get("deletionTimestamp"):
                 when = self._clock() + datetime.timedelta(seconds=grace or 0)

@@ -24,12 +24,12 @@ it as it is.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
 from kubeling.api import naming
 from kubeling.api.field import FieldError, FieldPath, forbidden, invalid, required
+from kubeling.api.jsoncopy import copy_json
 from kubeling.api.labels import validate_labels
 
 __all__ = ["StatusStrategy", "Strategy"]
@@ -88,7 +88,7 @@ class Strategy:
     def prepare_for_update(self, new: Obj, old: Obj) -> None:
         if self.has_status_subresource:
             if "status" in old:
-                new["status"] = copy.deepcopy(old["status"])
+                new["status"] = copy_json(old["status"])
             else:
                 new.pop("status", None)
         meta = new.setdefault("metadata", {})
@@ -197,7 +197,7 @@ class StatusStrategy:
 
     def prepare_for_update(self, new: Obj, old: Obj) -> None:
         status = new.get("status")
-        kept = copy.deepcopy(old)
+        kept = copy_json(old)
         if status is None:
             kept.pop("status", None)
         else:
@@ -208,7 +208,7 @@ class StatusStrategy:
         kept["metadata"]["resourceVersion"] = new_meta.get("resourceVersion")
         for field in self.main.status_writable_metadata:
             if new_meta.get(field) is not None:
-                kept["metadata"][field] = copy.deepcopy(new_meta[field])
+                kept["metadata"][field] = copy_json(new_meta[field])
             else:
                 kept["metadata"].pop(field, None)
         new.clear()
