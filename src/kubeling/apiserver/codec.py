@@ -90,8 +90,11 @@ def decode_body_strict(
             raise errors.bad_request(f"the body of the request was not valid JSON: {err}") from err
     if media in _YAML_TYPES:
         try:
-            return yaml.safe_load(body), []
-        except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as err:
+            value = yaml.safe_load(body)
+            # As sigs.k8s.io/yaml, through JSON: an alias that contains itself (`a: &a [*a]`)
+            # is refused here, and YAML timestamps become strings.
+            return json.loads(json.dumps(value, default=str)), []
+        except (yaml.YAMLError, UnicodeDecodeError, RecursionError, ValueError) as err:
             raise errors.bad_request(f"error converting YAML to JSON: {err}") from err
     if media == PROTOBUF:
         if type is None:

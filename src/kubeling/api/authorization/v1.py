@@ -17,6 +17,7 @@ which the protobuf codec must apply to a map whose values are lists.
 
 from __future__ import annotations
 
+import kubeling.api.meta.v1  # noqa: F401  (declares the ObjectMeta referred to below)
 from kubeling.api.schema import (
     BOOL,
     STRING,
