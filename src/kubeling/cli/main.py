@@ -18,8 +18,9 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kubeling import __version__
 from kubeling.storage import open_store
@@ -197,15 +198,19 @@ async def _dns(args: argparse.Namespace) -> int:
         host, port = server.address
         print(f"kubeling DNS ready on {host} port {port} (UDP and TCP)", flush=True)
 
-    # SIGINT and SIGTERM cancel the component, which then stops in order.
+    config = load_client_config(args.kubeconfig)
+    return await _until_signalled(run_dns(config, options, on_ready=ready))
+
+
+async def _until_signalled(component: Coroutine[Any, Any, None]) -> int:
+    """Run ``component`` until it ends or SIGINT/SIGTERM cancels it (it then stops in order)."""
     main = asyncio.current_task()
     assert main is not None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, main.cancel)
-    config = load_client_config(args.kubeconfig)
     with contextlib.suppress(asyncio.CancelledError):
-        await run_dns(config, options, on_ready=ready)
+        await component
     return 0
 
 
@@ -231,15 +236,8 @@ async def _ingress(args: argparse.Namespace) -> int:
         where = " and ".join(f"{s}://{h}:{p}" for s, (h, p) in server.addresses.items())
         print(f"kubeling ingress ready on {where}", flush=True)
 
-    main = asyncio.current_task()
-    assert main is not None
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, main.cancel)
     config = load_client_config(args.kubeconfig)
-    with contextlib.suppress(asyncio.CancelledError):
-        await run_ingress(config, options, on_ready=ready)
-    return 0
+    return await _until_signalled(run_ingress(config, options, on_ready=ready))
 
 
 async def _scheduler(args: argparse.Namespace) -> int:
