@@ -17,7 +17,13 @@ pods, the scheduler binds, and the simulated kubelets report Running. Measured m
 - **pod start-up latency**: from the pod's first appearance on a watch of every pod (opened
   before the Deployments; it appears when the ReplicaSet controller creates it) to the watch
   showing it ``Running``, p50/p99 (Kubernetes' SLO: p99 ≤ 5 s, from its creationTimestamp,
-  which has a resolution of one second).
+  which has a resolution of one second). Measured twice, as clusterloader2's density test
+  does: for the *saturation* pods (every Deployment created at once, as fast as 8 clients
+  can: the pods queue behind the controllers and the scheduler, so this measures throughput
+  more than latency), and, once those all run, for the *latency* pods: ``--latency-pods``
+  Deployments of one replica (default: as many as nodes, at least 500, as clusterloader2)
+  created at ``--latency-qps`` (5 a second, clusterloader2's ``Uniform5qps``) into the full
+  cluster. The SLO figure of the last line is the latency pods'.
 - **scheduler pods/s**: (pods bound - 1) / (last binding seen - first binding seen).
 - **watch event delivery lag**: from the probe's PATCH response to its event arriving on a
   watch of the probe's ConfigMaps, p50/p99 (0 when the event came first).
@@ -78,6 +84,7 @@ STAGES = {"tiny": (50, 1_000), "small": (1_000, 30_000), "full": (5_000, 150_000
 PODS_PER_NAMESPACE = 3_000
 PROBE_NS = "scale-probe"
 LABEL = "scale.kubeling.io/bench"
+LATENCY_LABEL = "scale.kubeling.io/latency"
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -106,7 +113,9 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _deployment(name: str, replicas: int, toleration_seconds: int | None) -> dict[str, Any]:
+def _deployment(
+    name: str, replicas: int, toleration_seconds: int | None, *, latency: bool = False
+) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "containers": [
             {
@@ -127,6 +136,8 @@ def _deployment(name: str, replicas: int, toleration_seconds: int | None) -> dic
             for taint in ("not-ready", "unreachable")
         ]
     labels = {"app": name, LABEL: "true"}
+    if latency:
+        labels[LATENCY_LABEL] = "true"
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -142,6 +153,7 @@ def _deployment(name: str, replicas: int, toleration_seconds: int | None) -> dic
 @dataclass
 class PodState:
     first_seen: float
+    latency: bool = False
     node: str = ""
     bound_at: float = 0.0
     running_at: float = 0.0
@@ -201,7 +213,8 @@ def _pod_event(observed: Observed) -> Callable[[str, dict[str, Any]], None]:
         if state is None:
             if kind == "DELETED":
                 return
-            state = observed.pods[uid] = PodState(first_seen=now)
+            latency = LATENCY_LABEL in (pod["metadata"].get("labels") or {})
+            state = observed.pods[uid] = PodState(first_seen=now, latency=latency)
         if kind == "DELETED":
             state.deleting = True
             state.ready = False
@@ -352,6 +365,23 @@ async def _create_deployments(
     return len(bodies)
 
 
+async def _create_latency_pods(
+    client: ApiClient, count: int, qps: float, namespaces: list[str], toleration: int | None
+) -> None:
+    """clusterloader2's latency pods: Deployments of one replica, created at a steady rate."""
+    verbs = client.resource(DEPLOYMENTS)
+    began = time.perf_counter()
+    creates = []
+    for index in range(count):
+        delay = began + index / qps - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        body = _deployment(f"latency-{index:05d}", 1, toleration, latency=True)
+        namespace = namespaces[index % len(namespaces)]
+        creates.append(asyncio.ensure_future(verbs.create(body, namespace=namespace)))
+    await asyncio.gather(*creates)
+
+
 async def _wait_until(
     observed: Observed, condition: Callable[[], bool], *, within: float, what: str
 ) -> float:
@@ -434,15 +464,34 @@ async def _measure(
                 what=f"{pods} pods Ready",
             )
             states = list(observed.pods.values())
-            startup = [p.running_at - p.first_seen for p in states if p.running_at]
+            saturation = [p.running_at - p.first_seen for p in states if p.running_at]
             bound = sorted(p.bound_at for p in states if p.bound_at)
             scheduler_rate = (len(bound) - 1) / (bound[-1] - bound[0]) if len(bound) > 1 else 0
+            latency_pods = args.latency_pods if args.latency_pods >= 0 else max(500, nodes)
+            print(
+                f"  saturation pod start-up: p50_s={_percentile(saturation, 0.5):.2f} "
+                f"p99_s={_percentile(saturation, 0.99):.2f}; creating {latency_pods} latency "
+                f"pods at {args.latency_qps:g}/s",
+                flush=True,
+            )
+            await _create_latency_pods(
+                client, latency_pods, args.latency_qps, namespaces, args.toleration_seconds
+            )
+            total = pods + latency_pods
+            await _wait_until(
+                observed,
+                lambda: observed.healthy(set()) >= total,
+                within=300,
+                what=f"{latency_pods} latency pods Ready",
+            )
+            latency = [p.running_at - p.first_seen for p in observed.pods.values() if p.latency]
+            startup = latency or saturation
             await asyncio.sleep(args.steady)  # the probe keeps measuring at full size
             rss.sample()
             objects = await _stored_objects(config)
             fail_text = ""
             if args.fail:
-                fail_text = await _fail_nodes(simulate, observed, nodes, pods, args)
+                fail_text = await _fail_nodes(simulate, observed, nodes, total, args)
             latencies = probe.latencies
         single = latencies["mutating"] + latencies["get"]
         lists = latencies["list_namespace"] + latencies["list_cluster"]
@@ -453,8 +502,9 @@ async def _measure(
                 flush=True,
             )
         print(
-            f"  pod start-up: p50_s={_percentile(startup, 0.5):.2f} "
-            f"p99_s={_percentile(startup, 0.99):.2f}; scheduler pods_per_s={scheduler_rate:.0f}; "
+            f"  pod start-up (latency pods): p50_s={_percentile(startup, 0.5):.2f} "
+            f"p99_s={_percentile(startup, 0.99):.2f}; "
+            f"saturation scheduler pods_per_s={scheduler_rate:.0f}; "
             f"watch lag p50_ms={_ms(probe.watch_lag, 0.5)} p99_ms={_ms(probe.watch_lag, 0.99)}",
             flush=True,
         )
@@ -576,6 +626,13 @@ def main() -> None:
         "--steady", type=float, default=30.0, help="seconds probed at full size before the end"
     )
     parser.add_argument("--fail-timeout", type=float, default=3600.0)
+    parser.add_argument(
+        "--latency-pods",
+        type=int,
+        default=-1,
+        help="one-replica Deployments measured after saturation (default: nodes, at least 500)",
+    )
+    parser.add_argument("--latency-qps", type=float, default=5.0, help="their creation rate")
     args = parser.parse_args()
     print(f"command: {' '.join([os.path.basename(sys.executable), *sys.argv])}", flush=True)
     for name in args.stage.split(","):
