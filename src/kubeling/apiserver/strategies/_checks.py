@@ -66,6 +66,11 @@ def as_list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def as_strings(value: object) -> list[str]:
+    """The items of a JSON array as strings (none if it is not an array)."""
+    return [str(v) for v in as_list(value)]
+
+
 def inclusive_range_error(low: int, high: int) -> str:
     """``must be between 1 and 65535, inclusive``."""
     return f"must be between {low} and {high}, inclusive"

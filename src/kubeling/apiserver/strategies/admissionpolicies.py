@@ -61,7 +61,7 @@ from kubeling.apiserver.admission.policy.expressions import (
     compile_policy_expressions,
 )
 from kubeling.apiserver.rest.strategy import Strategy
-from kubeling.apiserver.strategies._checks import as_list, as_map, go_string_slice
+from kubeling.apiserver.strategies._checks import as_list, as_map, as_strings, go_string_slice
 from kubeling.apiserver.strategies.admission_rules import rule_with_operations_errors
 
 __all__ = ["ValidatingAdmissionPolicyBindingStrategy", "ValidatingAdmissionPolicyStrategy"]
@@ -104,14 +104,10 @@ def default_match_resources(resources: object) -> None:
 # -- shared checks --------------------------------------------------------------
 
 
-def _strings(value: object) -> list[str]:
-    return [str(v) for v in as_list(value)]
-
-
 def _rule_errors(rule: Mapping[str, Any], path: FieldPath) -> list[FieldError]:
     """``validateNamedRuleWithOperations``: resource names, then the rule itself."""
     errs: list[FieldError] = []
-    names = _strings(rule.get("resourceNames"))
+    names = as_strings(rule.get("resourceNames"))
     seen: set[str] = set()
     for i, name in enumerate(names):
         here = path.child("resourceNames").index(i)
@@ -500,7 +496,7 @@ class ValidatingAdmissionPolicyBindingStrategy(Strategy):
         errs.extend(match_resources_errors(spec.get("matchResources"), path.child("matchResouces")))
         errs.extend(
             _validation_actions_errors(
-                _strings(spec.get("validationActions")), path.child("validationActions")
+                as_strings(spec.get("validationActions")), path.child("validationActions")
             )
         )
         return errs

@@ -33,6 +33,7 @@ from kubeling.api.labels import (
     validate_labels,
 )
 from kubeling.api.naming import is_qualified_name
+from kubeling.apiserver.strategies._checks import as_list, as_map
 from kubeling.apiserver.strategies.govalues import go_label_selector, go_string_map
 from kubeling.apiserver.strategies.pods import default_pod_spec, validate_pod_spec
 
@@ -55,16 +56,6 @@ __all__ = [
 
 TOTAL_ANNOTATION_SIZE_LIMIT: Final = 256 * 1024
 """Bytes all annotation keys and values of one object may take (``TotalAnnotationSizeLimitB``)."""
-
-
-def as_map(value: object) -> Mapping[str, Any]:
-    """``value`` if it is a JSON object, else an empty one."""
-    return value if isinstance(value, Mapping) else {}
-
-
-def as_list(value: object) -> list[Any]:
-    """``value`` if it is a JSON array, else an empty one."""
-    return value if isinstance(value, list) else []
 
 
 def zero_template_metadata(template: dict[str, Any]) -> dict[str, Any]:

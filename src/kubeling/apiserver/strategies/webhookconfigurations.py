@@ -54,6 +54,7 @@ from kubeling.apiserver.rest.strategy import Strategy
 from kubeling.apiserver.strategies._checks import (
     as_list,
     as_map,
+    as_strings,
     go_string_slice,
     is_valid_port_num,
 )
@@ -92,10 +93,6 @@ def _default_webhook(hook: dict[str, Any], *, mutating: bool) -> None:
     service = as_map(hook.get("clientConfig")).get("service")
     if isinstance(service, dict):
         service.setdefault("port", 443)
-
-
-def _strings(value: object) -> list[str]:
-    return [str(v) for v in as_list(value)]
 
 
 def _fully_qualified(name: object, path: FieldPath) -> list[FieldError]:
@@ -244,8 +241,8 @@ class _WebhookConfigurationStrategy(Strategy):
             h.get("sideEffects") in _NO_SIDE_EFFECTS for h in old_hooks
         )
         recognised = old is None or all(
-            not _strings(h.get("admissionReviewVersions"))
-            or set(_strings(h.get("admissionReviewVersions"))) & set(_REVIEW_VERSIONS)
+            not as_strings(h.get("admissionReviewVersions"))
+            or set(as_strings(h.get("admissionReviewVersions"))) & set(_REVIEW_VERSIONS)
             for h in old_hooks
         )
         old_names = [h.get("name") for h in old_hooks]
@@ -313,7 +310,7 @@ class _WebhookConfigurationStrategy(Strategy):
                 )
             errs.extend(
                 _validate_review_versions(
-                    _strings(hook.get("admissionReviewVersions")),
+                    as_strings(hook.get("admissionReviewVersions")),
                     path.child("admissionReviewVersions"),
                     require_recognised=bool(recognised),
                 )
