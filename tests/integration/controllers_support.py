@@ -6,19 +6,16 @@ their phases itself, through the ``status`` subresource, as a kubelet would.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from kubeling.api import errors
 from kubeling.api.timestamps import format_time
-from kubeling.client import ApiClient, ClientConfig
+from kubeling.client import ApiClient
 from kubeling.client.resources import EVENTS, NAMESPACES, PODS
-from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
+from tests.support.controllers import controller_manager, eventually
 
 __all__ = [
     "controller_manager",
@@ -33,22 +30,6 @@ T = TypeVar("T")
 Obj = dict[str, Any]
 
 
-@contextlib.asynccontextmanager
-async def controller_manager(
-    config: ClientConfig, *names: str, **settings: Any
-) -> AsyncIterator[None]:
-    """Run the named controllers (no leader election) until the block ends; ``settings`` are
-    further :class:`ControllerManagerOptions` fields."""
-    options = ControllerManagerOptions(controllers=names, leader_elect=False, **settings)
-    task = asyncio.create_task(run_controller_manager(config, options))
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 async def fresh_namespace(client: ApiClient) -> str:
     """A new namespace for one test."""
     name = f"t-{uuid.uuid4().hex[:8]}"
@@ -60,14 +41,11 @@ async def wait_for(
     probe: Callable[[], Awaitable[T | None]], *, within: float = 30.0, what: str = ""
 ) -> T:
     """Poll ``probe`` until it returns something other than None (or fail after ``within`` s)."""
-    deadline = time.monotonic() + within
-    while True:
-        value = await probe()
-        if value is not None:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {within} s waiting for {what or probe}")
-        await asyncio.sleep(0.1)
+    found = await eventually(
+        probe, within=within, what=what or str(probe), accept=lambda value: value is not None
+    )
+    assert found is not None
+    return found
 
 
 async def set_pod_phase(

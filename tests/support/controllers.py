@@ -4,7 +4,8 @@
 (without leader election) as a task for the body of an ``async with`` and
 cancels it afterwards; if it died of an error meanwhile, that error fails the
 test. ``eventually(check)`` polls an async check until it returns something
-truthy, failing loudly after a deadline (never sleep-and-hope).
+truthy (or, with ``accept``, something else acceptable), failing loudly after a
+deadline (never sleep-and-hope).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from kubeling.client import load_client_config
+from kubeling.client import ClientConfig, load_client_config
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
 from tests.support.cluster import RunningServer
 
@@ -24,10 +25,13 @@ T = TypeVar("T")
 
 
 @asynccontextmanager
-async def controller_manager(server: RunningServer, *controllers: str) -> AsyncIterator[None]:
-    """The named controllers running against ``server`` for the duration of the block."""
-    config = load_client_config(server.kubeconfig)
-    options = ControllerManagerOptions(controllers=controllers, leader_elect=False)
+async def controller_manager(
+    target: RunningServer | ClientConfig, *controllers: str, **settings: Any
+) -> AsyncIterator[None]:
+    """The named controllers running against ``target`` for the duration of the block;
+    ``settings`` are further :class:`ControllerManagerOptions` fields."""
+    config = target if isinstance(target, ClientConfig) else load_client_config(target.kubeconfig)
+    options = ControllerManagerOptions(controllers=controllers, leader_elect=False, **settings)
     task = asyncio.create_task(run_controller_manager(config, options))
     try:
         yield
@@ -39,15 +43,20 @@ async def controller_manager(server: RunningServer, *controllers: str) -> AsyncI
 
 
 async def eventually(
-    check: Callable[[], Awaitable[T]], *, within: float = 60, what: str = "the condition"
+    check: Callable[[], Awaitable[T]],
+    *,
+    within: float = 60,
+    what: str = "the condition",
+    accept: Callable[[T], object] = bool,
 ) -> T:
-    """The first truthy result of ``check()``, polled every 0.1 s for up to ``within`` s."""
+    """The first result of ``check()`` that ``accept`` takes (by default: a truthy one), polled
+    every 0.1 s for up to ``within`` s."""
     last: T | None = None
     try:
         async with asyncio.timeout(within):
             while True:
                 last = await check()
-                if last:
+                if accept(last):
                     return last
                 await asyncio.sleep(0.1)
     except TimeoutError:
