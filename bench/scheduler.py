@@ -18,6 +18,14 @@ first, notes when each pod is seen bound. Two measurements per stage:
    binding): the scheduler's own rate, without its start-up or the creates, as
    Kubernetes' scheduler_perf measures ``SchedulingThroughput``.
 
+With ``--owned`` the pods are those of ReplicaSets, as a Deployment's are: groups of
+``--replicas`` (30) pods carry a ReplicaSet's labels (``app`` and ``pod-template-hash``)
+and its controller reference, the nodes carry ``topology.kubernetes.io/zone`` labels (10
+zones), and ``--existing`` (10,000) such pods are already bound, spread over the nodes,
+before the scheduler starts. The scheduler then spreads each pod with the system default
+topology spread constraints over counts it must compute, as in ``bench/scale.py``. The
+summary lines then also say ``owned=<replicas> existing=<n>``.
+
 Server, scheduler and this process share the machine's cores, as they would in
 ``kubeling up``. One summary line per measurement:
 ``scheduler: nodes=<n> pods=<p> mode=created-to-bound pods_per_s=<x> creates_per_s=<x>
@@ -29,6 +37,7 @@ Events were written by the time the last pod was bound: the scheduler drops Even
 a profiler can attach (``py-spy record --pid <pid>``).
 
     .venv/bin/python bench/scheduler.py [--nodes 1000,5000] [--pods 10000] [--clients 50]
+        [--owned [--replicas 30] [--existing 10000]]
 """
 
 from __future__ import annotations
@@ -52,17 +61,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support.cluster import RunningServer, running_server
 
 from kubeling.client import ApiClient, load_client_config
-from kubeling.client.resources import EVENTS, NAMESPACES, NODES, PODS
+from kubeling.client.resources import EVENTS, NAMESPACES, NODES, PODS, REPLICASETS
 
 NS = "bench"
+ZONE = "topology.kubernetes.io/zone"
+ZONES = 10
 
 
-def _node(name: str) -> dict[str, Any]:
+def _node(name: str, zone: str | None = None) -> dict[str, Any]:
     capacity = {"cpu": "4", "memory": "32Gi", "pods": "110"}
+    labels = {"kubernetes.io/hostname": name}
+    if zone is not None:
+        labels[ZONE] = zone
     return {
         "apiVersion": "v1",
         "kind": "Node",
-        "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}},
+        "metadata": {"name": name, "labels": labels},
         "status": {
             "capacity": capacity,
             "allocatable": capacity,
@@ -89,6 +103,66 @@ def _pod(name: str) -> dict[str, Any]:
     }
 
 
+def _replica_set_labels(group: int) -> dict[str, str]:
+    return {"app": f"web-{group:05d}", "pod-template-hash": f"{group:010x}"}
+
+
+def _replica_set(group: int, replicas: int) -> dict[str, Any]:
+    """A Deployment's ReplicaSet (no controller runs here: it only selects its pods)."""
+    labels = _replica_set_labels(group)
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {"name": f"web-{group:05d}", "namespace": NS, "labels": labels},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": _pod("template")["spec"]},
+        },
+    }
+
+
+class _Workload:
+    """What the benchmark's pods look like: bare (the default) or, with ``--owned``, the
+    pods of ReplicaSets of ``replicas`` pods each, made as the pods are asked for."""
+
+    def __init__(self, client: ApiClient, owned: bool, replicas: int) -> None:
+        self.client = client
+        self.owned = owned
+        self.replicas = replicas
+        self._owners: list[dict[str, Any]] = []  # one controller reference per group
+        self._made = 0  # pods made so far, all calls together
+
+    async def pods(self, names: list[str], clients: int) -> list[dict[str, Any]]:
+        """The bodies of pods ``names``; with owners, the next ``replicas`` share one."""
+        if not self.owned:
+            return [_pod(name) for name in names]
+        groups = (self._made + len(names) + self.replicas - 1) // self.replicas
+        wanted = [_replica_set(g, self.replicas) for g in range(len(self._owners), groups)]
+        created = await _create_all(self.client, REPLICASETS, wanted, clients, namespace=NS)
+        for replica_set in sorted(created, key=lambda rs: str(rs["metadata"]["name"])):
+            metadata = replica_set["metadata"]
+            self._owners.append(
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "ReplicaSet",
+                    "name": metadata["name"],
+                    "uid": metadata["uid"],
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            )
+        bodies = []
+        for name in names:
+            group = self._made // self.replicas
+            body = _pod(name)
+            body["metadata"]["labels"] = _replica_set_labels(group)
+            body["metadata"]["ownerReferences"] = [self._owners[group]]
+            bodies.append(body)
+            self._made += 1
+        return bodies
+
+
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux ``/proc``; 0 elsewhere)."""
     try:
@@ -104,19 +178,35 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 async def _create_all(
-    client: ApiClient, resource: Any, bodies: list[dict[str, Any]], clients: int
-) -> float:
-    """Create every body with ``clients`` concurrent workers; the rate per second."""
+    client: ApiClient,
+    resource: Any,
+    bodies: list[dict[str, Any]],
+    clients: int,
+    namespace: str = "",
+) -> list[dict[str, Any]]:
+    """Create every body with ``clients`` concurrent workers; the created objects."""
     pending = list(reversed(bodies))
     verbs = client.resource(resource)
+    created: list[dict[str, Any]] = []
 
     async def worker() -> None:
         while pending:
-            await verbs.create(pending.pop())
+            created.append(await verbs.create(pending.pop(), namespace=namespace))
 
-    started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(clients)))
-    return len(bodies) / (time.perf_counter() - started)
+    return created
+
+
+async def _create_existing(
+    client: ApiClient, workload: _Workload, nodes: int, count: int, clients: int
+) -> None:
+    """``count`` pods already bound (``spec.nodeName``), spread over the nodes."""
+    names = [f"existing-{i:05d}" for i in range(count)]
+    bodies = await workload.pods(names, clients)
+    for index, body in enumerate(bodies):
+        # 7919 is prime: a group's pods land on scattered nodes, every node gets some.
+        body["spec"]["nodeName"] = f"node-{index * 7919 % nodes:05d}"
+    await _create_all(client, PODS, bodies, clients, namespace=NS)
 
 
 @contextlib.asynccontextmanager
@@ -202,17 +292,19 @@ class _Bindings:
         await asyncio.wait_for(self.all_bound.wait(), 900)
 
 
-async def _create_pods(client: ApiClient, names: list[str], clients: int) -> dict[str, float]:
+async def _create_pods(
+    client: ApiClient, bodies: list[dict[str, Any]], clients: int
+) -> dict[str, float]:
     """Create the pods with ``clients`` concurrent workers; when each create was sent."""
     created_at: dict[str, float] = {}
-    pending = list(reversed(names))
+    pending = list(reversed(bodies))
     verbs = client.resource(PODS)
 
     async def creator() -> None:
         while pending:
-            name = pending.pop()
-            created_at[name] = time.perf_counter()
-            await verbs.create(_pod(name), namespace=NS)
+            body = pending.pop()
+            created_at[body["metadata"]["name"]] = time.perf_counter()
+            await verbs.create(body, namespace=NS)
 
     await asyncio.gather(*(creator() for _ in range(clients)))
     return created_at
@@ -226,14 +318,15 @@ def _cpu_per_pod(before: dict[str, float], pids: dict[str, int], pods: int) -> d
 
 
 async def _created_to_bound(
-    client: ApiClient, pods: int, clients: int, pids: dict[str, int]
+    client: ApiClient, workload: _Workload, pods: int, clients: int, pids: dict[str, int]
 ) -> dict[str, float]:
     """Create pods while the scheduler runs: from the first create to the last binding."""
     names = [f"pod-{i:05d}" for i in range(pods)]
+    bodies = await workload.pods(names, clients)
     async with _Bindings(client, names, pids) as bindings:
         cpu_before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
         started = time.perf_counter()
-        created_at = await _create_pods(client, names, clients)
+        created_at = await _create_pods(client, bodies, clients)
         created = time.perf_counter()
         await bindings.wait()
     finished = max(bindings.bound_at.values())
@@ -248,13 +341,19 @@ async def _created_to_bound(
 
 
 async def _backlog(
-    client: ApiClient, server: RunningServer, pods: int, clients: int, log: Path
+    client: ApiClient,
+    workload: _Workload,
+    server: RunningServer,
+    pods: int,
+    clients: int,
+    log: Path,
 ) -> dict[str, float]:
     """Pods created while no scheduler runs, then one is started: from its first binding
     to its last (its start-up, listing every node and pod, is left out)."""
     names = [f"backlog-{i:05d}" for i in range(pods)]
+    bodies = await workload.pods(names, clients)
     started = time.perf_counter()
-    await _create_pods(client, names, clients)
+    await _create_pods(client, bodies, clients)
     creates_per_s = pods / (time.perf_counter() - started)
     pids = {"server": server.process.pid, "bench": os.getpid()}
     bindings = _Bindings(client, names, pids)
@@ -289,22 +388,32 @@ async def _stage(nodes: int, args: argparse.Namespace) -> None:
             config = load_client_config(server.kubeconfig).with_user_agent("bench/0")
             async with ApiClient(config) as client:
                 await client.resource(NAMESPACES).create({"metadata": {"name": NS}})
-                rate = await _create_all(
-                    client, NODES, [_node(f"node-{i:05d}") for i in range(nodes)], args.clients
-                )
+                workload = _Workload(client, args.owned, args.replicas)
+                zones = [f"zone-{i % ZONES}" if args.owned else None for i in range(nodes)]
+                started = time.perf_counter()
+                bodies = [_node(f"node-{i:05d}", zones[i]) for i in range(nodes)]
+                await _create_all(client, NODES, bodies, args.clients)
+                rate = nodes / (time.perf_counter() - started)
                 print(f"  {nodes} nodes created ({rate:.0f}/s)", flush=True)
+                shape = ""
+                if args.owned:
+                    await _create_existing(client, workload, nodes, args.existing, args.clients)
+                    print(f"  {args.existing} bound ReplicaSet pods created", flush=True)
+                    shape = f" owned={args.replicas} existing={args.existing}"
                 async with _scheduler_process(server, root / "scheduler.log") as pid:
                     print(f"  scheduler pid {pid}, server pid {server.process.pid}", flush=True)
                     await client.resource(PODS).create(_pod("warm-up"), namespace=NS)
                     await _wait_bound(client, "warm-up")
                     pids = {"server": server.process.pid, "scheduler": pid, "bench": os.getpid()}
-                    steady = await _created_to_bound(client, args.pods, args.clients, pids)
+                    steady = await _created_to_bound(
+                        client, workload, args.pods, args.clients, pids
+                    )
                     events = await client.resource(EVENTS).list(
                         namespace=NS, field_selector="reason=Scheduled"
                     )
                 _report_log(root / "scheduler.log")
                 print(
-                    f"scheduler: nodes={nodes} pods={args.pods} mode=created-to-bound "
+                    f"scheduler: nodes={nodes} pods={args.pods}{shape} mode=created-to-bound "
                     f"pods_per_s={steady['pods_per_s']:.0f} "
                     f"creates_per_s={steady['creates_per_s']:.0f} "
                     f"bound_p50_s={steady['bound_p50_s']:.2f} "
@@ -313,11 +422,16 @@ async def _stage(nodes: int, args: argparse.Namespace) -> None:
                     flush=True,
                 )
                 backlog = await _backlog(
-                    client, server, args.pods, args.clients, root / "scheduler-backlog.log"
+                    client,
+                    workload,
+                    server,
+                    args.pods,
+                    args.clients,
+                    root / "scheduler-backlog.log",
                 )
                 _report_log(root / "scheduler-backlog.log")
                 print(
-                    f"scheduler: nodes={nodes} pods={args.pods} mode=backlog "
+                    f"scheduler: nodes={nodes} pods={args.pods}{shape} mode=backlog "
                     f"pods_per_s={backlog['pods_per_s']:.0f} {_cpu_text(backlog)}",
                     flush=True,
                 )
@@ -335,6 +449,15 @@ def main() -> None:
     parser.add_argument("--nodes", default="1000,5000", help="comma-separated node counts")
     parser.add_argument("--pods", type=int, default=10000)
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument(
+        "--owned",
+        action="store_true",
+        help="pods of ReplicaSets on zoned nodes, with bound pods already there",
+    )
+    parser.add_argument("--replicas", type=int, default=30, help="pods per ReplicaSet (--owned)")
+    parser.add_argument(
+        "--existing", type=int, default=10000, help="pods bound before the run (--owned)"
+    )
     asyncio.run(run(parser.parse_args()))
 
 

@@ -170,17 +170,16 @@ class Cache:
             info = self._nodes.get(name)
             current = snapshot.node_info_map.get(name)
             if info is None:
-                if current is not None:
-                    del snapshot.node_info_map[name]
+                if snapshot.drop(name):
                     membership_changed = True
                 continue
             if current is None:
-                snapshot.node_info_map[name] = info.clone()
+                snapshot.put(info)
                 membership_changed = True
                 continue
             had = (bool(current.pods_with_affinity), bool(current.pods_with_required_anti_affinity))
             had_node = current.node is not None
-            current.copy_from(info)
+            snapshot.put(info)
             now = (bool(current.pods_with_affinity), bool(current.pods_with_required_anti_affinity))
             if had != now or had_node != (current.node is not None):
                 membership_changed = True

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from kubeling.scheduler.framework.objects import ObjectKind
 from kubeling.scheduler.framework.profile import PluginSpec, Profile, default_profile
 from kubeling.scheduler.registry import IN_TREE
-from kubeling.scheduler.scheduler import Scheduler
+from kubeling.scheduler.scheduler import Scheduler, num_feasible_nodes_to_find
 
 from .fakes import ZONE, FakeClock, FakeCluster, make_node, make_pod, new_scheduler, taint
 
@@ -469,3 +471,35 @@ async def test_plugin_error_is_a_scheduler_error_with_backoff() -> None:
     assert condition["reason"] == "SchedulerError"
     assert condition["message"] == 'running "Boom" filter plugin: boom'
     assert scheduler.queue.backoff_keys() == ["uid-default-p"]
+
+
+@pytest.mark.parametrize(
+    ("nodes", "percentage", "wanted"),
+    [
+        # Upstream schedule_one_test.go TestNumFeasibleNodesToFind's cases...
+        (10, None, 10),
+        (10, 40, 10),
+        (1000, None, 420),
+        (1000, 40, 400),
+        (6000, None, 300),
+        (6000, 40, 2400),
+        # ... and the edges: below 100 nodes all of them; adaptive 50 - nodes/125
+        # percent, at least 5 percent, at least 100 nodes.
+        (99, None, 99),
+        (100, None, 100),
+        (200, None, 100),
+        (500, None, 230),
+        (5000, None, 500),
+        (5624, None, 337),
+        (5625, None, 281),
+        (10000, None, 500),
+        (1000, 1, 100),
+        (1000, 100, 1000),
+        (1000, 0, 420),
+    ],
+)
+def test_num_feasible_nodes_to_find_is_upstreams_formula(
+    nodes: int, percentage: int | None, wanted: int
+) -> None:
+    """How many feasible nodes a cycle looks for (percentageOfNodesToScore)."""
+    assert num_feasible_nodes_to_find(nodes, percentage) == wanted

@@ -15,6 +15,12 @@ unresolvably (``... (missing required label)``); a skew violation is Unschedulab
 PreFilter computes the counts once and keeps the two smallest domains, so Filter is
 constant-time per node and preemption can add or remove a pod cheaply.
 
+Counting is the expensive part: upstream walks every node's pods, in parallel. Here the
+pods a selector matches are looked up per node in the snapshot's label index
+(``framework.pod_index``), once per distinct selector and cycle, and only nodes with
+matches are visited where a node without any adds nothing (PreScore); PreFilter still
+walks every node, because an eligible domain counts even when it holds no match.
+
 Score (``ScheduleAnyway``): per constraint the count of the node's domain, weighted by
 ``log(number of domains + 2)`` plus ``maxSkew - 1``; normalized so that the node with
 the fewest matching pods scores 100.
@@ -51,6 +57,7 @@ from kubeling.scheduler.framework.events import (
 from kubeling.scheduler.framework.interfaces import Handle, Plugin
 from kubeling.scheduler.framework.objects import ClusterObjects, ObjectKind
 from kubeling.scheduler.framework.runtime import FrameworkError
+from kubeling.scheduler.framework.snapshot import Snapshot
 from kubeling.scheduler.framework.status import Code, Status, success
 from kubeling.scheduler.framework.taints import find_untolerated_taint
 from kubeling.scheduler.framework.types import (
@@ -98,6 +105,11 @@ class Constraint:
     min_domains: int = 1
     honor_node_affinity: bool = True
     honor_node_taints: bool = False
+
+    def includes_every_node(self, pod: PodInfo) -> bool:
+        """Whether no node can be left out by the inclusion policies (the usual case)."""
+        affinity_free = not self.honor_node_affinity or pod.required_node_affinity.is_empty()
+        return affinity_free and not self.honor_node_taints
 
     def includes(self, pod: PodInfo, node: NodeInfo) -> bool:
         """Whether ``node`` counts for this constraint (the node inclusion policies)."""
@@ -188,6 +200,28 @@ def _count_matching(pods: Iterable[PodInfo], selector: Selector, namespace: str)
     )
 
 
+def _matching_by_node(
+    snapshot: Snapshot, constraints: Sequence[Constraint], namespace: str
+) -> list[dict[str, int]]:
+    """Per constraint, node name → matching pods of ``namespace`` on it (nodes without any
+    may be left out); constraints sharing a selector share the answer."""
+    found: dict[Selector, dict[str, int]] = {}
+    result: list[dict[str, int]] = []
+    for constraint in constraints:
+        selector = constraint.selector
+        counts = found.get(selector)
+        if counts is None:
+            counts = snapshot.pod_index.counts_by_node(selector, namespace)
+            if counts is None:  # nothing to look up: every node's pods, as upstream
+                counts = {
+                    node.name: _count_matching(node.pods, selector, namespace)
+                    for node in snapshot.list()
+                }
+            found[selector] = counts
+        result.append(counts)
+    return result
+
+
 def _has_all_keys(labels: Mapping[str, str], constraints: Sequence[Constraint]) -> bool:
     return all(c.topology_key in labels for c in constraints)
 
@@ -244,9 +278,40 @@ class _ScoreState:
     ignored: frozenset[str]
     counts: list[dict[str, int]]
     weights: list[float]
+    # Per constraint, node name → its matching pods (hostname constraints score by it).
+    node_counts: list[dict[str, int]]
 
     def clone(self) -> _ScoreState:
         return self
+
+    def scores(self, nodes: Sequence[NodeInfo]) -> list[int]:
+        """Each node's raw score: per constraint, its domain's count, weighted.
+
+        Constraint by constraint over all the nodes (fewer lookups than node by node);
+        each node's terms are still added in constraint order, as upstream adds them.
+        """
+        totals = [0.0] * len(nodes)
+        for index, constraint in enumerate(self.constraints):
+            key = constraint.topology_key
+            weight = self.weights[index]
+            extra = constraint.max_skew - 1
+            if key == _HOSTNAME:
+                by_node = self.node_counts[index]
+                for position, node in enumerate(nodes):
+                    if key in node.labels:
+                        totals[position] += by_node.get(node.name, 0) * weight + extra
+            else:
+                by_value = self.counts[index]
+                for position, node in enumerate(nodes):
+                    value = node.labels.get(key)
+                    if value is not None:
+                        totals[position] += by_value.get(value, 0) * weight + extra
+        ignored = self.ignored
+        # Go's math.Round: halves away from zero (Python's round() would go to even).
+        return [
+            0 if node.name in ignored else math.floor(total + 0.5)
+            for node, total in zip(nodes, totals, strict=True)
+        ]
 
 
 class PodTopologySpread:
@@ -293,15 +358,18 @@ class PodTopologySpread:
             return None, Status(Code.ERROR, (message,))
         if not constraints:
             return None, Status.skip()
+        snapshot = self._handle.snapshot
+        matching = _matching_by_node(snapshot, constraints, pod.namespace)
+        everywhere = [c.includes_every_node(pod) for c in constraints]
         counts: list[dict[str, int]] = [{} for _ in constraints]
-        for node in self._handle.snapshot.list():
+        for node in snapshot.list():
             if not _has_all_keys(node.labels, constraints):
                 continue
             for index, constraint in enumerate(constraints):
-                if not constraint.includes(pod, node):
+                if not everywhere[index] and not constraint.includes(pod, node):
                     continue
                 value = node.labels[constraint.topology_key]
-                matched = _count_matching(node.pods, constraint.selector, pod.namespace)
+                matched = matching[index].get(node.name, 0)
                 counts[index][value] = counts[index].get(value, 0) + matched
         critical = []
         for domain_counts in counts:
@@ -388,38 +456,35 @@ class PodTopologySpread:
             if constraint.topology_key == _HOSTNAME:
                 size = len(nodes) - len(ignored)
             weights.append(math.log(size + 2))
-        for node in all_nodes:
-            if require_all and not _has_all_keys(node.labels, constraints):
-                continue
-            for index, constraint in enumerate(constraints):
-                if not constraint.includes(pod, node):
+        snapshot = self._handle.snapshot
+        matching = _matching_by_node(snapshot, constraints, pod.namespace)
+        for index, constraint in enumerate(constraints):
+            if constraint.topology_key == _HOSTNAME:
+                continue  # Score counts the node's own pods
+            domain_counts = counts[index]
+            # A node without matches adds nothing: visit only the nodes with some.
+            for name, matched in matching[index].items():
+                info = snapshot.get(name)
+                if info is None or (require_all and not _has_all_keys(info.labels, constraints)):
                     continue
-                value = node.labels.get(constraint.topology_key, "")
-                if constraint.topology_key == _HOSTNAME or value not in counts[index]:
+                if not constraint.includes(pod, info):
                     continue
-                counts[index][value] += _count_matching(
-                    node.pods, constraint.selector, pod.namespace
-                )
-        state.write(_PRE_SCORE_KEY, _ScoreState(constraints, frozenset(ignored), counts, weights))
+                value = info.labels.get(constraint.topology_key, "")
+                if value in domain_counts:
+                    domain_counts[value] += matched
+        state.write(
+            _PRE_SCORE_KEY,
+            _ScoreState(constraints, frozenset(ignored), counts, weights, matching),
+        )
         return success()
 
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> tuple[int, Status]:
         """The weighted matching counts of the node's domains (lower is better)."""
-        data = state.read(_PRE_SCORE_KEY, _ScoreState)
-        if node.name in data.ignored:
-            return 0, success()
-        total = 0.0
-        for index, constraint in enumerate(data.constraints):
-            value = node.labels.get(constraint.topology_key)
-            if value is None:
-                continue
-            if constraint.topology_key == _HOSTNAME:
-                count = _count_matching(node.pods, constraint.selector, pod.namespace)
-            else:
-                count = data.counts[index].get(value, 0)
-            total += count * data.weights[index] + (constraint.max_skew - 1)
-        # Go's math.Round: halves away from zero (Python's round() would go to even).
-        return math.floor(total + 0.5), success()
+        return state.read(_PRE_SCORE_KEY, _ScoreState).scores((node,))[0], success()
+
+    def score_nodes(self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]) -> list[int]:
+        """``score`` of each of ``nodes``, reading the cycle state once."""
+        return state.read(_PRE_SCORE_KEY, _ScoreState).scores(nodes)
 
     def normalize_score(
         self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo], scores: list[int]

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import math
+import random
 from typing import Any
 
 import pytest
 
+from kubeling.scheduler.framework.cycle_state import CycleState
 from kubeling.scheduler.framework.objects import ObjectKind
 from kubeling.scheduler.framework.status import Code
+from kubeling.scheduler.framework.types import NodeInfo, PodInfo
 from kubeling.scheduler.plugins.pod_topology_spread import (
     ERR_REASON_CONSTRAINTS_NOT_MATCH,
     ERR_REASON_NODE_LABEL_NOT_MATCH,
+    PodTopologySpread,
 )
 
-from ..fakes import ZONE, Harness, make_node, make_pod, taint
+from ..fakes import HOSTNAME, ZONE, Harness, make_node, make_pod, taint
 
 WEB = {"app": "web"}
 
@@ -158,3 +163,168 @@ def test_default_constraints_use_the_pods_service() -> None:
     scores = harness.score("PodTopologySpread", _web("p"))
     assert scores["b1"] == 100
     assert scores["a1"] < 100
+
+
+def _random_spread_cluster(rng: random.Random) -> Harness:
+    """Zoned nodes (some without a zone, some tainted or labelled), matching and other
+    pods in two namespaces (some terminating), and the ReplicaSets owning some."""
+    nodes = []
+    for i in range(24):
+        labels = {ZONE: f"z{i % 4}"} if rng.random() < 0.85 else {}
+        if rng.random() < 0.5:
+            labels["disk"] = "ssd"
+        taints = [taint("dedicated")] if rng.random() < 0.2 else []
+        nodes.append(make_node(f"n{i:02d}", labels=labels, taints=taints))
+    pods = []
+    for i in range(150):
+        labels = {"app": rng.choice(("web", "db")), "tier": rng.choice(("front", "back"))}
+        pod = make_pod(
+            f"p{i}",
+            namespace=rng.choice(("default", "default", "other")),
+            labels=labels,
+            node_name=rng.choice(nodes)["metadata"]["name"],
+        )
+        if rng.random() < 0.1:
+            pod["metadata"]["deletionTimestamp"] = "2024-01-01T00:00:00Z"
+        pods.append(pod)
+    replica_set = {
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"selector": {"matchLabels": {"app": "web", "tier": "front"}}},
+    }
+    return Harness(nodes=nodes, pods=pods, objects=[(ObjectKind.REPLICA_SETS, replica_set)])
+
+
+def _random_spread_pod(rng: random.Random) -> dict[str, Any]:
+    labels = {"app": "web", "tier": rng.choice(("front", "back"))}
+    if rng.random() < 0.3:  # no constraints: the system defaults, through its ReplicaSet
+        owner = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web", "controller": True}
+        return make_pod("new", labels={"app": "web", "tier": "front"}, owner=owner)
+    selectors = [
+        {"matchLabels": {"app": "web"}},
+        {"matchExpressions": [{"key": "tier", "operator": "In", "values": ["front", "back"]}]},
+        {"matchExpressions": [{"key": "app", "operator": "Exists"}]},  # not indexable
+        {"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["db"]}]},
+    ]
+    constraints = []
+    for key in rng.sample([ZONE, HOSTNAME], rng.randint(1, 2)):
+        constraint = _constraint(
+            topologyKey=key,
+            maxSkew=rng.randint(1, 3),
+            whenUnsatisfiable=rng.choice(("DoNotSchedule", "ScheduleAnyway")),
+            labelSelector=rng.choice(selectors),
+            nodeAffinityPolicy=rng.choice(("Honor", "Ignore")),
+            nodeTaintsPolicy=rng.choice(("Honor", "Ignore")),
+        )
+        if rng.random() < 0.3:
+            constraint["matchLabelKeys"] = ["tier"]
+        constraints.append(constraint)
+    spec: dict[str, Any] = {"topologySpreadConstraints": constraints}
+    if rng.random() < 0.3:
+        spec["nodeSelector"] = {"disk": "ssd"}
+    return make_pod("new", labels=labels, spec=spec)
+
+
+def _matching(pods: list[PodInfo], selector: Any, namespace: str) -> int:
+    return sum(
+        1
+        for p in pods
+        if not p.deleting and p.namespace == namespace and selector.matches(p.labels)
+    )
+
+
+def _reference_verdicts(plugin: PodTopologySpread, harness: Harness, info: PodInfo) -> object:
+    """Upstream's PreFilter and Filter, walking every node's pods."""
+    constraints = plugin._constraints(info, "DoNotSchedule")
+    nodes = harness.scheduler.snapshot.list()
+    if not constraints:
+        return {node.name: () for node in nodes}
+    counts: list[dict[str, int]] = [{} for _ in constraints]
+    for node in nodes:
+        if not all(c.topology_key in node.labels for c in constraints):
+            continue
+        for index, c in enumerate(constraints):
+            if c.includes(info, node):
+                value = node.labels[c.topology_key]
+                matched = _matching(node.pods, c.selector, info.namespace)
+                counts[index][value] = counts[index].get(value, 0) + matched
+    verdicts: dict[str, tuple[str, ...]] = {}
+    for node in nodes:
+        verdicts[node.name] = ()
+        for index, c in enumerate(constraints):
+            if c.topology_key not in node.labels:
+                verdicts[node.name] = (ERR_REASON_NODE_LABEL_NOT_MATCH,)
+                break
+            domains = counts[index]
+            minimum = 0 if len(domains) < c.min_domains else min(domains.values(), default=0)
+            own = 1 if c.selector.matches(info.labels) else 0
+            if domains.get(node.labels[c.topology_key], 0) + own - minimum > c.max_skew:
+                verdicts[node.name] = (ERR_REASON_CONSTRAINTS_NOT_MATCH,)
+                break
+    return verdicts
+
+
+def _reference_raw_scores(
+    plugin: PodTopologySpread, harness: Harness, info: PodInfo, nodes: list[NodeInfo]
+) -> list[int] | None:
+    """Upstream's PreScore and Score, walking every node's pods."""
+    constraints = plugin._constraints(info, "ScheduleAnyway")
+    if not constraints:
+        return None
+    require_all = bool(info.pod["spec"].get("topologySpreadConstraints"))
+
+    def counted(node: NodeInfo) -> bool:
+        return not require_all or all(c.topology_key in node.labels for c in constraints)
+
+    ignored = {node.name for node in nodes if not counted(node)}
+    weights = []
+    domains: list[set[str]] = []
+    for c in constraints:
+        values = {node.labels.get(c.topology_key, "") for node in nodes if node.name not in ignored}
+        domains.append(values)
+        size = len(nodes) - len(ignored) if c.topology_key == HOSTNAME else len(values)
+        weights.append(math.log(size + 2))
+    counts: list[dict[str, int]] = [dict.fromkeys(values, 0) for values in domains]
+    for node in harness.scheduler.snapshot.list():
+        for index, c in enumerate(constraints):
+            value = node.labels.get(c.topology_key, "")
+            if counted(node) and c.includes(info, node) and value in counts[index]:
+                counts[index][value] += _matching(node.pods, c.selector, info.namespace)
+    raw = []
+    for node in nodes:
+        total = 0.0
+        for index, c in enumerate(constraints):
+            if node.name in ignored or c.topology_key not in node.labels:
+                continue
+            if c.topology_key == HOSTNAME:
+                count = _matching(node.pods, c.selector, info.namespace)
+            else:
+                count = counts[index][node.labels[c.topology_key]]
+            total += count * weights[index] + c.max_skew - 1
+        raw.append(math.floor(total + 0.5))
+    return raw
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_indexed_counts_decide_as_a_walk_over_every_node(seed: int) -> None:
+    """Counting through the snapshot's label index gives the verdicts and raw scores of
+    upstream's walk over every node's pods, over random clusters and constraints."""
+    rng = random.Random(seed)
+    harness = _random_spread_cluster(rng)
+    plugin = harness.plugin("PodTopologySpread")
+    assert isinstance(plugin, PodTopologySpread)
+    for _ in range(5):
+        pod = _random_spread_pod(rng)
+        info = PodInfo(pod)
+        assert harness.reasons("PodTopologySpread", pod) == _reference_verdicts(
+            plugin, harness, info
+        )
+        nodes = harness.scheduler.snapshot.list()[: rng.randint(2, 24)]
+        state = CycleState()
+        status = plugin.pre_score(state, info, nodes)
+        expected = _reference_raw_scores(plugin, harness, info, nodes)
+        if expected is None:
+            assert status.is_skip()
+            continue
+        assert status.is_success()
+        assert plugin.score_nodes(state, info, nodes) == expected
+        assert [plugin.score(state, info, node)[0] for node in nodes] == expected
