@@ -17,8 +17,6 @@ __all__ = ["eventually"]
 
 T = TypeVar("T")
 
-POLL_INTERVAL = 0.05
-
 
 @overload
 async def eventually(
@@ -27,6 +25,7 @@ async def eventually(
     within: float = ...,
     what: str = ...,
     accept: Callable[[T], object] = ...,
+    every: float = ...,
 ) -> T: ...
 
 
@@ -37,6 +36,7 @@ async def eventually(
     within: float = ...,
     what: str = ...,
     accept: Callable[[T], object] = ...,
+    every: float = ...,
 ) -> T: ...
 
 
@@ -46,9 +46,11 @@ async def eventually(
     within: float = 60,
     what: str = "the condition",
     accept: Callable[[Any], object] = bool,
+    every: float = 0.05,
 ) -> Any:
     """The first result of ``check()`` that ``accept`` takes (by default: a truthy one), polled
-    every 50 ms for up to ``within`` s; ``check`` may return an awaitable, which is awaited."""
+    every ``every`` s for up to ``within`` s; ``check`` may return an awaitable, which is
+    awaited."""
     last: Any = None
     try:
         async with asyncio.timeout(within):
@@ -58,6 +60,6 @@ async def eventually(
                     last = await last
                 if accept(last):
                     return last
-                await asyncio.sleep(POLL_INTERVAL)
+                await asyncio.sleep(every)
     except TimeoutError:
         raise AssertionError(f"{what} did not happen in {within} s; last seen: {last!r}") from None
