@@ -2,8 +2,9 @@
 
 ``eventually(check)`` is the one polling loop of the test suite: it calls
 ``check`` (a coroutine function, or a plain function for in-process state)
-until its result is accepted and fails loudly, with the last result seen,
-after ``within`` seconds.
+every ``every`` seconds until its result is accepted and fails loudly, with
+the last result seen, after ``within`` seconds. Tests that are not coroutines
+use :func:`tests.support.polling.eventually`, which runs this one.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ async def eventually(
     within: float = 60,
     what: str = "the condition",
     accept: Callable[[Any], object] = bool,
-    every: float = 0.05,
+    every: float = 0.1,
 ) -> Any:
     """The first result of ``check()`` that ``accept`` takes (by default: a truthy one), polled
     every ``every`` s for up to ``within`` s; ``check`` may return an awaitable, which is
