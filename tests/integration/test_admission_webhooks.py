@@ -35,6 +35,7 @@ from kubeling.apiserver.admission.webhook.dispatch import WebhookPlugin
 from kubeling.apiserver.rest.options import DeleteOptions, WriteOptions
 from kubeling.apiserver.server import ApiServer, ApiServerConfig
 from kubeling.pki import Pki, ensure_pki, issue_serving_cert
+from tests.support.waiting import eventually
 
 W = WriteOptions()
 GROUP = "admissionregistration.k8s.io"
@@ -169,21 +170,21 @@ class Plugins:
             W,
         )
         plugin: WebhookPlugin = self.mutating if kind == "Mutating" else self.validating
-        await _eventually(lambda: any(w.configuration == name for w in plugin.source.webhooks()))
+        await eventually(
+            lambda: any(w.configuration == name for w in plugin.source.webhooks()),
+            within=8,
+            what=f"the watch cache to serve webhook configuration {name}",
+        )
 
     async def unconfigure(self, kind: str, name: str = "test") -> None:
         plural = f"{kind.lower()}webhookconfigurations"
         await self.rest(GROUP, plural).delete("", name, DeleteOptions())
         plugin: WebhookPlugin = self.mutating if kind == "Mutating" else self.validating
-        await _eventually(lambda: not plugin.source.webhooks())
-
-
-async def _eventually(check: Any) -> None:
-    for _ in range(400):
-        if check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the watch cache never caught up")
+        await eventually(
+            lambda: not plugin.source.webhooks(),
+            within=8,
+            what=f"the watch cache to drop webhook configuration {name}",
+        )
 
 
 @pytest.fixture

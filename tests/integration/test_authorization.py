@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ import pytest
 
 from kubeling.apiserver.server import ApiServer, ApiServerConfig
 from kubeling.pki import Pki, ensure_pki, issue_client_cert
+from tests.support.waiting import eventually
 
 Obj = dict[str, Any]
 
@@ -77,14 +77,6 @@ async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
 async def _json(response: aiohttp.ClientResponse) -> Obj:
     body: Obj = json.loads(await response.read())
     return body
-
-
-async def _eventually(probe: Callable[[], Awaitable[bool]], what: str) -> None:
-    deadline = time.monotonic() + 10
-    while not await probe():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 async def test_a_denied_request_is_kubernetes_403_status(cluster: Cluster) -> None:
@@ -154,7 +146,7 @@ async def test_escalation_is_refused_on_every_kind_of_write(cluster: Cluster) ->
         async def created() -> bool:
             return (await lead.post(roles, json=mine)).status == 201
 
-        await _eventually(created, "the admin binding to allow creating roles")
+        await eventually(created, within=10, what="the admin binding to allow creating roles")
         nodes = [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["get"]}]
         refusal = (
             'roles.rbac.authorization.k8s.io "r" is forbidden: user "lead" (groups=["leads" '
@@ -237,7 +229,7 @@ async def test_escalation_is_refused_on_every_kind_of_write(cluster: Cluster) ->
                 )
                 return response.status
 
-            await _eventually(lambda: _is(gc_patch(), 200), "the gc binding")
+            await eventually(lambda: _is(gc_patch(), 200), within=10, what="the gc binding")
             assert await gc_patch(labels=True) == 403
 
 
@@ -334,11 +326,13 @@ async def test_aggregation_follows_labelled_roles_both_ways(cluster: Cluster) ->
 
         assert (await admin.post(f"{RBAC}/clusterroles", json=widget_viewer)).status == 201
         for name in ("view", "edit", "admin"):
-            await _eventually(lambda name=name: in_role(name), f"{name} to gather widgets")
+            await eventually(
+                lambda name=name: in_role(name), within=10, what=f"{name} to gather widgets"
+            )
         assert (await admin.delete(f"{RBAC}/clusterroles/widget-viewer")).status == 200
         for name in ("view", "edit", "admin"):
 
             async def gone(name: str = name) -> bool:
                 return not await in_role(name)
 
-            await _eventually(gone, f"{name} to drop widgets")
+            await eventually(gone, within=10, what=f"{name} to drop widgets")

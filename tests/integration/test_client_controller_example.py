@@ -13,6 +13,7 @@ from typing import Any
 
 from kubeling.client import ApiClient
 from kubeling.client.resources import CONFIGMAPS, EVENTS, NAMESPACES
+from tests.support.waiting import eventually
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "client.md"
 
@@ -25,15 +26,6 @@ def _example() -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": "client_doc_example"}
     exec(compile(match.group(1), str(DOC), "exec"), namespace)
     return namespace
-
-
-async def _wait_for(check: Any) -> Any:
-    async with asyncio.timeout(30):
-        while True:
-            result = await check()
-            if result:
-                return result
-            await asyncio.sleep(0.05)
 
 
 async def test_the_documented_controller_works(api_client: ApiClient) -> None:
@@ -49,9 +41,9 @@ async def test_the_documented_controller_works(api_client: ApiClient) -> None:
 
     controller = asyncio.create_task(run(api_client))
     try:
-        await _wait_for(lambda: greeting("greet-me"))
+        await eventually(lambda: greeting("greet-me"), within=30, what="the greeting")
         await configmaps.delete("greeting", namespace="greet-me")
-        await _wait_for(lambda: greeting("greet-me"))
+        await eventually(lambda: greeting("greet-me"), within=30, what="the greeting re-created")
 
         async def greeted_events() -> list[dict[str, Any]]:
             listed = await api_client.resource(EVENTS).list(
@@ -59,7 +51,7 @@ async def test_the_documented_controller_works(api_client: ApiClient) -> None:
             )
             return [e for e in listed["items"] if e["involvedObject"]["name"] == "greet-me"]
 
-        events = await _wait_for(greeted_events)
+        events = await eventually(greeted_events, within=30, what="a Greeted event")
         assert events[0]["source"]["component"] == "greeting-controller"
         assert not await greeting("leave-me")
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from kubeling.client import ApiClient, load_client_config
 from kubeling.client.resources import CONFIGMAPS, SECRETS
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
 from tests.support.cluster import RunningServer
+from tests.support.waiting import eventually
 
 NS = "default"
 
@@ -31,14 +32,6 @@ async def collector(kubeling_server: RunningServer) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-
-
-async def _eventually(check: Callable[[], Awaitable[bool]], within: float = 15) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.1)
 
 
 async def _gone(client: ApiClient, resource: Any, name: str) -> bool:
@@ -77,7 +70,11 @@ async def test_background_deletion_removes_dependents(
     owner, dependents = await _owner_and_dependents(api_client, "bg")
     await api_client.resource(CONFIGMAPS).delete(owner["metadata"]["name"], namespace=NS)
     for name in dependents:
-        await _eventually(lambda name=name: _gone(api_client, SECRETS, name))
+        await eventually(
+            lambda name=name: _gone(api_client, SECRETS, name),
+            within=15,
+            what=f"Secret {name} to be collected",
+        )
 
 
 async def test_a_dependent_of_a_missing_owner_is_deleted(
@@ -87,7 +84,11 @@ async def test_a_dependent_of_a_missing_owner_is_deleted(
     await api_client.resource(SECRETS).create(
         {"metadata": {"name": "dangling", "ownerReferences": [ref]}}, namespace=NS
     )
-    await _eventually(lambda: _gone(api_client, SECRETS, "dangling"))
+    await eventually(
+        lambda: _gone(api_client, SECRETS, "dangling"),
+        within=15,
+        what="Secret dangling to be collected",
+    )
 
 
 async def test_foreground_waits_for_blocking_dependents(
@@ -102,15 +103,27 @@ async def test_foreground_waits_for_blocking_dependents(
     await api_client.resource(CONFIGMAPS).delete(
         owner_name, namespace=NS, propagation_policy="Foreground"
     )
-    await _eventually(lambda: _gone(api_client, SECRETS, dependents[1]))
+    await eventually(
+        lambda: _gone(api_client, SECRETS, dependents[1]),
+        within=15,
+        what=f"Secret {dependents[1]} to be collected",
+    )
     held = await api_client.resource(CONFIGMAPS).get(owner_name, namespace=NS)
     assert held["metadata"]["deletionTimestamp"]
     assert "foregroundDeletion" in held["metadata"]["finalizers"]
     await api_client.resource(SECRETS).patch(
         dependents[0], {"metadata": {"finalizers": None}}, namespace=NS
     )
-    await _eventually(lambda: _gone(api_client, SECRETS, dependents[0]))
-    await _eventually(lambda: _gone(api_client, CONFIGMAPS, owner_name))
+    await eventually(
+        lambda: _gone(api_client, SECRETS, dependents[0]),
+        within=15,
+        what=f"Secret {dependents[0]} to be collected",
+    )
+    await eventually(
+        lambda: _gone(api_client, CONFIGMAPS, owner_name),
+        within=15,
+        what=f"ConfigMap {owner_name} to be collected",
+    )
 
 
 async def test_orphan_keeps_dependents_without_the_reference(
@@ -121,7 +134,11 @@ async def test_orphan_keeps_dependents_without_the_reference(
     await api_client.resource(CONFIGMAPS).delete(
         owner_name, namespace=NS, propagation_policy="Orphan"
     )
-    await _eventually(lambda: _gone(api_client, CONFIGMAPS, owner_name))
+    await eventually(
+        lambda: _gone(api_client, CONFIGMAPS, owner_name),
+        within=15,
+        what=f"ConfigMap {owner_name} to be collected",
+    )
     for name in dependents:
         kept = await api_client.resource(SECRETS).get(name, namespace=NS)
         assert not kept["metadata"].get("ownerReferences")
@@ -135,7 +152,11 @@ async def test_kubectl_delete_cascades(kubeling_server: RunningServer, collector
             kubeling_server.kubectl, "delete", "configmap", owner["metadata"]["name"], "--wait"
         )
         for name in dependents:
-            await _eventually(lambda name=name: _gone(client, SECRETS, name))
+            await eventually(
+                lambda name=name: _gone(client, SECRETS, name),
+                within=15,
+                what=f"Secret {name} to be collected",
+            )
         owner, dependents = await _owner_and_dependents(client, "ko")
         await asyncio.to_thread(
             kubeling_server.kubectl,
@@ -144,7 +165,11 @@ async def test_kubectl_delete_cascades(kubeling_server: RunningServer, collector
             owner["metadata"]["name"],
             "--cascade=orphan",
         )
-        await _eventually(lambda: _gone(client, CONFIGMAPS, owner["metadata"]["name"]))
+        await eventually(
+            lambda: _gone(client, CONFIGMAPS, owner["metadata"]["name"]),
+            within=15,
+            what=f"ConfigMap {owner['metadata']['name']} to be collected",
+        )
         for name in dependents:
             assert not (await client.resource(SECRETS).get(name, namespace=NS))["metadata"].get(
                 "ownerReferences"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from kubeling.client.resources import (
 )
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
 from tests.support.cluster import RunningServer
+from tests.support.waiting import eventually
 
 Obj = dict[str, Any]
 
@@ -52,14 +53,6 @@ async def controllers(kubeling_server: RunningServer, storage_dir: Path) -> Asyn
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-
-
-async def _eventually(check: Callable[[], Awaitable[bool]], within: float = 20) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.1)
 
 
 async def _namespace(client: ApiClient, name: str) -> str:
@@ -123,12 +116,18 @@ async def test_a_static_volume_binds_an_immediate_claim_smallest_fit_first(
     await pvs.create(_pv("static-tiny", "100Mi"))
     await pvs.create(_pv("static-other-class", "600Mi", cls="other"))
     for name in ("static-big", "static-small", "static-tiny", "static-other-class"):
-        await _eventually(
-            lambda name=name: _phase_is(api_client, PERSISTENTVOLUMES, name, "Available")
+        await eventually(
+            lambda name=name: _phase_is(api_client, PERSISTENTVOLUMES, name, "Available"),
+            within=20,
+            what=f"PersistentVolume {name} to be Available",
         )
     claims = api_client.resource(PERSISTENTVOLUMECLAIMS)
     await claims.create(_pvc("data", "500Mi", storageClassName="manual"), namespace=ns)
-    await _eventually(lambda: _phase_is(api_client, PERSISTENTVOLUMECLAIMS, "data", "Bound", ns))
+    await eventually(
+        lambda: _phase_is(api_client, PERSISTENTVOLUMECLAIMS, "data", "Bound", ns),
+        within=20,
+        what="PersistentVolumeClaim data to be Bound",
+    )
     claim = await claims.get("data", namespace=ns)
     assert claim["spec"]["volumeName"] == "static-small"
     assert claim["status"]["capacity"] == {"storage": "1Gi"}
@@ -136,7 +135,11 @@ async def test_a_static_volume_binds_an_immediate_claim_smallest_fit_first(
     annotations = claim["metadata"]["annotations"]
     assert annotations["pv.kubernetes.io/bind-completed"] == "yes"
     assert annotations["pv.kubernetes.io/bound-by-controller"] == "yes"
-    await _eventually(lambda: _phase_is(api_client, PERSISTENTVOLUMES, "static-small", "Bound"))
+    await eventually(
+        lambda: _phase_is(api_client, PERSISTENTVOLUMES, "static-small", "Bound"),
+        within=20,
+        what="PersistentVolume static-small to be Bound",
+    )
     volume = await pvs.get("static-small")
     ref = volume["spec"]["claimRef"]
     assert (ref["namespace"], ref["name"], ref["uid"]) == (ns, "data", claim["metadata"]["uid"])
@@ -160,28 +163,48 @@ async def test_a_claim_naming_its_volume_is_bound_to_it_and_released_on_delete(
     await pvs.create(_pv("wanted", "2Gi"))
     await pvs.create(_pv("recycled", "1Gi", policy="Recycle"))
     for name in ("wanted", "recycled"):
-        await _eventually(
-            lambda name=name: _phase_is(api_client, PERSISTENTVOLUMES, name, "Available")
+        await eventually(
+            lambda name=name: _phase_is(api_client, PERSISTENTVOLUMES, name, "Available"),
+            within=20,
+            what=f"PersistentVolume {name} to be Available",
         )
     await claims.create(
         _pvc("mine", "1Gi", storageClassName="manual", volumeName="wanted"), namespace=ns
     )
     await claims.create(_pvc("scrubbed", "1Gi", storageClassName="manual"), namespace=ns)
-    await _eventually(lambda: _phase_is(api_client, PERSISTENTVOLUMECLAIMS, "mine", "Bound", ns))
+    await eventually(
+        lambda: _phase_is(api_client, PERSISTENTVOLUMECLAIMS, "mine", "Bound", ns),
+        within=20,
+        what="PersistentVolumeClaim mine to be Bound",
+    )
     claim = await claims.get("mine", namespace=ns)
     # The user bound it: the claim is not "bound by controller".
     assert "pv.kubernetes.io/bound-by-controller" not in claim["metadata"]["annotations"]
-    await _eventually(lambda: _phase_is(api_client, PERSISTENTVOLUMES, "wanted", "Bound"))
+    await eventually(
+        lambda: _phase_is(api_client, PERSISTENTVOLUMES, "wanted", "Bound"),
+        within=20,
+        what="PersistentVolume wanted to be Bound",
+    )
 
     # Retain: released, and kept.
     await claims.delete("mine", namespace=ns)
-    await _eventually(lambda: _phase_is(api_client, PERSISTENTVOLUMES, "wanted", "Released"))
+    await eventually(
+        lambda: _phase_is(api_client, PERSISTENTVOLUMES, "wanted", "Released"),
+        within=20,
+        what="PersistentVolume wanted to be Released",
+    )
     # Recycle is deprecated and no recycler exists: Failed, with Kubernetes' message.
-    await _eventually(
-        lambda: _phase_is(api_client, PERSISTENTVOLUMECLAIMS, "scrubbed", "Bound", ns)
+    await eventually(
+        lambda: _phase_is(api_client, PERSISTENTVOLUMECLAIMS, "scrubbed", "Bound", ns),
+        within=20,
+        what="PersistentVolumeClaim scrubbed to be Bound",
     )
     await claims.delete("scrubbed", namespace=ns)
-    await _eventually(lambda: _phase_is(api_client, PERSISTENTVOLUMES, "recycled", "Failed"))
+    await eventually(
+        lambda: _phase_is(api_client, PERSISTENTVOLUMES, "recycled", "Failed"),
+        within=20,
+        what="PersistentVolume recycled to be Failed",
+    )
     recycled = await pvs.get("recycled")
     assert recycled["status"]["message"] == "No recycler plugin found for the volume!"
     assert (await pvs.get("wanted"))["status"]["phase"] == "Released"
@@ -194,7 +217,11 @@ async def test_a_claim_with_no_class_and_no_volume_says_so(
     claims = api_client.resource(PERSISTENTVOLUMECLAIMS)
     # "" asks for no class: the default class is not applied.
     await claims.create(_pvc("lonely", "1Gi", storageClassName=""), namespace=ns)
-    await _eventually(lambda: _has_event(api_client, ns, "lonely", "FailedBinding"))
+    await eventually(
+        lambda: _has_event(api_client, ns, "lonely", "FailedBinding"),
+        within=20,
+        what="a FailedBinding event for lonely",
+    )
     events = await _events(api_client, ns, "lonely")
     assert events["FailedBinding"] == (
         "no persistent volumes available for this claim and no storage class is set"
@@ -220,7 +247,7 @@ async def test_local_path_waits_for_the_scheduler_then_provisions_and_deletes(
             return False
         return True
 
-    await _eventually(class_exists)
+    await eventually(class_exists, within=20, what="the local-path StorageClass")
     storage_class = await api_client.resource(STORAGECLASSES).get("local-path")
     assert storage_class["provisioner"] == "rancher.io/local-path"
     assert storage_class["volumeBindingMode"] == "WaitForFirstConsumer"
@@ -234,7 +261,11 @@ async def test_local_path_waits_for_the_scheduler_then_provisions_and_deletes(
     created = await claims.create(_pvc("cache", "2Gi"), namespace=ns)
     # DefaultStorageClass admission gave it the default class.
     assert created["spec"]["storageClassName"] == "local-path"
-    await _eventually(lambda: _has_event(api_client, ns, "cache", "WaitForFirstConsumer"))
+    await eventually(
+        lambda: _has_event(api_client, ns, "cache", "WaitForFirstConsumer"),
+        within=20,
+        what="a WaitForFirstConsumer event for cache",
+    )
     events = await _events(api_client, ns, "cache")
     assert events["WaitForFirstConsumer"] == (
         "waiting for first consumer to be created before binding"
@@ -250,8 +281,16 @@ async def test_local_path_waits_for_the_scheduler_then_provisions_and_deletes(
         {"metadata": {"annotations": {"volume.kubernetes.io/selected-node": "node-a"}}},
         namespace=ns,
     )
-    await _eventually(lambda: _phase_is(api_client, PERSISTENTVOLUMECLAIMS, "cache", "Bound", ns))
-    await _eventually(lambda: _phase_is(api_client, PERSISTENTVOLUMES, pv_name, "Bound"))
+    await eventually(
+        lambda: _phase_is(api_client, PERSISTENTVOLUMECLAIMS, "cache", "Bound", ns),
+        within=20,
+        what="PersistentVolumeClaim cache to be Bound",
+    )
+    await eventually(
+        lambda: _phase_is(api_client, PERSISTENTVOLUMES, pv_name, "Bound"),
+        within=20,
+        what=f"PersistentVolume {pv_name} to be Bound",
+    )
     claim = await claims.get("cache", namespace=ns)
     assert claim["spec"]["volumeName"] == pv_name
     annotations = claim["metadata"]["annotations"]
@@ -277,7 +316,11 @@ async def test_local_path_waits_for_the_scheduler_then_provisions_and_deletes(
     assert volume["metadata"]["annotations"]["pv.kubernetes.io/provisioned-by"] == (
         "rancher.io/local-path"
     )
-    await _eventually(lambda: _has_event(api_client, ns, "cache", "ProvisioningSucceeded"))
+    await eventually(
+        lambda: _has_event(api_client, ns, "cache", "ProvisioningSucceeded"),
+        within=20,
+        what="a ProvisioningSucceeded event for cache",
+    )
     events = await _events(api_client, ns, "cache")
     assert events["ProvisioningSucceeded"] == f"Successfully provisioned volume {pv_name}"
     assert events["Provisioning"] == (
@@ -312,7 +355,11 @@ async def test_local_path_waits_for_the_scheduler_then_provisions_and_deletes(
     # The kubelet would create the directory as it mounts the volume.
     await asyncio.to_thread(_write_data, path)
     await claims.delete("cache", namespace=ns)
-    await _eventually(lambda: _phase_is(api_client, PERSISTENTVOLUMES, pv_name, "<gone>"))
+    await eventually(
+        lambda: _phase_is(api_client, PERSISTENTVOLUMES, pv_name, "<gone>"),
+        within=20,
+        what=f"PersistentVolume {pv_name} to be deleted",
+    )
     assert not await asyncio.to_thread(path.exists)
     assert await asyncio.to_thread(storage_dir.exists)
 
@@ -327,12 +374,24 @@ async def test_a_deleted_static_volume_without_a_deleter_fails(
 ) -> None:
     ns = await _namespace(api_client, "nodeleter")
     await api_client.resource(PERSISTENTVOLUMES).create(_pv("doomed", "1Gi", policy="Delete"))
-    await _eventually(lambda: _phase_is(api_client, PERSISTENTVOLUMES, "doomed", "Available"))
+    await eventually(
+        lambda: _phase_is(api_client, PERSISTENTVOLUMES, "doomed", "Available"),
+        within=20,
+        what="PersistentVolume doomed to be Available",
+    )
     claims = api_client.resource(PERSISTENTVOLUMECLAIMS)
     await claims.create(_pvc("short", "1Gi", storageClassName="manual"), namespace=ns)
-    await _eventually(lambda: _phase_is(api_client, PERSISTENTVOLUMECLAIMS, "short", "Bound", ns))
+    await eventually(
+        lambda: _phase_is(api_client, PERSISTENTVOLUMECLAIMS, "short", "Bound", ns),
+        within=20,
+        what="PersistentVolumeClaim short to be Bound",
+    )
     await claims.delete("short", namespace=ns)
-    await _eventually(lambda: _phase_is(api_client, PERSISTENTVOLUMES, "doomed", "Failed"))
+    await eventually(
+        lambda: _phase_is(api_client, PERSISTENTVOLUMES, "doomed", "Failed"),
+        within=20,
+        what="PersistentVolume doomed to be Failed",
+    )
     volume = await api_client.resource(PERSISTENTVOLUMES).get("doomed")
     assert volume["status"]["message"] == (
         'error getting deleter volume plugin for volume "doomed": no volume plugin matched'
@@ -342,12 +401,24 @@ async def test_a_deleted_static_volume_without_a_deleter_fails(
 async def test_a_claim_losing_its_volume_is_lost(api_client: ApiClient, controllers: None) -> None:
     ns = await _namespace(api_client, "lost")
     await api_client.resource(PERSISTENTVOLUMES).create(_pv("fragile", "1Gi"))
-    await _eventually(lambda: _phase_is(api_client, PERSISTENTVOLUMES, "fragile", "Available"))
+    await eventually(
+        lambda: _phase_is(api_client, PERSISTENTVOLUMES, "fragile", "Available"),
+        within=20,
+        what="PersistentVolume fragile to be Available",
+    )
     claims = api_client.resource(PERSISTENTVOLUMECLAIMS)
     await claims.create(_pvc("orphan", "1Gi", storageClassName="manual"), namespace=ns)
-    await _eventually(lambda: _phase_is(api_client, PERSISTENTVOLUMECLAIMS, "orphan", "Bound", ns))
+    await eventually(
+        lambda: _phase_is(api_client, PERSISTENTVOLUMECLAIMS, "orphan", "Bound", ns),
+        within=20,
+        what="PersistentVolumeClaim orphan to be Bound",
+    )
     await api_client.resource(PERSISTENTVOLUMES).delete("fragile")
-    await _eventually(lambda: _phase_is(api_client, PERSISTENTVOLUMECLAIMS, "orphan", "Lost", ns))
+    await eventually(
+        lambda: _phase_is(api_client, PERSISTENTVOLUMECLAIMS, "orphan", "Lost", ns),
+        within=20,
+        what="PersistentVolumeClaim orphan to be Lost",
+    )
     events = await _events(api_client, ns, "orphan")
     assert events["ClaimLost"] == (
         "Bound claim has lost its PersistentVolume. Data on the volume is lost!"
@@ -381,7 +452,7 @@ async def test_a_claim_made_before_any_default_class_gets_one_later(
             return False
         return True
 
-    await _eventually(class_exists)
+    await eventually(class_exists, within=20, what="the local-path StorageClass")
     await classes.patch("local-path", {"metadata": {"annotations": {default_key: "false"}}})
     try:
         claims = api_client.resource(PERSISTENTVOLUMECLAIMS)
@@ -399,8 +470,12 @@ async def test_a_claim_made_before_any_default_class_gets_one_later(
             return claim["spec"].get("storageClassName") == "late"
 
         # The binder looks again at every claim every 15 s.
-        await _eventually(class_given, within=40)
-        await _eventually(lambda: _has_event(api_client, ns, "early", "ExternalProvisioning"))
+        await eventually(class_given, within=40, what="the late StorageClass on the claim")
+        await eventually(
+            lambda: _has_event(api_client, ns, "early", "ExternalProvisioning"),
+            within=20,
+            what="an ExternalProvisioning event for early",
+        )
         claim = await claims.get("early", namespace=ns)
         assert claim["metadata"]["annotations"]["volume.kubernetes.io/storage-provisioner"] == (
             "example.com/nothing"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import datetime
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -26,28 +26,12 @@ from kubeling.client.resources import (
     REPLICATIONCONTROLLERS,
 )
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
+from tests.integration.controllers_support import wait_for
 from tests.support.cluster import RunningServer
 
-T = TypeVar("T")
 Obj = dict[str, Any]
 
 _namespaces = itertools.count()
-
-
-async def wait_for(
-    check: Callable[[], Awaitable[T | None]], *, within: float = 30, what: str = "condition"
-) -> T:
-    """Poll ``check`` until it returns something other than None; fail after ``within`` s."""
-    last: T | None = None
-    try:
-        async with asyncio.timeout(within):
-            while True:
-                last = await check()
-                if last is not None:
-                    return last
-                await asyncio.sleep(0.05)
-    except TimeoutError:
-        raise AssertionError(f"timed out waiting for {what}; last seen: {last!r}") from None
 
 
 @asynccontextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ from kubeling.client.resources import (
 )
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
 from tests.support.cluster import RunningServer, running_server
+from tests.support.waiting import eventually
 
 Obj = dict[str, Any]
 
@@ -75,14 +76,6 @@ async def controllers(kubeling_server: RunningServer) -> AsyncIterator[None]:
         await task
 
 
-async def _eventually(check: Callable[[], Awaitable[bool]], within: float = 20) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.1)
-
-
 def _pod(name: str, *, requests: Obj | None = None, limits: Obj | None = None, **spec: Any) -> Obj:
     resources = {}
     if requests:
@@ -113,7 +106,11 @@ async def test_quota_status_follows_pods_services_configmaps_and_claims(
     quotas = api_client.resource(RESOURCEQUOTAS)
     await quotas.create({"metadata": {"name": "compute"}, "spec": {"hard": HARD}}, namespace=ns)
     zero = dict.fromkeys(HARD, "0")
-    await _eventually(lambda: _used_is(api_client, ns, "compute", zero))
+    await eventually(
+        lambda: _used_is(api_client, ns, "compute", zero),
+        within=20,
+        what="the usage of quota compute",
+    )
     quota = await quotas.get("compute", namespace=ns)
     assert quota["status"]["hard"] == HARD
 
@@ -208,7 +205,11 @@ async def test_quota_status_follows_pods_services_configmaps_and_claims(
         "fast.storageclass.storage.k8s.io/requests.storage": "3Gi",
         "count/deployments.apps": "1",
     }
-    await _eventually(lambda: _used_is(api_client, ns, "compute", expected))
+    await eventually(
+        lambda: _used_is(api_client, ns, "compute", expected),
+        within=20,
+        what="the usage of quota compute",
+    )
 
     # A finished pod stops using compute resources, but still exists.
     web2 = await pods.get("web-2", namespace=ns)
@@ -221,14 +222,20 @@ async def test_quota_status_follows_pods_services_configmaps_and_claims(
         "requests.memory": "128Mi",
         "limits.cpu": "500m",
     }
-    await _eventually(lambda: _used_is(api_client, ns, "compute", finished))
+    await eventually(
+        lambda: _used_is(api_client, ns, "compute", finished),
+        within=20,
+        what="the usage of quota compute",
+    )
     # A deleted one is gone from count/pods too; so is a deleted configmap.
     await pods.delete("web-2", namespace=ns, grace_period_seconds=0)
     await api_client.resource(CONFIGMAPS).delete("cm-0", namespace=ns)
-    await _eventually(
+    await eventually(
         lambda: _used_is(
             api_client, ns, "compute", {**finished, "count/pods": "2", "configmaps": "2"}
-        )
+        ),
+        within=20,
+        what="the usage of quota compute",
     )
 
     described = await asyncio.to_thread(
@@ -282,8 +289,18 @@ async def test_scoped_quotas_count_only_their_pods(
     await pods.create(_pod("free"), namespace=ns)
     await pods.create(_pod("job", requests={"cpu": "100m"}, activeDeadlineSeconds=60), namespace=ns)
     await pods.create(_pod("vip", requests={"cpu": "100m"}, priorityClassName="high"), namespace=ns)
-    await _eventually(lambda: _used_is(api_client, ns, "best-effort", {"pods": "1"}))
-    await _eventually(
-        lambda: _used_is(api_client, ns, "terminating", {"pods": "1", "requests.cpu": "100m"})
+    await eventually(
+        lambda: _used_is(api_client, ns, "best-effort", {"pods": "1"}),
+        within=20,
+        what="the usage of quota best-effort",
     )
-    await _eventually(lambda: _used_is(api_client, ns, "high", {"pods": "1"}))
+    await eventually(
+        lambda: _used_is(api_client, ns, "terminating", {"pods": "1", "requests.cpu": "100m"}),
+        within=20,
+        what="the usage of quota terminating",
+    )
+    await eventually(
+        lambda: _used_is(api_client, ns, "high", {"pods": "1"}),
+        within=20,
+        what="the usage of quota high",
+    )

@@ -8,9 +8,8 @@ for the controllers to reconcile.
 
 from __future__ import annotations
 
-import asyncio
 import copy
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from kubeling.api.errors import StatusError
 from kubeling.apiserver.rest.options import DeleteOptions, ListOptions, WriteOptions
 from kubeling.apiserver.rest.resource_store import ResourceStore
 from kubeling.apiserver.server import ApiServer, ApiServerConfig
+from tests.support.waiting import eventually
 
 Obj = dict[str, Any]
 W = WriteOptions()
@@ -48,14 +48,6 @@ def _crd(plural: str, kind: str, **names: Any) -> Obj:
             ],
         },
     }
-
-
-async def _eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
-    for _ in range(400):
-        if await check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never happened: {what}")
 
 
 class Cluster:
@@ -91,7 +83,7 @@ class Cluster:
         async def served() -> bool:
             return self.served(plural) is not None
 
-        await _eventually(served, f"{plural} served")
+        await eventually(served, within=20, what=f"{plural} served")
         rest = self.served(plural)
         assert rest is not None
         return rest
@@ -100,7 +92,7 @@ class Cluster:
         async def gone() -> bool:
             return await self.crd(plural) is None and self.served(plural) is None
 
-        await _eventually(gone, f"{plural} deleted")
+        await eventually(gone, within=20, what=f"{plural} deleted")
 
 
 async def _start(datastore: str) -> ApiServer:
@@ -148,7 +140,7 @@ async def test_conflicting_names_are_not_served_until_freed(cluster: Cluster) ->
         cond = await cluster.condition("crontasks", "NamesAccepted")
         return cond is not None and cond["status"] == "False"
 
-    await _eventually(refused, "NamesAccepted=False")
+    await eventually(refused, within=20, what="NamesAccepted=False")
     names_accepted = await cluster.condition("crontasks", "NamesAccepted")
     established = await cluster.condition("crontasks", "Established")
     assert names_accepted is not None
@@ -187,7 +179,7 @@ async def test_delete_removes_objects_honouring_their_finalizers(cluster: Cluste
         listed = await rest.list("", ListOptions())
         return [i["metadata"]["name"] for i in listed["items"]] == ["held"]
 
-    await _eventually(waiting, "the unheld object deleted")
+    await eventually(waiting, within=20, what="the unheld object deleted")
     held = await rest.get("kube-system", "held")
     assert held["metadata"]["deletionTimestamp"]
     terminating = await cluster.condition("crontabs", "Terminating")
@@ -223,7 +215,7 @@ async def test_never_established_crd_goes_at_once(cluster: Cluster) -> None:
         cond = await cluster.condition("crontasks", "NamesAccepted")
         return cond is not None and cond["status"] == "False"
 
-    await _eventually(refused, "a kind conflict")
+    await eventually(refused, within=20, what="a kind conflict")
     # Never established: nothing to delete, the finalizer lets it go at once
     # (NeverEstablished), even with objects of the other CRD in the group.
     rest = cluster.served("crontabs")
@@ -251,7 +243,7 @@ async def test_terminating_crd_finishes_after_restart(tmp_path: Path) -> None:
             cond = await first.condition("crontabs", "Terminating")
             return cond is not None and cond["reason"] == "InstanceDeletionInProgress"
 
-        await _eventually(in_progress, "deletion in progress")
+        await eventually(in_progress, within=20, what="deletion in progress")
     finally:
         await server.stop()
 

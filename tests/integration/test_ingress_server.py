@@ -36,6 +36,7 @@ from tests.support.ingress_objects import (
     service,
     tls_secret,
 )
+from tests.support.waiting import eventually
 
 DEFAULT_CN = "Kubernetes Ingress Controller Fake Certificate"
 
@@ -329,11 +330,7 @@ async def test_connection_limit_and_flood(
     writer.close()
     for _reader, held_writer in held:
         held_writer.close()
-    for _ in range(100):
-        if ingress_server.active == 0:
-            break
-        await asyncio.sleep(0.05)
-    assert ingress_server.active == 0
+    await eventually(lambda: ingress_server.active == 0, within=5, what="no connection left active")
     garbage = [raw_exchange(port, os.urandom(512) + b"\r\n\r\n") for _ in range(200)]
     await asyncio.gather(*garbage, return_exceptions=True)
     assert (await request(port, "web.test")).status == 200
@@ -369,11 +366,7 @@ async def test_abandoned_upload(ingress_server: IngressServer, pods: list[WebBac
     await writer.drain()
     await asyncio.sleep(0.2)
     writer.close()
-    for _ in range(100):
-        if ingress_server.active == 0:
-            break
-        await asyncio.sleep(0.05)
-    assert ingress_server.active == 0
+    await eventually(lambda: ingress_server.active == 0, within=5, what="no connection left active")
     assert (await request(port, "web.test")).status == 200
 
 

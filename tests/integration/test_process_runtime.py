@@ -27,6 +27,7 @@ from kubeling.kubelet.runtime.interface import (
 )
 from kubeling.kubelet.runtime.process import ProcessRuntime
 from tests.support.processes import wait_all_gone
+from tests.support.waiting import eventually
 
 PY = sys.executable
 
@@ -93,10 +94,10 @@ async def run(
 
 
 async def wait_state(runtime: ProcessRuntime, container_id: str, state: ContainerState) -> None:
-    deadline = time.monotonic() + 15
-    while (await runtime.container_status(container_id)).state is not state:
-        assert time.monotonic() < deadline, f"container never reached {state}"
-        await asyncio.sleep(0.02)
+    async def reached() -> bool:
+        return (await runtime.container_status(container_id)).state is state
+
+    await eventually(reached, within=15, what=f"the container to reach {state}")
 
 
 def log_lines(path: str) -> list[tuple[str, str]]:
@@ -175,11 +176,10 @@ async def test_stop_sends_sigterm_then_sigkill_after_the_grace_period(
         " print('ready', flush=True); time.sleep(60)"
     )
     stubborn = await run(runtime, sandbox, sandbox_id, [PY, "-c", stubborn_script], name="stub")
-    deadline = time.monotonic() + 15
     log = (await runtime.container_status(stubborn)).log_path
-    while ("stdout", "ready") not in log_lines(log):
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.02)
+    await eventually(
+        lambda: ("stdout", "ready") in log_lines(log), within=15, what="the stubborn one ready"
+    )
     started = time.monotonic()
     await runtime.stop_container(polite, 30)
     assert time.monotonic() - started < 10  # SIGTERM ended it: no wait for the grace period
@@ -203,10 +203,9 @@ async def test_a_containers_children_end_with_it(runtimes: Runtimes, tmp_path: P
     )
     await wait_state(runtime, cid, ContainerState.EXITED)
     child = int(pid_file.read_text())
-    deadline = time.monotonic() + 10
-    while _state(child) != b"Z":
-        assert time.monotonic() < deadline, "the container's background child survived it"
-        await asyncio.sleep(0.02)
+    await eventually(
+        lambda: _state(child) == b"Z", within=10, what="the container's background child to end"
+    )
 
 
 def _own_cgroups() -> str:

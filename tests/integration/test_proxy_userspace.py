@@ -31,7 +31,7 @@ from tests.support.backends import (
     udp_ask,
 )
 from tests.support.ports import free_port
-from tests.support.waiting import until
+from tests.support.waiting import eventually
 from tests.unit.proxy.builders import endpoint, endpoint_slice, service
 
 Obj = dict[str, Any]
@@ -239,7 +239,11 @@ async def test_connection_limit_resets_the_excess(pods: list[HttpBackend]) -> No
             await http_get(CLUSTER_IP, 80)
         for _reader, writer in held:
             writer.close()
-        await until(lambda: proxy.statistics().tcp_active == 0)
+        await eventually(
+            lambda: proxy.statistics().tcp_active == 0,
+            within=10,
+            what="the proxy's connections closed",
+        )
         assert await http_get(CLUSTER_IP, 80) == "pod-0"
     finally:
         await proxy.close()
@@ -266,7 +270,11 @@ async def test_a_flood_of_connections_leaves_nothing_behind(
 
     for _round in range(4):
         await asyncio.gather(*(one(n) for n in range(300)))
-    await until(lambda: backend.statistics().tcp_active == 0)
+    await eventually(
+        lambda: backend.statistics().tcp_active == 0,
+        within=10,
+        what="the backend's connections closed",
+    )
     assert await http_get(CLUSTER_IP, 80)
     assert open_fds() <= baseline + 5
     assert backend.statistics().tcp_accepted >= 1000
@@ -298,7 +306,11 @@ async def test_udp_flows(backend: UserspaceBackend) -> None:
         others = {await udp_ask(CLUSTER_IP, 53, b"q") for _ in range(4)}
         assert others == {b"udp-0:q", b"udp-1:q"}
         # Idle flows are forgotten.
-        await until(lambda: backend.statistics().udp_flows == 0)
+        await eventually(
+            lambda: backend.statistics().udp_flows == 0,
+            within=10,
+            what="the backend's UDP flows expired",
+        )
         # An endpoint leaving ends its flows; no endpoint at all: nothing listens.
         first = await udp_ask(CLUSTER_IP, 53, b"q", sock=client)
         keep = 0 if first.startswith(b"udp-1") else 1
@@ -365,13 +377,21 @@ async def test_a_udp_flood_is_bounded() -> None:
         try:
             for sender in senders:
                 sender.sendto(b"\x00garbage\xff" * 10, (CLUSTER_IP, 53))
-            await until(lambda: proxy.statistics().udp_dropped >= 180)
+            await eventually(
+                lambda: proxy.statistics().udp_dropped >= 180,
+                within=10,
+                what="180 dropped datagrams",
+            )
             assert proxy.statistics().udp_flows <= 20
             assert open_fds() <= baseline + len(senders) + 20
         finally:
             for sender in senders:
                 sender.close()
-        await until(lambda: proxy.statistics().udp_flows == 0)
+        await eventually(
+            lambda: proxy.statistics().udp_flows == 0,
+            within=10,
+            what="the proxy's UDP flows expired",
+        )
         assert await udp_ask(CLUSTER_IP, 53, b"still there") == b"udp-0:still there"
     finally:
         await proxy.close()

@@ -7,8 +7,7 @@ separately); everything it reads comes from the running server.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -24,6 +23,7 @@ from kubeling.apiserver.rest.options import WriteOptions
 from kubeling.apiserver.rest.resource_store import ResourceStore
 from kubeling.apiserver.server import ApiServer, ApiServerConfig
 from kubeling.apiserver.warnings import collect_warnings
+from tests.support.waiting import eventually
 
 Obj = dict[str, Any]
 W = WriteOptions()
@@ -125,14 +125,6 @@ class Cluster:
         return attributes
 
 
-async def _eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
-    for _ in range(200):
-        if await check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture
 async def cluster() -> AsyncIterator[Cluster]:
     server = ApiServer(ApiServerConfig(datastore="memory://", port=0))
@@ -159,7 +151,7 @@ async def test_policy_enforced_through_bindings_and_params(cluster: Cluster) -> 
             return True
         return False
 
-    await _eventually(enforced, "the policy to be enforced")
+    await eventually(enforced, within=4, what="the policy to be enforced")
     with pytest.raises(errors.StatusError) as denied:
         await cluster.admit("prod", 5)
     assert denied.value.code == 403
@@ -189,7 +181,7 @@ async def test_policy_enforced_through_bindings_and_params(cluster: Cluster) -> 
             return False
         return True
 
-    await _eventually(relaxed, "the new param to be used")
+    await eventually(relaxed, within=4, what="the new param to be used")
 
 
 async def test_invalid_policies_are_refused_with_422(cluster: Cluster) -> None:
@@ -241,7 +233,7 @@ async def test_authorizer_reads_rbac(cluster: Cluster) -> None:
             return True
         return False
 
-    await _eventually(enforced, "the policy to be enforced")
+    await eventually(enforced, within=4, what="the policy to be enforced")
     admin = UserInfo("root", groups=("system:masters", "system:authenticated"))
     await cluster.admit("prod", 5, admin)
     with pytest.raises(errors.StatusError) as denied:

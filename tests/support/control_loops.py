@@ -17,6 +17,7 @@ from kubeling.api import errors
 from kubeling.api.timestamps import format_time
 from kubeling.client import ClientConfig, PatchType, ResourceClient
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
+from tests.support.waiting import eventually
 
 __all__ = ["read", "running_controllers", "set_pod_phase", "set_pod_ready", "wait_for"]
 
@@ -29,36 +30,41 @@ def _transient(err: errors.StatusError) -> bool:
     return err.code == 504
 
 
+def _tolerating_transient(call: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T | None]]:
+    """``call``, answering None instead of raising a transient StatusError."""
+
+    async def attempt() -> T | None:
+        try:
+            return await call()
+        except errors.StatusError as err:
+            if not _transient(err):
+                raise
+            return None
+
+    return attempt
+
+
 async def read(call: Callable[[], Awaitable[T]], *, within: float = 30) -> T:
-    """``call()``, retried while the API server answers with a transient 504."""
-    async with asyncio.timeout(within):
-        while True:
-            try:
-                return await call()
-            except errors.StatusError as err:
-                if not _transient(err):
-                    raise
-            await asyncio.sleep(0.05)
+    """``call()``, retried while the API server answers with a transient 504 (``call`` never
+    returns None)."""
+    answer = await eventually(
+        _tolerating_transient(call),
+        within=within,
+        what="an answer other than a transient 504",
+        accept=lambda value: value is not None,
+    )
+    assert answer is not None
+    return answer
 
 
 async def wait_for(
     check: Callable[[], Awaitable[T]], *, within: float = 30, what: str = "condition"
 ) -> T:
-    """Poll ``check`` until it returns something truthy; fail after ``within`` seconds."""
-    try:
-        async with asyncio.timeout(within):
-            while True:
-                try:
-                    result = await check()
-                except errors.StatusError as err:
-                    if not _transient(err):
-                        raise
-                else:
-                    if result:
-                        return result
-                await asyncio.sleep(0.05)
-    except TimeoutError:
-        raise AssertionError(f"timed out after {within} s waiting for {what}") from None
+    """Poll ``check`` until it returns something truthy, through transient 504s; fail after
+    ``within`` seconds."""
+    result = await eventually(_tolerating_transient(check), within=within, what=what)
+    assert result is not None
+    return result
 
 
 @asynccontextmanager

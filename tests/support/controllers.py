@@ -3,25 +3,23 @@
 ``controller_manager(server, "endpoints", ...)`` runs the controller manager
 (without leader election) as a task for the body of an ``async with`` and
 cancels it afterwards; if it died of an error meanwhile, that error fails the
-test. ``eventually(check)`` polls an async check until it returns something
-truthy (or, with ``accept``, something else acceptable), failing loudly after a
-deadline (never sleep-and-hope).
+test. ``eventually`` (from :mod:`tests.support.waiting`, re-exported for the
+controller tests) polls a check until it holds, failing loudly after a deadline.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 from kubeling.client import ClientConfig, load_client_config
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
 from tests.support.cluster import RunningServer
+from tests.support.waiting import eventually
 
 __all__ = ["controller_manager", "eventually"]
-
-T = TypeVar("T")
 
 
 @asynccontextmanager
@@ -40,24 +38,3 @@ async def controller_manager(
             raise AssertionError("the controller manager failed") from task.exception()
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-
-
-async def eventually(
-    check: Callable[[], Awaitable[T]],
-    *,
-    within: float = 60,
-    what: str = "the condition",
-    accept: Callable[[T], object] = bool,
-) -> T:
-    """The first result of ``check()`` that ``accept`` takes (by default: a truthy one), polled
-    every 0.1 s for up to ``within`` s."""
-    last: T | None = None
-    try:
-        async with asyncio.timeout(within):
-            while True:
-                last = await check()
-                if accept(last):
-                    return last
-                await asyncio.sleep(0.1)
-    except TimeoutError:
-        raise AssertionError(f"{what} did not happen in {within} s; last seen: {last!r}") from None

@@ -4,14 +4,15 @@ Tests run the controller manager (the ``deployment`` and ``replicaset``
 controllers) in-process against a real ``kubeling server``. There is no
 kubelet: :class:`PacedKubelet` makes pods Ready the way a slow one would,
 one at a time and only those a test allows, so that a rollout moves in small
-steps a sampler can watch.
+steps a sampler can watch. ``eventually`` is :func:`tests.support.waiting.eventually`,
+re-exported for these tests.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from kubeling.api import errors
@@ -20,6 +21,7 @@ from kubeling.client import ApiClient, ClientConfig, TransportError
 from kubeling.client.resources import DEPLOYMENTS, PODS, REPLICASETS
 from kubeling.controllers.manager import ControllerManagerOptions, run_controller_manager
 from kubeling.controllers.pods import is_pod_active, is_pod_ready
+from tests.support.waiting import eventually
 
 __all__ = [
     "PacedKubelet",
@@ -62,18 +64,6 @@ def deployment_manifest(
     if strategy is not None:
         body["spec"]["strategy"] = dict(strategy)
     return body
-
-
-async def eventually(
-    check: Callable[[], Awaitable[bool]], *, within: float = 30, what: str = "condition"
-) -> None:
-    """Poll ``check`` until it holds; AssertionError after ``within`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not await check():
-        if loop.time() > deadline:
-            raise AssertionError(f"{what} not reached within {within} s")
-        await asyncio.sleep(0.1)
 
 
 async def replica_sets_of(client: ApiClient, namespace: str, app: str) -> list[Obj]:

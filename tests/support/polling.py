@@ -1,10 +1,16 @@
-"""Polling a synchronous check (kubectl, the Python client) until it holds, with a deadline."""
+"""Polling a synchronous check (kubectl, the Python client) until it holds, with a deadline.
+
+For tests that are not coroutines: :func:`tests.support.waiting.eventually` does the
+polling, in an event loop of its own for the duration of the wait.
+"""
 
 from __future__ import annotations
 
-import time
+import asyncio
 from collections.abc import Callable
 from typing import TypeVar
+
+from tests.support import waiting
 
 __all__ = ["eventually"]
 
@@ -14,11 +20,8 @@ T = TypeVar("T")
 def eventually(check: Callable[[], T | None], *, within: float = 30.0, what: str = "") -> T:
     """Return ``check()``'s first true value (polled every 0.2 s); fail with ``what`` after
     ``within`` seconds."""
-    deadline = time.monotonic() + within
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {within} s waiting for {what or check}")
-        time.sleep(0.2)
+    found = asyncio.run(
+        waiting.eventually(check, within=within, what=what or str(check), every=0.2)
+    )
+    assert found is not None
+    return found

@@ -1,20 +1,66 @@
-"""Waiting on a condition with a deadline, without sleeping and hoping."""
+"""Waiting on a condition with a deadline, without sleeping and hoping.
+
+``eventually(check)`` is the one polling loop of the test suite: it calls
+``check`` (a coroutine function, or a plain function for in-process state)
+every ``every`` seconds until its result is accepted and fails loudly, with
+the last result seen, after ``within`` seconds. Tests that are not coroutines
+use :func:`tests.support.polling.eventually`, which runs this one.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, overload
 
-__all__ = ["until"]
+__all__ = ["eventually"]
+
+T = TypeVar("T")
 
 
-async def until(condition: Callable[[], object], *, within: float = 10.0, what: str = "") -> None:
-    """Return once ``condition()`` is truthy (polled every 20 ms); fail after ``within`` s."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        if condition():
-            return
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {within} s waiting for {what or condition}")
-        await asyncio.sleep(0.02)
+@overload
+async def eventually(
+    check: Callable[[], Awaitable[T]],
+    *,
+    within: float = ...,
+    what: str = ...,
+    accept: Callable[[T], object] = ...,
+    every: float = ...,
+) -> T: ...
+
+
+@overload
+async def eventually(
+    check: Callable[[], T],
+    *,
+    within: float = ...,
+    what: str = ...,
+    accept: Callable[[T], object] = ...,
+    every: float = ...,
+) -> T: ...
+
+
+async def eventually(
+    check: Callable[[], Any],
+    *,
+    within: float = 60,
+    what: str = "the condition",
+    accept: Callable[[Any], object] = bool,
+    every: float = 0.1,
+) -> Any:
+    """The first result of ``check()`` that ``accept`` takes (by default: a truthy one), polled
+    every ``every`` s for up to ``within`` s; ``check`` may return an awaitable, which is
+    awaited."""
+    last: Any = None
+    try:
+        async with asyncio.timeout(within):
+            while True:
+                last = check()
+                if inspect.isawaitable(last):
+                    last = await last
+                if accept(last):
+                    return last
+                await asyncio.sleep(every)
+    except TimeoutError:
+        raise AssertionError(f"{what} did not happen in {within} s; last seen: {last!r}") from None

@@ -40,6 +40,7 @@ from kubeling.storage.interface import (
 from kubeling.storage.memory import MemoryStore
 from kubeling.storage.sqlite import SqliteStore
 from kubeling.storage.sqlite.reads import prefix_range_end
+from tests.support.waiting import eventually
 
 
 @pytest.fixture
@@ -389,11 +390,12 @@ async def test_automatic_compaction(tmp_path: Path) -> None:
     try:
         for i in range(50):
             await store.create(f"/auto/{i}", b"v")
-        for _ in range(100):
-            if await store.compacted_revision() == 51 - 10:
-                break
-            await asyncio.sleep(0.02)
-        assert await store.compacted_revision() == 41
+        await eventually(
+            store.compacted_revision,
+            within=2,
+            what="auto-compaction to revision 41",
+            accept=lambda revision: revision == 51 - 10,
+        )
         assert await store.count("/auto/") == 50
     finally:
         await store.close()

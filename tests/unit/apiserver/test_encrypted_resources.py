@@ -3,7 +3,6 @@ updates that rotate keys, and values the server cannot decrypt."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import os
 from pathlib import Path
@@ -17,6 +16,7 @@ from kubeling.apiserver.rest.options import ListOptions, WriteOptions
 from kubeling.apiserver.rest.resource_store import ResourceStore
 from kubeling.storage import TransformError
 from kubeling.storage.memory import MemoryStore
+from tests.support.waiting import eventually
 
 W = WriteOptions()
 S1 = "/registry/secrets/default/s1"
@@ -95,11 +95,9 @@ async def test_a_value_the_server_cannot_decrypt_stops_the_cache_not_the_server(
     cache = rest.watch_cache()
     foreign = _secrets(store, _config(tmp_path, ("other", os.urandom(32))))
     await foreign.create("default", {"metadata": {"name": "x"}}, W)
-    for _ in range(200):
-        if cache.peek(S1) is None:
-            break
-        await asyncio.sleep(0.01)
-    assert cache.peek(S1) is None, "the watch cache kept following"
+    await eventually(
+        lambda: cache.peek(S1) is None, within=2, what="the watch cache to stop following"
+    )
     with pytest.raises(TransformError) as one:
         await rest.get("default", "x")
     assert str(one.value) == "no matching key was found for the provided AES transformer"

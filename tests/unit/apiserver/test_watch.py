@@ -12,6 +12,7 @@ from kubeling.apiserver.rest.options import ListOptions, WriteOptions
 from kubeling.apiserver.rest.resource_store import ResourceStore
 from kubeling.apiserver.watch import watch_events
 from kubeling.storage.memory import MemoryStore
+from tests.support.waiting import eventually
 
 W = WriteOptions()
 
@@ -177,11 +178,13 @@ async def test_a_consistent_read_asks_again_when_the_store_answers_behind(
     cache = configmaps.watch_cache()
     await cache.ensure_started()
     await secrets.create("ns", {"metadata": {"name": "s"}}, W)  # moves the store on
-    for _ in range(100):  # the cache's store watch starts on its own task
-        if cache._store_watcher is not None:
-            break
-        await asyncio.sleep(0.01)
-    watcher = cache._store_watcher
+    # the cache's store watch starts on its own task
+    watcher = await eventually(
+        lambda: cache._store_watcher,
+        within=1,
+        what="the cache's store watch",
+        accept=lambda found: found is not None,
+    )
     real = watcher.request_progress
     asked = 0
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
@@ -13,6 +11,7 @@ from kubeling.apiserver.app import ApiServerApp
 from kubeling.apiserver.registry.builtin import builtin_resources
 from kubeling.apiserver.registry.registry import Registry
 from kubeling.storage.memory import MemoryStore
+from tests.support.waiting import eventually
 
 
 async def test_a_closed_watch_connection_releases_its_cache_watcher(
@@ -35,16 +34,12 @@ async def test_a_closed_watch_connection_releases_its_cache_watcher(
                 params={"watch": "true", "resourceVersion": str(cache.revision)},
             )
             assert response.status == 200
-            for _ in range(100):
-                if cache.statistics()["watchers"] == 1:
-                    break
-                await asyncio.sleep(0.01)
-            assert cache.statistics()["watchers"] == 1
+            await eventually(
+                lambda: cache.statistics()["watchers"] == 1, within=1, what="one watcher"
+            )
             response.close()  # the client goes away; nothing changes in configmaps
-            for _ in range(200):
-                if cache.statistics()["watchers"] == 0:
-                    break
-                await asyncio.sleep(0.01)
-            assert cache.statistics()["watchers"] == 0
+            await eventually(
+                lambda: cache.statistics()["watchers"] == 0, within=2, what="the watcher gone"
+            )
     finally:
         await server.close()

@@ -8,7 +8,7 @@ list asked for.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -23,6 +23,7 @@ from kubeling.client.factory import SharedInformerFactory
 from kubeling.client.informer import SharedInformer, strip_managed_fields
 from kubeling.client.resources import NODES, PODS
 from kubeling.client.rest import ApiClient, TransportError, WatchEvent
+from tests.support.waiting import eventually
 
 Obj = dict[str, Any]
 _END = object()
@@ -138,14 +139,6 @@ async def _running(informer: SharedInformer) -> AsyncIterator[asyncio.Task[None]
         await asyncio.gather(task, return_exceptions=True)
 
 
-async def _until(condition: Callable[[], bool]) -> None:
-    async with asyncio.timeout(10):
-        while True:
-            if condition():
-                return
-            await asyncio.sleep(0.001)
-
-
 def _informer(lw: FakeListWatch, **kwargs: Any) -> SharedInformer:
     return SharedInformer(lw, resource=GroupResource("", "pods"), **kwargs)
 
@@ -190,7 +183,11 @@ async def test_watch_events_reach_the_cache_and_the_handlers() -> None:
         session.send("MODIFIED", _obj("a", "12"))
         session.send("DELETED", _obj("b", "13"))
         session.send("DELETED", _obj("never-seen", "14"))  # unknown: nothing to tell
-        await _until(lambda: informer.last_sync_resource_version == "14")
+        await eventually(
+            lambda: informer.last_sync_resource_version == "14",
+            within=10,
+            what="the sync at resourceVersion 14",
+        )
         assert seen.calls == [
             ("add", "a", "5"),
             ("add", "b", "11"),
@@ -213,7 +210,11 @@ async def test_transform_applies_to_listed_and_watched_objects() -> None:
         watched = _obj("b", "11")
         watched["metadata"]["managedFields"] = fields
         session.send("ADDED", watched)
-        await _until(lambda: informer.last_sync_resource_version == "11")
+        await eventually(
+            lambda: informer.last_sync_resource_version == "11",
+            within=10,
+            what="the sync at resourceVersion 11",
+        )
     assert [obj["metadata"]["name"] for obj in seen] == ["a", "b"]
     assert all("managedFields" not in obj["metadata"] for obj in seen)
     assert "managedFields" not in informer.lister.get("b", namespace="ns")["metadata"]
@@ -246,7 +247,7 @@ async def test_a_dropped_connection_resumes_from_the_last_version() -> None:
         second = await lw.next_watch()
         assert second.kwargs["resource_version"] == "11"
         second.send("MODIFIED", _obj("a", "12"))
-        await _until(lambda: len(seen.calls) == 2)
+        await eventually(lambda: len(seen.calls) == 2, within=10, what="two notifications")
         assert seen.calls == [("add", "a", "11"), ("update", "a", "11", "12")]
         assert len(lw.list_calls) == 1
 
@@ -341,7 +342,9 @@ async def test_a_late_handler_first_gets_what_is_cached() -> None:
         late.register(informer)
         assert sorted(late.calls) == [("add", "a", "1"), ("add", "b", "2")]
         session.send("ADDED", _obj("c", "11"))
-        await _until(lambda: len(late.calls) == 3)
+        await eventually(
+            lambda: len(late.calls) == 3, within=10, what="three notifications of the late handler"
+        )
 
 
 async def test_removed_handlers_hear_nothing_more() -> None:
@@ -354,7 +357,9 @@ async def test_removed_handlers_hear_nothing_more() -> None:
     informer.remove_event_handler(registration)
     async with _running(informer):
         (await lw.next_watch()).send("ADDED", _obj("a", "11"))
-        await _until(lambda: len(kept.calls) == 1)
+        await eventually(
+            lambda: len(kept.calls) == 1, within=10, what="one notification of the kept handler"
+        )
         assert removed.calls == []
 
 
@@ -366,7 +371,11 @@ async def test_resync_redelivers_every_object_as_an_update() -> None:
     seen.register(informer)
     async with _running(informer):
         await lw.next_watch()
-        await _until(lambda: ("update", "a", "1", "1") in seen.calls)
+        await eventually(
+            lambda: ("update", "a", "1", "1") in seen.calls,
+            within=10,
+            what="the resync update of a",
+        )
 
 
 async def test_a_failing_handler_does_not_stop_the_others(caplog: pytest.LogCaptureFixture) -> None:
@@ -384,7 +393,7 @@ async def test_a_failing_handler_does_not_stop_the_others(caplog: pytest.LogCapt
         session = await lw.next_watch()
         session.send("ADDED", _obj("a", "11"))
         session.send("ADDED", _obj("b", "12"))
-        await _until(lambda: len(seen.calls) == 2)
+        await eventually(lambda: len(seen.calls) == 2, within=10, what="two notifications")
         assert not task.done()
     assert "bug in a controller" in caplog.text
 

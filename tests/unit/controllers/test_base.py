@@ -11,6 +11,7 @@ from kubeling.api import errors
 from kubeling.client import ApiClient, EventBroadcaster, SharedInformerFactory
 from kubeling.controllers.base import Controller, ControllerContext
 from kubeling.controllers.manager import CONTROLLERS, selected
+from tests.support.waiting import eventually
 
 
 class _Sink:
@@ -51,11 +52,10 @@ async def test_a_failed_sync_is_retried_until_it_succeeds() -> None:
     controller = _Flaky(_context(), failures=2)
     runner = asyncio.create_task(controller.run())
     controller.queue.add("ns/a")
-    for _ in range(200):
-        if len(controller.synced) == 3:
-            break
-        await asyncio.sleep(0.01)
-    runner.cancel()
+    try:
+        await eventually(lambda: len(controller.synced) == 3, within=2, what="three syncs")
+    finally:
+        runner.cancel()
     assert controller.synced == ["ns/a", "ns/a", "ns/a"]
     assert controller.queue.num_requeues("ns/a") == 0  # forgotten after the success
 

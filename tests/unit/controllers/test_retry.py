@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from kubeling.client import ApiClient, EventBroadcaster, SharedInformerFactory
 from kubeling.controllers.base import Controller, ControllerContext, Retry
+from tests.support.waiting import eventually
 
 
 class _Sink:
@@ -39,11 +40,10 @@ class _NotYet(Controller):
 async def _run(controller: _NotYet) -> None:
     runner = asyncio.create_task(controller.run())
     controller.queue.add("k")
-    for _ in range(300):
-        if len(controller.times) == 2:
-            break
-        await asyncio.sleep(0.01)
-    runner.cancel()
+    try:
+        await eventually(lambda: len(controller.times) == 2, within=3, what="the second sync")
+    finally:
+        runner.cancel()
 
 
 async def test_retry_after_comes_back_after_its_delay_without_counting_a_failure() -> None:

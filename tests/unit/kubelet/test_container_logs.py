@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from kubeling.kubelet.server.container_logs import (
     tail_start,
 )
 from kubeling.kubelet.server.cri_log import LogTimestamp
+from tests.support.waiting import eventually
 
 
 def _pod(**status: Any) -> dict[str, Any]:
@@ -206,7 +206,9 @@ async def test_follow_reads_new_lines_until_the_container_stops(tmp_path: Path) 
         await asyncio.sleep(0.05)
         assert received == []  # an unfinished line waits for its end
         log.write(b"\n2024-01-01T00:00:03Z stderr F more\n2024-01-01T00:00:04Z stdout F unfini")
-    await _wait_for(lambda: b"".join(received) == b"new\nmore\n")
+    await eventually(
+        lambda: b"".join(received) == b"new\nmore\n", within=10, what="the two finished lines"
+    )
     running = False
     await asyncio.wait_for(task, 5)
     assert b"".join(received) == b"new\nmore\n"
@@ -236,20 +238,16 @@ async def test_follow_goes_on_in_a_rotated_file(tmp_path: Path) -> None:
             received.append(chunk)
 
     task = asyncio.create_task(follow())
-    await _wait_for(lambda: b"".join(received) == b"first\n")
+    await eventually(lambda: b"".join(received) == b"first\n", within=10, what="the first line")
     with path.open("ab") as old:
         old.write(b"2024-01-01T00:00:02Z stdout F last of the old file\n")
     path.rename(tmp_path / "c.log.1")
     path.write_bytes(b"2024-01-01T00:00:03Z stdout F in the new file\n")
-    await _wait_for(lambda: b"in the new file" in b"".join(received))
+    await eventually(
+        lambda: b"in the new file" in b"".join(received),
+        within=10,
+        what="the line of the rotated-in file",
+    )
     running = False
     await asyncio.wait_for(task, 5)
     assert b"".join(received) == b"first\nlast of the old file\nin the new file\n"
-
-
-async def _wait_for(condition: Callable[[], bool]) -> None:
-    async with asyncio.timeout(10):
-        while True:
-            if condition():
-                return
-            await asyncio.sleep(0.01)

@@ -11,7 +11,7 @@ from kubeling.proxy.node import NodeInfo
 from kubeling.proxy.proxier import Proxier, ProxyOptions
 from kubeling.proxy.rules import ServiceRule, frontends
 from kubeling.proxy.userspace.backend import PortProblem
-from tests.support.waiting import until
+from tests.support.waiting import eventually
 from tests.unit.proxy.builders import endpoint, endpoint_slice, service
 
 
@@ -57,10 +57,10 @@ def proxier(
     return Proxier(client, backend, broadcaster.new_recorder("kube-proxy"), options), broadcaster
 
 
-async def run_until(p: Proxier, condition: Callable[[], bool]) -> None:
+async def run_until(p: Proxier, condition: Callable[[], bool], what: str) -> None:
     task = asyncio.create_task(p.run())
     try:
-        await until(condition)
+        await eventually(condition, within=10, what=what)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -69,7 +69,8 @@ async def run_until(p: Proxier, condition: Callable[[], bool]) -> None:
 async def test_a_failing_sync_is_tried_again() -> None:
     backend = FakeBackend(failures=1)
     p, _ = proxier(backend, FakeEvents())
-    await run_until(p, lambda: len(backend.syncs) >= 2)  # the periodic resync retries
+    # the periodic resync retries
+    await run_until(p, lambda: len(backend.syncs) >= 2, "a second sync")
     assert p.synced.is_set()
 
 
@@ -88,7 +89,7 @@ async def test_changes_are_batched_and_the_node_is_read() -> None:
     await p.synced.wait()
     for _ in range(20):  # a burst of changes between two syncs...
         p._changed(None)
-    await until(lambda: len(backend.syncs) == 2)
+    await eventually(lambda: len(backend.syncs) == 2, within=10, what="a second sync")
     await asyncio.sleep(0.2)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
@@ -103,7 +104,8 @@ async def test_a_port_problem_is_reported_once_as_an_event() -> None:
     p, broadcaster = proxier(backend, events)
     p.services.indexer.upsert(service())
     writer = asyncio.create_task(broadcaster.run())
-    await run_until(p, lambda: len(backend.syncs) >= 3)  # the same problem each time
+    # the same problem each time
+    await run_until(p, lambda: len(backend.syncs) >= 3, "a third sync")
     await broadcaster.wait_idle()
     writer.cancel()
     await asyncio.gather(writer, return_exceptions=True)
