@@ -146,8 +146,26 @@ class GarbageCollector(Controller):
             else:
                 self._waiting_owner.setdefault(owner_uid, set()).add(uid)
         self._nodes[uid] = node
+        if not self._worth_a_look(old, node):
+            return
         if node.owners or (node.deleting and {FOREGROUND, ORPHAN} & set(node.finalizers)):
             self.queue.add(uid)
+
+    def _worth_a_look(self, old: _Node | None, node: _Node) -> bool:
+        """Whether an observed object may need deciding on: new, its references, finalizers
+        or deletion changed, or an owner the graph has not seen. Not a status update of a
+        pod whose owners are all known (nor a Lease renewal): as upstream's graph builder,
+        which queues a node when its references change, not at every event."""
+        if old is None:
+            return True
+        if (old.owners, old.finalizers, old.deleting) != (
+            node.owners,
+            node.finalizers,
+            node.deleting,
+        ):
+            return True
+        # an owner the graph lacks was only looked up in the API: look again
+        return any(owner not in self._nodes for owner in _owner_uids(node))
 
     def _forget(self, obj: Mapping[str, Any] | DeletedFinalStateUnknown) -> None:
         if isinstance(obj, DeletedFinalStateUnknown):

@@ -25,6 +25,7 @@ from kubeling.client import (
     LeaderElectionConfig,
     LeaderElector,
     SharedInformerFactory,
+    strip_managed_fields,
 )
 from kubeling.client.resources import EVENTS, LEASES
 from kubeling.controllers.base import DEFAULT_LOCAL_STORAGE_PATH, Controller, ControllerContext
@@ -51,7 +52,13 @@ from kubeling.controllers.tainteviction import TaintEvictionController
 from kubeling.controllers.ttlafterfinished import TTLAfterFinishedController
 from kubeling.controllers.volume import LocalPathProvisioner, PersistentVolumeBinder
 
-__all__ = ["CONTROLLERS", "ControllerManagerOptions", "run_controller_manager", "selected"]
+__all__ = [
+    "CONTROLLERS",
+    "ControllerManagerOptions",
+    "informer_factory",
+    "run_controller_manager",
+    "selected",
+]
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +124,15 @@ def selected(spec: Sequence[str]) -> list[str]:
     ]
 
 
+def informer_factory(client: ApiClient, options: ControllerManagerOptions) -> SharedInformerFactory:
+    """The informers every controller shares. As kube-controller-manager's, they drop
+    ``managedFields``: no controller reads them, every cached object would carry them,
+    and an update sent without them keeps the stored ones."""
+    return SharedInformerFactory(
+        client, resync_period=options.resync_period, transform=strip_managed_fields
+    )
+
+
 async def run_controller_manager(
     config: ClientConfig,
     options: ControllerManagerOptions = ControllerManagerOptions(),
@@ -126,7 +142,7 @@ async def run_controller_manager(
     """Run the selected controllers until cancelled (or until leadership is lost)."""
     names = selected(options.controllers)
     async with ApiClient(config.with_user_agent(USER_AGENT)) as client:
-        informers = SharedInformerFactory(client, resync_period=options.resync_period)
+        informers = informer_factory(client, options)
         events = EventBroadcaster(client.resource(EVENTS))
         ctx = ControllerContext(
             client=client,

@@ -17,14 +17,18 @@ from typing import Any
 
 from kubeling.api import errors
 from kubeling.api.labels import Selector, SelectorParseError, label_selector_as_selector
-from kubeling.client import Lister, ResourceClient
+from kubeling.client import Indexer, Lister, ResourceClient, object_key
 
 __all__ = [
+    "CLAIM_INDEXERS",
     "CONTROLLER_UID_INDEX",
+    "ORPHAN_NAMESPACE_INDEX",
     "claim",
+    "claim_candidates",
     "controller_of",
     "controller_uid_index",
     "new_controller_ref",
+    "orphan_namespace_index",
     "resolve_controller_ref",
     "selecting",
 ]
@@ -47,6 +51,47 @@ def controller_uid_index(obj: Mapping[str, Any]) -> list[str]:
     """The index function of :data:`CONTROLLER_UID_INDEX`: the controller's uid, if any."""
     ref = controller_of(obj)
     return [str(ref["uid"])] if ref is not None and ref.get("uid") else []
+
+
+#: The cache index of objects without a controller, by namespace (register
+#: :func:`orphan_namespace_index`): what a controller may adopt.
+ORPHAN_NAMESPACE_INDEX = "orphanNamespace"
+
+
+def orphan_namespace_index(obj: Mapping[str, Any]) -> list[str]:
+    """The index function of :data:`ORPHAN_NAMESPACE_INDEX`: the namespace of an object
+    no controller owns (cluster-scoped ones under "")."""
+    if controller_of(obj) is not None:
+        return []
+    return [str((obj.get("metadata") or {}).get("namespace") or "")]
+
+
+#: The indexes :func:`claim_candidates` reads: register them on the claimed objects' informer.
+CLAIM_INDEXERS = {
+    CONTROLLER_UID_INDEX: controller_uid_index,
+    ORPHAN_NAMESPACE_INDEX: orphan_namespace_index,
+}
+
+
+def claim_candidates(indexer: Indexer, namespace: str, owner_uid: str) -> list[Obj]:
+    """What :func:`claim` can keep, adopt or release for the owner ``owner_uid`` in
+    ``namespace``: the objects it controls and the orphans, by key.
+
+    The same result as claiming over every object of the namespace (the objects of
+    other controllers are skipped there), without visiting all of them: Kubernetes
+    lists the whole namespace for each sync, which is cheap in Go but not here.
+    """
+    owned = [
+        obj
+        for obj in indexer.by_index(CONTROLLER_UID_INDEX, owner_uid)
+        if str((obj.get("metadata") or {}).get("namespace") or "") == namespace
+    ]
+    orphans = indexer.by_index(ORPHAN_NAMESPACE_INDEX, namespace)
+    if not owned:
+        return orphans
+    if not orphans:
+        return owned
+    return sorted([*owned, *orphans], key=object_key)
 
 
 def resolve_controller_ref(
@@ -120,20 +165,23 @@ async def claim(
     deleting = bool(owner_meta.get("deletionTimestamp"))
     checked = False
     claimed: list[Mapping[str, Any]] = []
+
+    def matches(obj: Mapping[str, Any]) -> bool:
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        return selector.matches(labels) and (also is None or also(obj))
+
     for obj in candidates:
         meta = obj.get("metadata") or {}
-        labels = meta.get("labels") or {}
-        matches = selector.matches(labels) and (also is None or also(obj))
         ref = controller_of(obj)
         if ref is not None:
             if ref.get("uid") != uid:
-                continue  # someone else's
-            if matches or deleting:
+                continue  # someone else's: not worth matching
+            if deleting or matches(obj):
                 claimed.append(obj)
                 continue
             await _patch(client, obj, _release_patch(obj, str(uid), finalizers))
             continue
-        if deleting or meta.get("deletionTimestamp") or not matches:
+        if deleting or meta.get("deletionTimestamp") or not matches(obj):
             continue
         if not checked:
             fresh = await recheck_owner()

@@ -8,7 +8,13 @@ from kubeling.api.groupversion import GroupResource
 from kubeling.api.labels import selector_from_set
 from kubeling.client import NAMESPACE_INDEX, Indexer, Lister
 from kubeling.client.cache import namespace_index
-from kubeling.controllers.ownership import claim, resolve_controller_ref, selecting
+from kubeling.controllers.ownership import (
+    CLAIM_INDEXERS,
+    claim,
+    claim_candidates,
+    resolve_controller_ref,
+    selecting,
+)
 
 Obj = dict[str, Any]
 OWNER = {"metadata": {"name": "web", "namespace": "ns", "uid": "u1"}}
@@ -21,8 +27,13 @@ def _lister(*objects: Obj) -> Lister:
     return Lister(indexer, GroupResource("apps", "statefulsets"))
 
 
-def _pod(name: str, *, owner: str | None = None, app: str = "web") -> Obj:
-    meta: Obj = {"name": name, "namespace": "ns", "uid": f"uid-{name}", "labels": {"app": app}}
+def _pod(name: str, *, owner: str | None = None, app: str = "web", namespace: str = "ns") -> Obj:
+    meta: Obj = {
+        "name": name,
+        "namespace": namespace,
+        "uid": f"uid-{name}",
+        "labels": {"app": app},
+    }
     if owner is not None:
         meta["ownerReferences"] = [
             {"kind": "StatefulSet", "name": "web", "uid": owner, "controller": True}
@@ -94,3 +105,62 @@ def test_selecting_skips_empty_and_bad_selectors() -> None:
     }
     found = selecting(_lister(good, empty, bad, elsewhere), "ns", {"app": "web"})
     assert [o["metadata"]["name"] for o in found] == ["a"]
+
+
+def _claim_indexer(*objects: Obj) -> Indexer:
+    indexer = Indexer(CLAIM_INDEXERS)
+    for obj in objects:
+        indexer.upsert(obj)
+    return indexer
+
+
+def test_claim_candidates_are_the_owners_objects_and_the_orphans_of_its_namespace() -> None:
+    """Everything claim could keep, adopt or release, by key; not the objects of other
+    controllers, nor anything in another namespace."""
+    indexer = _claim_indexer(
+        _pod("c-orphan"),
+        _pod("a-mine", owner="u1"),
+        _pod("b-mine-unmatched", owner="u1", app="other"),
+        _pod("d-theirs", owner="u2"),
+        _pod("e-orphan-elsewhere", namespace="x"),
+        _pod("f-mine-elsewhere", owner="u1", namespace="x"),
+    )
+    found = [c["metadata"]["name"] for c in claim_candidates(indexer, "ns", "u1")]
+    assert found == ["a-mine", "b-mine-unmatched", "c-orphan"]
+    assert [c["metadata"]["name"] for c in claim_candidates(indexer, "ns", "u3")] == ["c-orphan"]
+    # adopted by someone else: no longer a candidate; released: one again
+    indexer.upsert(_pod("c-orphan", owner="u2"))
+    indexer.upsert(_pod("a-mine"))
+    found = [c["metadata"]["name"] for c in claim_candidates(indexer, "ns", "u1")]
+    assert found == ["a-mine", "b-mine-unmatched"]
+
+
+class _CountingSelector:
+    """Matches ``app=web``, counting the objects it was asked about."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def matches(self, labels: Any) -> bool:
+        self.asked.append(labels.get("app", ""))
+        return bool(labels.get("app") == "web")
+
+
+async def test_claim_does_not_match_other_controllers_objects() -> None:
+    """Another controller's object is skipped before its labels are matched."""
+    selector = _CountingSelector()
+
+    async def recheck() -> Obj:
+        return OWNER
+
+    claimed = await claim(
+        OWNER,
+        api_version="apps/v1",
+        kind="StatefulSet",
+        selector=selector,  # type: ignore[arg-type]
+        candidates=[_pod("web-0", owner="u1"), _pod("web-1", owner="u2", app="theirs")],
+        client=_Patches(),  # type: ignore[arg-type]
+        recheck_owner=recheck,
+    )
+    assert [c["metadata"]["name"] for c in claimed] == ["web-0"]
+    assert selector.asked == ["web"]

@@ -343,6 +343,31 @@ async def test_orphans_are_adopted_and_strays_released() -> None:
     assert control.calls == 0  # the adopted orphan makes two: nothing to create
 
 
+async def test_a_sync_claims_only_its_own_pods_and_its_namespace_orphans() -> None:
+    """Another ReplicaSet's pods, even matching the selector, are neither counted nor
+    released; an orphan in another namespace is not adopted; the pods come from the pod
+    cache's claim indexes as the pods change."""
+    control = _FakePodControl()
+    controller, api = _controller(control)
+    controller.owners.indexer.upsert(replica_set(replicas=2))
+    api.resource(controller.resource).objects["web"] = replica_set()
+    theirs = pod("theirs")
+    theirs["metadata"]["ownerReferences"][0].update(name="other", uid="other-uid")
+    elsewhere = pod("elsewhere", owned=False)
+    elsewhere["metadata"]["namespace"] = "other-ns"
+    for p in (pod("a"), theirs, elsewhere):
+        controller.pods.indexer.upsert(p)
+    await controller.sync("ns/web")
+    assert api.resource(PODS).patches == []
+    assert len(control.created) == 1
+    assert _status_writes(controller, api)[-1]["replicas"] == 1
+    # released by the other ReplicaSet: now an orphan it may adopt
+    controller.pods.indexer.upsert(pod("theirs", owned=False))
+    controller._pod_added(pod("b"))  # the one it created
+    await controller.sync("ns/web")
+    assert [name for name, _ in api.resource(PODS).patches] == ["theirs"]
+
+
 # -- handlers ----------------------------------------------------------------------------------
 
 

@@ -68,7 +68,9 @@ from kubeling.controllers.history import (
     unused_revisions,
 )
 from kubeling.controllers.ownership import (
+    CLAIM_INDEXERS,
     claim,
+    claim_candidates,
     controller_of,
     new_controller_ref,
     resolve_controller_ref,
@@ -131,7 +133,7 @@ class DaemonSetController(Controller):
         self.now = now
         self.clock = clock
         self.sets = self.informers.informer_for(DAEMONSETS)
-        self.pods = self.informers.informer_for(PODS)
+        self.pods = self.informers.informer_for(PODS, indexers=CLAIM_INDEXERS)
         self.nodes = self.informers.informer_for(NODES)
         revisions = self.informers.informer_for(CONTROLLERREVISIONS)
         self.set_client = self.client.resource(DAEMONSETS)
@@ -353,7 +355,9 @@ class DaemonSetController(Controller):
             api_version=API_VERSION,
             kind=KIND,
             selector=selector,
-            candidates=self.pods.lister.list(namespace=namespace),
+            candidates=claim_candidates(
+                self.pods.indexer, namespace, str(_meta(ds).get("uid") or "")
+            ),
             client=self.pod_client,
             recheck_owner=recheck,
         )

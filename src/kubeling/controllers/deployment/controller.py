@@ -45,7 +45,14 @@ from kubeling.controllers.deployment.sync import (
     Requeue,
     rollback_to,
 )
-from kubeling.controllers.ownership import claim, controller_of
+from kubeling.controllers.ownership import (
+    CLAIM_INDEXERS,
+    CONTROLLER_UID_INDEX,
+    claim,
+    claim_candidates,
+    controller_of,
+    controller_uid_index,
+)
 
 __all__ = ["DeploymentController"]
 
@@ -73,8 +80,10 @@ class DeploymentController(Controller):
         self.deployments_api = self.client.resource(DEPLOYMENTS)
         self.replicasets_api = self.client.resource(REPLICASETS)
         self.deployments = self.informers.informer_for(DEPLOYMENTS)
-        self.replicasets = self.informers.informer_for(REPLICASETS)
-        self.pods = self.informers.informer_for(PODS)
+        self.replicasets = self.informers.informer_for(REPLICASETS, indexers=CLAIM_INDEXERS)
+        self.pods = self.informers.informer_for(
+            PODS, indexers={CONTROLLER_UID_INDEX: controller_uid_index}
+        )
         self.deployments.add_event_handler(
             on_add=self.enqueue,
             on_update=lambda old, new: self.enqueue(new),
@@ -201,13 +210,16 @@ class DeploymentController(Controller):
         """The pods of each of ``rs_list`` by ReplicaSet uid (finished ones included:
         Recreate must see every old pod)."""
         selector = label_selector_as_selector(spec(d).get("selector"))
-        pods: dict[str, list[Obj]] = {uid(rs): [] for rs in rs_list}
-        for pod in self.pods.lister.list(
-            namespace=str(metadata(d).get("namespace") or ""), selector=selector
-        ):
-            ref = controller_of(pod)
-            if ref is not None and ref.get("uid") in pods:
-                pods[str(ref["uid"])].append(pod)
+        namespace = str(metadata(d).get("namespace") or "")
+        pods: dict[str, list[Obj]] = {}
+        for rs in rs_list:
+            # Each ReplicaSet's pods from the controller index, not the whole namespace.
+            pods[uid(rs)] = [
+                pod
+                for pod in self.pods.indexer.by_index(CONTROLLER_UID_INDEX, uid(rs))
+                if metadata(pod).get("namespace") == namespace
+                and selector.matches(metadata(pod).get("labels") or {})
+            ]
         return pods
 
     async def _claim_replica_sets(self, d: Obj) -> list[RS]:
@@ -229,7 +241,7 @@ class DeploymentController(Controller):
                 api_version="apps/v1",
                 kind="Deployment",
                 selector=selector,
-                candidates=self.replicasets.lister.list(namespace=namespace),
+                candidates=claim_candidates(self.replicasets.indexer, namespace, uid(d)),
                 client=self.replicasets_api,
                 recheck_owner=fresh,
             )

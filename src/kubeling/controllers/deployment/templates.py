@@ -85,7 +85,23 @@ def selector_with_label(selector: Mapping[str, Any] | None, key: str, value: str
     return out
 
 
+def _form_without_hash(template: Mapping[str, Any]) -> Any:
+    """:func:`semantic_form` of ``template`` without ``pod-template-hash``: the same as of
+    :func:`template_without_label`'s copy, without the deep copy (the form is new anyway)."""
+    form = semantic_form(template)
+    meta = form.get("metadata")
+    labels = meta.get("labels") if isinstance(meta, dict) else None
+    if isinstance(labels, dict) and POD_TEMPLATE_HASH_LABEL in labels:
+        del labels[POD_TEMPLATE_HASH_LABEL]
+        # what semantic_form drops: a map left empty
+        if not labels:
+            del meta["labels"]
+            if not meta:
+                del form["metadata"]
+    return form
+
+
 def equal_ignore_hash(first: Mapping[str, Any], second: Mapping[str, Any]) -> bool:
-    """Whether two pod templates are semantically equal but for ``pod-template-hash``."""
-    first_form = semantic_form(template_without_label(first))
-    return bool(first_form == semantic_form(template_without_label(second)))
+    """Whether two pod templates are semantically equal but for ``pod-template-hash``
+    (a Deployment compares its template with each of its ReplicaSets' at every sync)."""
+    return bool(_form_without_hash(first) == _form_without_hash(second))

@@ -101,7 +101,7 @@ from kubeling.controllers.job.util import (
     JOB_TRACKING_FINALIZER,
     is_job_finished,
 )
-from kubeling.controllers.ownership import claim, controller_of
+from kubeling.controllers.ownership import CLAIM_INDEXERS, claim, claim_candidates, controller_of
 from kubeling.controllers.podcontrol import PodControl
 from kubeling.controllers.pods import (
     compare_active_pods,
@@ -170,7 +170,7 @@ class JobController(Controller):
             recorder=self.recorder,
         )
         self.jobs = self.informers.informer_for(JOBS)
-        self.pods = self.informers.informer_for(PODS)
+        self.pods = self.informers.informer_for(PODS, indexers=CLAIM_INDEXERS)
         self.jobs.add_event_handler(
             on_add=self._enqueue_now, on_update=self._update_job, on_delete=self._delete_job
         )
@@ -573,8 +573,8 @@ class JobController(Controller):
             api_version=_API_VERSION,
             kind=_KIND,
             selector=selector,
-            # Every pod, not only matching ones: ours that stopped matching are released.
-            candidates=self.pods.lister.list(namespace=namespace),
+            # Ours, matching or not (those that stopped matching are released), and orphans.
+            candidates=claim_candidates(self.pods.indexer, namespace, uid_of(job)),
             client=self.pod_client,
             recheck_owner=recheck,
             finalizers=(JOB_TRACKING_FINALIZER,),

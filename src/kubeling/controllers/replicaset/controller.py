@@ -8,9 +8,10 @@ differ only in their resource, their controller reference and how their
 
 A sync (``sync(key)``, safe to repeat at any time):
 
-1. reads the object and the active pods of its namespace from the caches and
-   *claims* them: keeps those it controls, adopts matching orphans, releases
-   its pods that stopped matching (:func:`~kubeling.controllers.ownership.claim`);
+1. reads the object and the active pods of its namespace it may claim (its own
+   and the orphans, from the pod cache's indexes) and *claims* them: keeps those
+   it controls, adopts matching orphans, releases its pods that stopped matching
+   (:func:`~kubeling.controllers.ownership.claim`);
 2. if its :class:`~kubeling.controllers.expectations.Expectations` are met (the
    cache has seen every creation and deletion of the previous sync) and it is
    not being deleted, creates the missing pods in slow-start batches or deletes
@@ -47,8 +48,10 @@ from kubeling.client.resources import PODS, REPLICASETS, REPLICATIONCONTROLLERS
 from kubeling.controllers.base import Controller, ControllerContext
 from kubeling.controllers.expectations import Expectations
 from kubeling.controllers.ownership import (
+    CLAIM_INDEXERS,
     CONTROLLER_UID_INDEX,
     claim,
+    claim_candidates,
     controller_of,
     controller_uid_index,
     new_controller_ref,
@@ -110,7 +113,7 @@ class ReplicaSetController(Controller):
         self.owners = self.informers.informer_for(
             self.resource, indexers={CONTROLLER_UID_INDEX: controller_uid_index}
         )
-        self.pods = self.informers.informer_for(PODS)
+        self.pods = self.informers.informer_for(PODS, indexers=CLAIM_INDEXERS)
         self.owner_client = self.client.resource(self.resource)
         self.pod_client = self.client.resource(PODS)
         self.pod_control = pod_control or PodControl(self.pod_client, self.recorder)
@@ -258,7 +261,9 @@ class ReplicaSetController(Controller):
             # Not retried: only an update of the object can fix it, and brings it back.
             log.error("%s %s has an invalid selector: %s", self.kind, key, err)
             return
-        active = [pod for pod in self.pods.lister.list(namespace=namespace) if is_pod_active(pod)]
+        # Its own pods and the orphans: the others' pods could not be claimed anyway.
+        candidates = claim_candidates(self.pods.indexer, namespace, _uid(owner))
+        active = [pod for pod in candidates if is_pod_active(pod)]
         pods = await claim(
             owner,
             api_version=self.api_version,

@@ -27,7 +27,9 @@ from kubeling.client.resources import (
 from kubeling.controllers.base import Controller, ControllerContext
 from kubeling.controllers.history import History
 from kubeling.controllers.ownership import (
+    CLAIM_INDEXERS,
     claim,
+    claim_candidates,
     controller_of,
     resolve_controller_ref,
     selecting,
@@ -79,7 +81,7 @@ class StatefulSetController(Controller):
     def __init__(self, ctx: ControllerContext, *, max_unavailable: bool = False) -> None:
         super().__init__(ctx)
         self.sets = self.informers.informer_for(STATEFULSETS)
-        self.pods = self.informers.informer_for(PODS)
+        self.pods = self.informers.informer_for(PODS, indexers=CLAIM_INDEXERS)
         claims = self.informers.informer_for(PERSISTENTVOLUMECLAIMS)
         revisions = self.informers.informer_for(CONTROLLERREVISIONS)
         self.set_client = self.client.resource(STATEFULSETS)
@@ -193,7 +195,9 @@ class StatefulSetController(Controller):
             api_version=API_VERSION,
             kind=KIND,
             selector=selector,
-            candidates=self.pods.lister.list(namespace=namespace),
+            candidates=claim_candidates(
+                self.pods.indexer, namespace, str((sts.get("metadata") or {}).get("uid") or "")
+            ),
             client=self.pod_client,
             recheck_owner=recheck,
             also=lambda pod: is_member_of(sts, pod),

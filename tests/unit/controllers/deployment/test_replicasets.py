@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
+
+import pytest
 
 from kubeling.controllers.deployment.replicasets import (
     by_creation,
@@ -40,6 +43,31 @@ def test_templates_are_equal_but_for_the_hash_label_and_empty_fields() -> None:
     noisy = {**hashed, "metadata": {**hashed["metadata"], "creationTimestamp": None}}
     assert equal_ignore_hash(plain, noisy)
     assert not equal_ignore_hash(plain, template("v2", app="web"))
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "equal"),
+    [
+        # only the hash label: labels and metadata left empty count as missing
+        ({}, {"metadata": {"labels": {"pod-template-hash": "h"}}}, True),
+        ({"metadata": {"name": "x"}}, {"metadata": {"labels": {"pod-template-hash": "h"}}}, False),
+        ({"metadata": {"labels": {}}}, {"metadata": {"labels": {"pod-template-hash": "h"}}}, True),
+        # both hashed, differently
+        (
+            {"metadata": {"labels": {"a": "1", "pod-template-hash": "x"}}},
+            {"metadata": {"labels": {"a": "1", "pod-template-hash": "y"}}},
+            True,
+        ),
+        ({"metadata": {"labels": {"a": "1"}}}, {"metadata": {"labels": {"a": "2"}}}, False),
+        # an empty value is a value
+        ({"metadata": {"labels": {"a": ""}}}, {"metadata": {}}, False),
+    ],
+)
+def test_equal_ignore_hash_table(first: Obj, second: Obj, equal: bool) -> None:
+    before = copy.deepcopy((first, second))
+    assert equal_ignore_hash(first, second) is equal
+    assert equal_ignore_hash(second, first) is equal
+    assert (first, second) == before  # compared, not changed
 
 
 def test_selector_with_label_copies_expressions() -> None:
