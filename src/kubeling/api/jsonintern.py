@@ -37,8 +37,12 @@ _intern = sys.intern
 def interned_json(value: T) -> T:
     """A copy of the JSON value ``value`` (new dicts and lists, equal to it) whose keys and
     strings of at most :data:`MAX_INTERNED_LENGTH` characters are interned; other scalars
-    are shared."""
-    return _interned(value)  # type: ignore[no-any-return]
+    are shared. A value nested deeper than the interpreter's recursion limit comes back as
+    it is (equal, only not interned)."""
+    try:
+        return _interned(value)  # type: ignore[no-any-return]
+    except RecursionError:
+        return value
 
 
 def _interned(value: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import pytest
@@ -85,3 +86,12 @@ def test_interned_strings_copies_a_flat_map() -> None:
     assert first == second == {"spec.nodeName": "node-7", "status.phase": "Running"}
     assert first["spec.nodeName"] is second["spec.nodeName"]
     assert next(iter(first)) is next(iter(second))
+
+
+def test_a_value_nested_deeper_than_the_recursion_limit_comes_back_as_it_is() -> None:
+    deep: dict[str, Any] = {}
+    inner = deep
+    for _ in range(sys.getrecursionlimit() + 100):
+        inner["d"] = {}
+        inner = inner["d"]
+    assert interned_json(deep) is deep
