@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubeling.api import errors
+from kubeling.api.jsonintern import interned_strings
 from kubeling.apiserver.rest import objects
 from kubeling.storage import CompactedError, EventType, Store, TransformError, WatchClosedError
 
@@ -282,7 +283,10 @@ class WatchCache:
 
     def _cached(self, obj: Obj, revision: int = 0) -> CachedObject:
         labels, fields = self._selectable(obj)
-        return CachedObject(_dumps(obj), labels, fields, revision)
+        # Interned: thousands of objects share their namespace, node, phase, label values.
+        return CachedObject(
+            _dumps(obj), interned_strings(labels), interned_strings(fields), revision
+        )
 
     async def _apply(self, event: Any) -> None:
         if event.type is EventType.PROGRESS:

@@ -20,7 +20,10 @@ sharedIndexInformer do together:
    become the right adds, updates and tombstoned deletes.
 4. **Transform** (optional): each object is passed through ``transform`` before it is cached
    and handed to handlers, as client-go's ``SetTransform``; ``strip_managed_fields`` drops
-   what most components never read and would only keep in memory.
+   what most components never read and would only keep in memory. Then the object's keys and
+   short strings are interned (:func:`~kubeling.api.jsonintern.interned_json`): each decoded
+   object has its own copy of ``"metadata"``, ``"True"``, its node's name...; the cache's
+   objects share one, which halves a cache of pods.
 5. **Resync**: every ``resync_period`` seconds (0: never) every cached object is re-delivered as
    ``on_update(obj, obj)``, so level-triggered controllers re-check everything now and then.
 
@@ -46,6 +49,7 @@ from typing import Any, Final, Protocol
 from kubeling.api import errors
 from kubeling.api.errors import StatusError
 from kubeling.api.groupversion import GroupResource
+from kubeling.api.jsonintern import interned_json
 from kubeling.client.cache import (
     DeletedFinalStateUnknown,
     Indexer,
@@ -268,8 +272,7 @@ class SharedInformer:
     def _replace(self, items: list[Obj], resource_version: str) -> None:
         listed: set[str] = set()
         for obj in items:
-            if self.transform is not None:
-                obj = self.transform(obj)
+            obj = self._cached_form(obj)
             key = object_key(obj)
             listed.add(key)
             old = self.indexer.upsert(obj)
@@ -312,19 +315,28 @@ class SharedInformer:
         if event.type == "BOOKMARK":
             self._last_resource_version = version or self._last_resource_version
             return
-        if self.transform is not None:
-            obj = self.transform(obj)
         if event.type == "DELETED":
+            if self.transform is not None:
+                obj = self.transform(obj)
             old = self.indexer.delete(object_key(obj))
             if old is not None:
                 self._notify_delete(obj)
         else:
+            obj = self._cached_form(obj)
             old = self.indexer.upsert(obj)
             if old is None:
                 self._notify_add(obj)
             else:
                 self._notify_update(old, obj)
         self._last_resource_version = version or self._last_resource_version
+
+    def _cached_form(self, obj: Obj) -> Obj:
+        """What the cache keeps of an object from the server: transformed, then interned
+        (each decoded object has its own copy of every key and value; a cache of thousands
+        shares one)."""
+        if self.transform is not None:
+            obj = self.transform(obj)
+        return interned_json(obj)
 
     async def _resync_forever(self) -> None:
         while True:

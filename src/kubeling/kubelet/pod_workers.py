@@ -82,6 +82,22 @@ def _name(pod: Mapping[str, Any]) -> str:
 class PodWorker:
     """The loop of one pod (see the module docstring)."""
 
+    # A node simulator keeps 150,000 workers: slots, and a wake-up flag with a future only
+    # while waiting, rather than an asyncio.Event (its deque alone is 600 bytes).
+    __slots__ = (
+        "_deadline",
+        "_timer",
+        "_waiter",
+        "_woken",
+        "gone",
+        "lifecycle",
+        "pod",
+        "reasons",
+        "state",
+        "sync_frequency",
+        "uid",
+    )
+
     def __init__(self, pod: Obj, lifecycle: PodLifecycle, *, sync_frequency: float) -> None:
         self.pod = pod
         self.uid: str = pod["metadata"]["uid"]
@@ -91,8 +107,8 @@ class PodWorker:
         self.gone = False
         #: Container name → (reason, message) of its last failed or delayed start.
         self.reasons: dict[str, tuple[str, str]] = {}
-        self._wake = asyncio.Event()
-        self._wake.set()
+        self._woken = True
+        self._waiter: asyncio.Future[None] | None = None
         #: The timer that wakes the worker at its next sync (a timer handle, not a task per
         #: waiting pod: a node simulator keeps 150,000 workers waiting).
         self._timer: asyncio.TimerHandle | None = None
@@ -107,34 +123,43 @@ class PodWorker:
             or _differ_semantically(previous, pod)
             or _reconcile_syncs(pod)
         ):
-            self._wake.set()
+            self.wake()
 
     def remove(self, pod: Obj) -> None:
         self.pod = pod
         self.gone = True
-        self._wake.set()
+        self.wake()
 
     def wake(self) -> None:
-        self._wake.set()
+        """Make the worker take a step (now, or after the one it is taking)."""
+        self._woken = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def _schedule(self, seconds: float) -> None:
         self._deadline = time.monotonic() + max(seconds, 0.0)
 
     async def _wait(self) -> None:
-        if not self._wake.is_set() and self._deadline is not None:
+        if not self._woken and self._deadline is not None:
             loop = asyncio.get_running_loop()
             delay = self._deadline - time.monotonic()
             if delay <= 0:
-                self._wake.set()
+                self._woken = True
             else:
-                self._timer = loop.call_later(delay, self._wake.set)
+                self._timer = loop.call_later(delay, self.wake)
         try:
-            await self._wake.wait()
+            if not self._woken:
+                self._waiter = asyncio.get_running_loop().create_future()
+                try:
+                    await self._waiter
+                finally:
+                    self._waiter = None
         finally:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
-        self._wake.clear()
+        self._woken = False
         self._deadline = None
 
     async def run(self) -> None:
@@ -177,7 +202,7 @@ class PodWorker:
             result = await self.lifecycle.sync(pod, self.reasons)
             if result.terminal:
                 self.state = PodState.TERMINATING
-                self._wake.set()
+                self.wake()
             else:
                 retry = result.retry_after
                 self._schedule(

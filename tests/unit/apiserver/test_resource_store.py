@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
 
 from kubeling.api import errors
 from kubeling.api.errors import StatusError
+from kubeling.apiserver import codec
 from kubeling.apiserver.admission.chain import AdmissionChain
 from kubeling.apiserver.admission.lookup import StaticReader
 from kubeling.apiserver.admission.namespace_lifecycle import NamespaceLifecycle
@@ -314,3 +316,38 @@ async def test_a_valid_name_the_store_cannot_key_is_a_400() -> None:
         await rest.create("", {"metadata": {"name": "bell\x07role"}, "rules": []}, W)
     assert (info.value.code, info.value.reason) == (400, "BadRequest")
     assert "Name parameter invalid" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("namespace", "query"),
+    [
+        ("default", {"resourceVersion": "0"}),
+        ("default", {"resourceVersion": "0", "limit": "1"}),  # ignored, as Kubernetes does
+        ("default", {"resourceVersion": "0", "labelSelector": "app=web"}),
+        ("default", {"resourceVersion": "0", "fieldSelector": "metadata.name=b"}),
+        ("", {"resourceVersion": "0", "resourceVersionMatch": "NotOlderThan"}),
+    ],
+)
+async def test_a_resource_version_0_list_is_encoded_item_by_item_to_the_same_bytes(
+    namespace: str, query: dict[str, str]
+) -> None:
+    """An informer's first list comes from the cache without decoding every object at once;
+    its JSON is byte for byte the List that ``list`` answers."""
+    rest = _rest("configmaps")
+    await rest.create("default", _cm("a", app="web"), W)
+    await rest.create("default", {**_cm("b"), "data": {"text": "ünïcode ✓"}}, W)
+    await rest.create("other", _cm("c", app="web"), W)
+    options = ListOptions.parse(query)
+    raw = await rest.list_json(namespace, options)
+    listed = await rest.list(namespace, options)
+    assert raw == codec.dumps(listed)
+    assert json.loads(raw)["items"]
+    assert all("kind" not in item for item in json.loads(raw)["items"])
+
+
+async def test_a_resource_version_0_list_with_an_unknown_field_selector_is_a_400() -> None:
+    rest = _rest("configmaps")
+    options = ListOptions.parse({"resourceVersion": "0", "fieldSelector": "spec.nodeName=x"})
+    with pytest.raises(StatusError) as caught:
+        await rest.list_json("default", options)
+    assert caught.value.code == 400

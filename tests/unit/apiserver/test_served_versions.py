@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from kubeling.api.errors import StatusError
-from kubeling.apiserver import discovery
+from kubeling.apiserver import codec, discovery
 from kubeling.apiserver.customresources.registrar import resources_of
 from kubeling.apiserver.metrics import Metrics
 from kubeling.apiserver.registry.builtin import builtin_resources
@@ -118,6 +118,8 @@ async def test_both_event_apis_share_one_stored_object_and_cache() -> None:
     assert {i["apiVersion"] for i in body["items"]} == {"events.k8s.io/v1"}
     cached = await new.list("default", ListOptions.parse({"resourceVersion": "0"}))
     assert [i["note"] for i in cached["items"]] == ["pulled the image", "assigned"]
+    cached_raw = await new.list_json("default", ListOptions.parse({"resourceVersion": "0"}))
+    assert cached_raw == codec.dumps(cached)
     core_raw = await core.list_json("default", ListOptions.parse({}))
     assert core_raw is not None
     assert [i["message"] for i in json.loads(core_raw)["items"]] == ["pulled the image", "assigned"]

@@ -197,3 +197,27 @@ async def test_a_consistent_read_asks_again_when_the_store_answers_behind(
     monkeypatch.setattr(watcher, "request_progress", stale_first)
     await asyncio.wait_for(cache.wait_for(await store.current_revision()), 2)
     assert asked >= 2
+
+
+async def test_cached_selector_values_are_shared_and_the_json_unchanged() -> None:
+    """Objects in the cache share their label and field values (interned), and the JSON
+    served is byte for byte the stored object's, resourceVersion set."""
+    rest, store = _configmaps()
+    cache = rest.watch_cache()
+    await cache.ensure_started()
+    for name in ("a", "b"):
+        await rest.create("ns", {"metadata": {"name": name, "labels": {"tier": "backend"}}}, W)
+    await rest.list_json("ns", ListOptions.parse({}))
+    (_, first), (_, second) = cache.list_entries("/")[0]
+    assert first.labels["tier"] is second.labels["tier"]
+    assert first.fields["metadata.namespace"] is second.fields["metadata.namespace"]
+    assert next(iter(first.labels)) is next(iter(second.labels))
+    for cached in (first, second):
+        stored = json.loads(
+            (
+                await store.get(f"/registry/configmaps/ns/{cached.decode()['metadata']['name']}")
+            ).value
+        )
+        stored["metadata"]["resourceVersion"] = str(cached.revision)
+        stored["apiVersion"], stored["kind"] = "v1", "ConfigMap"
+        assert cached.raw == json.dumps(stored, separators=(",", ":"), ensure_ascii=False).encode()

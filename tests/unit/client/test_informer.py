@@ -8,6 +8,7 @@ list asked for.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -218,6 +219,33 @@ async def test_transform_applies_to_listed_and_watched_objects() -> None:
     assert [obj["metadata"]["name"] for obj in seen] == ["a", "b"]
     assert all("managedFields" not in obj["metadata"] for obj in seen)
     assert "managedFields" not in informer.lister.get("b", namespace="ns")["metadata"]
+
+
+async def test_cached_objects_share_their_keys_and_short_strings() -> None:
+    """Listed and watched objects, each decoded on its own, are interned as they enter the
+    cache: one string object for a key or value they have in common; the handlers get the
+    cached objects, equal to what the server sent."""
+    listed = json.loads(json.dumps(_obj("a", "5", status={"phase": "Running"})))
+    lw = FakeListWatch(_list("10", listed))
+    informer = _informer(lw, transform=strip_managed_fields)
+    seen: list[Obj] = []
+    informer.add_event_handler(on_add=seen.append)
+    async with _running(informer):
+        session = await lw.next_watch()
+        watched = json.loads(json.dumps(_obj("b", "11", status={"phase": "Running"})))
+        session.send("ADDED", watched)
+        await eventually(
+            lambda: informer.last_sync_resource_version == "11", within=10, what="the watch event"
+        )
+    a = informer.lister.get("a", namespace="ns")
+    b = informer.lister.get("b", namespace="ns")
+    assert seen == [a, b]
+    assert seen[0] is a
+    assert seen[1] is b
+    assert b == _obj("b", "11", status={"phase": "Running"})
+    assert a["status"]["phase"] is b["status"]["phase"]
+    assert a["metadata"]["namespace"] is b["metadata"]["namespace"]
+    assert next(k for k in a if k == "status") is next(k for k in b if k == "status")
 
 
 async def test_a_watch_that_ends_resumes_from_the_last_version_without_relisting() -> None:

@@ -162,3 +162,61 @@ async def test_a_terminal_phase_written_by_another_syncs_the_pod() -> None:
         workers.remove(pod("web"))
         await settle(lifecycle, 4)
     assert lifecycle.calls == ["sync", "sync", "terminate-gone", "cleanup"]
+
+
+class SlowLifecycle(Lifecycle):
+    """A sync that waits for ``release`` before it returns."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+
+    async def sync(self, pod: Mapping[str, Any], reasons: MutableMapping[str, Any]) -> SyncResult:
+        self._record("sync")
+        await self.release.wait()
+        self.release.clear()
+        return SyncResult(terminal=False, retry_after=None)
+
+
+async def test_a_wake_during_a_step_is_kept_for_after_it() -> None:
+    """A container event that arrives while the pod syncs makes the worker sync once more
+    when that step ends, not wait for the next periodic sync."""
+    lifecycle = SlowLifecycle()
+    async with asyncio.TaskGroup() as group:
+        workers = PodWorkers(lifecycle, group, sync_frequency=60)  # type: ignore[arg-type]
+        workers.update(pod("web"))
+        await settle(lifecycle, 1)
+        workers.wake("uid-1")  # during the first sync
+        workers.wake("uid-1")  # twice: still one more sync
+        lifecycle.release.set()
+        await settle(lifecycle, 2)
+        lifecycle.release.set()
+        await asyncio.sleep(0.05)
+        assert lifecycle.calls == ["sync", "sync"]
+        workers.wake("uid-1")  # while it waits
+        await settle(lifecycle, 3)
+        lifecycle.release.set()
+        workers.remove(pod("web"))
+        await settle(lifecycle, 5)
+    assert lifecycle.calls == ["sync", "sync", "sync", "terminate-gone", "cleanup"]
+
+
+async def test_a_waiting_worker_syncs_again_after_sync_frequency() -> None:
+    lifecycle = Lifecycle()
+    async with asyncio.TaskGroup() as group:
+        workers = PodWorkers(lifecycle, group, sync_frequency=0.05)  # type: ignore[arg-type]
+        workers.update(pod("web"))
+        await settle(lifecycle, 3)  # the first sync, then two on the timer alone
+        workers.remove(pod("web"))
+        await settle(lifecycle, 5)
+    assert lifecycle.calls[:3] == ["sync", "sync", "sync"]
+    assert lifecycle.calls[-2:] == ["terminate-gone", "cleanup"]
+
+
+async def test_a_worker_keeps_no_attribute_dictionary() -> None:
+    """Thousands wait at once in a node simulator: each is a slotted object."""
+    async with asyncio.TaskGroup() as group:
+        workers = PodWorkers(Lifecycle(), group, sync_frequency=60)  # type: ignore[arg-type]
+        workers.update(pod("web"))
+        assert not hasattr(workers.workers["uid-1"], "__dict__")
+        workers.remove(pod("web"))
