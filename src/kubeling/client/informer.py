@@ -262,7 +262,9 @@ class SharedInformer:
                     items, token, limit = [], "", 0
                     continue
                 raise
-            items.extend(_items_of(page))
+            # Each page is cut down to what the cache keeps as it arrives, so that a long
+            # list never holds every object whole (with managedFields) at once.
+            items.extend(self._cached_form(obj) for obj in _items_of(page))
             meta = page.get("metadata") or {}
             token = meta.get("continue") or ""
             if not token:
@@ -270,9 +272,9 @@ class SharedInformer:
         self._replace(items, str(meta.get("resourceVersion") or ""))
 
     def _replace(self, items: list[Obj], resource_version: str) -> None:
+        """Make the cache equal to ``items`` (already in their cached form)."""
         listed: set[str] = set()
         for obj in items:
-            obj = self._cached_form(obj)
             key = object_key(obj)
             listed.add(key)
             old = self.indexer.upsert(obj)
