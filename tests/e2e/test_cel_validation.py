@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import time
+import subprocess
 from collections.abc import Iterator
 
 import pytest
 from kubernetes import client, config
 
 from tests.support.cluster import RunningServer, running_server
+from tests.support.polling import eventually
 
 CRD = """
 apiVersion: apiextensions.k8s.io/v1
@@ -77,10 +78,11 @@ spec:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     with running_server(tmp_path_factory.mktemp("cel")) as running:
         running.kubectl("apply", "-f", "-", input=CRD)
-        deadline = time.monotonic() + 10
-        while "widgets" not in running.kubectl("api-resources").stdout:
-            assert time.monotonic() < deadline, "the CRD was never served"
-            time.sleep(0.2)
+        eventually(
+            lambda: "widgets" in running.kubectl("api-resources").stdout,
+            within=10,
+            what="the CRD to be served",
+        )
         yield running
 
 
@@ -296,26 +298,34 @@ def test_stricter_rule_ratchets_existing_objects(server: RunningServer) -> None:
     """A rule added later only warns on updates that leave its (offending) value alone."""
     server.kubectl("apply", "-f", "-", input=LEGACY_CRD)
     legacy = "apiVersion: cel.example.com/v1\nkind: Legacy\nmetadata: {name: old}\n"
-    deadline = time.monotonic() + 10
-    while server.kubectl("get", "legacies", check=False).returncode != 0:
-        assert time.monotonic() < deadline, "the CRD was never served"
-        time.sleep(0.2)
+    eventually(
+        lambda: server.kubectl("get", "legacies", check=False).returncode == 0,
+        within=10,
+        what="the CRD to be served",
+    )
     server.kubectl("apply", "-f", "-", input=legacy + "spec: {replicas: 3, note: a}\n")
     server.kubectl("patch", "crd", "legacies.cel.example.com", "--type=json", "-p", STRICTER)
-    deadline = time.monotonic() + 10
-    while True:  # the new rule applies once the registrar has seen the updated CRD
-        fresh = server.kubectl(
+
+    def create_new() -> subprocess.CompletedProcess[str]:
+        """Create an offending object; delete it again if the rule let it through."""
+        created = server.kubectl(
             "apply",
             "-f",
             "-",
             input=legacy.replace("old", "new") + "spec: {replicas: 3}\n",
             check=False,
         )
-        if fresh.returncode != 0:
-            break
-        server.kubectl("delete", "legacy", "new")
-        assert time.monotonic() < deadline, "the stricter rule never applied"
-        time.sleep(0.2)
+        if created.returncode == 0:
+            server.kubectl("delete", "legacy", "new")
+        return created
+
+    # the new rule applies once the registrar has seen the updated CRD
+    fresh = eventually(
+        create_new,
+        accept=lambda created: created.returncode != 0,
+        within=10,
+        what="the stricter rule to apply",
+    )
     assert 'spec.replicas: Invalid value: "integer": at most one replica' in fresh.stderr
     unrelated = server.kubectl(
         "apply", "-f", "-", input=legacy + "spec: {replicas: 3, note: b}\n", check=False

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +17,7 @@ from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
 from tests.support.cluster import RunningServer, kubectl_binary, running_server
+from tests.support.polling import eventually
 
 GROUP = "scale.example.com"
 
@@ -344,10 +344,12 @@ def test_delete_crd_with_objects_waits_for_their_finalizers(server: RunningServe
         env=env,
     )
     try:
-        deadline = time.monotonic() + 30
-        while "held" not in (names := _names(server)) or "plain" in names:
-            assert time.monotonic() < deadline, f"objects never deleted: {names}"
-            time.sleep(0.2)
+        eventually(
+            lambda: _names(server),
+            accept=lambda names: "held" in names and "plain" not in names,
+            within=30,
+            what="the objects without a finalizer to be deleted",
+        )
         reason = server.kubectl(
             "get",
             "crd",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from kubernetes import config, dynamic
 from kubernetes.dynamic.exceptions import UnprocessibleEntityError
 
 from tests.support.cluster import RunningServer, running_server
+from tests.support.polling import eventually
 
 CRD = Path(__file__).with_name("crontab-crd.yaml")
 CRONTAB = """
@@ -26,10 +26,11 @@ spec: {cronSpec: "* * * * */5", image: my-image, unknownField: 1}
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     with running_server(tmp_path_factory.mktemp("crd")) as running:
         running.kubectl("apply", "-f", str(CRD))
-        deadline = time.monotonic() + 10
-        while "crontabs" not in running.kubectl("api-resources").stdout:
-            assert time.monotonic() < deadline, "the CRD was never served"
-            time.sleep(0.2)
+        eventually(
+            lambda: "crontabs" in running.kubectl("api-resources").stdout,
+            within=10,
+            what="the CRD to be served",
+        )
         yield running
 
 

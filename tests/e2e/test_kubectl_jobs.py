@@ -7,15 +7,13 @@ import json
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from tests.support.cluster import RunningServer, running_server
-
-T = TypeVar("T")
+from tests.support.polling import eventually
 
 
 @pytest.fixture(scope="module")
@@ -53,17 +51,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
             log.close()
 
 
-def _eventually(probe: Callable[[], T | None], what: str, within: float = 30.0) -> T:
-    deadline = time.monotonic() + within
-    while True:
-        value = probe()
-        if value is not None:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
-
-
 def _json(server: RunningServer, *args: str) -> Any:
     return json.loads(server.kubectl(*args, "-o", "json").stdout)
 
@@ -78,7 +65,7 @@ def test_kubectl_create_job_runs_to_completion(server: RunningServer) -> None:
         pods = _json(server, "get", "pods", "-l", "batch.kubernetes.io/job-name=hello")["items"]
         return pods[0]["metadata"]["name"] if pods else None
 
-    pod = _eventually(pod_name, "the job's pod")
+    pod = eventually(pod_name, within=30, what="the job's pod")
     running = server.kubectl("get", "jobs").stdout.splitlines()
     assert running[0].split() == ["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"]
     assert running[1].split()[:3] == ["hello", "Running", "0/1"]
@@ -111,7 +98,7 @@ def test_kubectl_create_job_runs_to_completion(server: RunningServer) -> None:
         row = server.kubectl("get", "job", "hello", "--no-headers").stdout.split()
         return row if row[1] == "Complete" else None
 
-    row = _eventually(complete, "the job to complete")
+    row = eventually(complete, within=30, what="the job to complete")
     assert row[2] == "1/1"
     assert row[3].endswith("s")  # the DURATION, e.g. 3s
     described = server.kubectl("describe", "job", "hello").stdout
@@ -146,6 +133,6 @@ def test_kubectl_create_cronjob(server: RunningServer) -> None:
         pods = _json(server, "get", "pods", "-l", "batch.kubernetes.io/job-name=manual")["items"]
         return pods[0]["metadata"]["name"] if pods else None
 
-    _eventually(pod_of_manual, "a pod of the job made from the cronjob")
+    eventually(pod_of_manual, within=30, what="a pod of the job made from the cronjob")
     job = _json(server, "get", "job", "manual")
     assert job["metadata"]["annotations"]["cronjob.kubernetes.io/instantiate"] == "manual"

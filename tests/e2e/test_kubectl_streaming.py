@@ -35,6 +35,7 @@ from kubernetes.stream import stream as k8s_stream
 from kubeling.cli.kubeconfig import load_kubeconfig
 from tests.support.cluster import RunningServer, kubectl_binary, running_server
 from tests.support.fake_node import ContainerSetup, FakeNode
+from tests.support.polling import eventually
 from tests.support.streaming_runtime import cri_lines
 
 RECENT = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
@@ -358,10 +359,7 @@ def test_attach_to_output(cluster: Cluster) -> None:
     )
     try:
         container = cluster.node.runtime.containers[("default", "talker", "t")]
-        deadline = time.monotonic() + 60
-        while not container.attached and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert container.attached, "kubectl attach did not attach"
+        eventually(lambda: container.attached, within=60, what="kubectl attach to attach")
 
         async def say() -> None:
             assert container.process.stdin is not None

@@ -8,13 +8,12 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from tests.support.cluster import RunningServer, running_server
 from tests.support.components import running_component, wait_for_line
+from tests.support.polling import eventually
 
 NODES = 20
 REPLICAS = 40
@@ -35,18 +34,6 @@ SIMULATE = [
 ]
 
 
-def _until(check: Callable[[], Any], *, within: float, what: str) -> Any:
-    """Poll ``check`` until it returns something true; that value."""
-    deadline = time.monotonic() + within
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.5)
-    raise AssertionError(f"{what} not within {within} s (last: {last!r})")
-
-
 def _ready_by_node(server: RunningServer) -> dict[str, str]:
     """Each simulated node's Ready condition status."""
     nodes = server.kubectl_json("get", "nodes", "-l", "kubeling.io/simulated=true")
@@ -63,9 +50,11 @@ def _kubectl_ready_names(server: RunningServer) -> list[str]:
 
 
 def _check_nodes(server: RunningServer) -> None:
-    names = _until(
-        lambda: len(_kubectl_ready_names(server)) == NODES and _kubectl_ready_names(server),
+    names = eventually(
+        lambda: _kubectl_ready_names(server),
+        accept=lambda ready: len(ready) == NODES,
         within=60,
+        every=0.5,
         what=f"{NODES} Ready nodes in kubectl get nodes",
     )
     assert names == [f"sim-{i:05d}" for i in range(NODES)]
@@ -95,7 +84,7 @@ def _check_deployment(server: RunningServer) -> None:
         deployment = server.kubectl_json("get", "deployment", "web")
         return deployment["status"].get("availableReplicas") == REPLICAS  # type: ignore[no-any-return,attr-defined]
 
-    _until(available, within=120, what=f"{REPLICAS} available replicas")
+    eventually(available, within=120, what=f"{REPLICAS} available replicas", every=0.5)
     lines = server.kubectl("get", "pods", "-l", "app=web", "-o", "wide", "--no-headers").stdout
     rows = [line.split() for line in lines.splitlines()]
     assert len(rows) == REPLICAS
@@ -121,7 +110,9 @@ def _check_failures(server: RunningServer, simulate: subprocess.Popen[str]) -> N
     def not_ready() -> set[str]:
         return {name for name, ready in _ready_by_node(server).items() if ready != "True"}
 
-    assert _until(lambda: not_ready() == failed and failed, within=60, what="2 NotReady nodes")
+    eventually(
+        not_ready, accept=lambda down: down == failed, within=60, what="2 NotReady nodes", every=0.5
+    )
     lines = server.kubectl("get", "nodes", "--no-headers").stdout.splitlines()
     statuses = {line.split()[0]: line.split()[1] for line in lines}
     assert {statuses[name] for name in failed} == {"NotReady"}
@@ -132,7 +123,13 @@ def _check_failures(server: RunningServer, simulate: subprocess.Popen[str]) -> N
     assert ready["reason"] == "NodeStatusUnknown"
 
     simulate.send_signal(signal.SIGUSR2)
-    _until(lambda: not not_ready(), within=60, what="the failed nodes Ready again")
+    eventually(
+        not_ready,
+        accept=lambda down: not down,
+        within=60,
+        what="the failed nodes Ready again",
+        every=0.5,
+    )
 
 
 def test_simulated_nodes_run_a_deployment_and_fail(tmp_path: Path) -> None:

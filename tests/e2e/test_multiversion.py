@@ -22,6 +22,7 @@ from kubernetes import client, config, watch
 from kubernetes.client.rest import ApiException
 
 from tests.support.cluster import RunningServer, kubectl_binary, running_server
+from tests.support.polling import eventually
 
 NEW_EVENT = textwrap.dedent(
     """
@@ -529,13 +530,16 @@ WIDGETS = textwrap.dedent(
 def test_custom_resource_versions_share_one_stored_object(server: RunningServer) -> None:
     """A Widget written as v1 is stored as v2 and read, listed and watched as either."""
     server.kubectl("apply", "-f", "-", input=WIDGETS)
-    deadline = time.monotonic() + 10
-    while any(
-        server.kubectl("get", "--raw", f"/apis/example.com/{v}", check=False).returncode
-        for v in ("v1", "v2")
-    ):
-        assert time.monotonic() < deadline, "the CRD's versions were never served"
-        time.sleep(0.2)
+    eventually(
+        lambda: (
+            not any(
+                server.kubectl("get", "--raw", f"/apis/example.com/{v}", check=False).returncode
+                for v in ("v1", "v2")
+            )
+        ),
+        within=10,
+        what="the CRD's versions to be served",
+    )
     ns = _namespace(server, "crd-versions")
     widget = f"apiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: w, namespace: {ns}}}\n"
     server.kubectl("create", "-f", "-", input=widget + "spec: {size: 2}\n")

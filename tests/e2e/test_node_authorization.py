@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from kubernetes import client, config
 from kubeling.cli.kubeconfig import write_kubeconfig
 from kubeling.pki import Pki, issue_client_cert
 from tests.support.cluster import RunningServer, running_server
+from tests.support.polling import eventually
 
 NS = "node-authz"
 
@@ -85,19 +85,15 @@ def _forbidden(result: subprocess.CompletedProcess[str]) -> str:
     return result.stderr.strip()
 
 
-def _eventually(probe: Callable[[], bool], what: str, within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while not probe():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
 def test_a_kubelet_reads_the_secrets_of_its_own_pods_only(server: RunningServer) -> None:
     """n1 reads the Secret its pod mounts; n2's is 403 with the Node authorizer's reason."""
     n1 = _kubelet(server, "n1")
     # the graph follows the pod cache, which trails the create by a moment
-    _eventually(lambda: n1("-n", NS, "get", "secret", "s-n1", check=False).returncode == 0, "s-n1")
+    eventually(
+        lambda: n1("-n", NS, "get", "secret", "s-n1", check=False).returncode == 0,
+        within=10,
+        what="n1 to read s-n1",
+    )
     assert json.loads(n1("-n", NS, "get", "secret", "s-n1", "-o", "json").stdout)["data"] == {
         "k": "dg=="
     }

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ import pytest
 from kubeling.cli.kubeconfig import write_kubeconfig
 from kubeling.pki import Pki, issue_client_cert
 from tests.support.cluster import RunningServer, running_server
+from tests.support.polling import eventually
 
 
 @pytest.fixture(scope="module")
@@ -58,14 +58,6 @@ def _namespace(server: RunningServer) -> str:
     name = f"rbac-{uuid.uuid4().hex[:6]}"
     server.kubectl("create", "namespace", name)
     return name
-
-
-def _eventually(probe: Callable[[], bool], what: str, within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while not probe():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def test_a_user_without_bindings_is_forbidden_with_kubernetes_message(
@@ -110,9 +102,10 @@ def test_view_in_one_namespace_allows_reading_there_only(server: RunningServer) 
         "--clusterrole=view",
         "--user=viewer",
     )
-    _eventually(
+    eventually(
         lambda: viewer("get", "configmaps", "-n", namespace, check=False).returncode == 0,
-        "the view binding to take effect",
+        within=10,
+        what="the view binding to take effect",
     )
     names = viewer("get", "configmaps", "-n", namespace, "-o", "name").stdout.split()
     assert "configmap/settings" in names
@@ -163,7 +156,9 @@ def test_can_i_list_shows_the_rules_of_the_namespace(server: RunningServer) -> N
         out = lister("auth", "can-i", "--list", "-n", namespace).stdout.splitlines()
         return [line.split() for line in out]
 
-    _eventually(lambda: any(row[:1] == ["pods"] for row in listed()), "the role binding")
+    eventually(
+        lambda: any(row[:1] == ["pods"] for row in listed()), within=10, what="the role binding"
+    )
     rows = listed()
     assert rows[0] == ["Resources", "Non-Resource", "URLs", "Resource", "Names", "Verbs"]
     assert ["pods", "[]", "[web]", "[get", "list]"] in rows
@@ -185,12 +180,13 @@ def test_a_role_granting_more_than_its_writer_holds_is_refused(server: RunningSe
         "--clusterrole=admin",
         "--group=leads",
     )
-    _eventually(
+    eventually(
         lambda: (
             boss("auth", "can-i", "create", "roles", "-n", namespace, check=False).stdout.strip()
             == "yes"
         ),
-        "the admin binding",
+        within=10,
+        what="the admin binding",
     )
     # within what admin holds: fine
     boss("create", "role", "pod-reader", "-n", namespace, "--verb=get", "--resource=pods")
@@ -257,7 +253,11 @@ def test_a_cluster_role_labelled_aggregate_to_view_joins_view_edit_and_admin(
         return wanted in rules  # type: ignore[operator]
 
     for role in ("view", "edit", "admin"):
-        _eventually(lambda role=role: aggregated(role), f"{role} to aggregate crontab-viewer")
+        eventually(
+            lambda role=role: aggregated(role),
+            within=10,
+            what=f"{role} to aggregate crontab-viewer",
+        )
     view = server.kubectl_json("get", "clusterrole", "view", "--show-managed-fields")
     managers = [m["manager"] for m in view["metadata"]["managedFields"]]  # type: ignore[index]
     assert "clusterrole-aggregation-controller" in managers
@@ -289,7 +289,7 @@ def test_subject_access_review_names_the_binding_that_allows(server: RunningServ
         status: dict[str, object] = json.loads(out)["status"]
         return status
 
-    _eventually(lambda: answer()["allowed"] is True, "the binding to allow")
+    eventually(lambda: answer()["allowed"] is True, within=10, what="the binding to allow")
     assert answer() == {
         "allowed": True,
         "reason": (
@@ -323,7 +323,11 @@ def test_a_kubelet_cannot_read_another_nodes_pods_secrets(server: RunningServer)
     def can_i(verb: str, what: str) -> str:
         return server.kubectl("auth", "can-i", verb, what, *kubelet, check=False).stdout.strip()
 
-    _eventually(lambda: can_i("get", "secret/s-n1") == "yes", "the pod of n1 in the graph")
+    eventually(
+        lambda: can_i("get", "secret/s-n1") == "yes",
+        within=10,
+        what="the pod of n1 in the graph",
+    )
     # kubectl prints the authorizer's reason after a "no", as with Kubernetes
     no_relation = "no - no relationship found between node 'n1' and this object"
     assert can_i("get", "secret/s-n2") == no_relation

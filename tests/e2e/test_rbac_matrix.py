@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cluster import RunningServer, running_server
+from tests.support.polling import eventually
 
 NS = "matrix"
 VERBS = ("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection")
@@ -166,13 +166,14 @@ def _can_i(server: RunningServer, user: str, verb: str, resource: _Resource, *fl
 
 def _wait_for_bindings(server: RunningServer) -> None:
     """The authorizer reads bindings from watch caches that trail writes by a moment."""
-    deadline = time.monotonic() + 10
-    while not all(
-        _can_i(server, user, "get", PODS) for user in USERS if user != "plain-user"
-    ) or not _can_i(server, "custom-user", "list", NODES):
-        if time.monotonic() > deadline:
-            raise AssertionError("the bindings did not take effect")
-        time.sleep(0.2)
+    eventually(
+        lambda: (
+            all(_can_i(server, user, "get", PODS) for user in USERS if user != "plain-user")
+            and _can_i(server, "custom-user", "list", NODES)
+        ),
+        within=10,
+        what="the bindings to take effect",
+    )
 
 
 def test_the_matrix_matches_kubernetes_default_policy(server: RunningServer) -> None:

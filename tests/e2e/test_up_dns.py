@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.support import waiting
 from tests.support.cluster import RunningServer, running_server
 from tests.support.dns import dig
 
@@ -54,13 +55,15 @@ def test_up_serves_cluster_dns(cluster: RunningServer) -> None:
     }
     cluster.kubectl("apply", "-f", "-", input=json.dumps(service))
     ip = cluster.kubectl("get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}").stdout
-    deadline = time.monotonic() + 30
-    while True:
-        srv = asyncio.run(dig(host, port, f"_http._tcp.{WEB}", "SRV", "+tcp"))
-        if srv.data:
-            break
-        assert time.monotonic() < deadline, f"no SRV record for web: {srv.output}"
-        time.sleep(0.1)
+    # dig is a coroutine: the shared async poll, in an event loop of its own
+    srv = asyncio.run(
+        waiting.eventually(
+            lambda: dig(host, port, f"_http._tcp.{WEB}", "SRV", "+tcp"),
+            accept=lambda answer: bool(answer.data),
+            within=30,
+            what="an SRV record for web",
+        )
+    )
     assert srv.data == [f"0 100 80 {WEB}"]
     assert srv.additional == [f"{WEB} 5 A {ip}"]
     kube_dns: Any = cluster.kubectl_json("get", "svc", "kube-dns", "-n", "kube-system")

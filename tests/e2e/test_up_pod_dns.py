@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.cluster import RunningServer, running_server
+from tests.support.polling import eventually
 
 NODE = "e2e-dns-node"
 DNS = f"127.96.{random.randint(1, 254)}.10"
@@ -71,12 +72,12 @@ def test_a_pod_resolves_a_short_service_name_through_the_cluster_dns(
         },
     }
     cluster.kubectl("apply", "-f", "-", input=json.dumps(pod))
-    deadline = time.monotonic() + 60
-    phase = ""
-    while phase not in ("Succeeded", "Failed"):
-        assert time.monotonic() < deadline, f"the pod did not finish (phase {phase!r})"
-        time.sleep(0.2)
-        phase = cluster.kubectl("get", "pod", "resolver", "-o", "jsonpath={.status.phase}").stdout
+    phase = eventually(
+        lambda: cluster.kubectl("get", "pod", "resolver", "-o", "jsonpath={.status.phase}").stdout,
+        accept=lambda phase: phase in ("Succeeded", "Failed"),
+        within=60,
+        what="the pod to finish",
+    )
     logs = cluster.kubectl("logs", "resolver").stdout.splitlines()
     assert phase == "Succeeded", logs
     assert logs == [

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
 from tests.support.cluster import RunningServer, running_server
+from tests.support.polling import eventually
 
 NODE = """
 apiVersion: v1
@@ -39,13 +39,12 @@ spec:
 
 
 def _node_of(server: RunningServer, name: str, within: float = 30) -> str:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        out = server.kubectl("get", "pod", name, "-o", "jsonpath={.spec.nodeName}").stdout
-        if out:
-            return out
-        time.sleep(0.2)
-    raise AssertionError(f"pod {name} was not bound in {within} s")
+    """The node pod ``name`` is bound to, once the scheduler has bound it."""
+    return eventually(
+        lambda: server.kubectl("get", "pod", name, "-o", "jsonpath={.spec.nodeName}").stdout,
+        within=within,
+        what=f"pod {name} to be bound",
+    )
 
 
 def test_up_schedules_pods(tmp_path: Path) -> None:
@@ -86,13 +85,11 @@ def test_up_schedules_a_pod_onto_its_own_node_which_runs_it(tmp_path: Path) -> N
     with running_server(tmp_path, command="up", extra=["--node-name", "up-node"]) as server:
         server.kubectl("apply", "-f", "-", input=RUNNER.format(python=json.dumps(sys.executable)))
         assert _node_of(server, "runner", within=60) == "up-node"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            phase = server.kubectl("get", "pod", "runner", "-o", "jsonpath={.status.phase}").stdout
-            if phase == "Running":
-                break
-            time.sleep(0.2)
-        else:
-            raise AssertionError(f"the pod is {phase!r}, not Running")
+        eventually(
+            lambda: server.kubectl("get", "pod", "runner", "-o", "jsonpath={.status.phase}").stdout,
+            accept=lambda phase: phase == "Running",
+            within=60,
+            what="the pod to be Running",
+        )
         events = server.kubectl("get", "events", "--field-selector", "involvedObject.name=runner")
         assert "Successfully assigned default/runner to up-node" in events.stdout

@@ -4,26 +4,29 @@ access token, CA and namespace mounted by the ServiceAccount admission plugin's 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 from tests.support.cluster import RunningServer, running_server
+from tests.support.polling import eventually
 
 NODE = "e2e-sa-node"
 MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 
 def _logs_when_done(up: RunningServer, name: str, *, seconds: float = 90) -> str:
-    deadline = time.monotonic() + seconds
-    phase = ""
-    while time.monotonic() < deadline:
-        pod = up.kubectl_json("get", "pod", name)
-        phase = str(pod["status"].get("phase", ""))  # type: ignore[union-attr]
-        if phase in ("Succeeded", "Failed"):
-            return up.kubectl("logs", name).stdout
-        time.sleep(0.5)
-    events = up.kubectl("get", "events", "-o", "wide", check=False).stdout
-    raise AssertionError(f"pod {name} never finished (phase {phase!r}):\n{events}")
+    """Pod ``name``'s logs once it has finished; the cluster's events if it never does."""
+    try:
+        eventually(
+            lambda: up.kubectl("get", "pod", name, "-o", "jsonpath={.status.phase}").stdout,
+            accept=lambda phase: phase in ("Succeeded", "Failed"),
+            within=seconds,
+            what=f"pod {name} to finish",
+            every=0.5,
+        )
+    except AssertionError as unfinished:
+        events = up.kubectl("get", "events", "-o", "wide", check=False).stdout
+        raise AssertionError(f"{unfinished}\n{events}") from None
+    return up.kubectl("logs", name).stdout
 
 
 def test_a_pod_reads_its_mounted_token_ca_and_namespace(tmp_path: Path) -> None:
