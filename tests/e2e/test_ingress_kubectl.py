@@ -16,12 +16,12 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import TypeVar
 
 from kubeling.pki import self_signed_serving_cert
 from tests.support.cluster import RunningServer, running_server
+from tests.support.components import wait_for_line
 from tests.support.ingress import served_certificate_cn
 from tests.support.polling import eventually
 from tests.support.ports import free_port
@@ -88,16 +88,8 @@ def curl(url: str, *args: str) -> tuple[int, str]:
 
 def ingress_banner(server: RunningServer) -> tuple[int, int]:
     """The HTTP and HTTPS ports ``kubeling up`` announces for its ingress."""
-    assert server.process.stdout is not None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = server.process.stdout.readline()
-        match = _BANNER.search(line)
-        if match:
-            return int(match.group(2)), int(match.group(4))
-        if not line and server.process.poll() is not None:
-            break
-    raise AssertionError("kubeling up did not announce its ingress")
+    match = wait_for_line(server.process, _BANNER, timeout=30)
+    return int(match.group(2)), int(match.group(4))
 
 
 def test_ingress_routes_hosts_paths_and_tls(tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 
 from tests.support import waiting
 from tests.support.cluster import RunningServer, running_server
+from tests.support.components import wait_for_line
 from tests.support.dns import dig
 
 WEB = "web.default.svc.cluster.local"
@@ -30,16 +30,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]
 
 def _dns_address(server: RunningServer) -> tuple[str, int]:
     """The address the banner announces once the DNS answers."""
-    assert server.process.stdout is not None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = server.process.stdout.readline()
-        match = _DNS_BANNER.search(line)
-        if match:
-            return match.group(1), int(match.group(2))
-        if not line and server.process.poll() is not None:
-            break
-    raise AssertionError("kubeling up did not announce its cluster DNS")
+    match = wait_for_line(server.process, _DNS_BANNER, timeout=30)
+    return match.group(1), int(match.group(2))
 
 
 def test_up_serves_cluster_dns(cluster: RunningServer) -> None:

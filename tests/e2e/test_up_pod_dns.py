@@ -12,12 +12,12 @@ import json
 import random
 import re
 import sys
-import time
 from collections.abc import Iterator
 
 import pytest
 
 from tests.support.cluster import RunningServer, running_server
+from tests.support.components import wait_for_line
 from tests.support.polling import eventually
 
 NODE = "e2e-dns-node"
@@ -41,16 +41,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]
 
 
 def _dns_address(server: RunningServer) -> tuple[str, int]:
-    assert server.process.stdout is not None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = server.process.stdout.readline()
-        match = _DNS_BANNER.search(line)
-        if match:
-            return match.group(1), int(match.group(2))
-        if not line and server.process.poll() is not None:
-            break
-    raise AssertionError("kubeling up did not announce its cluster DNS")
+    match = wait_for_line(server.process, _DNS_BANNER, timeout=30)
+    return match.group(1), int(match.group(2))
 
 
 def test_a_pod_resolves_a_short_service_name_through_the_cluster_dns(

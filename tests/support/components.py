@@ -56,20 +56,28 @@ def running_component(
 
 
 def wait_for_line(
-    process: subprocess.Popen[str], pattern: str, *, log_path: Path, timeout: float = 120
+    process: subprocess.Popen[str],
+    pattern: str | re.Pattern[str],
+    *,
+    log_path: Path | None = None,
+    timeout: float = 120,
 ) -> re.Match[str]:
-    """Read the process's stdout until a line matches ``pattern``; the match."""
+    """Read the process's stdout until a line matches ``pattern``; the match. A failure
+    quotes the end of ``log_path`` (the process's log) when given."""
     assert process.stdout is not None
     wanted = re.compile(pattern)
+
+    def tail() -> str:
+        return log_path.read_text()[-3000:] if log_path is not None else ""
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         line = process.stdout.readline()
         if not line:
             if process.poll() is not None:
-                raise RuntimeError(f"process exited: {log_path.read_text()[-3000:]}")
+                raise RuntimeError(f"process exited before {wanted.pattern!r}: {tail()}")
             continue
         match = wanted.search(line)
         if match:
             return match
-    tail = log_path.read_text()[-3000:]
-    raise RuntimeError(f"no line matching {pattern!r} in {timeout} s: {tail}")
+    raise RuntimeError(f"no line matching {wanted.pattern!r} in {timeout} s: {tail()}")
