@@ -90,7 +90,7 @@ from kubeling.kubelet.pod_lifecycle import PodLifecycle
 from kubeling.kubelet.pod_network import PodNetwork
 from kubeling.kubelet.pod_runtime import PodRuntimeManager
 from kubeling.kubelet.pod_source import InformerNodePods, NodePods, SharedPods
-from kubeling.kubelet.pod_workers import PodWorkers
+from kubeling.kubelet.pod_workers import PodWorkers, wakes_worker
 from kubeling.kubelet.podutil import grace_period_seconds, spec_of
 from kubeling.kubelet.prober import ProbeManager
 from kubeling.kubelet.probes import ProbeResults
@@ -330,8 +330,8 @@ class Kubelet:
             await self.runtime.close()
 
     def _container_event(self, event: ContainerEvent) -> None:
-        """A container started or exited: its pod's worker looks at once."""
-        if self.workers is not None:
+        """A container exited: its pod's worker looks at once (see ``wakes_worker``)."""
+        if self.workers is not None and wakes_worker(event):
             self.workers.wake(event.pod_uid)
 
     async def _start_server(self) -> None:
