@@ -99,6 +99,7 @@ from kubeling.kubelet.runtime.interface import ContainerEvent, RuntimeService
 from kubeling.kubelet.runtime.process import ProcessRuntime
 from kubeling.kubelet.runtime.simulated import SimulatedRuntime
 from kubeling.kubelet.server import KubeletServer, KubeletServerConfig
+from kubeling.kubelet.shared_reads import SharedReads
 from kubeling.kubelet.simulated_node import SimulatedHooks, SimulatedProbes, simulated_host
 from kubeling.kubelet.stats import StatsProvider
 from kubeling.kubelet.status_manager import StatusManager
@@ -190,6 +191,8 @@ class Kubelet:
             )
             self._own_informers = [informer, self.services]
         self.statuses = StatusManager(client.resource(PODS))
+        self._configmaps = self._getter(CONFIGMAPS)
+        self._secrets = self._getter(SECRETS)
         # Containers that run no process read no volume: a simulated node sets none up.
         self.volumes = (
             None
@@ -197,8 +200,8 @@ class Kubelet:
             else VolumeManager(
                 config.pods_dir,
                 VolumeHost(
-                    get_configmap=self._getter(CONFIGMAPS),
-                    get_secret=self._getter(SECRETS),
+                    get_configmap=self._configmaps,
+                    get_secret=self._secrets,
                     get_claim=self._getter(PERSISTENTVOLUMECLAIMS),
                     get_volume=self._getter(PERSISTENTVOLUMES),
                     request_token=self._request_token,
@@ -518,8 +521,8 @@ class Kubelet:
             pod,
             container,
             services=services,
-            get_configmap=self._getter(CONFIGMAPS),
-            get_secret=self._getter(SECRETS),
+            get_configmap=self._configmaps,
+            get_secret=self._secrets,
             ips=PodIPs([self.node_ip], [self.node_ip]),
             allocatable=self._allocatable,
         )
@@ -548,6 +551,8 @@ class Kubelet:
         return status
 
     def _getter(self, resource: Resource) -> Getter:
+        """Reads of ``resource`` for pods' volumes and environment (None: not found), those of
+        one object under way at once shared (see :mod:`~kubeling.kubelet.shared_reads`)."""
         objects = self.client.resource(resource)
 
         async def get(namespace: str, name: str) -> Obj | None:
@@ -559,7 +564,7 @@ class Kubelet:
                 raise ContainerConfigError(err.message) from None
             return found
 
-        return get
+        return SharedReads(get)
 
     async def _remove_orphans(self) -> None:
         """Remove the runtime's sandboxes of pods that are neither in the API nor worked on."""
