@@ -50,6 +50,7 @@ from kubeling.client import (
     TransportError,
     strip_managed_fields,
 )
+from kubeling.client.ratelimit import TokenBucket
 from kubeling.client.resources import (
     CONFIGMAPS,
     EVENTS,
@@ -116,6 +117,10 @@ REGISTER_RETRY_MAX: Final = 7.0
 #: Requests in flight at once: a burst of pods (status writes, Events) then reuses this many
 #: connections instead of opening one, with a TLS handshake on both ends, per request.
 MAX_REQUESTS_IN_FLIGHT: Final = 16
+#: The kubelet's Events a second, and at once (KubeletConfiguration's ``eventRecordQPS`` and
+#: ``eventBurst`` defaults): a burst of pods writes 100 at once, the rest after its pods run.
+EVENT_RECORD_QPS: Final = 50.0
+EVENT_BURST: Final = 100
 
 Obj = dict[str, Any]
 
@@ -165,7 +170,13 @@ class Kubelet:
         #: The informers this kubelet runs itself (shared ones are run by their owner).
         self._own_informers: list[SharedInformer] = []
         self._owns_events = shared is None
-        self.events = shared.events if shared else EventBroadcaster(client.resource(EVENTS))
+        self.events = (
+            shared.events
+            if shared
+            else EventBroadcaster(
+                client.resource(EVENTS), rate=TokenBucket(EVENT_RECORD_QPS, EVENT_BURST)
+            )
+        )
         self.recorder = self.events.new_recorder("kubelet", host=config.node_name)
         if self.simulated:
             probes = probes or SimulatedProbes()
