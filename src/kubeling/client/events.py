@@ -29,7 +29,9 @@ The broadcaster's :class:`EventCorrelator` then keeps the cluster from drowning 
 
 Writes that cannot reach the server are retried 12 times, 10 s apart (the first wait
 randomised); an Event the server refuses (bad namespace, terminating namespace...) is logged and
-dropped, never retried.
+dropped, never retried. A broadcaster given a ``rate`` (a :class:`TokenBucket`) waits for a
+token before each write, as the rate limit of the client it writes through does in client-go
+(the kubelet's: ``eventRecordQPS`` 50, ``eventBurst`` 100).
 """
 
 from __future__ import annotations
@@ -382,9 +384,11 @@ class EventBroadcaster:
         *,
         now: Callable[[], float] = time.time,
         retry_sleep: float = _RETRY_SLEEP_SECONDS,
+        rate: TokenBucket | None = None,
     ) -> None:
         self.sink = sink
         self.retry_sleep = retry_sleep
+        self.rate = rate
         self._now = now
         self._last_nanos = 0
         self._correlator = EventCorrelator(now=now)
@@ -448,6 +452,8 @@ class EventBroadcaster:
         if correlation.skip:
             return
         for attempt in range(1, _MAX_TRIES + 1):
+            if self.rate is not None and (wait := self.rate.reserve()) > 0:
+                await asyncio.sleep(wait)
             if await self._write(correlation):
                 return
             if attempt < _MAX_TRIES:

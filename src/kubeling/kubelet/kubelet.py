@@ -50,6 +50,7 @@ from kubeling.client import (
     TransportError,
     strip_managed_fields,
 )
+from kubeling.client.ratelimit import TokenBucket
 from kubeling.client.resources import (
     CONFIGMAPS,
     EVENTS,
@@ -90,7 +91,7 @@ from kubeling.kubelet.pod_lifecycle import PodLifecycle
 from kubeling.kubelet.pod_network import PodNetwork
 from kubeling.kubelet.pod_runtime import PodRuntimeManager
 from kubeling.kubelet.pod_source import InformerNodePods, NodePods, SharedPods
-from kubeling.kubelet.pod_workers import PodWorkers
+from kubeling.kubelet.pod_workers import PodWorkers, wakes_worker
 from kubeling.kubelet.podutil import grace_period_seconds, spec_of
 from kubeling.kubelet.prober import ProbeManager
 from kubeling.kubelet.probes import ProbeResults
@@ -99,6 +100,7 @@ from kubeling.kubelet.runtime.interface import ContainerEvent, RuntimeService
 from kubeling.kubelet.runtime.process import ProcessRuntime
 from kubeling.kubelet.runtime.simulated import SimulatedRuntime
 from kubeling.kubelet.server import KubeletServer, KubeletServerConfig
+from kubeling.kubelet.shared_reads import SharedReads
 from kubeling.kubelet.simulated_node import SimulatedHooks, SimulatedProbes, simulated_host
 from kubeling.kubelet.stats import StatsProvider
 from kubeling.kubelet.status_manager import StatusManager
@@ -115,6 +117,10 @@ REGISTER_RETRY_MAX: Final = 7.0
 #: Requests in flight at once: a burst of pods (status writes, Events) then reuses this many
 #: connections instead of opening one, with a TLS handshake on both ends, per request.
 MAX_REQUESTS_IN_FLIGHT: Final = 16
+#: The kubelet's Events a second, and at once (KubeletConfiguration's ``eventRecordQPS`` and
+#: ``eventBurst`` defaults): a burst of pods writes 100 at once, the rest after its pods run.
+EVENT_RECORD_QPS: Final = 50.0
+EVENT_BURST: Final = 100
 
 Obj = dict[str, Any]
 
@@ -164,7 +170,13 @@ class Kubelet:
         #: The informers this kubelet runs itself (shared ones are run by their owner).
         self._own_informers: list[SharedInformer] = []
         self._owns_events = shared is None
-        self.events = shared.events if shared else EventBroadcaster(client.resource(EVENTS))
+        self.events = (
+            shared.events
+            if shared
+            else EventBroadcaster(
+                client.resource(EVENTS), rate=TokenBucket(EVENT_RECORD_QPS, EVENT_BURST)
+            )
+        )
         self.recorder = self.events.new_recorder("kubelet", host=config.node_name)
         if self.simulated:
             probes = probes or SimulatedProbes()
@@ -190,6 +202,8 @@ class Kubelet:
             )
             self._own_informers = [informer, self.services]
         self.statuses = StatusManager(client.resource(PODS))
+        self._configmaps = self._getter(CONFIGMAPS)
+        self._secrets = self._getter(SECRETS)
         # Containers that run no process read no volume: a simulated node sets none up.
         self.volumes = (
             None
@@ -197,8 +211,8 @@ class Kubelet:
             else VolumeManager(
                 config.pods_dir,
                 VolumeHost(
-                    get_configmap=self._getter(CONFIGMAPS),
-                    get_secret=self._getter(SECRETS),
+                    get_configmap=self._configmaps,
+                    get_secret=self._secrets,
                     get_claim=self._getter(PERSISTENTVOLUMECLAIMS),
                     get_volume=self._getter(PERSISTENTVOLUMES),
                     request_token=self._request_token,
@@ -330,8 +344,8 @@ class Kubelet:
             await self.runtime.close()
 
     def _container_event(self, event: ContainerEvent) -> None:
-        """A container started or exited: its pod's worker looks at once."""
-        if self.workers is not None:
+        """A container exited: its pod's worker looks at once (see ``wakes_worker``)."""
+        if self.workers is not None and wakes_worker(event):
             self.workers.wake(event.pod_uid)
 
     async def _start_server(self) -> None:
@@ -518,8 +532,8 @@ class Kubelet:
             pod,
             container,
             services=services,
-            get_configmap=self._getter(CONFIGMAPS),
-            get_secret=self._getter(SECRETS),
+            get_configmap=self._configmaps,
+            get_secret=self._secrets,
             ips=PodIPs([self.node_ip], [self.node_ip]),
             allocatable=self._allocatable,
         )
@@ -548,6 +562,8 @@ class Kubelet:
         return status
 
     def _getter(self, resource: Resource) -> Getter:
+        """Reads of ``resource`` for pods' volumes and environment (None: not found), those of
+        one object under way at once shared (see :mod:`~kubeling.kubelet.shared_reads`)."""
         objects = self.client.resource(resource)
 
         async def get(namespace: str, name: str) -> Obj | None:
@@ -559,7 +575,7 @@ class Kubelet:
                 raise ContainerConfigError(err.message) from None
             return found
 
-        return get
+        return SharedReads(get)
 
     async def _remove_orphans(self) -> None:
         """Remove the runtime's sandboxes of pods that are neither in the API nor worked on."""

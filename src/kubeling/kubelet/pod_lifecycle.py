@@ -6,8 +6,9 @@ The three steps a pod worker takes (Kubernetes' ``SyncPod``, ``SyncTerminatingPo
 
 - :meth:`PodLifecycle.sync`: write the status, and unless the pod has reached a terminal phase,
   carry out its next actions; when that changed the runtime, look again at once (so that a pod
-  turns Running as soon as its containers run); returns whether the pod is terminal and when to
-  look again at the latest (a back-off ending, a retry);
+  turns Running as soon as its containers run: the runtime's event of a container it started
+  wakes nobody); returns whether the pod is terminal and when to look again at the latest (a
+  back-off ending, a retry);
 - :meth:`PodLifecycle.terminate`: stop the liveness and startup probes, stop every container
   (with the grace period) and the remaining probes, then write the
   terminal status (Succeeded if every container ended with 0, else Failed), and, for a pod
@@ -98,16 +99,19 @@ class PodLifecycle:
             self.statuses.set_status(pod, status)
             if status["phase"] in ("Succeeded", "Failed"):
                 return SyncResult(terminal=True)
+            before = dict(reasons)
             outcome = await self.manager.sync_pod(pod, runtime, reasons)
             retry = outcome.retry_after
             if not outcome.changed:
                 break
         else:
             retry = 0.0  # still changing: come back at once, after others had their turn
-        # The last status was computed before the last actions: it misses the reasons they
-        # recorded (a back-off, a configuration error).
-        runtime = await self.manager.pod_status(pod)
-        self.statuses.set_status(pod, self._status(pod, runtime, reasons, terminal=False))
+        if outcome.changed or reasons != before:
+            # The last status was computed before the last actions: it misses the reasons
+            # they recorded (a back-off, a configuration error). Actions that changed nothing
+            # and recorded nothing leave it as it is: computing it again would give it again.
+            runtime = await self.manager.pod_status(pod)
+            self.statuses.set_status(pod, self._status(pod, runtime, reasons, terminal=False))
         return SyncResult(terminal=False, retry_after=retry)
 
     async def terminate(

@@ -38,8 +38,9 @@ from typing import Any, Final
 
 from kubeling.client import DeletedFinalStateUnknown
 from kubeling.kubelet.pod_lifecycle import PodLifecycle
+from kubeling.kubelet.runtime.interface import ContainerEvent
 
-__all__ = ["PodState", "PodWorker", "PodWorkers"]
+__all__ = ["PodState", "PodWorker", "PodWorkers", "wakes_worker"]
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,14 @@ def _reconcile_syncs(pod: Mapping[str, Any]) -> bool:
     if (pod.get("spec") or {}).get("readinessGates"):
         return True
     return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+
+
+def wakes_worker(event: ContainerEvent) -> bool:
+    """Whether the runtime's ``event`` wakes its pod's worker: an exit does, at once. A start
+    does not: only the pod's worker starts containers, and it looks at the runtime again
+    after starting one (so that the pod turns Running in that same sync), so a wake-up would
+    sync the pod once more for nothing."""
+    return event.kind != "started"
 
 
 def _name(pod: Mapping[str, Any]) -> str:

@@ -4,9 +4,15 @@ The kubelet's status manager. As in Kubernetes (``pkg/kubelet/status/status_mana
 setting a pod's status never waits for the API: :meth:`StatusManager.set_status` records it and
 a writer of that pod sends it, so that a pod worker starts the containers while its pod's
 ``Pending`` status is on its way, and a status that is replaced before it was sent (a pod that
-turns ``Running`` while ``ContainerCreating`` waits for a connection) is never sent at all. One
+turns ``Running`` while ``ContainerCreating`` waits for its turn) is never sent at all. One
 writer per pod, so that a pod's statuses reach the API in the order they were set; a failed
-write is tried again (0.5 s doubling to 10 s) unless a newer status replaced it.
+write is tried again (0.5 s doubling to 10 s) unless a newer status replaced it. At most
+:data:`MAX_WRITING` writes are under way at once, and a writer takes its pod's status only
+when its turn comes, as Kubernetes' status manager (one goroutine writing the latest status
+of each pod in turn) does: in a burst of pods, a pod whose containers started before its
+``Pending`` status was sent is reported ``Running`` at once, the API is asked half as many
+writes, and the kubelet's other requests (its pods' tokens and ConfigMaps, on the way to
+starting their containers) are not queued behind status writes.
 
 A status is written through ``pods/<name>/status`` as a JSON patch that first tests
 ``metadata.uid`` (a pod deleted and created again under the same name never gets its
@@ -33,6 +39,8 @@ log = logging.getLogger(__name__)
 
 RETRY_INITIAL: Final = 0.5
 RETRY_MAX: Final = 10.0
+#: Status writes under way at once (see the module docstring).
+MAX_WRITING: Final = 4
 
 Obj = dict[str, Any]
 
@@ -59,6 +67,7 @@ class StatusManager:
         #: Pods whose writer runs.
         self._writing: set[str] = set()
         self._idle = asyncio.Condition()
+        self._turns = asyncio.Semaphore(MAX_WRITING)
         #: How many statuses were actually written (for tests and statistics).
         self.writes = 0
 
@@ -98,29 +107,35 @@ class StatusManager:
         """Send the pod's latest status until none is left (see the module docstring)."""
         delay = RETRY_INITIAL
         try:
-            while (item := self._pending.pop(uid, None)) is not None:
-                pod, status = item
-                self._sent[uid] = status
-                try:
-                    await self._patch(pod, status)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as err:  # the API is unreachable or failed: try again
-                    self._sent.pop(uid, None)
-                    self._pending.setdefault(uid, item)
-                    meta = pod["metadata"]
-                    log.warning(
-                        "writing the status of %s/%s failed, retrying in %.1fs: %s",
-                        meta["namespace"],
-                        meta["name"],
-                        delay,
-                        err,
-                        exc_info=not isinstance(err, errors.StatusError | TransportError),
-                    )
-                    await self._sleep(delay)
-                    delay = min(delay * 2, RETRY_MAX)
-                    continue
-                delay = RETRY_INITIAL
+            while True:
+                async with self._turns:
+                    # The status to send is the latest when the turn comes, not when it was set.
+                    item = self._pending.pop(uid, None)
+                    if item is None:
+                        return
+                    pod, status = item
+                    self._sent[uid] = status
+                    try:
+                        await self._patch(pod, status)
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as err:  # the API is unreachable or failed: try again
+                        self._sent.pop(uid, None)
+                        self._pending.setdefault(uid, item)
+                        meta = pod["metadata"]
+                        log.warning(
+                            "writing the status of %s/%s failed, retrying in %.1fs: %s",
+                            meta["namespace"],
+                            meta["name"],
+                            delay,
+                            err,
+                            exc_info=not isinstance(err, errors.StatusError | TransportError),
+                        )
+                    else:
+                        delay = RETRY_INITIAL
+                        continue
+                await self._sleep(delay)  # not holding a turn
+                delay = min(delay * 2, RETRY_MAX)
         finally:
             self._writing.discard(uid)
             async with self._idle:

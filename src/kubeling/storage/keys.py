@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 
 from kubeling.storage.errors import InvalidContinueError, InvalidKeyError, ValueTooLargeError
 from kubeling.storage.interface import MAX_KEY_BYTES, MAX_VALUE_BYTES
@@ -24,6 +25,9 @@ __all__ = [
 ]
 
 _TOKEN_VERSION = "meta.k8s.io/v1"
+#: A control character: C0 or DEL (one regex search, not a call per character: every read
+#: and write checks its key).
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 def check_key(key: str) -> None:
@@ -33,7 +37,7 @@ def check_key(key: str) -> None:
     """
     if not isinstance(key, str) or not key.startswith("/"):
         raise InvalidKeyError(f"key must be a string starting with '/': {key!r}")
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in key):
+    if _CONTROL.search(key):
         raise InvalidKeyError(f"key contains a control character: {key!r}")
     try:
         size = len(key.encode("utf-8"))

@@ -16,6 +16,7 @@ from kubeling.client.events import (
     EventCorrelator,
     object_reference,
 )
+from kubeling.client.ratelimit import TokenBucket
 from kubeling.client.rest import PatchType, TransportError
 
 Obj = dict[str, Any]
@@ -293,3 +294,25 @@ async def test_a_full_queue_drops_new_events(caplog: pytest.LogCaptureFixture) -
     # One line for the first drop, not one per Event.
     assert caplog.text.count("event dropped") == 1
     assert "(1 dropped so far): Pulled m1000" in caplog.text
+
+
+async def test_a_rate_limited_broadcaster_waits_for_a_token_before_each_write() -> None:
+    """As the kubelet's event client (eventRecordQPS, eventBurst): a burst at once, then the
+    rate. The bucket's clock stands still here, so each write past the burst waits longer."""
+    waits: list[float] = []
+
+    class Bucket(TokenBucket):
+        def reserve(self) -> float:
+            waits.append(super().reserve())
+            return waits[-1]
+
+    sink, clock = FakeSink(), Clock()
+    broadcaster = EventBroadcaster(
+        sink, now=clock, retry_sleep=0.001, rate=Bucket(1000.0, 2, now=lambda: 0.0)
+    )
+    recorder = broadcaster.new_recorder("kubelet")
+    for reason in ("Pulled", "Created", "Started", "Killing"):
+        recorder.event(POD, NORMAL, reason, "m")
+    await _flush(broadcaster)
+    assert len(sink.events) == 4
+    assert waits == [0.0, 0.0, pytest.approx(0.001), pytest.approx(0.002)]

@@ -7,7 +7,8 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from kubeling.kubelet.pod_lifecycle import SyncResult
-from kubeling.kubelet.pod_workers import PodState, PodWorkers
+from kubeling.kubelet.pod_workers import PodState, PodWorkers, wakes_worker
+from kubeling.kubelet.runtime.interface import ContainerEvent
 from tests.unit.kubelet.builders import pod
 
 Obj = dict[str, Any]
@@ -220,3 +221,10 @@ async def test_a_worker_keeps_no_attribute_dictionary() -> None:
         workers.update(pod("web"))
         assert not hasattr(workers.workers["uid-1"], "__dict__")
         workers.remove(pod("web"))
+
+
+def test_only_an_exit_wakes_the_worker() -> None:
+    """A start comes from the worker's own sync, which looks at the runtime again anyway."""
+    exited = ContainerEvent("c", "s", "uid-1", "exited")
+    assert wakes_worker(exited)
+    assert not wakes_worker(ContainerEvent("c", "s", "uid-1", "started"))

@@ -270,6 +270,19 @@ async def test_the_kubelet_reports_a_simulated_pod_running_and_ready() -> None:
     assert recorder.reasons.count("Started") == 2
 
 
+async def test_a_sync_that_starts_a_pod_computes_its_status_twice() -> None:
+    """Pending before the actions, Running after them; actions that then change nothing and
+    record no reason leave that last status as it is."""
+    runtime = SimulatedRuntime(SimulationOptions(start_delay=0))
+    recorder, statuses = Recorder(), Statuses()
+    life = lifecycle(runtime, recorder, statuses)
+    body = pod("web")
+    await life.sync(body, {})
+    assert [s["phase"] for s in statuses.set] == ["Pending", "Running"]
+    await life.sync(body, {})  # nothing to do: the status is computed once more
+    assert [s["phase"] for s in statuses.set] == ["Pending", "Running", "Running"]
+
+
 async def test_unready_pods_and_crash_loops_go_through_the_kubelet_logic() -> None:
     runtime = SimulatedRuntime(SimulationOptions(start_delay=0, exit_after=0.01, exit_code=1))
     recorder, statuses = Recorder(), Statuses()

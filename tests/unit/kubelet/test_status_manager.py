@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kubeling.api import errors
-from kubeling.kubelet.status_manager import StatusManager
+from kubeling.kubelet.status_manager import MAX_WRITING, StatusManager
 
 Obj = dict[str, Any]
 
@@ -25,10 +25,12 @@ class FakePods:
         self.gate = asyncio.Event()
         self.gate.set()
         self.fail: list[Exception] = []
+        #: The uid of each pod name (the patch tests it).
+        self.uids = {"web": "u1"}
 
     async def patch(self, name: str, body: list[Obj], **options: Any) -> Obj:
         assert options["subresource"] == "status"
-        assert body[0] == {"op": "test", "path": "/metadata/uid", "value": "u1"}
+        assert body[0] == {"op": "test", "path": "/metadata/uid", "value": self.uids[name]}
         await self.gate.wait()
         if self.fail:
             raise self.fail.pop(0)
@@ -118,3 +120,25 @@ async def test_a_finished_pod_is_deleted_only_after_its_last_status_is_written()
         await deleting
     assert pods.patched == [{"phase": "Succeeded"}]
     assert pods.deleted == ["web"]
+
+
+async def test_a_status_is_taken_when_its_turn_comes() -> None:
+    """With every turn taken, a pod's status set twice meanwhile is sent once: the latest."""
+    pods = FakePods()
+    pods.gate.clear()
+    manager = StatusManager(pods)  # type: ignore[arg-type]
+    others = [pod(f"other-{n}") for n in range(MAX_WRITING)]
+    for n, other in enumerate(others):
+        other["metadata"]["name"] = f"other-{n}"
+        pods.uids[f"other-{n}"] = f"other-{n}"
+    async with asyncio.TaskGroup() as group:
+        manager.start(group)
+        for other in others:
+            manager.set_status(other, {"phase": "Pending"})
+        await asyncio.sleep(0)  # each takes a turn and waits at the gate
+        manager.set_status(pod(), {"phase": "Pending"})
+        await asyncio.sleep(0.01)
+        manager.set_status(pod(), {"phase": "Running"})
+        pods.gate.set()
+        await manager.wait_written("u1")
+    assert pods.patched == [{"phase": "Pending"}] * MAX_WRITING + [{"phase": "Running"}]

@@ -40,6 +40,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
+from kubeling.api.managedfields.memo import Memo
 from kubeling.api.schema import (
     FIELDS_V1,
     JSON,
@@ -201,7 +202,24 @@ def render_path(path: Path) -> str:
 
 
 def to_fields_v1(fs: FieldSet) -> dict[str, Any]:
-    """The FieldsV1 JSON object of a set."""
+    """The FieldsV1 JSON object of a set (a new one: the caller may change it)."""
+    text = _ENCODED.get(fs)
+    if text is None:
+        text = _KEY_DUMP(_build_fields_v1(fs))
+        _ENCODED.put(fs, text)
+    value: dict[str, Any] = json.loads(text)
+    return value
+
+
+# Memos of the FieldsV1 last encoded and decoded (see kubeling.api.managedfields.memo): as
+# JSON text, which the C decoder turns into a new tree faster than a copy is made.
+_ENCODED: Memo[FieldSet, str] = Memo(64)
+_DECODED: Memo[str, tuple[FieldSet, bool]] = Memo(64)
+# Not sorted: the order of a FieldsV1 object's keys tells whether it is canonical.
+_KEY_DUMP = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _build_fields_v1(fs: FieldSet) -> dict[str, Any]:
     root: dict[str, Any] = {}
     with_children = fs.prefixes()
     for path in fs.paths:
@@ -255,6 +273,18 @@ def decode_fields_v1(fields: dict[str, Any]) -> tuple[FieldSet, bool]:
     That form: keys spelled canonically, ``.`` first where present (with ``{}``, in a node
     that has children), the other keys in the set's order, no ``.`` where nothing follows.
     """
+    try:
+        text = _KEY_DUMP(fields)
+    except (TypeError, ValueError):
+        return _decode_fields_v1(fields)  # not JSON: the walk says what is wrong
+    found = _DECODED.get(text)
+    if found is None:
+        found = _decode_fields_v1(fields)
+        _DECODED.put(text, found)
+    return found
+
+
+def _decode_fields_v1(fields: dict[str, Any]) -> tuple[FieldSet, bool]:
     out: set[Path] = set()
     canonical = True
 
@@ -540,21 +570,129 @@ class Comparison:
 
 
 def compare(old: Any, new: Any, type: Object | None) -> Comparison:
-    """The member-level difference between two objects of one type."""
-    old_set = from_object(old, type) if old is not None else FieldSet()
-    new_set = from_object(new, type)
+    """The member-level difference between two objects of one type.
+
+    Walks the two objects together and passes over every field whose value is the same in
+    both (most of an object, on a status write): its members are the same paths in both and
+    none differs. A field that differs and is a non-empty object on both sides (never a member
+    itself) is walked the same way; anything else that differs (lists, scalars, a member
+    object, a change of kind) is compared whole, by :func:`_compare_whole`.
+    """
+    shape = _shape(type) if type is not None else _DEDUCED
+    if not (isinstance(old, dict) and isinstance(new, dict)) or shape.kind not in _OBJECTS:
+        return _compare_whole(old, new, shape, (), member_old=False, member_new=False)
+    added: set[Path] = set()
+    removed: set[Path] = set()
+    modified: set[Path] = set()
+    _compare_objects(old, new, shape, (), added, removed, modified)
+    return Comparison(
+        FieldSet(frozenset(added)), FieldSet(frozenset(removed)), FieldSet(frozenset(modified))
+    )
+
+
+_OBJECTS: frozenset[str] = frozenset(("struct", "map", "deduced"))
+
+
+def _compare_objects(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    shape: _Shape,
+    prefix: Path,
+    added: set[Path],
+    removed: set[Path],
+    modified: set[Path],
+) -> None:
+    """Add the differences below ``prefix`` of two objects walked by ``shape`` (an object's)."""
+    for name, new_child in new.items():
+        child_shape, declared = _child(shape, name)
+        path = (*prefix, "f:" + name)
+        if name not in old:
+            _walk(new_child, child_shape, path, added)
+            if not declared or new_child is None or new_child == {}:
+                added.add(path)
+            continue
+        old_child = old[name]
+        if _same(old_child, new_child):
+            continue
+        if (
+            declared
+            and child_shape.kind in _OBJECTS
+            and isinstance(old_child, dict)
+            and isinstance(new_child, dict)
+            and old_child
+            and new_child
+        ):
+            _compare_objects(old_child, new_child, child_shape, path, added, removed, modified)
+            continue
+        whole = _compare_whole(
+            old_child,
+            new_child,
+            child_shape,
+            path,
+            member_old=not declared or old_child is None or old_child == {},
+            member_new=not declared or new_child is None or new_child == {},
+        )
+        added |= whole.added.paths
+        removed |= whole.removed.paths
+        modified |= whole.modified.paths
+    for name, old_child in old.items():
+        if name not in new:
+            child_shape, declared = _child(shape, name)
+            path = (*prefix, "f:" + name)
+            _walk(old_child, child_shape, path, removed)
+            if not declared or old_child is None or old_child == {}:
+                removed.add(path)
+
+
+def _compare_whole(
+    old: Any, new: Any, shape: _Shape, prefix: Path, *, member_old: bool, member_new: bool
+) -> Comparison:
+    """The difference of the values at ``prefix`` (``old`` None: absent), from their whole
+    member sets; ``member_old``/``member_new``: whether ``prefix`` itself is a member of each
+    by its parent's rule (a field that is not declared, null or empty)."""
+    old_paths: set[Path] = set()
+    new_paths: set[Path] = set()
+    if old is not None or prefix:
+        _walk(old, shape, prefix, old_paths)
+    _walk(new, shape, prefix, new_paths)
+    if member_old:
+        old_paths.add(prefix)
+    if member_new:
+        new_paths.add(prefix)
+    new_set = FieldSet(frozenset(new_paths))
     with_children = new_set.prefixes()
+    depth = len(prefix)
     old_values, new_values = _Values(old), _Values(new)
     modified = frozenset(
         p
-        for p in old_set.paths & new_set.paths
-        if p not in with_children and old_values.at(p) != new_values.at(p)
+        for p in old_paths & new_paths
+        if p not in with_children and old_values.at(p[depth:]) != new_values.at(p[depth:])
     )
     return Comparison(
-        added=new_set.difference(old_set),
-        removed=old_set.difference(new_set),
+        added=FieldSet(frozenset(new_paths - old_paths)),
+        removed=FieldSet(frozenset(old_paths - new_paths)),
         modified=FieldSet(modified),
     )
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether ``a`` and ``b`` are the same JSON value down to their scalars' types: Python
+    holds 1, 1.0 and True equal (and 0.0 and -0.0), but they name list items differently."""
+    return bool(a == b) and _same_types(a, b)
+
+
+def _same_types(a: Any, b: Any) -> bool:
+    """For ``a == b``: whether every scalar in them has the same type (and spelling) in both."""
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is dict:
+        return all(_same_types(value, b[key]) for key, value in a.items())
+    if kind is list:
+        return all(map(_same_types, a, b))
+    if kind is float:
+        return a == a and repr(a) == repr(b)  # NaN is never the same; -0.0 is not 0.0
+    return True
 
 
 class _Values:
@@ -562,22 +700,46 @@ class _Values:
 
     A path's value is its parent's value stepped into, so remembering every
     prefix's value turns a walk from the root per path (with a scan of each
-    list on the way) into one step per path. ``obj`` must not change meanwhile.
+    list on the way) into one step per path; the items of a map-type list are
+    named once per list, not once per lookup. ``obj`` must not change meanwhile.
     """
 
-    __slots__ = ("_found",)
+    __slots__ = ("_found", "_named")
 
     def __init__(self, obj: Any) -> None:
         self._found: dict[Path, Any] = {(): obj}
+        #: (a list's path, the key fields) → each item name → the index of its first item.
+        self._named: dict[tuple[Path, tuple[str, ...]], dict[str | None, int]] = {}
 
     def at(self, path: Path) -> Any:
         """``get_value(obj, path)``."""
         found = self._found.get(path, _MISSING)
         if found is _MISSING:
-            parent = self.at(path[:-1])
-            found = _MISSING if parent is _MISSING else _step(parent, path[-1])[1]
+            parent_path = path[:-1]
+            parent = self.at(parent_path)
+            element = path[-1]
+            if parent is _MISSING:
+                found = _MISSING
+            elif element[:2] == "k:" and isinstance(parent, list):
+                found = self._item(parent_path, parent, element)
+            else:
+                found = _step(parent, element)[1]
             self._found[path] = found
         return found
+
+    def _item(self, path: Path, items: list[Any], element: str) -> Any:
+        """``_step(items, element)`` for a map-type item, from the list's names."""
+        keys = tuple(_element_value(element[2:]))
+        named = self._named.get((path, keys))
+        if named is None:
+            named = {}
+            for index, item in enumerate(items):
+                named.setdefault(_key_element(item, keys), index)
+            self._named[(path, keys)] = named
+        index = named.get(element, -1)
+        if index >= 0:
+            return items[index]
+        return _step(items, element)[1]  # an item named by a key's default
 
 
 # --- reading and editing objects by path ---------------------------------------
