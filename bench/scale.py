@@ -59,6 +59,7 @@ import gc
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -167,6 +168,33 @@ class Observed:
 
     pods: dict[str, PodState] = field(default_factory=dict)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Nodes whose Ready condition is not True now, the most at once, and how often one
+    #: turned so (a node whose Lease lags its grace period turns Unknown and its pods unready).
+    unready_nodes: set[str] = field(default_factory=set)
+    most_unready_nodes: int = 0
+    node_unready_transitions: int = 0
+
+    def node_event(self, kind: str, node: dict[str, Any]) -> None:
+        name = node["metadata"]["name"]
+        conditions = (node.get("status") or {}).get("conditions") or []
+        ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+        if kind == "DELETED" or ready:
+            self.unready_nodes.discard(name)
+        elif name not in self.unready_nodes:
+            self.unready_nodes.add(name)
+            self.node_unready_transitions += 1
+            self.most_unready_nodes = max(self.most_unready_nodes, len(self.unready_nodes))
+
+    def readiness(self) -> str:
+        """What stands between the pods and full strength, for a report."""
+        live = [p for p in self.pods.values() if not p.deleting]
+        unready = [p for p in live if not p.ready]
+        return (
+            f"pods={len(live)} unready={len(unready)} "
+            f"on_nodes={len({p.node for p in unready})} unbound={sum(not p.node for p in live)}; "
+            f"nodes not Ready now={len(self.unready_nodes)} most={self.most_unready_nodes} "
+            f"transitions={self.node_unready_transitions}"
+        )
 
     def healthy(self, failed_nodes: set[str]) -> int:
         return sum(
@@ -365,6 +393,16 @@ async def _create_deployments(
     return len(bodies)
 
 
+async def _wait_or_report(
+    observed: Observed, condition: Callable[[], bool], *, within: float, what: str
+) -> None:
+    """As ``_wait_until``, but a miss is reported and the stage goes on measuring."""
+    try:
+        await _wait_until(observed, condition, within=within, what=what)
+    except RuntimeError as missed:
+        print(f"  MISSED {missed}: {observed.readiness()}", flush=True)
+
+
 async def _create_latency_pods(
     client: ApiClient, count: int, qps: float, namespaces: list[str], toleration: int | None
 ) -> None:
@@ -432,7 +470,8 @@ async def _measure(
         probe = ApiProbe(client, namespaces, observed)
         rss = RssSampler(pids)
         watch = _watch_forever(client, PODS, _pod_event(observed), label_selector=f"{LABEL}=true")
-        async with _background(watch, probe.run(), rss.run()):
+        node_watch = _watch_forever(client, NODES, observed.node_event)
+        async with _background(watch, node_watch, probe.run(), rss.run()):
             await asyncio.sleep(1.0)
             cpu_before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
             started = time.perf_counter()
@@ -457,10 +496,10 @@ async def _measure(
                 "CPU seconds meanwhile: " + " ".join(f"{n}={v:.1f}" for n, v in cpu.items()),
                 flush=True,
             )
-            await _wait_until(
+            await _wait_or_report(
                 observed,
                 lambda: observed.healthy(set()) >= pods,
-                within=300,
+                within=300 + pods / 500,
                 what=f"{pods} pods Ready",
             )
             states = list(observed.pods.values())
@@ -478,7 +517,7 @@ async def _measure(
                 client, latency_pods, args.latency_qps, namespaces, args.toleration_seconds
             )
             total = pods + latency_pods
-            await _wait_until(
+            await _wait_or_report(
                 observed,
                 lambda: observed.healthy(set()) >= total,
                 within=300,
@@ -516,6 +555,7 @@ async def _measure(
             f"  store: bytes={_store_bytes(server)} objects={objects}",
             flush=True,
         )
+        print(f"  readiness at the end: {observed.readiness()}", flush=True)
         if fail_text:
             print(fail_text, flush=True)
         kubeling_rss = sum(v for n, v in rss.peak.items() if n != "bench")
@@ -597,12 +637,26 @@ def _stage(name: str, args: argparse.Namespace) -> None:
                 )
                 took = time.perf_counter() - began
                 print(f"  {nodes} nodes registered and running in {took:.1f} s", flush=True)
-                asyncio.run(_measure(server, simulate, pids, nodes, pods, args))
-            for log in ("controller-manager.log", "scheduler.log", "simulate.log"):
-                lines = (root / log).read_text().splitlines()
-                interesting = [line for line in lines if re.search(r"ERROR|Traceback", line)]
-                if interesting:
-                    print(f"  {log} (errors, last 10):", *interesting[-10:], sep="\n    ")
+                try:
+                    asyncio.run(_measure(server, simulate, pids, nodes, pods, args))
+                finally:
+                    _report_logs(root, args.log_dir)
+
+
+def _report_logs(root: Path, keep_in: str) -> None:
+    """The last errors of each component; every log copied to ``keep_in`` if given."""
+    for log in ("controller-manager.log", "scheduler.log", "simulate.log"):
+        lines = (root / log).read_text().splitlines()
+        interesting = [line for line in lines if re.search(r"ERROR|Traceback", line)]
+        interesting = [line for line in interesting if "event dropped" not in line]
+        if interesting:
+            print(f"  {log} (errors, last 10):", *interesting[-10:], sep="\n    ")
+    if keep_in:
+        target = Path(keep_in)
+        target.mkdir(parents=True, exist_ok=True)
+        for path in root.glob("*.log"):
+            shutil.copy(path, target / path.name)
+        print(f"  logs kept in {target}", flush=True)
 
 
 def main() -> None:
@@ -633,6 +687,7 @@ def main() -> None:
         help="one-replica Deployments measured after saturation (default: nodes, at least 500)",
     )
     parser.add_argument("--latency-qps", type=float, default=5.0, help="their creation rate")
+    parser.add_argument("--log-dir", default="", help="copy the components' logs here at the end")
     args = parser.parse_args()
     print(f"command: {' '.join([os.path.basename(sys.executable), *sys.argv])}", flush=True)
     for name in args.stage.split(","):
