@@ -1,7 +1,7 @@
 """``kubeling simulate``: 20 simulated nodes register and stay Ready with their Leases, a
 Deployment of 40 replicas scheduled by the real scheduler runs on them (kubectl shows the pods
 Running, the nodes Ready), and failed nodes go NotReady through the node lifecycle controller
-(its grace period shortened) and come back."""
+(its grace period shortened), their pods turn not Ready, and nodes and pods come back."""
 
 from __future__ import annotations
 
@@ -122,6 +122,15 @@ def _check_failures(server: RunningServer, simulate: subprocess.Popen[str]) -> N
     assert ready["status"] == "Unknown"
     assert ready["reason"] == "NodeStatusUnknown"
 
+    # The node lifecycle controller marks their pods not Ready, as Kubernetes does.
+    eventually(
+        lambda: _unready_pods(server),
+        accept=lambda unready: unready and set(unready.values()) <= failed,
+        within=60,
+        what="the failed nodes' pods not Ready",
+        every=0.5,
+    )
+
     simulate.send_signal(signal.SIGUSR2)
     eventually(
         not_ready,
@@ -130,6 +139,26 @@ def _check_failures(server: RunningServer, simulate: subprocess.Popen[str]) -> N
         what="the failed nodes Ready again",
         every=0.5,
     )
+    # Their kubelets' statuses did not change meanwhile: the status manager's reconcile sends
+    # them again because the API lost their conditions, and the pods are Ready again.
+    eventually(
+        lambda: _unready_pods(server),
+        accept=lambda unready: not unready,
+        within=60,
+        what="every pod Ready again",
+        every=0.5,
+    )
+
+
+def _unready_pods(server: RunningServer) -> dict[str, str]:
+    """The Deployment's pods whose Ready condition is not True, and their nodes."""
+    pods = server.kubectl_json("get", "pods", "-l", "app=web")
+    unready = {}
+    for pod in pods["items"]:  # type: ignore[attr-defined]
+        conditions = {c["type"]: c["status"] for c in pod["status"].get("conditions") or []}
+        if conditions.get("Ready") != "True":
+            unready[pod["metadata"]["name"]] = pod["spec"].get("nodeName", "")
+    return unready
 
 
 def test_simulated_nodes_run_a_deployment_and_fail(tmp_path: Path) -> None:

@@ -302,7 +302,7 @@ class Kubelet:
             async with asyncio.TaskGroup() as group:
                 if self._owns_events:
                     group.create_task(self.events.run(), name="kubelet-events")
-                self.statuses.start(group)
+                self.statuses.start(group, api_pod=self._api_pod)
                 await self._register()
                 group.create_task(self._report_status(), name="kubelet-node-status")
                 group.create_task(self.lease.run(), name="kubelet-lease")
@@ -342,6 +342,11 @@ class Kubelet:
             if self.config.stop_pods_on_exit:
                 await self._stop_all_containers()
             await self.runtime.close()
+
+    def _api_pod(self, uid: str) -> Mapping[str, Any] | None:
+        """The API's latest copy of a pod this kubelet runs (its worker's), if any."""
+        worker = self.workers.workers.get(uid) if self.workers is not None else None
+        return worker.pod if worker is not None else None
 
     def _container_event(self, event: ContainerEvent) -> None:
         """A container exited: its pod's worker looks at once (see ``wakes_worker``)."""

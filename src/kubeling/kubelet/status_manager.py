@@ -21,12 +21,20 @@ before anything was sent, what the API has). A pod that is gone or replaced (404
 not an error: there is nobody left to report to. A pod the kubelet has finished with and that is
 being deleted is removed from the API with grace period 0, with a uid precondition, once its
 last status is written (:meth:`StatusManager.wait_written`), as the kubelet does.
+
+Others may write a pod's conditions too: the node lifecycle controller marks the pods of a node
+whose Lease lapsed not Ready. When the node is back, the kubelet's status is unchanged, so it
+would never be sent again; as Kubernetes' status manager reconciles a pod whose status in the
+API differs from the one it keeps (``needsReconcile``), a status whose conditions the API no
+longer has is sent again, once the kubelet's own write has had :data:`RECONCILE_AFTER` seconds
+to come back through the watch (so an echo that is merely late is not taken for an overwrite).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
@@ -41,6 +49,9 @@ RETRY_INITIAL: Final = 0.5
 RETRY_MAX: Final = 10.0
 #: Status writes under way at once (see the module docstring).
 MAX_WRITING: Final = 4
+#: Seconds after a write before the API's copy of the pod is expected to show it (Kubernetes'
+#: status manager reconciles on a 10 s period).
+RECONCILE_AFTER: Final = 10.0
 
 Obj = dict[str, Any]
 
@@ -54,14 +65,20 @@ class StatusManager:
         pods: ResourceClient,
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        reconcile_period: float = RECONCILE_AFTER,
     ) -> None:
         self.pods = pods
         self._sleep = sleep
+        self._clock = clock
+        self._reconcile_period = reconcile_period
         self._group: asyncio.TaskGroup | None = None
         #: The status last set per pod uid: what the kubelet reports, sent or not.
         self._latest: dict[str, Obj] = {}
         #: The status last sent (or being sent) per pod uid; absent when unknown.
         self._sent: dict[str, Obj] = {}
+        #: When each of those was sent (``clock``).
+        self._sent_at: dict[str, float] = {}
         #: What is still to be sent: the pod (for its name) and its status.
         self._pending: dict[str, tuple[Mapping[str, Any], Obj]] = {}
         #: Pods whose writer runs.
@@ -71,9 +88,27 @@ class StatusManager:
         #: How many statuses were actually written (for tests and statistics).
         self.writes = 0
 
-    def start(self, group: asyncio.TaskGroup) -> None:
-        """Run the writers in ``group`` from now on."""
+    def start(
+        self,
+        group: asyncio.TaskGroup,
+        *,
+        api_pod: Callable[[str], Mapping[str, Any] | None] | None = None,
+    ) -> None:
+        """Run the writers in ``group`` from now on; with ``api_pod`` (a pod uid → the API's
+        latest copy of that pod, as the kubelet's watch has it), also check every
+        ``reconcile_period`` seconds whether the API lost what was sent (see the module
+        docstring), as Kubernetes' status manager does in ``syncBatch``."""
         self._group = group
+        if api_pod is not None:
+            group.create_task(self._reconcile_every(api_pod), name="pod status reconcile")
+
+    async def _reconcile_every(self, api_pod: Callable[[str], Mapping[str, Any] | None]) -> None:
+        while True:
+            await asyncio.sleep(self._reconcile_period)
+            for uid, status in list(self._latest.items()):
+                pod = api_pod(uid)
+                if pod is not None and uid not in self._writing and status == self._sent.get(uid):
+                    self.set_status(pod, status)  # writes only if the API lost it
 
     def previous(self, pod: Mapping[str, Any]) -> Obj:
         """The status the kubelet set last for ``pod``, or the API's."""
@@ -88,7 +123,7 @@ class StatusManager:
         uid = pod["metadata"]["uid"]
         self._latest[uid] = status
         known = self._sent.get(uid) if uid in self._sent else (pod.get("status") or {})
-        if status == known:
+        if status == known and not self._overwritten(uid, pod):
             self._pending.pop(uid, None)  # a status set in between is no longer news
             return
         self._pending[uid] = (pod, status)
@@ -97,6 +132,15 @@ class StatusManager:
                 raise RuntimeError("StatusManager.start() was not called")
             self._writing.add(uid)
             self._group.create_task(self._write(uid), name=f"pod status {uid}")
+
+    def _overwritten(self, uid: str, pod: Mapping[str, Any]) -> bool:
+        """Whether the API's copy of ``pod`` lost the conditions last sent for it, someone
+        else having written them since (see the module docstring)."""
+        sent = self._sent.get(uid)
+        sent_at = self._sent_at.get(uid)
+        if sent is None or sent_at is None or self._clock() - sent_at < RECONCILE_AFTER:
+            return False
+        return (pod.get("status") or {}).get("conditions") != sent.get("conditions")
 
     async def wait_written(self, uid: str) -> None:
         """Until nothing set for the pod ``uid`` is left to send."""
@@ -115,6 +159,7 @@ class StatusManager:
                         return
                     pod, status = item
                     self._sent[uid] = status
+                    self._sent_at[uid] = self._clock()
                     try:
                         await self._patch(pod, status)
                     except asyncio.CancelledError:
@@ -185,3 +230,4 @@ class StatusManager:
         self._pending.pop(uid, None)
         self._latest.pop(uid, None)
         self._sent.pop(uid, None)
+        self._sent_at.pop(uid, None)

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from kubeling.api import errors
-from kubeling.kubelet.status_manager import MAX_WRITING, StatusManager
+from kubeling.kubelet.status_manager import MAX_WRITING, RECONCILE_AFTER, StatusManager
+from tests.support.waiting import eventually
 
 Obj = dict[str, Any]
 
@@ -142,3 +143,64 @@ async def test_a_status_is_taken_when_its_turn_comes() -> None:
         pods.gate.set()
         await manager.wait_written("u1")
     assert pods.patched == [{"phase": "Pending"}] * MAX_WRITING + [{"phase": "Running"}]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_conditions_someone_else_overwrote_are_sent_again_once_the_echo_had_time() -> None:
+    """The node lifecycle controller marked the pod not Ready while its node's Lease lapsed;
+    the kubelet's own status did not change, so only the comparison with the API's copy
+    (``needsReconcile``) sends it again."""
+    pods, clock = FakePods(), Clock()
+    manager = StatusManager(pods, clock=clock)  # type: ignore[arg-type]
+    ready = {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}
+    marked = {"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}]}
+    async with asyncio.TaskGroup() as group:
+        manager.start(group)
+        manager.set_status(pod(), ready)
+        await manager.wait_written("u1")
+        clock.now += RECONCILE_AFTER - 1  # a late echo of an older status: not an overwrite
+        manager.set_status(pod(status=marked), ready)
+        await manager.wait_written("u1")
+        assert pods.patched == [ready]
+        clock.now += 2
+        manager.set_status(pod(status=ready), ready)  # the API shows what was sent: nothing
+        await manager.wait_written("u1")
+        assert pods.patched == [ready]
+        manager.set_status(pod(status=marked), ready)  # overwritten: sent again
+        await manager.wait_written("u1")
+    assert pods.patched == [ready, ready]
+
+
+class _Done(Exception):
+    pass
+
+
+async def test_the_periodic_reconcile_sends_again_what_the_api_lost() -> None:
+    """No pod sync is needed: every period the manager compares the API's copies (what the
+    kubelet's watch has) with what it sent, as Kubernetes' ``syncBatch``."""
+    pods, clock = FakePods(), Clock()
+    manager = StatusManager(pods, clock=clock, reconcile_period=0.01)  # type: ignore[arg-type]
+    ready = {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}
+    marked = {"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}]}
+    api = {"u1": pod(status=ready)}
+    try:
+        async with asyncio.TaskGroup() as group:
+            manager.start(group, api_pod=api.get)
+            manager.set_status(pod(), ready)
+            await manager.wait_written("u1")
+            clock.now += RECONCILE_AFTER + 1
+            await asyncio.sleep(0.05)  # several periods: the API has what was sent
+            assert pods.patched == [ready]
+            api["u1"] = pod(status=marked)
+            await eventually(lambda: len(pods.patched) == 2, within=5, what="a second write")
+            raise _Done
+    except* _Done:
+        pass
+    assert pods.patched == [ready, ready]
