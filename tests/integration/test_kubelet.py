@@ -29,6 +29,7 @@ from kubeling.kubelet.backoff import Backoff
 from kubeling.kubelet.runtime.crilog import parse_record
 from kubeling.kubelet.runtime.process import ProcessRuntime
 from kubeling.kubelet.runtime.records import process_alive
+from tests.support import waiting
 from tests.support.cluster import RunningServer, running_server
 from tests.support.mounts import detach_all_under, mounts_under
 from tests.support.processes import wait_all_gone
@@ -146,15 +147,9 @@ async def _no_sandboxes(runtime: ProcessRuntime) -> bool:
 async def eventually(
     check: Callable[[], Awaitable[T]], message: str, *, seconds: float = 30.0
 ) -> T:
-    """Poll ``check`` until it returns something true; fail with ``message`` after a while."""
-    deadline = time.monotonic() + seconds
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = await check()
-        if last:
-            return last
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{message} (last: {last!r})")
+    """Poll ``check`` until it returns something true; fail with ``message`` after a while
+    (the kubelet tests' spelling of the shared :func:`tests.support.waiting.eventually`)."""
+    return await waiting.eventually(check, within=seconds, what=message)
 
 
 def pod_body(

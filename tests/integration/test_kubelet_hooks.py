@@ -187,8 +187,13 @@ async def test_a_failed_post_start_hook_kills_and_restarts_the_container(
         f"\"poststart_default({uid})\" failed - error: command 'sh -c echo nope; exit 3' "
         'exited with 3: , message: "nope\\n"'
     )
-    killing = [e["message"] for e in await pod_events(client, "poststart")]
-    assert "FailedPostStartHook" in killing
+
+    async def killing() -> list[str]:
+        events = await pod_events(client, "poststart")
+        return [e["message"] for e in events if e["reason"] == "Killing"]
+
+    # The Killing Event is written after the FailedPostStartHook one, in the background.
+    assert "FailedPostStartHook" in await eventually(killing, "no Killing event")
 
     async def restarted() -> Obj | None:
         pod = await get_pod(client, "poststart")

@@ -32,6 +32,7 @@ from kubeling.client.resources import (
 )
 from kubeling.scheduler.api_effects import ApiSideEffects
 from kubeling.scheduler.server import LeadershipLostError, SchedulerOptions, run_scheduler
+from tests.support import waiting
 from tests.support.cluster import RunningServer, running_server
 
 NS = "default"
@@ -152,13 +153,9 @@ class Cluster:
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], within: float = 30) -> None:
-    """Poll ``check`` until it holds; fail after ``within`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not await check():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.1)
+    """Poll ``check`` until it holds; fail after ``within`` seconds (the shared
+    :func:`tests.support.waiting.eventually`)."""
+    await waiting.eventually(check, within=within, what="the condition")
 
 
 @contextlib.asynccontextmanager
@@ -537,7 +534,15 @@ async def test_scheduler_command(server: RunningServer) -> None:
             assert await cluster.wait_bound("web") == "node-1"
     finally:
         process.send_signal(signal.SIGINT)
-        _, stderr = await asyncio.wait_for(process.communicate(), 15)
+        try:
+            _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        except TimeoutError:
+            process.kill()
+            _, stderr = await process.communicate()
+            # Whatever failed above stays in the traceback as this one's context.
+            raise AssertionError(
+                f"the scheduler did not stop on SIGINT within 30 s: {stderr.decode()[-3000:]}"
+            ) from None
     assert process.returncode == 130, stderr.decode()
 
 
