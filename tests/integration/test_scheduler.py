@@ -536,13 +536,13 @@ async def test_scheduler_command(server: RunningServer) -> None:
         process.send_signal(signal.SIGINT)
         try:
             _, stderr = await asyncio.wait_for(process.communicate(), 30)
-        except TimeoutError:
+        except TimeoutError as timeout:
             process.kill()
             _, stderr = await process.communicate()
-            # Whatever failed above stays in the traceback as this one's context.
+            # Whatever failed above stays in the traceback as the context.
             raise AssertionError(
                 f"the scheduler did not stop on SIGINT within 30 s: {stderr.decode()[-3000:]}"
-            ) from None
+            ) from timeout
     assert process.returncode == 130, stderr.decode()
 
 

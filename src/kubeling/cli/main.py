@@ -977,6 +977,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # A process started in the background by a shell without job control (a CI script, a
+    # Makefile's `&`) inherits SIGINT ignored, and Python then leaves it ignored: every
+    # component would shrug off Ctrl-C and the SIGINT that stops it. Kubernetes' components
+    # (Go's signal.Notify) take the signal even then; so do these.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         status: int = asyncio.run(args.run(args))
         return status
