@@ -51,7 +51,12 @@ def _interned(value: Any) -> Any:
         return {_intern(k) if type(k) is str else k: _interned(v) for k, v in value.items()}
     if kind is list:
         return [_interned(v) for v in value]
-    if kind is str and len(value) <= MAX_INTERNED_LENGTH:
+    return _short_interned(value)
+
+
+def _short_interned(value: Any) -> Any:
+    """``value`` interned if it is a string short enough to be worth it, else itself."""
+    if type(value) is str and len(value) <= MAX_INTERNED_LENGTH:
         return _intern(value)
     return value
 
@@ -59,7 +64,4 @@ def _interned(value: Any) -> Any:
 def interned_strings(values: Mapping[str, str]) -> dict[str, str]:
     """A copy of a flat map of strings (labels, selectable fields) with its keys and short
     values interned."""
-    return {
-        _intern(k): _intern(v) if type(v) is str and len(v) <= MAX_INTERNED_LENGTH else v
-        for k, v in values.items()
-    }
+    return {_intern(k): _short_interned(v) for k, v in values.items()}
