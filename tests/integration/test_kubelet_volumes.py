@@ -315,8 +315,9 @@ async def test_a_local_path_claim_is_mounted(node: Node, client: ApiClient, tmp_
     body["spec"]["volumes"] = [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
     await client.resource(PODS).create(body)
 
+    # The shell creates the file before it writes the line: wait for the line, not the file.
     async def written() -> bool:
-        return (directory / "out").exists()
+        out = directory / "out"
+        return out.exists() and out.read_text() == "kept\n"
 
-    await eventually(written, "nothing was written to the volume")
-    assert (directory / "out").read_text() == "kept\n"
+    await eventually(written, "the container's line never reached the volume")
