@@ -299,6 +299,7 @@ class LocalStreamingRuntime:
         stdout: bool,
         stderr: bool,
         tty: bool,
+        size: tuple[int, int] | None = None,
     ) -> Any:
         if not self._running(pod, container):
             raise ContainerNotFound(container)
@@ -308,7 +309,7 @@ class LocalStreamingRuntime:
         cwd = self.root / pod["metadata"]["name"]
         if tty:
             master, slave = os.openpty()
-            _set_size(slave, 80, 24)
+            _set_size(slave, *(size or (80, 24)))
             process = await asyncio.create_subprocess_exec(
                 *command, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, start_new_session=True
             )

@@ -128,13 +128,20 @@ class TtyStream:
 
 
 async def start_exec(
-    argv: Sequence[str], *, stdin: bool, stdout: bool, stderr: bool, tty: bool
+    argv: Sequence[str],
+    *,
+    stdin: bool,
+    stdout: bool,
+    stderr: bool,
+    tty: bool,
+    size: tuple[int, int] | None = None,
 ) -> PipeStream | TtyStream:
-    """Start ``argv`` in a session of its own, wired as the exec request asks."""
+    """Start ``argv`` in a session of its own, wired as the exec request asks; a terminal
+    has ``size`` (width, height) from the start, or 80x24."""
     if tty:
         master, slave = os.openpty()
         try:
-            set_terminal_size(slave, DEFAULT_WIDTH, DEFAULT_HEIGHT)
+            set_terminal_size(slave, *(size or (DEFAULT_WIDTH, DEFAULT_HEIGHT)))
             process = await asyncio.create_subprocess_exec(
                 *argv, stdin=slave, stdout=slave, stderr=slave, start_new_session=True
             )

@@ -100,6 +100,7 @@ class KubeletStreaming:
         stdout: bool,
         stderr: bool,
         tty: bool,
+        size: tuple[int, int] | None = None,
     ) -> ContainerStream:
         container_id = _running_container(pod, container)
         runtime_id = self._runtime_id(container_id)
@@ -110,7 +111,9 @@ class KubeletStreaming:
         except RuntimeServiceError as err:
             raise StreamingError(str(err)) from err
         try:
-            stream = await start_exec(argv, stdin=stdin, stdout=stdout, stderr=stderr, tty=tty)
+            stream = await start_exec(
+                argv, stdin=stdin, stdout=stdout, stderr=stderr, tty=tty, size=size
+            )
         except OSError as err:
             raise StreamingError(f"starting the exec helper: {err}") from err
         self._track(stream)

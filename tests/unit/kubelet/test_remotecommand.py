@@ -15,6 +15,7 @@ from kubeling.kubelet.server.remotecommand import (
     StdinClosed,
     StdinData,
     exit_status,
+    first_event,
     pump,
 )
 
@@ -98,6 +99,25 @@ async def test_resizes_reach_a_tty_only() -> None:
     await asyncio.wait_for(pump(transport, plain, tty=False), 5)
     assert plain.sizes == []
     assert transport.final == channels.success_status()
+
+
+async def test_first_event_is_the_clients_first_message_or_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A TTY exec reads kubectl's terminal size before starting the command; a client that
+    sends nothing within the wait gets None (and the default size)."""
+    assert await first_event(_Transport([Resize(111, 33), StdinClosed()])) == Resize(111, 33)
+    monkeypatch.setattr("kubeling.kubelet.server.remotecommand.FIRST_EVENT_WAIT", 0.05)
+    assert await first_event(_Transport([])) is None
+
+
+async def test_a_first_event_read_before_the_start_is_not_lost() -> None:
+    """Stdin read while waiting for the terminal size reaches the process first."""
+    transport = _Transport([StdinData(b" two"), StdinClosed()])
+    process = _Process(0, tty=True)
+    await asyncio.wait_for(pump(transport, process, tty=True, first=StdinData(b"one")), 5)
+    out = b"".join(data for channel, data in transport.sent if channel == channels.STDOUT)
+    assert out == b"ONE TWO"
 
 
 async def test_client_leaving_closes_the_process() -> None:

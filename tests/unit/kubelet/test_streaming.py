@@ -193,6 +193,17 @@ async def test_exec_on_a_terminal_is_resized() -> None:
     await stream.close()
 
 
+async def test_exec_on_a_terminal_of_a_given_size() -> None:
+    """The size the client sent first is the terminal's before the command runs."""
+    s = streaming(a=ContainerState.RUNNING)
+    flags = {"stdin": False, "stdout": True, "stderr": False, "tty": True}
+    stream = await s.exec(pod("running"), "c", ["stty", "size"], **flags, size=(111, 33))
+    assert stream.stdout is not None
+    assert (await stream.stdout.read()).splitlines()[-1] == b"33 111"
+    assert await stream.wait() == 0
+    await stream.close()
+
+
 async def test_close_ends_sessions_still_running() -> None:
     s = streaming(a=ContainerState.RUNNING)
     flags = {"stdin": False, "stdout": True, "stderr": False, "tty": False}

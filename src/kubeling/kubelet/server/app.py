@@ -57,7 +57,13 @@ from kubeling.kubelet.server.interface import (
     StreamingRuntime,
 )
 from kubeling.kubelet.server.portforward import PortForwarder
-from kubeling.kubelet.server.remotecommand import SpdyTransport, WebSocketTransport, pump
+from kubeling.kubelet.server.remotecommand import (
+    Resize,
+    SpdyTransport,
+    WebSocketTransport,
+    first_event,
+    pump,
+)
 
 __all__ = ["APISERVER_KUBELET_CLIENT", "Identify", "KubeletApp", "Summary", "may_use_kubelet"]
 
@@ -288,13 +294,20 @@ class KubeletApp:
             return pod
         container = request.match_info["container"]
 
-        async def start() -> ContainerStream:
+        async def start(size: tuple[int, int] | None = None) -> ContainerStream:
             if command is None:
                 return await self._runtime.attach(
                     pod, container, stdin=stdin, stdout=stdout, stderr=stderr, tty=tty
                 )
             return await self._runtime.exec(
-                pod, container, command, stdin=stdin, stdout=stdout, stderr=stderr, tty=tty
+                pod,
+                container,
+                command,
+                stdin=stdin,
+                stdout=stdout,
+                stderr=stderr,
+                tty=tty,
+                size=size,
             )
 
         failure = (
@@ -317,8 +330,11 @@ class KubeletApp:
             transport = WebSocketTransport(ws, protocol)
             try:
                 await transport.hello(stdout=stdout, stderr=stderr)
+                first = await first_event(transport) if tty and command is not None else None
                 try:
-                    stream = await start()
+                    stream = await start(
+                        (first.width, first.height) if isinstance(first, Resize) else None
+                    )
                 except ContainerNotFound as err:
                     await transport.finish(
                         errors.internal_error(f"unable to upgrade connection: {err}").to_status()
@@ -327,7 +343,7 @@ class KubeletApp:
                 except StreamingError as err:
                     await transport.finish(errors.internal_error(f"{failure}: {err}").to_status())
                     return ws
-                await pump(transport, stream, tty=tty)
+                await pump(transport, stream, tty=tty, first=first)
             except ConnectionError:
                 pass  # the client went away
             return ws

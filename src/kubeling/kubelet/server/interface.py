@@ -107,10 +107,12 @@ class StreamingRuntime(Protocol):
         stdout: bool,
         stderr: bool,
         tty: bool,
+        size: tuple[int, int] | None = None,
     ) -> ContainerStream:
         """Start ``command`` in the running container (as the container's user, in its
         working directory, with its environment). Raises :class:`ContainerNotFound` when the
-        container is not running, :class:`StreamingError` when the command cannot start."""
+        container is not running, :class:`StreamingError` when the command cannot start.
+        With ``tty``, the terminal is ``size`` (width, height) from the start when given."""
         ...
 
     async def attach(

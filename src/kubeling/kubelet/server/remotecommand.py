@@ -37,6 +37,7 @@ __all__ = [
     "StdinData",
     "WebSocketTransport",
     "exit_status",
+    "first_event",
     "pump",
 ]
 
@@ -44,6 +45,9 @@ _CHUNK = 32 * 1024
 # How long output may still drain once the process exited (a daemon it started may keep the
 # pipes open forever; upstream's runtimes bound this wait too).
 _DRAIN_SECONDS = 2.0
+#: How long a TTY exec waits for the client's first message (its terminal size) before starting
+#: the command; a client that sends none (not kubectl) gets 80x24 that much later.
+FIRST_EVENT_WAIT = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +102,32 @@ def exit_status(code: int | None) -> dict[str, Any]:
     return channels.exit_code_status(code & 0xFF or 255)
 
 
-async def pump(transport: CommandTransport, stream: ContainerStream, *, tty: bool) -> None:
-    """Run the session until the process ends (then send its Status) or the client leaves."""
+async def first_event(transport: CommandTransport) -> ClientEvent | None:
+    """The client's first message on a TTY session, if it comes within
+    :data:`FIRST_EVENT_WAIT` seconds: kubectl sends its terminal's size first, and a command
+    started before that size arrives (``stty size``, a shell's first prompt) would see 80x24."""
+    try:
+        async with asyncio.timeout(FIRST_EVENT_WAIT):
+            return await transport.receive()
+    except TimeoutError:
+        return None
+
+
+async def pump(
+    transport: CommandTransport,
+    stream: ContainerStream,
+    *,
+    tty: bool,
+    first: ClientEvent | None = None,
+) -> None:
+    """Run the session until the process ends (then send its Status) or the client leaves;
+    ``first`` is a client message read before the process started (:func:`first_event`)."""
     outputs = [
         asyncio.create_task(_copy_output(reader, channel, transport))
         for reader, channel in ((stream.stdout, channels.STDOUT), (stream.stderr, channels.STDERR))
         if reader is not None
     ]
-    inputs = asyncio.create_task(_copy_input(transport, stream, tty=tty))
+    inputs = asyncio.create_task(_copy_input(transport, stream, tty=tty, first=first))
     waiter = asyncio.create_task(stream.wait())
     try:
         await asyncio.wait({waiter, inputs}, return_when=asyncio.FIRST_COMPLETED)
@@ -132,9 +154,12 @@ async def _copy_output(
             await transport.send(channel, data)
 
 
-async def _copy_input(transport: CommandTransport, stream: ContainerStream, *, tty: bool) -> None:
+async def _copy_input(
+    transport: CommandTransport, stream: ContainerStream, *, tty: bool, first: ClientEvent | None
+) -> None:
     """Until the client goes away: its stdin to the process, resizes to the terminal."""
-    while (event := await transport.receive()) is not None:
+    event = first if first is not None else await transport.receive()
+    while event is not None:
         try:
             if isinstance(event, StdinData):
                 await stream.write_stdin(event.data)
@@ -143,7 +168,8 @@ async def _copy_input(transport: CommandTransport, stream: ContainerStream, *, t
             elif tty:
                 stream.resize(event.width, event.height)
         except (ConnectionError, OSError):
-            continue  # the process closed its stdin: the client may still resize or wait
+            pass  # the process closed its stdin: the client may still resize or wait
+        event = await transport.receive()
 
 
 class WebSocketTransport:
