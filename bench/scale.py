@@ -594,8 +594,24 @@ async def _fail_nodes(
     )
 
 
+def stage_size(name: str) -> tuple[int, int] | None:
+    """Nodes and pods of a named stage, or of one written ``<nodes>x<pods>``; None if neither.
+
+    >>> stage_size("small"), stage_size("200x6000"), stage_size("big")
+    ((1000, 30000), (200, 6000), None)
+    """
+    if name in STAGES:
+        return STAGES[name]
+    nodes, x, pods = name.partition("x")
+    if x and nodes.isdigit() and pods.isdigit() and int(nodes) > 0:
+        return int(nodes), int(pods)
+    return None
+
+
 def _stage(name: str, args: argparse.Namespace) -> None:
-    nodes, pods = STAGES[name]
+    size = stage_size(name)
+    assert size is not None
+    nodes, pods = size
     print(f"stage {name}: {nodes} nodes, {pods} pods", flush=True)
     with tempfile.TemporaryDirectory(prefix=f"kubeling-bench-scale-{name}-") as tmp:
         root = Path(tmp)
@@ -662,7 +678,11 @@ def _report_logs(root: Path, keep_in: str) -> None:
 def main() -> None:
     gc.disable()  # this process's collector pauses would show up as API latency
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stage", default="tiny", help="tiny, small, full, or several: tiny,small")
+    parser.add_argument(
+        "--stage",
+        default="tiny",
+        help="tiny, small, full, <nodes>x<pods> (200x6000), or several: tiny,small",
+    )
     parser.add_argument("--pods-per-deployment", type=int, default=30)
     parser.add_argument("--start-delay", default="0.5s", help="simulated container start-up")
     parser.add_argument("--zones", type=int, default=10, help="zones the nodes are spread over")
@@ -691,8 +711,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"command: {' '.join([os.path.basename(sys.executable), *sys.argv])}", flush=True)
     for name in args.stage.split(","):
-        if name not in STAGES:
-            parser.error(f"unknown stage {name!r}: one of {', '.join(STAGES)}")
+        if stage_size(name) is None:
+            parser.error(f"unknown stage {name!r}: one of {', '.join(STAGES)}, or <nodes>x<pods>")
     for name in args.stage.split(","):
         _stage(name, args)
 
