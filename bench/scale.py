@@ -713,8 +713,14 @@ def main() -> None:
     for name in args.stage.split(","):
         if stage_size(name) is None:
             parser.error(f"unknown stage {name!r}: one of {', '.join(STAGES)}, or <nodes>x<pods>")
+    # SIGTERM unwinds as Ctrl-C does, so that the components are stopped and the logs kept.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     for name in args.stage.split(","):
         _stage(name, args)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    signal.raise_signal(signal.SIGINT)  # asyncio.run cancels its task cleanly on SIGINT
 
 
 if __name__ == "__main__":
