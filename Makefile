@@ -17,7 +17,10 @@ $(STAMP): pyproject.toml
 system-deps:
 	scripts/install-system-deps
 
+# Bytecode first, as installing a package writes it: an editable install has none where
+# PYTHONDONTWRITEBYTECODE is set, and compiling every module would double the start-up.
 run: venv
+	$(PY) -m compileall -q src
 	$(VENV)/bin/kubeling up
 
 test: venv system-deps check
