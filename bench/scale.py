@@ -608,10 +608,7 @@ def stage_size(name: str) -> tuple[int, int] | None:
     return None
 
 
-def _stage(name: str, args: argparse.Namespace) -> None:
-    size = stage_size(name)
-    assert size is not None
-    nodes, pods = size
+def _stage(name: str, nodes: int, pods: int, args: argparse.Namespace) -> None:
     print(f"stage {name}: {nodes} nodes, {pods} pods", flush=True)
     with tempfile.TemporaryDirectory(prefix=f"kubeling-bench-scale-{name}-") as tmp:
         root = Path(tmp)
@@ -710,13 +707,16 @@ def main() -> None:
     parser.add_argument("--log-dir", default="", help="copy the components' logs here at the end")
     args = parser.parse_args()
     print(f"command: {' '.join([os.path.basename(sys.executable), *sys.argv])}", flush=True)
+    stages = []
     for name in args.stage.split(","):
-        if stage_size(name) is None:
+        size = stage_size(name)
+        if size is None:
             parser.error(f"unknown stage {name!r}: one of {', '.join(STAGES)}, or <nodes>x<pods>")
+        stages.append((name, *size))
     # SIGTERM unwinds as Ctrl-C does, so that the components are stopped and the logs kept.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    for name in args.stage.split(","):
-        _stage(name, args)
+    for name, nodes, pods in stages:
+        _stage(name, nodes, pods, args)
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
