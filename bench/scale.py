@@ -714,6 +714,9 @@ def main() -> None:
             parser.error(f"unknown stage {name!r}: one of {', '.join(STAGES)}, or <nodes>x<pods>")
         stages.append((name, *size))
     # SIGTERM unwinds as Ctrl-C does, so that the components are stopped and the logs kept.
+    # Started in the background of a shell, this process inherits SIGINT ignored (and
+    # asyncio.run then leaves it so): Ctrl-C's handler is put back first.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     for name, nodes, pods in stages:
         _stage(name, nodes, pods, args)
