@@ -56,6 +56,7 @@ from kubeling.apiserver.node_join import NodeJoin
 from kubeling.apiserver.registry.registry import Registry
 from kubeling.apiserver.registry.resource import Resource
 from kubeling.apiserver.request_info import RequestInfo, parse_request_info
+from kubeling.apiserver.request_seats import RequestSeats
 from kubeling.apiserver.resource_metrics import GROUP as METRICS_GROUP
 from kubeling.apiserver.resource_metrics import ResourceMetrics
 from kubeling.apiserver.rest.eviction import Eviction
@@ -177,8 +178,10 @@ class ApiServerApp:
         resource_metrics: ResourceMetrics | None = None,
         node_join: NodeJoin | None = None,
         authorization: Authorization | None = None,
+        seats: RequestSeats | None = None,
     ) -> None:
         self.registry = registry
+        self._seats = seats or RequestSeats()
         self._authentication = authentication
         #: None: nothing is authorized (every request is allowed).
         self._authorization = authorization
@@ -287,7 +290,7 @@ class ApiServerApp:
             return _json(version_info())
         if path == "/metrics":
             return web.Response(
-                text=self.metrics.render(self.registry),
+                text=self.metrics.render(self.registry) + "\n".join(self._seats.metrics()) + "\n",
                 headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
             )
         if path in ("/healthz", "/livez", "/readyz"):
@@ -305,7 +308,8 @@ class ApiServerApp:
         rest = self.registry.lookup(info.group, info.version, info.resource)
         if rest is None:
             raise _path_not_found()
-        return await self._resource(request, info, rest)
+        async with self._seats.serving(info):
+            return await self._resource(request, info, rest)
 
     async def _identify(self, request: web.Request) -> UserInfo:
         """Authentication, then impersonation: who the request acts as, also put on

@@ -79,6 +79,7 @@ from kubeling.apiserver.node_join import NodeJoin
 from kubeling.apiserver.openapi_http import make_handler
 from kubeling.apiserver.registry.builtin import builtin_resources
 from kubeling.apiserver.registry.registry import Registry, StoredResource
+from kubeling.apiserver.request_seats import DEFAULT_SEATS, RequestSeats
 from kubeling.apiserver.resource_metrics import SUMMARY_PATH, ResourceMetrics
 from kubeling.apiserver.rest.options import WriteOptions
 from kubeling.apiserver.rest.pod_location import node_kubelet_location
@@ -147,6 +148,9 @@ class ApiServerConfig:
     authorization_modes: tuple[str, ...] = DEFAULT_AUTHORIZATION_MODES
     #: Admission plugins left out of the chain (``--disable-admission-plugins``).
     disable_admission_plugins: frozenset[str] = frozenset()
+    #: ``--max-requests-inflight``: resource requests served at once, the rest waiting in line
+    #: (node heartbeats, watches and streams never wait; see ``request_seats``).
+    max_requests_inflight: int = DEFAULT_SEATS
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -305,6 +309,7 @@ class ApiServer:
                 else None
             ),
             server_address=f"{config.advertise_address}:{config.port}",
+            seats=RequestSeats(config.max_requests_inflight),
             openapi=make_handler(registry),
             token_reviewer=chain.token_reviewer,
             token_requests=token_requests,

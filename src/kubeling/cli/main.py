@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kubeling import __version__
+from kubeling.apiserver.request_seats import DEFAULT_SEATS
 from kubeling.storage import open_store
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ async def _serve(args: argparse.Namespace) -> int:
         disable_admission_plugins=frozenset(
             p for p in args.disable_admission_plugins.split(",") if p
         ),
+        max_requests_inflight=args.max_requests_inflight,
     )
     return await serve(options)
 
@@ -542,6 +544,13 @@ def _parser() -> argparse.ArgumentParser:
             default="",
             help="comma-separated admission plugins to turn off (e.g. ServiceAccount); "
             "every in-tree plugin kubeling has is on by default",
+        )
+        cmd.add_argument(
+            "--max-requests-inflight",
+            type=int,
+            default=DEFAULT_SEATS,
+            help="resource requests served at once; more wait in line for a seat (node "
+            "heartbeats, watches and streams never wait)",
         )
         cmd.add_argument(
             "--default-local-storage-path",

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from kubeling.api import errors
 from kubeling.apiserver.auth.serviceaccount_tokens import DEFAULT_ISSUER
+from kubeling.apiserver.request_seats import DEFAULT_SEATS
 from kubeling.apiserver.server import ApiServer, ApiServerConfig
 from kubeling.cli.component_identities import (
     CONTROLLER_MANAGER,
@@ -92,6 +93,8 @@ class ServeOptions:
     ingress: IngressOptions | None = None
     #: Admission plugins left out (``--disable-admission-plugins``).
     disable_admission_plugins: frozenset[str] = frozenset()
+    #: Resource requests served at once (``--max-requests-inflight``): see request_seats.
+    max_requests_inflight: int = DEFAULT_SEATS
 
 
 def _server_ips(bind_address: str) -> list[str]:
@@ -132,6 +135,7 @@ async def serve(options: ServeOptions, *, stop: asyncio.Event | None = None) -> 
             anonymous_auth=options.anonymous_auth,
             pki=pki,
             disable_admission_plugins=options.disable_admission_plugins,
+            max_requests_inflight=options.max_requests_inflight,
         )
     )
     stop = stop or asyncio.Event()

@@ -27,8 +27,9 @@ log = logging.getLogger(__name__)
 
 #: Requests in flight at once over the shared client (every node's writes queue behind them).
 DEFAULT_MAX_REQUESTS_IN_FLIGHT: Final = 64
-#: ... and over the heartbeat client (Leases, Node statuses: about 500 a second at 5,000 nodes).
-HEARTBEAT_REQUESTS_IN_FLIGHT: Final = 32
+#: ... and over the heartbeat client (Leases, Node statuses: about 500 a second at 5,000 nodes,
+#: each taking a few hundred ms under load: as many in flight as that needs).
+HEARTBEAT_REQUESTS_IN_FLIGHT: Final = 512
 
 
 @dataclass(frozen=True, slots=True)
