@@ -139,3 +139,20 @@ def test_a_bad_cluster_dns_is_a_usage_error(capsys: pytest.CaptureFixture[str]) 
         main(["kubelet", "--cluster-dns", "10.96.0.10,nonsense"])
     assert exit_info.value.code == 2
     assert "invalid IP address 'nonsense'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("value", "message"), [("0", "must be at least 1: '0'"), ("many", "not a whole number")]
+)
+def test_max_requests_inflight_is_a_positive_count(
+    value: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--max-requests-inflight: the request seats (16 by default); below 1 a usage error."""
+    assert _parser().parse_args(["server"]).max_requests_inflight == 16
+    assert (
+        _parser().parse_args(["up", "--max-requests-inflight", "400"]).max_requests_inflight == 400
+    )
+    with pytest.raises(SystemExit) as exit_info:
+        _parser().parse_args(["server", "--max-requests-inflight", value])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err

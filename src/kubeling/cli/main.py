@@ -107,6 +107,16 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
 def _upstream(text: str) -> tuple[str, int]:
     from kubeling.dns.upstream import parse_upstream
 
@@ -547,7 +557,7 @@ def _parser() -> argparse.ArgumentParser:
         )
         cmd.add_argument(
             "--max-requests-inflight",
-            type=int,
+            type=_at_least_one,
             default=DEFAULT_SEATS,
             help="resource requests served at once; more wait in line for a seat (node "
             "heartbeats, watches and streams never wait)",
