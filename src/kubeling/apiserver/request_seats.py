@@ -44,6 +44,8 @@ WORKLOAD_LEVEL: Final = "workload"
 LONG_RUNNING: Final = "long-running"
 
 _SINGLE_OBJECT_VERBS: Final = frozenset({"get", "update", "patch"})
+#: (group, resource) of the heartbeats: Leases and Nodes (their status is a subresource).
+_HEARTBEAT_RESOURCES: Final = frozenset({("coordination.k8s.io", "leases"), ("", "nodes")})
 _STREAMING_SUBRESOURCES: Final = frozenset({"log", "exec", "attach", "portforward", "proxy"})
 
 
@@ -66,11 +68,12 @@ def level_of(info: RequestInfo) -> str:
     # a proxy's subresource carries the rest of the path: ``proxy/stats/summary``
     if info.verb == "watch" or info.subresource.partition("/")[0] in _STREAMING_SUBRESOURCES:
         return LONG_RUNNING
-    if info.verb in _SINGLE_OBJECT_VERBS and info.name:
-        if info.group == "coordination.k8s.io" and info.resource == "leases":
-            return HEARTBEAT_LEVEL
-        if info.group == "" and info.resource == "nodes":
-            return HEARTBEAT_LEVEL
+    if (
+        info.verb in _SINGLE_OBJECT_VERBS
+        and info.name
+        and (info.group, info.resource) in _HEARTBEAT_RESOURCES
+    ):
+        return HEARTBEAT_LEVEL
     return WORKLOAD_LEVEL
 
 
@@ -80,7 +83,6 @@ class RequestSeats:
     def __init__(self, seats: int = DEFAULT_SEATS) -> None:
         if seats < 1:
             raise ValueError(f"seats must be at least 1, not {seats}")
-        self.seats = seats
         self._free = asyncio.Semaphore(seats)
         self._executing = {HEARTBEAT_LEVEL: 0, WORKLOAD_LEVEL: 0}
         self._waiting = 0
