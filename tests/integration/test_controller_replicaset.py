@@ -380,14 +380,21 @@ async def test_restart_while_scaling_up_makes_exactly_the_replicas(
     rs = await rs_client.create(replica_set("many", 0), namespace=namespace)
     async with controller_manager(kubeling_server):
         await wait_for_status(rs_client, namespace, "many", lambda s: s.get("replicas") == 0)
+        since = (await pods.list(namespace=namespace))["metadata"]["resourceVersion"]
         await rs_client.patch("many", {"spec": {"replicas": 50}}, namespace=namespace)
 
-        async def some() -> int | None:
-            count = len(await active_pods(pods, namespace, "many"))
-            return count if count >= 8 else None
+        # Stop on the 8th creation as the watch tells it, not at a poll: a poll can come
+        # after the whole scale-up (slow-start batches of 1, 2, 4, 8, 16, 19) is done.
+        async def eight_created() -> None:
+            created = 0
+            async for event in pods.watch(namespace=namespace, resource_version=since):
+                created += event.type == "ADDED"
+                if created == 8:
+                    return
 
-        interrupted_at = await wait_for(some, what="the scale-up to be under way")
-    assert interrupted_at < 50, "the scale-up finished before the restart"
+        await asyncio.wait_for(eight_created(), timeout=30)
+    interrupted_at = len(await active_pods(pods, namespace, "many"))
+    assert 8 <= interrupted_at < 50, "the scale-up finished before the restart"
 
     async with controller_manager(kubeling_server):
         await wait_for_pods(pods, namespace, "many", 50, within=60)
