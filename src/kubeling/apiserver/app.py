@@ -308,7 +308,7 @@ class ApiServerApp:
         rest = self.registry.lookup(info.group, info.version, info.resource)
         if rest is None:
             raise _path_not_found()
-        async with self._seats.serving(info):
+        async with self._seats.serving(info, user):
             return await self._resource(request, info, rest)
 
     async def _identify(self, request: web.Request) -> UserInfo:

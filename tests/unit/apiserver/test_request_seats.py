@@ -1,4 +1,5 @@
-"""Request seats: the workload waits in line for a seat, node heartbeats never do."""
+"""Request seats: the workload waits in line for a seat, each user in their own line, served
+in turn; node heartbeats and the admins never wait."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
+from kubeling.api.authentication.user import UserInfo
 from kubeling.apiserver.app import ApiServerApp
+from kubeling.apiserver.authn.anonymous import AnonymousAuthenticator
+from kubeling.apiserver.authn.authentication import Authentication
 from kubeling.apiserver.registry.builtin import builtin_resources
 from kubeling.apiserver.registry.registry import Registry
 from kubeling.apiserver.request_info import RequestInfo, parse_request_info
 from kubeling.apiserver.request_seats import (
+    EXEMPT_LEVEL,
     HEARTBEAT_LEVEL,
     LONG_RUNNING,
     WORKLOAD_LEVEL,
@@ -24,6 +29,8 @@ from kubeling.storage.memory import MemoryStore
 
 NODE_LEASE = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n1"
 CONFIGMAPS = "/api/v1/namespaces/default/configmaps"
+SCHEDULER = UserInfo("system:kube-scheduler", groups=("system:authenticated",))
+ADMIN = UserInfo("kubernetes-admin", groups=("system:masters", "system:authenticated"))
 
 
 def _info(method: str, path: str, **query: str) -> RequestInfo:
@@ -65,6 +72,19 @@ def _info(method: str, path: str, **query: str) -> RequestInfo:
 )
 def test_levels(method: str, path: str, query: dict[str, str], level: str) -> None:
     assert level_of(_info(method, path, **query)) == level
+    assert level_of(_info(method, path, **query), SCHEDULER) == level
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query"),
+    [("POST", CONFIGMAPS, {}), ("GET", "/api/v1/nodes", {}), ("PUT", NODE_LEASE, {})],
+)
+def test_system_masters_are_exempt(method: str, path: str, query: dict[str, str]) -> None:
+    assert level_of(_info(method, path, **query), ADMIN) == EXEMPT_LEVEL
+
+
+def test_a_watch_of_an_admin_is_long_running() -> None:
+    assert level_of(_info("GET", "/api/v1/pods", watch="true"), ADMIN) == LONG_RUNNING
 
 
 def test_at_least_one_seat() -> None:
@@ -73,9 +93,14 @@ def test_at_least_one_seat() -> None:
 
 
 async def _hold(
-    seats: RequestSeats, info: RequestInfo, release: asyncio.Event, log: list[str], name: str
+    seats: RequestSeats,
+    info: RequestInfo,
+    release: asyncio.Event,
+    log: list[str],
+    name: str,
+    user: UserInfo | None = None,
 ) -> None:
-    async with seats.serving(info):
+    async with seats.serving(info, user):
         log.append(name)
         await release.wait()
 
@@ -137,13 +162,77 @@ async def test_a_request_cancelled_in_line_leaves_no_seat_taken() -> None:
         assert seats.executing(WORKLOAD_LEVEL) == 1
 
 
+async def test_the_lines_of_users_take_turns() -> None:
+    """With one seat, a user with one request in line is served after one request of the
+    busy user, not after all of them; each line keeps its own order."""
+    seats = RequestSeats(1)
+    work = _info("POST", CONFIGMAPS)
+    busy, quiet = UserInfo("busy"), UserInfo("quiet")
+    served: list[str] = []
+    releases: dict[str, asyncio.Event] = {}
+
+    def start(name: str, user: UserInfo) -> asyncio.Task[None]:
+        releases[name] = asyncio.Event()
+        return asyncio.create_task(_hold(seats, work, releases[name], served, name, user))
+
+    tasks = [start("busy-0", busy)]
+    await asyncio.sleep(0.01)
+    tasks += [start(f"busy-{i}", busy) for i in (1, 2, 3)]
+    await asyncio.sleep(0.01)
+    tasks.append(start("quiet-0", quiet))
+    await asyncio.sleep(0.01)
+    assert seats.waiting == 4
+    for step in range(5):
+        releases[served[step]].set()
+        await asyncio.sleep(0.01)
+    await asyncio.gather(*tasks)
+    assert served == ["busy-0", "busy-1", "quiet-0", "busy-2", "busy-3"]
+    assert (seats.executing(WORKLOAD_LEVEL), seats.waiting) == (0, 0)
+
+
+async def test_admins_pass_a_full_house() -> None:
+    seats = RequestSeats(1)
+    work = _info("POST", CONFIGMAPS)
+    release = asyncio.Event()
+    served: list[str] = []
+    held = asyncio.create_task(_hold(seats, work, release, served, "held", SCHEDULER))
+    waiting = asyncio.create_task(_hold(seats, work, release, served, "waits", SCHEDULER))
+    admin = asyncio.create_task(_hold(seats, work, release, served, "admin", ADMIN))
+    await asyncio.sleep(0.01)
+    assert served == ["held", "admin"]
+    assert (seats.executing(EXEMPT_LEVEL), seats.waiting) == (1, 1)
+    release.set()
+    await asyncio.gather(held, waiting, admin)
+    assert served == ["held", "admin", "waits"]
+
+
+async def test_a_seat_given_to_a_request_cancelled_before_it_ran_passes_on() -> None:
+    seats = RequestSeats(1)
+    work = _info("POST", CONFIGMAPS)
+    served: list[str] = []
+    async with seats.serving(work):
+        given = asyncio.create_task(_hold(seats, work, asyncio.Event(), served, "never"))
+        await asyncio.sleep(0.01)
+        last = asyncio.create_task(_hold(seats, work, asyncio.Event(), served, "last"))
+        await asyncio.sleep(0.01)
+    given.cancel()  # the seat went to ``given`` as the block ended; it has not run yet
+    await asyncio.sleep(0.01)
+    assert given.cancelled()
+    assert served == ["last"]
+    assert (seats.executing(WORKLOAD_LEVEL), seats.waiting) == (1, 0)
+    last.cancel()
+
+
 @pytest.fixture
 async def one_seat() -> AsyncIterator[tuple[RequestSeats, TestServer]]:
     registry = Registry(MemoryStore())
     for resource in builtin_resources():
         registry.add(resource)
     seats = RequestSeats(1)
-    server = TestServer(ApiServerApp(registry, seats=seats).app)
+    # Every request is system:anonymous's (allowed: no authorization), not a superuser's,
+    # which would never wait for a seat.
+    anonymous = Authentication([], anonymous=AnonymousAuthenticator())
+    server = TestServer(ApiServerApp(registry, seats=seats, authentication=anonymous).app)
     await server.start_server()
     try:
         yield seats, server
