@@ -6,7 +6,11 @@ certificates), ``kubeling controller-manager``, ``kubeling scheduler`` and ``kub
 --nodes N`` (the simulated kubelets, one process), each as its own process. Once every node is
 registered and Ready, it creates the pods through Deployments (``--pods-per-deployment``, 30 by
 default, over one namespace per 3,000 pods), which the controllers turn into ReplicaSets and
-pods, the scheduler binds, and the simulated kubelets report Running. Measured meanwhile:
+pods, the scheduler binds, and the simulated kubelets report Running. Each is a client of its
+own: the controller manager and the scheduler with the kubeconfigs the server writes for them,
+``simulate`` and the probe below as users bound to ``cluster-admin`` outside ``system:masters``
+(so they wait for the server's seats, each in its own line, as kubelets and users do); the
+Deployments are created by the admin, as clusterloader2 does. Measured meanwhile:
 
 - **API call latency**, p50/p99 per kind of call, from a client probe running alongside (one
   call at a time, about one round a second): *mutating* (PATCH, create and delete of a
@@ -77,9 +81,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support.cluster import RunningServer, running_server
 from tests.support.components import running_component, wait_for_line
 
+from kubeling.cli.component_identities import Component, write_component_kubeconfig
 from kubeling.cli.simulate import parse_fraction
 from kubeling.client import ApiClient, ClientConfig, PatchType, load_client_config
-from kubeling.client.resources import CONFIGMAPS, DEPLOYMENTS, NAMESPACES, NODES, PODS
+from kubeling.client.resources import (
+    CLUSTERROLEBINDINGS,
+    CONFIGMAPS,
+    DEPLOYMENTS,
+    NAMESPACES,
+    NODES,
+    PODS,
+)
+from kubeling.pki import Identity, Pki
 
 STAGES = {"tiny": (50, 1_000), "small": (1_000, 30_000), "full": (5_000, 150_000)}
 PODS_PER_NAMESPACE = 3_000
@@ -462,12 +475,16 @@ async def _measure(
     args: argparse.Namespace,
 ) -> None:
     config = load_client_config(server.kubeconfig).with_user_agent("bench-scale/0")
+    probe_config = load_client_config(_own_identity(server, PROBE_USER))
     namespaces = [f"scale-{i:03d}" for i in range(max(1, pods // PODS_PER_NAMESPACE))]
-    async with ApiClient(config, max_concurrent_requests=32) as client:
+    async with (
+        ApiClient(config, max_concurrent_requests=32) as client,
+        ApiClient(probe_config.with_user_agent("bench-scale/0")) as probe_client,
+    ):
         for name in [PROBE_NS, *namespaces]:
             await client.resource(NAMESPACES).create({"metadata": {"name": name}})
         observed = Observed()
-        probe = ApiProbe(client, namespaces, observed)
+        probe = ApiProbe(probe_client, namespaces, observed)
         rss = RssSampler(pids)
         watch = _watch_forever(client, PODS, _pod_event(observed), label_selector=f"{LABEL}=true")
         node_watch = _watch_forever(client, NODES, observed.node_event)
@@ -608,6 +625,42 @@ def stage_size(name: str) -> tuple[int, int] | None:
     return None
 
 
+#: Users of their own for ``kubeling simulate`` and the probe: bound to ``cluster-admin`` but
+#: not in ``system:masters``, whose requests the API server never makes wait for a seat. So
+#: they wait as a kubelet's and a user's requests do, each in its own line; the controller
+#: manager and the scheduler use the kubeconfigs the server writes for them.
+SIMULATE_USER = "kubeling-simulate"
+PROBE_USER = "bench-probe"
+
+
+def _own_identity(server: RunningServer, user: str) -> Path:
+    """A kubeconfig for ``user`` (no groups), with a client certificate of the server's CA."""
+    return write_component_kubeconfig(
+        Component(user, Identity(user, ())),
+        pki=Pki.at(server.data_dir / "pki"),
+        data_dir=server.data_dir,
+        server_url=load_client_config(server.kubeconfig).server,
+    )
+
+
+async def _bind_cluster_admin(server: RunningServer, users: list[str]) -> None:
+    async with ApiClient(load_client_config(server.kubeconfig)) as client:
+        await client.resource(CLUSTERROLEBINDINGS).create(
+            {
+                "metadata": {"name": "bench-scale"},
+                "roleRef": {
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "kind": "ClusterRole",
+                    "name": "cluster-admin",
+                },
+                "subjects": [
+                    {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": user}
+                    for user in users
+                ],
+            }
+        )
+
+
 def _stage(name: str, nodes: int, pods: int, args: argparse.Namespace) -> None:
     print(f"stage {name}: {nodes} nodes, {pods} pods", flush=True)
     with tempfile.TemporaryDirectory(prefix=f"kubeling-bench-scale-{name}-") as tmp:
@@ -618,19 +671,25 @@ def _stage(name: str, nodes: int, pods: int, args: argparse.Namespace) -> None:
         simulate_flags += ["--log-level", "warning"]
         with running_server(root, extra=["--log-level", "warning"]) as server:
             simulate_log = root / "simulate.log"
+            asyncio.run(_bind_cluster_admin(server, [SIMULATE_USER, PROBE_USER]))
             with (
                 running_component(
                     server,
                     ["controller-manager", "--leader-elect", "false", *manager_flags],
                     log_path=root / "controller-manager.log",
+                    kubeconfig=server.data_dir / "controller-manager.kubeconfig",
                 ) as manager,
                 running_component(
                     server,
                     ["scheduler", "--leader-elect", "false", "--log-level", "warning"],
                     log_path=root / "scheduler.log",
+                    kubeconfig=server.data_dir / "scheduler.kubeconfig",
                 ) as scheduler,
                 running_component(
-                    server, ["simulate", *simulate_flags], log_path=simulate_log
+                    server,
+                    ["simulate", *simulate_flags],
+                    log_path=simulate_log,
+                    kubeconfig=_own_identity(server, SIMULATE_USER),
                 ) as simulate,
             ):
                 pids = {

@@ -23,13 +23,18 @@ __all__ = ["running_component", "wait_for_line"]
 
 @contextmanager
 def running_component(
-    server: RunningServer, command: Sequence[str], *, log_path: Path
+    server: RunningServer,
+    command: Sequence[str],
+    *,
+    log_path: Path,
+    kubeconfig: Path | None = None,
 ) -> Iterator[subprocess.Popen[str]]:
-    """``python -m kubeling <command...> --kubeconfig <server's>``, stdout piped (for
-    :func:`wait_for_line`), stderr to ``log_path``."""
+    """``python -m kubeling <command...> --kubeconfig <kubeconfig>`` (by default the server's
+    admin one), stdout piped (for :func:`wait_for_line`), stderr to ``log_path``."""
+    kubeconfig = kubeconfig or server.kubeconfig
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "kubeling", *command, "--kubeconfig", str(server.kubeconfig)],
+            [sys.executable, "-m", "kubeling", *command, "--kubeconfig", str(kubeconfig)],
             stdout=subprocess.PIPE,
             stderr=log,
             stdin=subprocess.DEVNULL,

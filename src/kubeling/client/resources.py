@@ -151,6 +151,9 @@ INGRESSCLASSES = _grouped(
 STORAGECLASSES = _grouped(
     "storage.k8s.io", "v1", "storageclasses", "StorageClass", namespaced=False
 )
+CLUSTERROLEBINDINGS = _grouped(
+    "rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", namespaced=False
+)
 CSINODES = _grouped("storage.k8s.io", "v1", "csinodes", "CSINode", namespaced=False)
 PRIORITYCLASSES = _grouped(
     "scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", namespaced=False
