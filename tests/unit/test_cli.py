@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from kubeling.cli.collector import THRESHOLDS
 from kubeling.cli.main import _parser, main
+
+
+@pytest.fixture(autouse=True)
+def _collector_thresholds_restored() -> Iterator[None]:
+    """``main`` sets this process's collector thresholds: the test process keeps its own."""
+    before = gc.get_threshold()
+    yield
+    gc.set_threshold(*before)
 
 
 def test_bad_datastore_url_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -156,3 +167,10 @@ def test_max_requests_inflight_is_a_positive_count(
         _parser().parse_args(["server", "--max-requests-inflight", value])
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_every_command_collects_less_often(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each kubeling process runs with the collector's thresholds of ``cli/collector.py``."""
+    gc.set_threshold(700, 10, 10)
+    assert main(["store-info", "--datastore", "memory://"]) == 0
+    assert gc.get_threshold() == THRESHOLDS

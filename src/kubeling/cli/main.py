@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime
-import gc
 import ipaddress
 import logging
 import os
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from kubeling import __version__
 from kubeling.apiserver.request_seats import DEFAULT_SEATS
+from kubeling.cli.collector import collect_less_often
 from kubeling.storage import open_store
 
 if TYPE_CHECKING:
@@ -257,11 +257,6 @@ async def _scheduler(args: argparse.Namespace) -> int:
     from kubeling.scheduler.server import SchedulerOptions, run_scheduler
 
     _logging(args.log_level)
-    # The scheduler keeps every pod and node in memory and allocates a lot per pod:
-    # with the default thresholds the cycle collector walks the whole heap every few
-    # hundred pods (8% of its time in the benchmark); rarer, larger collections cost
-    # far less.
-    gc.set_threshold(50_000, 20, 10)
     options = SchedulerOptions(leader_elect=args.leader_elect == "true")
     await run_scheduler(load_client_config(args.kubeconfig), options)
     return 0
@@ -996,6 +991,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    collect_less_often()
     # A process started in the background by a shell without job control (a CI script, a
     # Makefile's `&`) inherits SIGINT ignored, and Python then leaves it ignored: every
     # component would shrug off Ctrl-C and the SIGINT that stops it. Kubernetes' components
