@@ -49,9 +49,9 @@ __all__ = [
     "level_of",
 ]
 
-#: Requests served at once (heartbeats and long-running requests aside). Enough to keep the
-#: one event loop busy while some of them wait for the store; few enough that a heartbeat
-#: waits for only that many handlers at each of its steps. Measured with 5,000 simulated
+#: Requests served at once (exempt, heartbeat and long-running requests aside). Enough to
+#: keep the one event loop busy while some of them wait for the store; few enough that a
+#: heartbeat waits for only that many handlers at each of its steps. Measured with 5,000 simulated
 #: nodes (docs/benchmarks.md, Scale): with 64 seats 220 Leases were renewed a second, with 16
 #: 400-460, the 500 a second they need with pods being written alongside.
 DEFAULT_SEATS: Final = 16

@@ -148,8 +148,9 @@ class ApiServerConfig:
     authorization_modes: tuple[str, ...] = DEFAULT_AUTHORIZATION_MODES
     #: Admission plugins left out of the chain (``--disable-admission-plugins``).
     disable_admission_plugins: frozenset[str] = frozenset()
-    #: ``--max-requests-inflight``: resource requests served at once, the rest waiting in line
-    #: (node heartbeats, watches and streams never wait; see ``request_seats``).
+    #: ``--max-requests-inflight``: resource requests served at once, the rest waiting in a
+    #: line per user (``system:masters``, node heartbeats, watches and streams never wait; see
+    #: ``request_seats``).
     max_requests_inflight: int = DEFAULT_SEATS
     extra: dict[str, Any] = field(default_factory=dict)
 

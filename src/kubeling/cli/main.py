@@ -554,8 +554,8 @@ def _parser() -> argparse.ArgumentParser:
             "--max-requests-inflight",
             type=_at_least_one,
             default=DEFAULT_SEATS,
-            help="resource requests served at once; more wait in line for a seat (node "
-            "heartbeats, watches and streams never wait)",
+            help="resource requests served at once; more wait for a seat, in one line per "
+            "user (system:masters, node heartbeats, watches and streams never wait)",
         )
         cmd.add_argument(
             "--default-local-storage-path",
