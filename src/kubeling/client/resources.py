@@ -25,6 +25,7 @@ from urllib.parse import quote
 from kubeling.api.groupversion import GroupResource
 
 __all__ = [
+    "CLUSTERROLEBINDINGS",
     "CONFIGMAPS",
     "CONTROLLERREVISIONS",
     "CRONJOBS",
