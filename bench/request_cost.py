@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.cluster import RunningServer, running_server
+from tests.support.process_cpu import cpu_seconds
 
 from kubeling.api.timestamps import format_micro_time, format_time
 from kubeling.client import ApiClient, PatchType, load_client_config
@@ -42,11 +42,6 @@ from kubeling.client.resources import LEASES, PODS
 
 NAMESPACE = "default"
 LEASE_NAMESPACE = "kube-node-lease"
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _pod(name: str) -> dict[str, Any]:
@@ -122,9 +117,9 @@ async def _measure(
             sent += 1
             i += concurrency
 
-    cpu_before, started = _cpu_seconds(server.process.pid), time.monotonic()
+    cpu_before, started = cpu_seconds(server.process.pid), time.monotonic()
     await asyncio.gather(*(worker(i) for i in range(concurrency)))
-    elapsed, cpu = time.monotonic() - started, _cpu_seconds(server.process.pid) - cpu_before
+    elapsed, cpu = time.monotonic() - started, cpu_seconds(server.process.pid) - cpu_before
     print(
         f"cost: kind={kind} requests={sent} per_s={sent / elapsed:.0f} "
         f"server_cpu_ms={1000 * cpu / sent:.3f}",

@@ -80,6 +80,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.cluster import RunningServer, running_server
 from tests.support.components import running_component, wait_for_line
+from tests.support.process_cpu import cpu_seconds
 
 from kubeling.cli.component_identities import Component, write_component_kubeconfig
 from kubeling.cli.simulate import parse_fraction
@@ -116,15 +117,6 @@ def _rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux ``/proc``)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _deployment(
@@ -490,7 +482,7 @@ async def _measure(
         node_watch = _watch_forever(client, NODES, observed.node_event)
         async with _background(watch, node_watch, probe.run(), rss.run()):
             await asyncio.sleep(1.0)
-            cpu_before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
+            cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
             started = time.perf_counter()
             count = await _create_deployments(
                 client, pods, args.pods_per_deployment, namespaces, args.toleration_seconds
@@ -507,7 +499,7 @@ async def _measure(
                 within=600 + pods / 20,
                 what=f"{pods} pods Running",
             )
-            cpu = {name: _cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
+            cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
             print(
                 f"  {pods} pods Running {finished - started:.1f} s after the first create; "
                 "CPU seconds meanwhile: " + " ".join(f"{n}={v:.1f}" for n, v in cpu.items()),

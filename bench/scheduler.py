@@ -59,6 +59,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.cluster import RunningServer, running_server
+from tests.support.process_cpu import cpu_seconds
 
 from kubeling.client import ApiClient, load_client_config
 from kubeling.client.resources import EVENTS, NAMESPACES, NODES, PODS, REPLICASETS
@@ -161,15 +162,6 @@ class _Workload:
             bodies.append(body)
             self._made += 1
         return bodies
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux ``/proc``; 0 elsewhere)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -282,7 +274,7 @@ class _Bindings:
                 name = obj["metadata"].get("name", "")
                 if name in self.names and name not in self.bound_at and obj["spec"].get("nodeName"):
                     if not self.bound_at:
-                        self.cpu_at_first = {n: _cpu_seconds(p) for n, p in self.pids.items()}
+                        self.cpu_at_first = {n: cpu_seconds(p) for n, p in self.pids.items()}
                     self.bound_at[name] = time.perf_counter()
                     if len(self.bound_at) == len(self.names):
                         self.all_bound.set()
@@ -312,7 +304,7 @@ async def _create_pods(
 
 def _cpu_per_pod(before: dict[str, float], pids: dict[str, int], pods: int) -> dict[str, float]:
     return {
-        f"{name}_cpu_ms": 1000 * (_cpu_seconds(pid) - before[name]) / pods
+        f"{name}_cpu_ms": 1000 * (cpu_seconds(pid) - before[name]) / pods
         for name, pid in pids.items()
     }
 
@@ -324,7 +316,7 @@ async def _created_to_bound(
     names = [f"pod-{i:05d}" for i in range(pods)]
     bodies = await workload.pods(names, clients)
     async with _Bindings(client, names, pids) as bindings:
-        cpu_before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
+        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         started = time.perf_counter()
         created_at = await _create_pods(client, bodies, clients)
         created = time.perf_counter()
