@@ -1,7 +1,8 @@
-"""bench/scale.py's stage names: the named stages and ``<nodes>x<pods>``."""
+"""bench/scale.py: stage names (the named stages and ``<nodes>x<pods>``) and its waits."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import sys
 from pathlib import Path
@@ -39,3 +40,34 @@ def scale() -> ModuleType:
 )
 def test_stage_size(scale: ModuleType, name: str, size: tuple[int, int] | None) -> None:
     assert scale.stage_size(name) == size
+
+
+def test_wait_until_sees_a_change_made_while_it_slept(scale: ModuleType) -> None:
+    observed = scale.Observed()
+    checks = []
+
+    def condition() -> bool:
+        checks.append(len(observed.pods))
+        return bool(observed.pods)
+
+    async def run() -> float:
+        async def change_soon() -> None:
+            await asyncio.sleep(0.05)  # during the wait's first pause, before it waits
+            observed.pods["uid"] = scale.PodState(first_seen=0.0)
+            observed.changed.set()
+
+        changer = asyncio.ensure_future(change_soon())
+        began = asyncio.get_running_loop().time()
+        await scale._wait_until(observed, condition, within=30, what="a pod")
+        await changer
+        return asyncio.get_running_loop().time() - began
+
+    took = asyncio.run(run())
+    assert checks == [0, 1]  # one check per pause, not one per event
+    assert took < 5  # woken by the change, not by the 5 s timeout
+
+
+def test_wait_until_gives_up_at_its_deadline(scale: ModuleType) -> None:
+    observed = scale.Observed()
+    with pytest.raises(RuntimeError, match="a pod: not within 0 s"):
+        asyncio.run(scale._wait_until(observed, lambda: False, within=0.2, what="a pod"))
