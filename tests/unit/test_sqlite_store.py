@@ -401,6 +401,34 @@ async def test_automatic_compaction(tmp_path: Path) -> None:
         await store.close()
 
 
+async def test_automatic_compaction_keeps_one_interval_of_history(tmp_path: Path) -> None:
+    """Each run compacts to the revision current at the run before, never closer to now."""
+    interval = 0.1
+    store = await SqliteStore.open(
+        str(tmp_path / "state.db"), auto_compact_interval=interval, keep_revisions=0
+    )
+    loop = asyncio.get_running_loop()
+    written: list[tuple[float, int]] = []  # (when the write returned, its revision)
+    compactions: list[tuple[float, int]] = []  # (when first seen, the compacted revision)
+    try:
+        began = loop.time()
+        while loop.time() - began < 10 * interval:
+            kv = await store.create(f"/history/{len(written)}", b"v")
+            written.append((loop.time(), kv.mod_revision))
+            compacted = await store.compacted_revision()
+            if compacted > (compactions[-1][1] if compactions else 0):
+                compactions.append((loop.time(), compacted))
+            await asyncio.sleep(0.005)
+    finally:
+        await store.close()
+    assert len(compactions) >= 3  # it did compact, run after run
+    for seen_at, compacted in compactions:
+        # That run's target was the revision current when the run before began, an interval
+        # or more before: at most the last write that returned by then, plus one in flight.
+        older = (revision for when, revision in written if when <= seen_at - interval)
+        assert compacted <= max(older, default=0) + 1
+
+
 # -- durability across close/reopen -------------------------------------------
 
 

@@ -26,10 +26,11 @@ Revisions the loop sees
 Automatic compaction
     Like the Kubernetes API server, which compacts etcd every 5 minutes, the
     store compacts itself every ``auto_compact_interval`` seconds (default
-    ``DEFAULT_AUTO_COMPACT_INTERVAL`` = 300) to ``current - keep_revisions``
-    (default ``DEFAULT_KEEP_REVISIONS`` = 10,000: minutes to hours of history
-    for a typical cluster, so watchers can resume after a disconnect, and at
-    most a few MiB of log rows for small objects). Between two runs the log
+    ``DEFAULT_AUTO_COMPACT_INTERVAL`` = 300) to the revision that was current
+    at the run before (as Kubernetes' compactor does), and to no more than
+    ``current - keep_revisions`` (default ``DEFAULT_KEEP_REVISIONS`` = 10,000):
+    at least one interval and 10,000 revisions of history, so watchers can
+    resume after a disconnect and long paged lists finish. Between two runs the log
     grows with the write rate; a watcher that falls behind the compacted
     revision gets CompactedError and relists, as with etcd. ``None`` turns
     it off; ``compact`` can always be called directly.
@@ -261,9 +262,15 @@ class SqliteStore(Store):
         self._published = asyncio.Event()
 
     async def _compact_every(self, interval: float, keep: int) -> None:
+        # As the Kubernetes API server's compactor, each run compacts to the revision that was
+        # current at the run before, so at least one interval of history stays: a paged list
+        # or a watch resuming within it finds its revision (at 5,000 nodes, 10,000 revisions
+        # are 20 s of heartbeats, less than a cluster-wide list with a selector can take).
+        seen = self._writer.committed_revision
         while True:
             await asyncio.sleep(interval)
-            target = self._writer.committed_revision - keep
+            target = min(seen, self._writer.committed_revision - keep)
+            seen = self._writer.committed_revision
             if target <= self._writer.committed_compacted:
                 continue
             try:
