@@ -192,6 +192,34 @@ async def test_list_paging_selectors_and_snapshot() -> None:
     assert info.value.code == 400
 
 
+async def test_a_filtered_scan_whose_revision_is_compacted_is_410_expired() -> None:
+    """A first page with a selector reads the store page by page at one revision; compacted
+    meanwhile, the list is a 410 Expired naming that revision (not an empty one)."""
+    rest = _rest("configmaps")
+    for i in range(150):
+        await rest.create("ns", _cm(f"c{i:03d}", tier="last" if i == 149 else "other"), W)
+    store = rest.store
+    read_pages: list[int] = []
+    list_pages = store.list
+
+    async def list_then_compact(*args: Any, **kwargs: Any) -> Any:
+        page = await list_pages(*args, **kwargs)
+        read_pages.append(page.revision)
+        if len(read_pages) == 1:  # a compaction between the scan's first and second page
+            await rest.create("ns", _cm("later"), W)
+            await store.compact(await store.current_revision())
+        return page
+
+    store.list = list_then_compact  # type: ignore[method-assign]
+    with pytest.raises(StatusError) as info:
+        await rest.list("ns", ListOptions.parse({"limit": "1", "labelSelector": "tier=last"}))
+    assert (info.value.code, info.value.reason) == (410, "Expired")
+    assert info.value.message.startswith(f"too old resource version: {read_pages[0]} (")
+    store.list = list_pages  # type: ignore[method-assign]
+    listed = await rest.list("ns", ListOptions.parse({"labelSelector": "tier=last"}))
+    assert [i["metadata"]["name"] for i in listed["items"]] == ["c149"]
+
+
 async def test_finalizers_hold_deletion_until_removed() -> None:
     """Delete of an object with finalizers sets deletionTimestamp; removing them deletes it."""
     rest = _rest("configmaps")

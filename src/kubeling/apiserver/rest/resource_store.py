@@ -388,7 +388,6 @@ class ResourceStore:
             # a namespace no key can name holds nothing: the cache says so (as etcd
             # would list no keys), without a store read the store would refuse
             return await self._list_from_cache(prefix, options)
-            return await self._list_from_cache(prefix, options)
         revision = 0
         if options.resource_version_match == "Exact":
             revision = int(options.resource_version)
@@ -425,7 +424,7 @@ class ResourceStore:
                 "The provided continue parameter is too old to display a consistent list "
                 "result. You can start a new list without the continue parameter."
                 if options.continue_token
-                else f"too old resource version: {options.resource_version} "
+                else f"too old resource version: {options.resource_version or revision} "
                 f"({err.compact_revision})"
             ) from err
         except InvalidContinueError as err:
