@@ -159,6 +159,7 @@ def _deployment(
 @dataclass
 class PodState:
     first_seen: float
+    name: str = ""  # namespace/name, for reports
     latency: bool = False
     node: str = ""
     bound_at: float = 0.0
@@ -211,6 +212,15 @@ class Observed:
     def running(self) -> int:
         return sum(1 for p in self.pods.values() if p.running_at)
 
+    def stragglers(self, most: int = 3) -> str:
+        """A few pods not yet Running and their nodes, when only a few are left: which pods
+        to look at when a wait does not end."""
+        waiting = [p for p in self.pods.values() if not p.running_at and not p.deleting]
+        if not waiting or len(waiting) > 10 * most:
+            return ""
+        named = ", ".join(f"{p.name} on {p.node or '(unbound)'}" for p in waiting[:most])
+        return f"; not Running: {named}"
+
 
 async def _watch_forever(
     client: ApiClient,
@@ -247,7 +257,8 @@ def _pod_event(observed: Observed) -> Callable[[str, dict[str, Any]], None]:
             if kind == "DELETED":
                 return
             latency = LATENCY_LABEL in (pod["metadata"].get("labels") or {})
-            state = observed.pods[uid] = PodState(first_seen=now, latency=latency)
+            name = f"{pod['metadata'].get('namespace')}/{pod['metadata'].get('name')}"
+            state = observed.pods[uid] = PodState(first_seen=now, name=name, latency=latency)
         if kind == "DELETED":
             state.deleting = True
             state.ready = False
@@ -449,7 +460,7 @@ async def _wait_until(
             reported = now
             print(
                 f"  waiting for {what}, {now - began:.0f} s: running={observed.running()} "
-                f"{observed.readiness()}",
+                f"{observed.readiness()}{observed.stragglers()}",
                 flush=True,
             )
         await asyncio.sleep(CHECK_EVERY_S)

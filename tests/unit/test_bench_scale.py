@@ -71,3 +71,15 @@ def test_wait_until_gives_up_at_its_deadline(scale: ModuleType) -> None:
     observed = scale.Observed()
     with pytest.raises(RuntimeError, match="a pod: not within 0 s"):
         asyncio.run(scale._wait_until(observed, lambda: False, within=0.2, what="a pod"))
+
+
+def test_stragglers_name_the_last_pods_not_running(scale: ModuleType) -> None:
+    observed = scale.Observed()
+    for i in range(40):
+        observed.pods[f"u{i}"] = scale.PodState(first_seen=0.0, name=f"ns/p{i}", running_at=1.0)
+    observed.pods["late"] = scale.PodState(first_seen=0.0, name="ns/late", node="sim-00007")
+    observed.pods["new"] = scale.PodState(first_seen=0.0, name="ns/new")
+    assert observed.stragglers() == "; not Running: ns/late on sim-00007, ns/new on (unbound)"
+    for i in range(40):
+        observed.pods[f"u{i}"].running_at = 0.0
+    assert observed.stragglers() == ""  # too many to name
