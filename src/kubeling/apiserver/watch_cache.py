@@ -121,10 +121,11 @@ class CacheWatcher:
         if event.key and not event.key.startswith(self.prefix):
             return  # END, BOOKMARK and TICK have no key and go to every watcher
         if len(self._pending) >= WATCHER_QUEUE:
-            # A slow consumer: drop it; its client re-watches from its last RV.
+            # A slow consumer: end it after what it has queued, in order, never with a gap
+            # (its client re-watches from the last event it got, so an event dropped from
+            # the middle would be lost to it for good), and take no more.
             self.closed = True
             self.cache.discard(self)
-            self._pending.popleft()
             event = _END
         self._pending.append(event)
         waiter = self._waiter

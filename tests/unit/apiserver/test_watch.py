@@ -154,9 +154,14 @@ async def test_a_watcher_that_falls_behind_is_ended(monkeypatch: Any) -> None:
     await asyncio.sleep(0)  # let the cache apply what the store sent
     seen = []
     while (event := await asyncio.wait_for(watcher.next(), 2)) is not None:
-        seen.append(event.key.rsplit("/", 1)[-1])
-    assert seen == ["b", "c"]  # the oldest gave way to the end marker
+        seen.append(event)
+    # What was queued comes in order, then the end: no gap for the client to miss.
+    assert [e.key.rsplit("/", 1)[-1] for e in seen] == ["a", "b", "c"]
     assert cache.statistics()["watchers"] == 0
+    # Its client re-watches from the last event it got and gets the rest.
+    again, replay = await cache.watch("/", seen[-1].revision)
+    assert [e.key.rsplit("/", 1)[-1] for e in replay] == ["d", "e"]
+    again.close()
 
 
 async def test_a_consistent_read_asks_again_when_the_store_answers_behind(
