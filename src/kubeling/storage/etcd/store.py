@@ -31,7 +31,9 @@ method is one request, shaped exactly:
   event at N, which the interface keeps watchable, keeps its previous value.
   Reads and watches below N are refused by the store itself. Before
   compacting, the store lets its own watchers that are still replaying
-  history catch up (etcd would cancel them otherwise).
+  history catch up (etcd would cancel them otherwise). An open store also
+  compacts on its own every 5 minutes, taking turns with the other servers
+  on the same etcd (``compactor``).
 
 Compacted revision
     etcd does not expose it. ``compacted_revision`` reads at revision 1: if
@@ -64,6 +66,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import contextlib
 from typing import Any, NoReturn
 
 import grpc.aio
@@ -78,6 +81,7 @@ from kubeling.storage.errors import (
     ValueTooLargeError,
     WatchClosedError,
 )
+from kubeling.storage.etcd import compactor
 from kubeling.storage.etcd.client import AfterAmbiguousAttempt, EtcdClient, Failure, classify
 from kubeling.storage.etcd.codec import (
     compare_create,
@@ -123,6 +127,7 @@ class EtcdStore(Store):
         self._watch_buffer = watch_buffer
         self._compacted = 0
         self._watchers: set[EtcdWatcher] = set()
+        self._auto_compact: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(
@@ -131,17 +136,27 @@ class EtcdStore(Store):
         *,
         timeout: float = 5.0,  # noqa: ASYNC109 (each request's deadline, not a cancel scope)
         watch_buffer: int = 4096,
+        auto_compact_interval: float | None = compactor.DEFAULT_INTERVAL,
     ) -> EtcdStore:
         """Connect to ``endpoints`` ("host:port"); raises StoreUnavailableError.
 
-        ``timeout`` is the deadline of each attempt of each request.
+        ``timeout`` is the deadline of each attempt of each request. Every
+        ``auto_compact_interval`` seconds (None: never) the store takes its turn at
+        compacting etcd with the other servers sharing it (:mod:`.compactor`).
         """
+        if auto_compact_interval is not None and auto_compact_interval <= 0:
+            raise ValueError("auto_compact_interval must be positive or None")
         store = cls(EtcdClient(endpoints, timeout=timeout), watch_buffer=watch_buffer)
         try:
             await store.current_revision()
         except BaseException:
             await store._client.close()
             raise
+        if auto_compact_interval is not None:
+            store._auto_compact = asyncio.create_task(
+                compactor.compact_every(store._client, auto_compact_interval, store.compact),
+                name="kubeling-etcd-auto-compact",
+            )
         return store
 
     # -- error mapping -------------------------------------------------------
@@ -471,6 +486,11 @@ class EtcdStore(Store):
         return watcher
 
     async def close(self) -> None:
+        if self._auto_compact is not None:
+            self._auto_compact.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._auto_compact
+            self._auto_compact = None
         watchers = list(self._watchers)
         self._watchers.clear()
         await asyncio.gather(*(w.shutdown("store is closed") for w in watchers))
