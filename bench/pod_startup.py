@@ -44,7 +44,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from tests.support.process_stats import cpu_seconds, rss_bytes
 
 from kubeling.client import ApiClient, load_client_config
 from kubeling.client.resources import NAMESPACES, NODES, PODS
@@ -155,28 +158,6 @@ def _started_under(root: Path) -> set[int]:
         if cwd.startswith(marker) or marker in cmdline:
             found.add(pid)
     return found
-
-
-def _rss_kib(pid: int) -> int:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0
-    match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
-    return int(match.group(1)) if match else 0
-
-
-def _cpu_seconds(pids: set[int]) -> float:
-    """User + system CPU time the processes ``pids`` have used so far."""
-    ticks = 0
-    for pid in pids:
-        try:
-            raw = Path(f"/proc/{pid}/stat").read_bytes()
-        except OSError:
-            continue
-        fields = raw[raw.rindex(b")") + 2 :].split()
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _stop(up: Up, started: dict[int, int]) -> list[int]:
@@ -292,10 +273,10 @@ async def _drive(up: Up, count: int) -> Figures:
         await _wait_node_ready(client)
         await asyncio.sleep(3)  # let start-up's garbage settle: this is the idle figure
         tree = _descendants(up.process.pid)
-        idle_rss = sum(_rss_kib(pid) for pid in tree) / 1024
-        cpu_before = _cpu_seconds({up.process.pid})
+        idle_rss = sum(rss_bytes(pid) for pid in tree) / 2**20
+        cpu_before = cpu_seconds(up.process.pid)
         latencies = await _measure_startup(client, count)
-        burst_cpu = _cpu_seconds({up.process.pid}) - cpu_before
+        burst_cpu = cpu_seconds(up.process.pid) - cpu_before
     started = {}
     for pid in tree | _started_under(up.data_dir.parent) | _descendants(up.process.pid):
         stat = _stat(pid)

@@ -34,7 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.cluster import RunningServer, running_server
-from tests.support.process_cpu import cpu_seconds
+from tests.support.process_stats import cpu_seconds
 
 from kubeling.api.timestamps import format_micro_time, format_time
 from kubeling.client import ApiClient, PatchType, load_client_config

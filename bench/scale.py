@@ -80,7 +80,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.cluster import RunningServer, running_server
 from tests.support.components import running_component, wait_for_line
-from tests.support.process_cpu import cpu_seconds
+from tests.support.process_stats import cpu_seconds, rss_bytes
 
 from kubeling.cli.component_identities import Component, write_component_kubeconfig
 from kubeling.cli.simulate import parse_fraction
@@ -107,16 +107,6 @@ def _percentile(values: list[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def _deployment(
@@ -360,7 +350,7 @@ class RssSampler:
 
     def sample(self) -> None:
         for name, pid in self.pids.items():
-            self.peak[name] = max(self.peak[name], _rss_mb(pid))
+            self.peak[name] = max(self.peak[name], rss_bytes(pid) / 2**20)
 
     async def run(self) -> None:
         while True:

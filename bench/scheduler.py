@@ -59,7 +59,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.cluster import RunningServer, running_server
-from tests.support.process_cpu import cpu_seconds
+from tests.support.process_stats import cpu_seconds
 
 from kubeling.client import ApiClient, load_client_config
 from kubeling.client.resources import EVENTS, NAMESPACES, NODES, PODS, REPLICASETS

@@ -29,21 +29,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.memory_per_object import pod
-from bench.scale import _cpu_seconds, _rss_mb
 from tests.support.cluster import running_server
+from tests.support.process_stats import cpu_seconds, peak_rss_bytes, rss_bytes
 
 from kubeling.client import ApiClient, PatchType, load_client_config
 from kubeling.client.resources import NAMESPACES, PODS
 
 PER_NAMESPACE = 3000
-
-
-def _peak_rss_mb(pid: int) -> float:
-    """The process's peak resident memory so far (``VmHWM``)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _new_pod(index: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -99,13 +91,13 @@ def main() -> None:
         running_server(Path(tmp), extra=["--log-level", "warning"]) as server,
     ):
         pid = server.process.pid
-        before, cpu = _rss_mb(pid), _cpu_seconds(pid)
+        before, cpu = rss_bytes(pid) / 2**20, cpu_seconds(pid)
         asyncio.run(_fill(server.kubeconfig, args.pods))
-        after, cpu = _rss_mb(pid), _cpu_seconds(pid) - cpu
-        peak = _peak_rss_mb(pid)
+        after, cpu = rss_bytes(pid) / 2**20, cpu_seconds(pid) - cpu
+        peak = peak_rss_bytes(pid) / 2**20
         listed = asyncio.run(_informer_list(server.kubeconfig))
         assert listed == args.pods, listed
-        after_list, peak_list = _rss_mb(pid), _peak_rss_mb(pid)
+        after_list, peak_list = rss_bytes(pid) / 2**20, peak_rss_bytes(pid) / 2**20
     per_pod = (after - before) * 1024 / args.pods
     print(
         f"server_memory: pods={args.pods} rss_mb_before={before:.0f} rss_mb_after={after:.0f} "

@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 import resource
 import sys
 import time
@@ -28,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support.process_stats import rss_bytes
 
 from kubeling.client import ApiClient, ClientConfig
 from kubeling.kubelet.pod_workers import PodWorkers
@@ -37,10 +40,7 @@ from kubeling.kubelet.simulator import NodeSimulator, SimulatorOptions
 
 
 def _rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return rss_bytes(os.getpid()) / 2**20
 
 
 def _cpu_seconds() -> float:

@@ -42,6 +42,7 @@ from kubeling.dns.message import (
     Record,
 )
 from kubeling.dns.wire import decode_message, encode_message
+from tests.support.process_stats import rss_bytes
 
 __all__ = [
     "DigAnswer",
@@ -256,10 +257,9 @@ class RunningDns:
 
     def rss_bytes(self) -> int:
         """The process's resident memory, from /proc."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-        raise AssertionError("no VmRSS in /proc status")
+        rss = rss_bytes(self.process.pid)
+        assert rss, f"no resident memory for pid {self.process.pid}: has it ended?"
+        return rss
 
 
 @contextmanager
