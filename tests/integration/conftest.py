@@ -1,13 +1,15 @@
-"""Fixtures for the client library's integration tests: a real server and a client to it."""
+"""Fixtures for the integration tests: a real server and a client to it, one etcd member."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
 from kubeling.client import ApiClient, load_client_config
 from tests.support.cluster import RunningServer, running_server
+from tests.support.etcd import EtcdMember, start_cluster
 
 
 @pytest.fixture(scope="module")
@@ -23,3 +25,13 @@ async def api_client(kubeling_server: RunningServer) -> AsyncIterator[ApiClient]
     config = load_client_config(kubeling_server.kubeconfig).with_user_agent("client-tests/0")
     async with ApiClient(config) as client:
         yield client
+
+
+@pytest.fixture
+def member(tmp_path: Path) -> Iterator[EtcdMember]:
+    """One real etcd member, started for the test in its temporary directory."""
+    [started] = start_cluster(tmp_path)
+    try:
+        yield started
+    finally:
+        started.stop()

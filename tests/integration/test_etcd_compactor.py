@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from kubeling.storage import CompactedError
 from kubeling.storage.etcd import EtcdStore
 from kubeling.storage.etcd.compactor import Turn, take_turn
-from tests.support.etcd import EtcdMember, start_cluster
+from tests.support.etcd import EtcdMember
 
 pytestmark = [pytest.mark.etcd, pytest.mark.timeout(120)]
-
-
-@pytest.fixture
-def member(tmp_path: Path) -> Iterator[EtcdMember]:
-    [started] = start_cluster(tmp_path)
-    try:
-        yield started
-    finally:
-        started.stop()
 
 
 class Compactions:

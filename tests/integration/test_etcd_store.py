@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -31,18 +30,9 @@ from kubeling.storage import (
 )
 from kubeling.storage.etcd import EtcdStore
 from kubeling.storage.memory import MemoryStore
-from tests.support.etcd import EtcdMember, start_cluster
+from tests.support.etcd import EtcdMember
 
 pytestmark = [pytest.mark.etcd, pytest.mark.timeout(120)]
-
-
-@pytest.fixture
-def member(tmp_path: Path) -> Iterator[EtcdMember]:
-    [started] = start_cluster(tmp_path)
-    try:
-        yield started
-    finally:
-        started.stop()
 
 
 @pytest.fixture
